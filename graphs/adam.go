@@ -1,0 +1,76 @@
+package graphs
+
+import (
+	"fmt"
+	"math"
+
+	"gorgonia.org/tensor"
+)
+
+// Adam is the Adam optimiser (Kingma & Ba), with PyTorch's update rule
+//
+//	m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
+//	p ← p − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε).
+//
+// Its state (M, V and Step) is exported so that checkpoints can save it and
+// a resumed run continues exactly; Gorgonia's own solvers hide theirs.
+type Adam struct {
+	LR, Beta1, Beta2, Eps float64
+
+	Params Params
+	M, V   [][]float32 // one slice per parameter, same order as Params
+	Step   int64       // number of updates applied so far
+}
+
+// NewAdam returns an optimiser for params with learning rate lr, betas
+// beta1 and beta2, and ε = 1e-8 as in PyTorch.
+func NewAdam(params Params, lr, beta1, beta2 float64) *Adam {
+	a := &Adam{LR: lr, Beta1: beta1, Beta2: beta2, Eps: 1e-8, Params: params}
+	for _, p := range params {
+		n := p.Value.Shape().TotalSize()
+		a.M = append(a.M, make([]float32, n))
+		a.V = append(a.V, make([]float32, n))
+	}
+	return a
+}
+
+// Update applies one step with the given gradients, one per parameter in
+// order, each of its parameter's shape.
+func (a *Adam) Update(grads []*tensor.Dense) error {
+	if len(grads) != len(a.Params) {
+		return fmt.Errorf("graphs: adam: %d gradients for %d parameters", len(grads), len(a.Params))
+	}
+	for i, g := range grads {
+		if g == nil {
+			return fmt.Errorf("graphs: adam: no gradient for %s", a.Params[i].Name)
+		}
+		if g.Shape().TotalSize() != len(a.M[i]) {
+			return fmt.Errorf("graphs: adam: gradient of %s has shape %v, parameter has %v", a.Params[i].Name, g.Shape(), a.Params[i].Value.Shape())
+		}
+		if _, ok := g.Data().([]float32); !ok {
+			return fmt.Errorf("graphs: adam: gradient of %s is %v, want float32", a.Params[i].Name, g.Dtype())
+		}
+	}
+	a.Step++
+	t := float64(a.Step)
+	stepSize := float32(a.LR / (1 - math.Pow(a.Beta1, t)))
+	sqrtBias2 := float32(math.Sqrt(1 - math.Pow(a.Beta2, t)))
+	b1, b2 := float32(a.Beta1), float32(a.Beta2)
+	eps := float32(a.Eps)
+	for i, p := range a.Params {
+		adamKernel(p.Float32s(), grads[i].Data().([]float32), a.M[i], a.V[i], b1, b2, stepSize, sqrtBias2, eps)
+	}
+	return nil
+}
+
+func adamKernel(p, g, m, v []float32, b1, b2, stepSize, sqrtBias2, eps float32) {
+	g = g[:len(p)]
+	m = m[:len(p)]
+	v = v[:len(p)]
+	for j, gj := range g {
+		mj := b1*m[j] + (1-b1)*gj
+		vj := b2*v[j] + (1-b2)*gj*gj
+		m[j], v[j] = mj, vj
+		p[j] -= stepSize * mj / (float32(math.Sqrt(float64(vj)))/sqrtBias2 + eps)
+	}
+}

@@ -1,0 +1,231 @@
+package graphs
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+func fillInput(t *testing.T, n *G.Node, rng *rand.Rand, scale float64) {
+	t.Helper()
+	switch d := Value(n).Data().(type) {
+	case []float64:
+		for i := range d {
+			d[i] = rng.NormFloat64() * scale
+		}
+	case []float32:
+		for i := range d {
+			d[i] = float32(rng.NormFloat64() * scale)
+		}
+	default:
+		t.Fatalf("input %s has no float data", n.Name())
+	}
+}
+
+// TestGradients checks every layer and loss against finite differences.
+func TestGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	l1 := NewLinear("l1", 5, 4, rng)
+	l2 := NewLinear("l2", 4, 3, rng)
+	params := append(l1.Params(), l2.Params()...).ToFloat64()
+	p64 := &Linear{Weight: params[0], Bias: params[1]}
+	q64 := &Linear{Weight: params[2], Bias: params[3]}
+
+	cases := []struct {
+		name string
+		head func(b *Builder, h *G.Node) *G.Node // from the second layer's output [6,3] to a scalar
+		act  func(b *Builder, h *G.Node) *G.Node
+	}{
+		{"linear+sum", func(b *Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) }, func(b *Builder, h *G.Node) *G.Node { return h }},
+		{"relu", func(b *Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) }, (*Builder).ReLU},
+		{"leaky relu", func(b *Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) },
+			func(b *Builder, h *G.Node) *G.Node { return b.LeakyReLU(h, 0.2) }},
+		{"tanh", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.Square(h)) }, (*Builder).Tanh},
+		{"sigmoid", func(b *Builder, h *G.Node) *G.Node { return b.Mean(h) }, (*Builder).Sigmoid},
+		{"bce logits target 1", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 1)) }, (*Builder).Tanh},
+		{"bce logits target 0", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 0)) }, (*Builder).Tanh},
+		{"bce logits target 0.9", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 0.9)) }, (*Builder).ReLU},
+		{"bce logits fed targets", func(b *Builder, h *G.Node) *G.Node {
+			tgt := b.Input("targets", 6, 3)
+			d := Value(tgt).Data().([]float64)
+			for i := range d {
+				d[i] = float64(i%4) / 3
+			}
+			return b.Sum(b.BCEWithLogits(h, tgt))
+		}, (*Builder).Tanh},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := rand.New(rand.NewPCG(3, 4))
+			err := GradCheck(params, func(b *Builder) *G.Node {
+				x := b.Input("x", 6, 5)
+				fillInput(t, x, in, 1)
+				h := c.act(b, p64.Forward(b, x))
+				return c.head(b, q64.Forward(b, h))
+			}, 0, 1e-5)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// TestBCEWithLogitsValues compares the stable form with the textbook
+// formula where the latter is accurate, and checks it stays finite and
+// exact where the textbook formula overflows.
+func TestBCEWithLogitsValues(t *testing.T) {
+	xs := []float64{-200, -30, -5, -0.5, 0, 0.5, 5, 30, 200}
+	ts := []float64{0, 1, 0.3}
+	b := NewBuilder()
+	b.Dtype = tensor.Float64
+	x := b.Input("x", len(xs), len(ts))
+	tg := b.Input("t", len(xs), len(ts))
+	xd, td := Value(x).Data().([]float64), Value(tg).Data().([]float64)
+	for i, xv := range xs {
+		for j, tv := range ts {
+			xd[i*len(ts)+j], td[i*len(ts)+j] = xv, tv
+		}
+	}
+	out := b.BCEWithLogits(x, tg)
+	require.NoError(t, b.Err())
+	vm := G.NewTapeMachine(b.G)
+	defer vm.Close()
+	require.NoError(t, vm.RunAll())
+	got := Value(out).Data().([]float64)
+	for i, xv := range xs {
+		for j, tv := range ts {
+			// log(1+e^x) − t·x, evaluated in the safe branch for each sign.
+			var want float64
+			if xv > 0 {
+				want = xv + math.Log1p(math.Exp(-xv)) - tv*xv
+			} else {
+				want = math.Log1p(math.Exp(xv)) - tv*xv
+			}
+			g := got[i*len(ts)+j]
+			require.False(t, math.IsNaN(g) || math.IsInf(g, 0), "x=%v t=%v gave %v", xv, tv, g)
+			require.InDelta(t, want, g, 1e-9*math.Max(1, math.Abs(want)), "x=%v t=%v", xv, tv)
+		}
+	}
+}
+
+// TestSharedParamAcrossGraphs checks the design's first invariant: a
+// parameter bound in two graphs is one tensor, so an in-place update made
+// after running one graph is seen by the other.
+func TestSharedParamAcrossGraphs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	l := NewLinear("l", 3, 2, rng)
+	build := func() (*Builder, *G.Node, *G.Node) {
+		b := NewBuilder()
+		x := b.Input("x", 1, 3)
+		copy(Value(x).Data().([]float32), []float32{1, 2, 3})
+		return b, x, l.Forward(b, x)
+	}
+	b1, _, y1 := build()
+	b2, _, y2 := build()
+	require.NoError(t, b1.Err())
+	require.NoError(t, b2.Err())
+	vm1, vm2 := G.NewTapeMachine(b1.G), G.NewTapeMachine(b2.G)
+	defer vm1.Close()
+	defer vm2.Close()
+	require.NoError(t, vm1.RunAll())
+	before := append([]float32(nil), Value(y1).Data().([]float32)...)
+	l.Bias.Float32s()[0] += 10
+	require.NoError(t, vm2.RunAll())
+	after := Value(y2).Data().([]float32)
+	require.InDelta(t, before[0]+10, after[0], 1e-5)
+	require.InDelta(t, before[1], after[1], 1e-5)
+}
+
+// TestAdamMatchesReference runs three Adam steps and compares them with
+// the update rule evaluated in float64.
+func TestAdamMatchesReference(t *testing.T) {
+	p := NewParam("w", 3)
+	copy(p.Float32s(), []float32{0.5, -1, 2})
+	opt := NewAdam(Params{p}, 0.1, 0.5, 0.999)
+	grads := [][]float32{{1, -2, 0.5}, {0.3, -0.1, -4}, {2, 2, 2}}
+	ref := []float64{0.5, -1, 2}
+	m, v := make([]float64, 3), make([]float64, 3)
+	for step, g := range grads {
+		gt := tensor.New(tensor.WithShape(3), tensor.WithBacking(append([]float32(nil), g...)))
+		require.NoError(t, opt.Update([]*tensor.Dense{gt}))
+		tt := float64(step + 1)
+		for j := range ref {
+			m[j] = 0.5*m[j] + 0.5*float64(g[j])
+			v[j] = 0.999*v[j] + 0.001*float64(g[j])*float64(g[j])
+			mh := m[j] / (1 - math.Pow(0.5, tt))
+			vh := v[j] / (1 - math.Pow(0.999, tt))
+			ref[j] -= 0.1 * mh / (math.Sqrt(vh) + 1e-8)
+		}
+		for j := range ref {
+			require.InDelta(t, ref[j], float64(p.Float32s()[j]), 1e-5, "step %d entry %d", step+1, j)
+		}
+	}
+	require.EqualValues(t, 3, opt.Step)
+	bad := tensor.New(tensor.WithShape(2), tensor.Of(tensor.Float32))
+	require.ErrorContains(t, opt.Update([]*tensor.Dense{bad}), "w")
+}
+
+func TestLinearInitAndNames(t *testing.T) {
+	l := NewLinear("gen.fc1", 100, 256, rand.New(rand.NewPCG(0, 0)))
+	require.Equal(t, "gen.fc1.weight", l.Weight.Name)
+	require.Equal(t, []int{256, 100}, l.Weight.Shape())
+	require.Equal(t, []int{256}, l.Bias.Shape())
+	bound := float32(0.1) // 1/√100
+	var nonzero int
+	for _, v := range append(l.Weight.Float32s(), l.Bias.Float32s()...) {
+		require.LessOrEqual(t, v, bound)
+		require.GreaterOrEqual(t, v, -bound)
+		if v != 0 {
+			nonzero++
+		}
+	}
+	require.Greater(t, nonzero, 25000)
+	require.Error(t, Params{l.Weight, l.Weight}.Validate())
+}
+
+func TestBuilderKeepsFirstError(t *testing.T) {
+	b := NewBuilder()
+	x := b.Input("x", 2, 3)
+	w := b.Input("w", 4, 5) // wrong inner size
+	y := b.MatMulT(x, w)
+	require.Nil(t, y)
+	require.Nil(t, b.Tanh(y))
+	require.ErrorContains(t, b.Err(), "matmul")
+}
+
+// TestBCEConstMatchesFedTargets pins the shortcuts for targets 0 and 1 to
+// the general form.
+func TestBCEConstMatchesFedTargets(t *testing.T) {
+	for _, target := range []float64{0, 1, 0.9} {
+		b := NewBuilder()
+		b.Dtype = tensor.Float64
+		x := b.Input("x", 4, 5)
+		fillInput(t, x, rand.New(rand.NewPCG(5, 5)), 4)
+		tg := b.Input("t", 4, 5)
+		for i := range Value(tg).Data().([]float64) {
+			Value(tg).Data().([]float64)[i] = target
+		}
+		short, general := b.BCEWithLogitsConst(x, target), b.BCEWithLogits(x, tg)
+		require.NoError(t, b.Err())
+		vm := G.NewTapeMachine(b.G)
+		require.NoError(t, vm.RunAll())
+		require.InDeltaSlice(t, Value(general).Data(), Value(short).Data(), 1e-12, "target %v", target)
+		vm.Close()
+	}
+}
+
+// TestGradCheckCanFail makes sure the checker compares at all: with a
+// tolerance below finite-difference round-off it must report a mismatch.
+func TestGradCheckCanFail(t *testing.T) {
+	l := NewLinear("l", 3, 2, rand.New(rand.NewPCG(1, 2)))
+	params := l.Params().ToFloat64()
+	ll := &Linear{Weight: params[0], Bias: params[1]}
+	err := GradCheck(params, func(b *Builder) *G.Node {
+		x := b.Input("x", 2, 3)
+		fillInput(t, x, rand.New(rand.NewPCG(1, 1)), 1)
+		return b.Sum(b.Tanh(ll.Forward(b, x)))
+	}, 0, 1e-15)
+	require.ErrorContains(t, err, "finite difference")
+}

@@ -1,0 +1,257 @@
+package visual
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"strings"
+	"testing"
+)
+
+var nan, inf = math.NaN(), math.Inf(1)
+
+func TestPlotRenderEdgeCases(t *testing.T) {
+	tests := []struct {
+		name         string
+		plot         Plot
+		wantW, wantH int
+	}{
+		{"no series is a blank plot", Plot{Title: "empty"}, 800, 480},
+		{"empty series", Plot{Series: []Series{{Name: "loss"}}}, 800, 480},
+		{"single point", Plot{Series: []Series{{Name: "a", X: []float64{3}, Y: []float64{0.7}}}}, 800, 480},
+		{"constant", Plot{Series: []Series{{Name: "c", Y: []float64{2, 2, 2, 2}}}}, 800, 480},
+		{"constant zero", Plot{Series: []Series{{Name: "z", Y: []float64{0, 0, 0}}}}, 800, 480},
+		{"NaN and Inf skipped", Plot{Series: []Series{{Name: "n", Y: []float64{1, nan, 3, inf, -inf, 2}}}}, 800, 480},
+		{"all NaN", Plot{Series: []Series{{Name: "n", Y: []float64{nan, nan}}}}, 800, 480},
+		{"NaN x skipped", Plot{Series: []Series{{Name: "n", X: []float64{0, nan, 2}, Y: []float64{1, 2, 3}}}}, 800, 480},
+		{"LogY skips non-positive", Plot{LogY: true, Series: []Series{{Name: "l", Y: []float64{-1, 0, 1, 10, 100}}}}, 800, 480},
+		{"LogY all non-positive", Plot{LogY: true, Series: []Series{{Name: "l", Y: []float64{-1, 0}}}}, 800, 480},
+		{"LogY under a decade", Plot{LogY: true, Series: []Series{{Name: "l", Y: []float64{2, 3, 4}}}}, 800, 480},
+		{"LogY constant", Plot{LogY: true, Series: []Series{{Name: "l", Y: []float64{5, 5}}}}, 800, 480},
+		{"many points", Plot{Series: []Series{{Name: "m", Y: noisy(20000)}}}, 800, 480},
+		{"huge values", Plot{Series: []Series{{Name: "h", Y: []float64{1e300, -1e300}}}}, 800, 480},
+		{"tiny range", Plot{Series: []Series{{Name: "t", Y: []float64{0.69314, 0.69315}}}}, 800, 480},
+		{"custom size", Plot{Width: 300, Height: 200, Series: []Series{{Name: "a", Y: []float64{1, 2}}}}, 300, 200},
+		{"only width given", Plot{Width: 640, Series: []Series{{Name: "a", Y: []float64{1, 2}}}}, 640, 480},
+		{"many named series wrap the legend", Plot{Series: manySeries(14)}, 800, 480},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			img, err := tc.plot.Render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.Bounds() != image.Rect(0, 0, tc.wantW, tc.wantH) {
+				t.Errorf("bounds %v, want %dx%d", img.Bounds(), tc.wantW, tc.wantH)
+			}
+		})
+	}
+}
+
+func TestPlotRenderErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		plot Plot
+	}{
+		{"negative width", Plot{Width: -1}},
+		{"too small", Plot{Width: 60, Height: 50}},
+		{"x and y lengths differ", Plot{Series: []Series{{Name: "bad", X: []float64{1, 2}, Y: []float64{1}}}}},
+		{"empty x with y", Plot{Series: []Series{{Name: "bad", X: []float64{}, Y: []float64{1}}}}},
+		{"range overflows", Plot{Series: []Series{{X: []float64{-math.MaxFloat64, math.MaxFloat64}, Y: []float64{1, 2}}}}},
+		{"absurd size", Plot{Width: 1 << 20, Height: 1 << 20}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := tc.plot.Render(); err == nil {
+				t.Fatal("no error")
+			}
+		})
+	}
+}
+
+// TestPlotSeriesColoursInsideAxes guards the line drawer: the legend lives
+// outside the axes box, so a series colour can only appear inside the box if
+// its curve was drawn there.
+func TestPlotSeriesColoursInsideAxes(t *testing.T) {
+	tests := []struct {
+		name      string
+		plot      Plot
+		minPixels []int // per series; 0 means the colour must be absent
+	}{
+		{
+			name: "three lines",
+			plot: Plot{Title: "t", XLabel: "step", Series: []Series{
+				{Name: "rising", Y: []float64{0, 1, 2, 3, 4}},
+				{Name: "falling", Y: []float64{4, 3, 2, 1, 0}},
+				{Name: "flat", Y: []float64{2, 2, 2, 2, 2}},
+			}},
+			minPixels: []int{500, 500, 500},
+		},
+		{
+			name: "single point and NaN-only",
+			plot: Plot{Series: []Series{
+				{Name: "dot", X: []float64{1}, Y: []float64{1}},
+				{Name: "gone", Y: []float64{nan, inf}},
+				{Name: "line", X: []float64{0, 2}, Y: []float64{0, 2}},
+			}},
+			minPixels: []int{9, 0, 500},
+		},
+		{
+			name: "LogY keeps positive part",
+			plot: Plot{LogY: true, Series: []Series{
+				{Name: "loss", Y: []float64{0, -3, 10, 1, 0.1, 0.01}},
+			}},
+			minPixels: []int{500},
+		},
+		{
+			name: "thousands of points",
+			plot: Plot{Series: []Series{
+				{Name: "noisy", Y: noisy(5000)},
+				{Name: "smooth", Y: Smooth(noisy(5000), 0.01)},
+			}},
+			minPixels: []int{2000, 500},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			img, err := tc.plot.Render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := tc.plot.layout()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, min := range tc.minPixels {
+				got := countColour(img, l.area.Inset(1), seriesColour(i))
+				switch {
+				case min == 0 && got != 0:
+					t.Errorf("series %d: %d pixels of its colour, want none", i, got)
+				case got < min:
+					t.Errorf("series %d: %d pixels of its colour inside the axes, want >= %d", i, got, min)
+				}
+				if tc.plot.Series[i].Name != "" && countColour(img, image.Rect(0, 0, l.width, l.area.Min.Y), seriesColour(i)) == 0 {
+					t.Errorf("series %d missing from the legend", i)
+				}
+			}
+		})
+	}
+}
+
+// TestPlotGeometry checks that data land where the axes say: a rising line
+// starts bottom-left and ends top-right, and a constant sits mid-height.
+func TestPlotGeometry(t *testing.T) {
+	p := Plot{Series: []Series{
+		{Name: "rise", X: []float64{0, 10}, Y: []float64{0, 10}},
+	}}
+	img, err := p.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := p.layout()
+	in := l.area.Inset(1)
+	c := seriesColour(0)
+	// With 2% x padding and 5% y padding the end points sit a little inside
+	// the corners; look in the corner quadrants rather than exact pixels.
+	qw, qh := in.Dx()/8, in.Dy()/8
+	bottomLeft := image.Rect(in.Min.X, in.Max.Y-qh, in.Min.X+qw, in.Max.Y)
+	topRight := image.Rect(in.Max.X-qw, in.Min.Y, in.Max.X, in.Min.Y+qh)
+	topLeft := image.Rect(in.Min.X, in.Min.Y, in.Min.X+qw, in.Min.Y+qh)
+	if countColour(img, bottomLeft, c) == 0 || countColour(img, topRight, c) == 0 {
+		t.Error("rising line does not run bottom-left to top-right")
+	}
+	if n := countColour(img, topLeft, c); n != 0 {
+		t.Errorf("rising line has %d pixels in the top-left corner", n)
+	}
+
+	flat := Plot{Series: []Series{{Name: "flat", Y: []float64{7, 7, 7}}}}
+	img, err = flat.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ = flat.layout()
+	in = l.area.Inset(1)
+	mid := in.Min.Y + in.Dy()/2
+	band := image.Rect(in.Min.X, mid-2, in.Max.X, mid+2)
+	if got := countColour(img, band, c); got < in.Dx() {
+		t.Errorf("constant series: %d pixels near mid-height, want a full-width line", got)
+	}
+}
+
+func TestLinearTicks(t *testing.T) {
+	tests := []struct {
+		lo, hi float64
+		target int
+		want   []string
+	}{
+		{0, 1, 6, []string{"0", "0.2", "0.4", "0.6", "0.8", "1.0"}},
+		{-0.05, 1.05, 6, []string{"0", "0.2", "0.4", "0.6", "0.8", "1.0"}},
+		{0, 10000, 6, []string{"0", "2000", "4000", "6000", "8000", "10000"}},
+		{0.6931, 0.6935, 5, []string{"0.6931", "0.6932", "0.6933", "0.6934", "0.6935"}},
+		{-3, 3, 4, []string{"-2", "0", "2"}},
+		{0, 5e6, 6, []string{"0", "1e+06", "2e+06", "3e+06", "4e+06", "5e+06"}},
+	}
+	for _, tc := range tests {
+		got := labels(linearTicks(tc.lo, tc.hi, tc.target))
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("linearTicks(%g, %g, %d) = %v, want %v", tc.lo, tc.hi, tc.target, got, tc.want)
+		}
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	tests := []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{-3, 0, []string{"0.001", "0.01", "0.1", "1"}},
+		{-0.5, 6.5, []string{"1", "100", "10000", "1e+06"}},
+		{math.Log10(2), math.Log10(4), []string{"2.0", "2.5", "3.0", "3.5", "4.0"}},
+	}
+	for _, tc := range tests {
+		got := labels(logTicks(tc.lo, tc.hi, 5))
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("logTicks(%g, %g) = %v, want %v", tc.lo, tc.hi, got, tc.want)
+		}
+	}
+}
+
+func labels(ts []tick) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.label
+	}
+	return out
+}
+
+func countColour(img *image.RGBA, r image.Rectangle, c color.RGBA) int {
+	r = r.Intersect(img.Bounds())
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if img.RGBAAt(x, y) == c {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// noisy is a deterministic decaying, jittery loss curve.
+func noisy(n int) []float64 {
+	y := make([]float64, n)
+	s := uint32(1)
+	for i := range y {
+		s = s*1664525 + 1013904223
+		y[i] = 2*math.Exp(-float64(i)/float64(n)*4) + 0.3 + float64(s>>8)/float64(1<<24)*0.4
+	}
+	return y
+}
+
+func manySeries(k int) []Series {
+	s := make([]Series, k)
+	for i := range s {
+		s[i] = Series{Name: "series number " + string(rune('A'+i)), Y: []float64{float64(i), float64(i + 1)}}
+	}
+	return s
+}

@@ -1,0 +1,91 @@
+package checkpoints
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestFind(t *testing.T) {
+	c := &Checkpoint{Tensors: []Tensor{
+		{Name: "a", Shape: []int{1}, Data: []float32{1}},
+		{Name: "b", Shape: []int{2}, Data: []float32{2, 3}},
+	}}
+	tests := []struct {
+		name      string
+		c         *Checkpoint
+		find      string
+		wantOK    bool
+		wantFirst float32
+	}{
+		{"first", c, "a", true, 1},
+		{"second", c, "b", true, 2},
+		{"absent", c, "c", false, 0},
+		{"nil checkpoint", nil, "a", false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.c.Find(tt.find)
+			if ok != tt.wantOK {
+				t.Fatalf("Find(%q) ok = %v, want %v", tt.find, ok, tt.wantOK)
+			}
+			if ok && (got.Name != tt.find || got.Data[0] != tt.wantFirst) {
+				t.Errorf("Find(%q) = %+v", tt.find, got)
+			}
+		})
+	}
+}
+
+func TestExpect(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gan.safetensors")
+	saved := &Checkpoint{
+		Meta: Meta{Kind: "gan-mlp"},
+		Tensors: []Tensor{
+			{Name: "gen.fc1.weight", Shape: []int{2, 3}, Data: make([]float32, 6)},
+			{Name: "gen.fc1.bias", Shape: []int{2}, Data: make([]float32, 2)},
+			{Name: "scale", Shape: []int{}, Data: []float32{1}},
+			{Name: "optim.step", Shape: []int{}, Data: []float32{10}},
+		},
+	}
+	if err := Save(path, saved); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := &Checkpoint{Tensors: saved.Tensors}
+
+	tests := []struct {
+		name    string
+		c       *Checkpoint
+		kind    string
+		shapes  map[string][]int
+		wantErr []string // nil means success
+	}{
+		{"all match, extras allowed", loaded, "gan-mlp", map[string][]int{"gen.fc1.weight": {2, 3}, "gen.fc1.bias": {2}, "scale": nil}, nil},
+		{"nothing wanted", loaded, "gan-mlp", nil, nil},
+		{"wrong kind", loaded, "vae-mlp", map[string][]int{"gen.fc1.bias": {2}}, []string{"checkpoint " + path + " holds a \"gan-mlp\" model, not \"vae-mlp\""}},
+		{"no kind", foreign, "gan-mlp", nil, []string{"unknown kind", `not "gan-mlp"`, "not loaded from a file"}},
+		{"missing tensor", loaded, "gan-mlp", map[string][]int{"gen.fc2.weight": {3, 3}, "gen.fc1.bias": {2}}, []string{path, `missing tensor "gen.fc2.weight"`}},
+		{"wrong shape", loaded, "gan-mlp", map[string][]int{"gen.fc1.weight": {3, 2}}, []string{path, `"gen.fc1.weight"`, "[2 3]", "[3 2]"}},
+		{"scalar wanted as vector", loaded, "gan-mlp", map[string][]int{"scale": {1}}, []string{`"scale" has shape [], want [1]`}},
+		{"all problems reported", loaded, "gan-mlp", map[string][]int{"x": {1}, "y": {1}, "gen.fc1.bias": {3}}, []string{`missing tensor "x"`, `missing tensor "y"`, `"gen.fc1.bias" has shape [2], want [3]`}},
+		{"nil checkpoint", nil, "gan-mlp", nil, []string{"nil checkpoint"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.Expect(tt.kind, tt.shapes)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			requireErr(t, err, tt.wantErr...)
+			if err != nil && !strings.HasPrefix(err.Error(), "checkpoints: ") {
+				t.Errorf("error %q lacks the package prefix", err)
+			}
+		})
+	}
+}

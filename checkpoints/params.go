@@ -1,0 +1,33 @@
+package checkpoints
+
+import (
+	"fmt"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+)
+
+// FromParams returns the parameters as tensors. The tensors alias the
+// parameters' data: save them before the parameters change.
+func FromParams(ps graphs.Params) []Tensor {
+	out := make([]Tensor, len(ps))
+	for i, p := range ps {
+		out[i] = Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Float32s()}
+	}
+	return out
+}
+
+// LoadParams checks that c holds a kind model with every parameter of ps at
+// its shape, then copies the values in.
+func (c *Checkpoint) LoadParams(kind string, ps graphs.Params) error {
+	if err := c.Expect(kind, ps.Shapes()); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		t, _ := c.Find(p.Name)
+		if len(t.Data) != len(p.Float32s()) {
+			return fmt.Errorf("checkpoints: checkpoint %s: tensor %q holds %d values, want %d", c.describe(), p.Name, len(t.Data), len(p.Float32s()))
+		}
+		copy(p.Float32s(), t.Data)
+	}
+	return nil
+}

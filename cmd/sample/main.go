@@ -1,0 +1,131 @@
+// Command sample draws images from a trained model's checkpoint and writes
+// them as an IDX file (the MNIST format, for evaluation tools) or a PNG
+// grid (to look at).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/visual"
+	"github.com/gorgozoo/gorgozoo/zoo/gan"
+)
+
+const summary = `
+sample draws images from a checkpoint.
+
+  go run ./cmd/sample -ckpt runs/gan-20260101-120000 -n 64 -o grid.png
+  go run ./cmd/sample -ckpt path/to/ckpt-000028110.safetensors -n 10000 -o samples.idx
+
+-ckpt takes a checkpoint file or a run folder (its latest checkpoint).
+-o ending in .idx writes an IDX3 ubyte file (N×H×W, the MNIST format);
+ending in .png writes a grid.`
+
+type options struct {
+	Ckpt  string
+	N     int
+	Seed  uint64
+	Out   string
+	Cols  int
+	Scale int
+}
+
+func main() {
+	os.Exit(cli.Exit(os.Stderr, "sample", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)))
+}
+
+func parse(args []string, stdout io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
+	fs.StringVar(&o.Ckpt, "ckpt", "", "checkpoint file, or a run folder (uses its latest checkpoint)")
+	fs.IntVar(&o.N, "n", 64, "number of images")
+	fs.Uint64Var(&o.Seed, "seed", 1, "noise seed: same seed, same images")
+	fs.StringVar(&o.Out, "o", "samples.png", "output file: .idx (IDX3 ubyte) or .png (grid)")
+	fs.IntVar(&o.Cols, "cols", 0, "grid columns for .png (0: square)")
+	fs.IntVar(&o.Scale, "scale", 2, "pixel upscaling for .png")
+	if err := cli.Parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			cli.PrintUsage(stdout, fs, summary)
+		}
+		return o, err
+	}
+	var c cli.Checks
+	c.Positive("n", int64(o.N))
+	c.NonNegative("cols", int64(o.Cols))
+	c.Positive("scale", int64(o.Scale))
+	if err := c.Err(); err != nil {
+		return o, err
+	}
+	if !strings.HasSuffix(o.Out, ".idx") && !strings.HasSuffix(o.Out, ".png") {
+		return o, cli.Usagef("-o %s: the file name must end in .idx or .png", o.Out)
+	}
+	if strings.HasSuffix(o.Out, ".png") && o.N > 10000 {
+		return o, cli.Usagef("-n %d is too many for a PNG grid (at most 10000; use .idx)", o.N)
+	}
+	return o, nil
+}
+
+// sampler is what every model kind offers this command.
+type sampler interface {
+	Generate(n int, seed uint64) ([]float32, error) // pixels in [0, 1]
+}
+
+func load(path string) (s sampler, h, w int, err error) {
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	switch c.Meta.Kind {
+	case gan.Kind:
+		m, err := gan.FromCheckpoint(c)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		return gan.NewGenerator(m), m.Config.Height, m.Config.Width, nil
+	}
+	return nil, 0, 0, fmt.Errorf("%s: cannot sample from a %q checkpoint (known kinds: %s)", path, c.Meta.Kind, gan.Kind)
+}
+
+func run(_ context.Context, args []string, stdout, _ io.Writer) error {
+	o, err := parse(args, stdout)
+	if err != nil {
+		return err
+	}
+	path, err := cli.CheckpointPath(o.Ckpt)
+	if err != nil {
+		return err
+	}
+	s, h, w, err := load(path)
+	if err != nil {
+		return err
+	}
+	imgs, err := s.Generate(o.N, o.Seed)
+	if err != nil {
+		return err
+	}
+	if strings.HasSuffix(o.Out, ".idx") {
+		data := make([]uint8, len(imgs))
+		visual.ToUint8(imgs, 0, 1, data)
+		if err := datasets.WriteIDX(o.Out, &datasets.IDX{Dims: []int{o.N, h, w}, Data: data}); err != nil {
+			return err
+		}
+	} else {
+		grid, err := visual.Grid(imgs, o.N, h, w, o.Cols, 0, 1)
+		if err != nil {
+			return err
+		}
+		if err := visual.SavePNG(o.Out, visual.Upscale(grid, o.Scale)); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %d images (%dx%d) from %s to %s\n", o.N, h, w, path, o.Out)
+	return nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/zoo/gan"
+)
+
+func ganCheckpoint(t *testing.T) string {
+	t.Helper()
+	m, err := gan.New(gan.Config{}, 1)
+	require.NoError(t, err)
+	s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
+	require.NoError(t, err)
+	c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
+	require.NoError(t, err)
+	return dir
+}
+
+func TestSampleIDXAndPNG(t *testing.T) {
+	run1 := ganCheckpoint(t)
+	idx := filepath.Join(t.TempDir(), "s.idx")
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-ckpt", run1, "-n", "250", "-o", idx}, &out, &out))
+	m, err := datasets.ReadIDX(idx)
+	require.NoError(t, err)
+	require.Equal(t, []int{250, 28, 28}, m.Dims)
+
+	again := filepath.Join(t.TempDir(), "s.idx")
+	require.NoError(t, run(context.Background(), []string{"-ckpt", run1, "-n", "250", "-o", again}, &out, &out))
+	m2, err := datasets.ReadIDX(again)
+	require.NoError(t, err)
+	require.Equal(t, m.Data, m2.Data, "same seed, same samples")
+
+	pngPath := filepath.Join(t.TempDir(), "g.png")
+	require.NoError(t, run(context.Background(), []string{"-ckpt", run1, "-n", "16", "-o", pngPath, "-scale", "1"}, &out, &out))
+	f, err := os.Open(pngPath)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	require.Equal(t, 4*28+5*2, img.Bounds().Dx())
+}
+
+func TestSampleErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.safetensors")
+	require.NoError(t, os.WriteFile(bad, []byte("not a checkpoint"), 0o644))
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "-ckpt"},
+		{[]string{"-ckpt", "/no/such/ckpt"}, "/no/such/ckpt"},
+		{[]string{"-ckpt", bad}, "bad.safetensors"},
+		{[]string{"-ckpt", t.TempDir()}, "no checkpoint"},
+		{[]string{"-ckpt", bad, "-o", "x.jpg"}, ".idx or .png"},
+		{[]string{"-ckpt", bad, "-n", "0"}, "-n"},
+	}
+	for _, c := range cases {
+		var out bytes.Buffer
+		err := run(context.Background(), c.args, &out, &out)
+		require.Error(t, err, "%v", c.args)
+		require.Contains(t, err.Error(), c.want, "%v", c.args)
+	}
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/zoo/gan"
+)
+
+// TestDryRun runs the command end to end on real MNIST and checks the run
+// folder and that the checkpoint loads into a generator.
+func TestDryRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-dry-run", "-out", out}, &stdout, &stderr)
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
+	for _, f := range []string{"config.json", "metrics.jsonl", "loss.png", "samples.png", "samples/samples-epoch-001.png"} {
+		_, err := os.Stat(filepath.Join(out, f))
+		require.NoError(t, err, f)
+	}
+	latest, err := checkpoints.Dir{Path: filepath.Join(out, "checkpoints")}.Latest()
+	require.NoError(t, err)
+	g, err := gan.LoadGenerator(latest)
+	require.NoError(t, err)
+	imgs, err := g.Generate(3, 1)
+	require.NoError(t, err)
+	require.Len(t, imgs, 3*784)
+}
+
+func TestBadFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-batch", "0"}, "-batch"},
+		{[]string{"-lr", "-1"}, "-lr"},
+		{[]string{"-epochs", "-3"}, "-epochs"},
+		{[]string{"-z", "0"}, "-z"},
+		{[]string{"-nosuchflag"}, "nosuchflag"},
+		{[]string{"-batch", "abc"}, "batch"},
+		{[]string{"stray"}, "stray"},
+		{[]string{"-data", "/no/such/folder", "-dry-run"}, "/no/such/folder"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append(c.args, "-out", t.TempDir()), &stdout, &stderr)
+		require.Error(t, err, "%v", c.args)
+		require.Contains(t, err.Error(), c.want, "%v", c.args)
+		code := cli.Exit(&stderr, "train-gan", err)
+		require.NotZero(t, code)
+		require.Equal(t, 1, bytes.Count(stderr.Bytes(), []byte("train-gan:")), "one line naming the problem")
+	}
+	var stdout bytes.Buffer
+	require.Equal(t, 2, cli.Exit(&stdout, "train-gan", run(context.Background(), []string{"-batch", "0"}, &stdout, &stdout)))
+}
+
+func TestHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-h"}, &stdout, &stderr)
+	require.Equal(t, 0, cli.Exit(&stderr, "train-gan", err))
+	require.Contains(t, stdout.String(), "-epochs")
+	require.Contains(t, stdout.String(), "GoMNIST")
+}

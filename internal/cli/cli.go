@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+)
+
+// UsageError is a bad flag value: commands print it on one line and exit 2.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Usagef returns a UsageError.
+func Usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
+
+// Checks collects flag checks and reports the first failure.
+type Checks struct{ err error }
+
+// Positive requires v ≥ 1.
+func (c *Checks) Positive(name string, v int64) {
+	if c.err == nil && v < 1 {
+		c.err = Usagef("-%s must be at least 1 (got %d)", name, v)
+	}
+}
+
+// NonNegative requires v ≥ 0.
+func (c *Checks) NonNegative(name string, v int64) {
+	if c.err == nil && v < 0 {
+		c.err = Usagef("-%s must not be negative (got %d)", name, v)
+	}
+}
+
+// Range requires lo < v ≤ hi for a float flag.
+func (c *Checks) Range(name string, v, lo, hi float64) {
+	if c.err == nil && !(v > lo && v <= hi) {
+		c.err = Usagef("-%s must be in (%g, %g] (got %g)", name, lo, hi, v)
+	}
+}
+
+// Err returns the first failed check.
+func (c *Checks) Err() error { return c.err }
+
+// Parse parses args into fs, turning flag errors (unknown flag, bad number)
+// into a UsageError; -h returns flag.ErrHelp.
+func Parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &UsageError{Msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return Usagef("unexpected argument %q (flags start with -; see -h)", fs.Arg(0))
+	}
+	return nil
+}
+
+// PrintUsage writes a command's help: a summary, then its flags.
+func PrintUsage(w io.Writer, fs *flag.FlagSet, summary string) {
+	fmt.Fprintln(w, strings.TrimSpace(summary))
+	fmt.Fprintln(w, "\nFlags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// Exit maps a command's error to its exit code and prints it on one line:
+// 0 for nil, 2 for a UsageError, 130 for an interruption, 1 otherwise.
+func Exit(stderr io.Writer, cmd string, err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "run '%s -h' for the flags\n", cmd)
+		return 2
+	}
+	if errors.Is(err, ErrInterrupted) {
+		return 130
+	}
+	return 1
+}
+
+// ErrInterrupted marks a run stopped by SIGINT or SIGTERM.
+var ErrInterrupted = errors.New("interrupted")
+
+// ParseDigits parses "5,6,7" into digits 0–9; "" means all.
+func ParseDigits(flagName, s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		d, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || d < 0 || d > 9 {
+			return nil, Usagef("-%s: %q is not a digit 0-9", flagName, f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// RunFolder returns out, or runs/<prefix>-<time> when out is empty, and
+// checks that it can be created and written.
+func RunFolder(out, prefix string) (string, error) {
+	if out == "" {
+		out = filepath.Join("runs", prefix+"-"+time.Now().Format("20060102-150405"))
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", fmt.Errorf("-out %s: cannot create the run folder: %w", out, err)
+	}
+	probe, err := os.CreateTemp(out, ".write-test-*")
+	if err != nil {
+		return "", fmt.Errorf("-out %s: the run folder is not writable: %w", out, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return out, nil
+}
+
+// WriteJSON writes v as indented JSON to path.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// IsTerminal reports whether f is a character device, where a redrawn
+// progress line works; elsewhere (CI logs, files) commands print lines.
+func IsTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// CheckpointPath resolves a -ckpt value: a checkpoint file, a run folder
+// (its latest checkpoint) or a run's checkpoints folder.
+func CheckpointPath(p string) (string, error) {
+	if p == "" {
+		return "", Usagef("-ckpt is required (a checkpoint file or a run folder)")
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return "", fmt.Errorf("-ckpt %s: %w", p, err)
+	}
+	if !st.IsDir() {
+		return p, nil
+	}
+	for _, dir := range []string{filepath.Join(p, "checkpoints"), p} {
+		if latest, err := (checkpoints.Dir{Path: dir}).Latest(); err == nil {
+			return latest, nil
+		}
+	}
+	return "", fmt.Errorf("-ckpt %s: no checkpoint in this folder or its checkpoints/ folder", p)
+}

@@ -1,0 +1,245 @@
+package trainer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/datasets"
+)
+
+// Config controls a training run. The zero value trains one epoch, writes
+// nothing to disk and prints nothing.
+type Config struct {
+	Epochs int   // epochs to train; 0 means 1 unless Steps is set
+	Steps  int64 // if > 0, stop after this many steps in total (may end mid-epoch)
+
+	Out         string // run folder; "" writes nothing
+	CkptEvery   int64  // also checkpoint every N steps; 0 means only at epoch ends and at the end
+	Keep        int    // checkpoints kept in Out/checkpoints; 0 means 3
+	SampleEvery int64  // also write sample grids every N steps; 0 means only at epoch ends
+	LogEvery    int64  // steps per metrics.jsonl line; 0 means 100
+
+	Seed  uint64            // recorded in checkpoints
+	Extra map[string]string // recorded in checkpoints' metadata
+
+	// Start is the global step to start from (resuming); batches and the
+	// epoch count continue from there.
+	Start int64
+
+	Progress      io.Writer // progress output; nil prints nothing
+	ProgressLines bool      // print whole lines (logs, CI) instead of redrawing one line
+}
+
+// Result summarises a finished (or interrupted) run.
+type Result struct {
+	Steps        int64         // global step reached
+	Epochs       float64       // epochs completed, fractional
+	Wall         time.Duration // time spent in the loop
+	ImagesPerSec float64       // training throughput, excluding grids and checkpoints
+	Checkpoint   string        // last checkpoint written, if any
+	Last         []Metric      // metrics averaged over the last epoch (or partial epoch)
+}
+
+// ErrNonFinite is returned (wrapped) when a step reports a NaN or an
+// infinite metric, or leaves a non-finite parameter.
+var ErrNonFinite = errors.New("non-finite value")
+
+// Run trains m on batches from loader until the budget is spent or ctx is
+// cancelled. On cancellation it saves a checkpoint (when Out is set) and
+// returns ctx's error together with the result so far.
+func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Result, error) {
+	if loader.Batch() != m.Batch() {
+		return nil, fmt.Errorf("trainer: loader batch %d does not match the model's batch %d", loader.Batch(), m.Batch())
+	}
+	perEpoch := int64(loader.BatchesPerEpoch())
+	total := cfg.Steps
+	if total <= 0 {
+		epochs := cfg.Epochs
+		if epochs <= 0 {
+			epochs = 1
+		}
+		total = int64(epochs) * perEpoch
+	}
+	logEvery := cfg.LogEvery
+	if logEvery <= 0 {
+		logEvery = 100
+	}
+	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start}}
+	if err := r.open(); err != nil {
+		return nil, err
+	}
+	defer r.close()
+
+	h, w := loader.ImageSize()
+	images := make([]float32, m.Batch()*h*w)
+	labels := make([]int, m.Batch())
+	var window, epochAvg meter
+	start := time.Now()
+	var paused time.Duration // grids and checkpoints, excluded from throughput
+	windowStart := time.Now()
+
+	for step := cfg.Start; step < total; step++ {
+		if err := ctx.Err(); err != nil {
+			r.progressDone()
+			path, serr := r.checkpoint(step)
+			r.finish(step, start, paused, epochAvg)
+			if serr != nil {
+				return r.res, errors.Join(err, serr)
+			}
+			r.res.Checkpoint = path
+			return r.res, err
+		}
+		epoch, index := int(step/perEpoch), int(step%perEpoch)
+		if err := loader.Fill(epoch, index, images, labels); err != nil {
+			return r.res, err
+		}
+		metrics, err := m.Step(images, labels)
+		if err != nil {
+			return r.res, fmt.Errorf("trainer: step %d: %w", step+1, err)
+		}
+		for _, mt := range metrics {
+			if math.IsNaN(mt.Value) || math.IsInf(mt.Value, 0) {
+				r.progressDone()
+				return r.res, fmt.Errorf("trainer: step %d (epoch %d): %s = %v: %w; stopping without saving over the last good checkpoint",
+					step+1, epoch+1, mt.Name, mt.Value, ErrNonFinite)
+			}
+		}
+		window.add(metrics)
+		epochAvg.add(metrics)
+		done := step + 1
+		r.res.Steps = done
+
+		if done%logEvery == 0 || done == total {
+			el := time.Since(windowStart).Seconds()
+			ips := float64(window.n*m.Batch()) / el
+			if err := r.logMetrics(done, float64(done)/float64(perEpoch), window.mean(), ips); err != nil {
+				return r.res, err
+			}
+			window = meter{}
+			windowStart = time.Now()
+		}
+		r.progress(done, epochAvg.mean(), start, paused)
+
+		endOfEpoch := done%perEpoch == 0
+		t0 := time.Now()
+		if endOfEpoch || (cfg.SampleEvery > 0 && done%cfg.SampleEvery == 0) || done == total {
+			if err := r.previews(done, endOfEpoch); err != nil {
+				return r.res, err
+			}
+		}
+		if endOfEpoch || (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || done == total {
+			path, err := r.checkpoint(done)
+			if err != nil {
+				return r.res, err
+			}
+			r.res.Checkpoint = path
+		}
+		if endOfEpoch {
+			r.epochSummary(done, epochAvg.mean(), start, paused)
+			r.res.Last = epochAvg.mean()
+			epochAvg = meter{}
+		}
+		paused += time.Since(t0)
+		windowStart = windowStart.Add(time.Since(t0))
+	}
+	r.progressDone()
+	r.finish(r.res.Steps, start, paused, epochAvg)
+	return r.res, nil
+}
+
+func (r *run) finish(step int64, start time.Time, paused time.Duration, epochAvg meter) {
+	r.res.Wall = time.Since(start)
+	r.res.Epochs = float64(step) / float64(r.perEpoch)
+	if n := step - r.cfg.Start; n > 0 {
+		r.res.ImagesPerSec = float64(n*int64(r.m.Batch())) / (r.res.Wall - paused).Seconds()
+	}
+	if epochAvg.n > 0 {
+		r.res.Last = epochAvg.mean()
+	}
+}
+
+// run holds the state of one Run call.
+type run struct {
+	cfg      Config
+	m        Model
+	perEpoch int64
+	total    int64
+	res      *Result
+	metrics  *os.File
+	history  []historyPoint
+	lastDraw time.Time
+	drawn    bool
+}
+
+type historyPoint struct {
+	epoch   float64
+	metrics []Metric
+}
+
+func (r *run) open() error {
+	if r.cfg.Out == "" {
+		return nil
+	}
+	for _, dir := range []string{r.cfg.Out, filepath.Join(r.cfg.Out, "samples"), filepath.Join(r.cfg.Out, "checkpoints")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("trainer: cannot create run folder: %w", err)
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(r.cfg.Out, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	r.metrics = f
+	return nil
+}
+
+func (r *run) close() {
+	if r.metrics != nil {
+		r.metrics.Close()
+	}
+}
+
+func (r *run) logMetrics(step int64, epoch float64, ms []Metric, imagesPerSec float64) error {
+	r.history = append(r.history, historyPoint{epoch: epoch, metrics: ms})
+	if r.metrics == nil {
+		return nil
+	}
+	rec := map[string]any{"step": step, "epoch": math.Round(epoch*1000) / 1000, "images_per_s": math.Round(imagesPerSec*10) / 10,
+		"time": time.Now().UTC().Format(time.RFC3339)}
+	for _, m := range ms {
+		rec[m.Name] = m.Value
+	}
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("trainer: metrics: %w", err)
+	}
+	if _, err := r.metrics.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("trainer: writing %s: %w", r.metrics.Name(), err)
+	}
+	return nil
+}
+
+// checkpoint saves parameters and optimiser state at the given step.
+func (r *run) checkpoint(step int64) (string, error) {
+	if r.cfg.Out == "" {
+		return "", nil
+	}
+	c, err := Checkpoint(r.m, step, int(step/r.perEpoch), r.cfg.Seed, r.cfg.Extra)
+	if err != nil {
+		return "", err
+	}
+	dir := checkpoints.Dir{Path: filepath.Join(r.cfg.Out, "checkpoints"), Keep: r.cfg.Keep}
+	path, err := dir.Save(c)
+	if err != nil {
+		return "", fmt.Errorf("trainer: step %d: %w", step, err)
+	}
+	return path, nil
+}

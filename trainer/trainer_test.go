@@ -1,0 +1,158 @@
+package trainer
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gorgonia.org/tensor"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/graphs"
+)
+
+// fakeModel records the batches it sees and moves its one parameter by a
+// fixed Adam step, so the loop can be tested without graphs.
+type fakeModel struct {
+	batch   int
+	w       *graphs.Param
+	opt     *graphs.Adam
+	seen    []float32 // first pixel of every batch
+	nanAt   int       // report a NaN loss at this step (1-based); 0 never
+	onStep  func(step int)
+	stepped int
+}
+
+func newFake(batch int) *fakeModel {
+	w := graphs.NewParam("w", 2)
+	return &fakeModel{batch: batch, w: w, opt: graphs.NewAdam(graphs.Params{w}, 0.1, 0.9, 0.999)}
+}
+
+func (f *fakeModel) Kind() string            { return "fake" }
+func (f *fakeModel) Config() any             { return map[string]int{"batch": f.batch} }
+func (f *fakeModel) Batch() int              { return f.batch }
+func (f *fakeModel) Params() graphs.Params   { return graphs.Params{f.w} }
+func (f *fakeModel) Optimizers() []Optimizer { return []Optimizer{{Name: "w", Adam: f.opt}} }
+func (f *fakeModel) Previews() ([]Preview, error) {
+	return []Preview{{Name: "samples", Images: make([]float32, 4*28*28), N: 4, H: 28, W: 28, Lo: 0, Hi: 1}}, nil
+}
+
+func (f *fakeModel) Step(images []float32, _ []int) ([]Metric, error) {
+	f.stepped++
+	f.seen = append(f.seen, images[0])
+	g := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float32{1, -1}))
+	if err := f.opt.Update([]*tensor.Dense{g}); err != nil {
+		return nil, err
+	}
+	if f.onStep != nil {
+		f.onStep(f.stepped)
+	}
+	loss := float64(f.stepped)
+	if f.stepped == f.nanAt {
+		loss = math.NaN()
+	}
+	return []Metric{{Name: "loss", Value: loss}}, nil
+}
+
+func testLoader(t *testing.T, batch int) *datasets.Loader {
+	t.Helper()
+	l, err := datasets.NewLoader(datasets.Synthetic(100, 3), batch, 7, datasets.ScaleUnit)
+	require.NoError(t, err)
+	return l
+}
+
+func TestRunWritesRunFolder(t *testing.T) {
+	out := t.TempDir()
+	m := newFake(10)
+	res, err := Run(context.Background(), m, testLoader(t, 10), Config{Epochs: 2, Out: out, LogEvery: 5, Keep: 2, CkptEvery: 3})
+	require.NoError(t, err)
+	require.EqualValues(t, 20, res.Steps)
+	require.InDelta(t, 2.0, res.Epochs, 1e-9)
+	require.Equal(t, 20, m.stepped)
+	for _, f := range []string{"metrics.jsonl", "loss.png", "samples.png", "samples/samples-epoch-001.png", "samples/samples-epoch-002.png"} {
+		_, err := os.Stat(filepath.Join(out, f))
+		require.NoError(t, err, f)
+	}
+	f, err := os.Open(filepath.Join(out, "metrics.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	lines := 0
+	for sc := bufio.NewScanner(f); sc.Scan(); lines++ {
+	}
+	require.Equal(t, 4, lines)
+
+	list, err := checkpoints.Dir{Path: filepath.Join(out, "checkpoints")}.List()
+	require.NoError(t, err)
+	require.Len(t, list, 2, "Keep: 2")
+	require.Equal(t, res.Checkpoint, list[len(list)-1])
+	c, err := checkpoints.Load(res.Checkpoint)
+	require.NoError(t, err)
+	require.EqualValues(t, 20, c.Meta.Step)
+	require.Equal(t, "fake", c.Meta.Kind)
+	require.Equal(t, "20", c.Meta.Extra["optim.w.step"])
+	w, ok := c.Find("w")
+	require.True(t, ok)
+	require.Equal(t, m.w.Float32s(), w.Data)
+	_, ok = c.Find("optim.w.m.w")
+	require.True(t, ok)
+}
+
+func TestStepBudgetAndResumeOrder(t *testing.T) {
+	full := newFake(10)
+	_, err := Run(context.Background(), full, testLoader(t, 10), Config{Steps: 25})
+	require.NoError(t, err)
+	require.Len(t, full.seen, 25, "a step budget may end mid-epoch")
+
+	again := newFake(10)
+	_, err = Run(context.Background(), again, testLoader(t, 10), Config{Steps: 25})
+	require.NoError(t, err)
+	require.Equal(t, full.seen, again.seen, "same seed, same batches")
+
+	resumed := newFake(10)
+	_, err = Run(context.Background(), resumed, testLoader(t, 10), Config{Steps: 25, Start: 13})
+	require.NoError(t, err)
+	require.Equal(t, full.seen[13:], resumed.seen, "starting at step 13 sees the batches an uninterrupted run sees")
+}
+
+func TestNaNGuard(t *testing.T) {
+	out := t.TempDir()
+	m := newFake(10)
+	m.nanAt = 5
+	_, err := Run(context.Background(), m, testLoader(t, 10), Config{Epochs: 1, Out: out, CkptEvery: 2})
+	require.ErrorIs(t, err, ErrNonFinite)
+	require.ErrorContains(t, err, "step 5")
+	require.ErrorContains(t, err, "loss")
+	latest, err := checkpoints.Dir{Path: filepath.Join(out, "checkpoints")}.Latest()
+	require.NoError(t, err)
+	c, err := checkpoints.Load(latest)
+	require.NoError(t, err)
+	require.EqualValues(t, 4, c.Meta.Step, "the last good checkpoint stays the latest")
+}
+
+func TestCancelSavesCheckpoint(t *testing.T) {
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := newFake(10)
+	m.onStep = func(step int) {
+		if step == 3 {
+			cancel()
+		}
+	}
+	res, err := Run(ctx, m, testLoader(t, 10), Config{Epochs: 5, Out: out})
+	require.True(t, errors.Is(err, context.Canceled), "%v", err)
+	require.EqualValues(t, 3, res.Steps)
+	c, err := checkpoints.Load(res.Checkpoint)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, c.Meta.Step)
+}
+
+func TestBatchMismatch(t *testing.T) {
+	_, err := Run(context.Background(), newFake(10), testLoader(t, 20), Config{})
+	require.ErrorContains(t, err, "batch")
+}

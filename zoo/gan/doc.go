@@ -1,0 +1,25 @@
+// Package gan holds generative adversarial networks declared as Gorgonia
+// graphs: generator and discriminator architectures, the GAN objectives,
+// the training step, and a [Generator] for inference.
+//
+// The objectives are the ones of Goodfellow et al. (2014) as they are meant
+// to be trained. With D(·) the discriminator's logit and σ the sigmoid,
+// the discriminator minimises
+//
+//	L_D = BCE(σ(D(x)), 1) + BCE(σ(D(G(z))), 0) = softplus(−D(x)) + softplus(D(G(z)))
+//
+// and the generator minimises the non-saturating loss
+//
+//	L_G = −log σ(D(G(z))) = softplus(−D(G(z)))
+//
+// rather than the minimax log(1 − σ(D(G(z)))), whose gradient vanishes
+// early in training when D rejects every sample. Both are written with
+// softplus on logits, which is exact and cannot overflow.
+//
+// A training step runs two graphs, because Gorgonia takes one symbolic
+// gradient per graph: the D graph (real images and the generator's output
+// on fresh noise in, L_D out, gradients for D's parameters) and the G
+// graph (the generator, then the discriminator's layers bound to D's
+// tensors, L_G out, gradients for G's parameters only). The two graphs
+// bind the same parameter tensors, so each Adam update is seen by both.
+package gan

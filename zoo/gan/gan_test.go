@@ -1,0 +1,218 @@
+package gan
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/trainer"
+)
+
+// small is a model small enough for finite differences.
+var small = Config{Z: 3, Height: 2, Width: 3, GHidden: []int{4}, DHidden: []int{5, 3}}
+
+// float64Copy returns the model with float64 copies of its parameters.
+func float64Copy(t *testing.T, m *Model) (*Model, graphs.Params, graphs.Params) {
+	t.Helper()
+	g, d := m.Gen.(*MLPGenerator), m.Disc.(*MLPDiscriminator)
+	gp, dp := g.Params().ToFloat64(), d.Params().ToFloat64()
+	g64, d64 := &MLPGenerator{}, &MLPDiscriminator{Slope: d.Slope}
+	for i := range g.Layers {
+		g64.Layers = append(g64.Layers, &graphs.Linear{Weight: gp[2*i], Bias: gp[2*i+1]})
+	}
+	for i := range d.Layers {
+		d64.Layers = append(d64.Layers, &graphs.Linear{Weight: dp[2*i], Bias: dp[2*i+1]})
+	}
+	return &Model{Config: m.Config, Gen: g64, Disc: d64}, gp, dp
+}
+
+func fill(n *G.Node, seed uint64, scale float64) {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	d := graphs.Value(n).Data().([]float64)
+	for i := range d {
+		d[i] = rng.NormFloat64() * scale
+	}
+}
+
+func TestLossGradients(t *testing.T) {
+	m, err := New(small, 3)
+	require.NoError(t, err)
+	m64, gp, dp := float64Copy(t, m)
+	t.Run("D loss wrt D", func(t *testing.T) {
+		require.NoError(t, graphs.GradCheck(dp, func(b *graphs.Builder) *G.Node {
+			real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
+			fill(real, 1, 1)
+			fill(z, 2, 1)
+			return DiscriminatorLoss(b, m64.Disc.Forward(b, real), m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
+		}, 0, 1e-5))
+	})
+	t.Run("G loss wrt G", func(t *testing.T) {
+		require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
+			z := b.Input("z", 4, 3)
+			fill(z, 2, 1)
+			return GeneratorLoss(b, m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
+		}, 0, 1e-5))
+	})
+}
+
+// TestLossValues pins the objectives to their definitions on known logits.
+func TestLossValues(t *testing.T) {
+	b := graphs.NewBuilder()
+	real, fake := b.Input("r", 2, 1), b.Input("f", 2, 1)
+	copy(graphs.Value(real).Data().([]float32), []float32{2, -1})
+	copy(graphs.Value(fake).Data().([]float32), []float32{0.5, -3})
+	ld, lg := DiscriminatorLoss(b, real, fake), GeneratorLoss(b, fake)
+	require.NoError(t, b.Err())
+	vm := G.NewTapeMachine(b.G)
+	require.NoError(t, vm.RunAll())
+	sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+	wantD := -(math.Log(sig(2))+math.Log(sig(-1)))/2 - (math.Log(1-sig(0.5))+math.Log(1-sig(-3)))/2
+	wantG := -(math.Log(sig(0.5)) + math.Log(sig(-3))) / 2
+	require.InDelta(t, wantD, graphs.Scalar(ld), 1e-5)
+	require.InDelta(t, wantG, graphs.Scalar(lg), 1e-5)
+}
+
+// TestStepMovesDiscriminator: on a fixed batch of real images, D updates
+// raise D(x) and lower D(G(z)); and each G update raises D(G(z)) as D
+// sees it (measured before and after one G update with D frozen).
+func TestStepMovesDiscriminator(t *testing.T) {
+	set := datasets.Synthetic(64, 1)
+	loader, err := datasets.NewLoader(set, 32, 1, datasets.ScaleSigned)
+	require.NoError(t, err)
+	batch := make([]float32, 32*28*28)
+	require.NoError(t, loader.Fill(0, 0, batch, nil))
+
+	m, err := New(Config{}, 1)
+	require.NoError(t, err)
+	s, err := NewStep(m, TrainConfig{Batch: 32}, 1)
+	require.NoError(t, err)
+	first, err := s.Run(batch)
+	require.NoError(t, err)
+	var last Losses
+	for range 10 {
+		last, err = s.Run(batch)
+		require.NoError(t, err)
+	}
+	require.Greater(t, last.DReal, first.DReal+0.05, "D(x) should rise on data it is trained to accept")
+	require.Less(t, last.D, first.D, "the D loss should fall")
+	require.EqualValues(t, 11, s.OptD.Step)
+	require.EqualValues(t, 11, s.OptG.Step)
+
+	// One G update with D's learning rate at zero: D(G(z)) on the same z must rise.
+	s.OptD.LR = 0
+	noise := *s.Noise
+	before, err := s.Run(batch)
+	require.NoError(t, err)
+	*s.Noise = noise // replay the same z
+	after, err := s.Run(batch)
+	require.NoError(t, err)
+	require.Greater(t, after.DFake, before.DFake, "a G step should make D accept G's samples more")
+}
+
+func TestStepRejectsWrongBatch(t *testing.T) {
+	m, err := New(Config{}, 1)
+	require.NoError(t, err)
+	s, err := NewStep(m, TrainConfig{Batch: 4}, 1)
+	require.NoError(t, err)
+	_, err = s.Run(make([]float32, 3*784))
+	require.ErrorContains(t, err, "4 images")
+}
+
+func TestConfigValidation(t *testing.T) {
+	for _, c := range []Config{{Arch: "transformer"}, {Z: -1}, {GHidden: []int{0}}} {
+		_, err := New(c, 1)
+		require.Error(t, err, "%+v", c)
+	}
+}
+
+// TestCheckpointRoundTrip saves a trained step and rebuilds the model: all
+// parameters and optimiser moments come back bit-equal, and the rebuilt
+// generator draws the same images.
+func TestCheckpointRoundTrip(t *testing.T) {
+	m, err := New(small, 5)
+	require.NoError(t, err)
+	s, err := NewStep(m, TrainConfig{Batch: 4}, 5)
+	require.NoError(t, err)
+	for range 3 {
+		_, err := s.Run(make([]float32, 4*6))
+		require.NoError(t, err)
+	}
+	c, err := trainer.Checkpoint(s, 3, 0, 5, nil)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "gan.safetensors")
+	require.NoError(t, checkpoints.Save(path, c))
+
+	loaded, err := checkpoints.Load(path)
+	require.NoError(t, err)
+	m2, err := FromCheckpoint(loaded)
+	require.NoError(t, err)
+	require.Equal(t, m.Config, m2.Config)
+	for i, p := range m.Params() {
+		q := m2.Params()[i]
+		require.Equal(t, p.Name, q.Name)
+		for j, v := range p.Float32s() {
+			require.Equal(t, math.Float32bits(v), math.Float32bits(q.Float32s()[j]), "%s[%d]", p.Name, j)
+		}
+	}
+	s2, err := NewStep(m2, TrainConfig{Batch: 4}, 5)
+	require.NoError(t, err)
+	require.NoError(t, trainer.RestoreOptimizers(loaded, s2.Optimizers()))
+	require.Equal(t, s.OptD.M, s2.OptD.M)
+	require.Equal(t, s.OptG.V, s2.OptG.V)
+	require.Equal(t, s.OptG.Step, s2.OptG.Step)
+
+	a, err := NewGenerator(m).Generate(7, 9)
+	require.NoError(t, err)
+	b, err := NewGenerator(m2).Generate(7, 9)
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+
+	// A checkpoint of another architecture is refused with the tensor named.
+	other, err := New(Config{Z: 3, Height: 2, Width: 3, GHidden: []int{5}, DHidden: []int{5, 3}}, 1)
+	require.NoError(t, err)
+	require.ErrorContains(t, loaded.LoadParams(Kind, other.Params()), "gen.fc1.weight")
+	loaded.Meta.Kind = "vae"
+	_, err = FromCheckpoint(loaded)
+	require.ErrorContains(t, err, "vae")
+}
+
+// TestGeneratorConcurrent draws from one Generator in many goroutines (run
+// with -race) and checks each result equals the sequential one.
+func TestGeneratorConcurrent(t *testing.T) {
+	m, err := New(Config{}, 2)
+	require.NoError(t, err)
+	g := NewGenerator(m)
+	want := make([][]float32, 8)
+	for i := range want {
+		want[i], err = g.Generate(130, uint64(i))
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	got := make([][]float32, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = g.Generate(130, uint64(i))
+		}()
+	}
+	wg.Wait()
+	for i := range 8 {
+		require.NoError(t, errs[i])
+		require.Equal(t, want[i], got[i], "goroutine %d", i)
+	}
+	for _, v := range want[0] {
+		require.True(t, v >= 0 && v <= 1, "pixel %v outside [0,1]", v)
+	}
+	_, err = g.FromNoise(make([]float32, 7))
+	require.Error(t, err)
+}

@@ -1,0 +1,144 @@
+package gan
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+)
+
+// Config describes a GAN architecture; it is saved in checkpoints so that a
+// generator can be rebuilt from one. The zero value is the classic MLP GAN
+// on 28×28 images: G z(100) → 256 → 256 → 784, D 784 → 256 → 128 → 1.
+type Config struct {
+	Arch    string  `json:"arch"`     // "mlp" (default)
+	Z       int     `json:"z"`        // latent size; 0 means 100
+	Height  int     `json:"height"`   // image height; 0 means 28
+	Width   int     `json:"width"`    // image width; 0 means 28
+	GHidden []int   `json:"g_hidden"` // generator hidden sizes; nil means [256 256]
+	DHidden []int   `json:"d_hidden"` // discriminator hidden sizes; nil means [256 128]
+	DSlope  float64 `json:"d_slope"`  // LeakyReLU slope in D; 0 means 0.2
+}
+
+// WithDefaults returns c with every zero field replaced by its default.
+func (c Config) WithDefaults() Config {
+	if c.Arch == "" {
+		c.Arch = "mlp"
+	}
+	if c.Z == 0 {
+		c.Z = 100
+	}
+	if c.Height == 0 {
+		c.Height = 28
+	}
+	if c.Width == 0 {
+		c.Width = 28
+	}
+	if c.GHidden == nil {
+		c.GHidden = []int{256, 256}
+	}
+	if c.DHidden == nil {
+		c.DHidden = []int{256, 128}
+	}
+	if c.DSlope == 0 {
+		c.DSlope = 0.2
+	}
+	return c
+}
+
+// Validate reports a configuration that cannot be built.
+func (c Config) Validate() error {
+	if c.Arch != "mlp" {
+		return fmt.Errorf("gan: unknown architecture %q (have: mlp)", c.Arch)
+	}
+	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
+		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
+	}
+	for _, h := range append(append([]int(nil), c.GHidden...), c.DHidden...) {
+		if h < 1 {
+			return fmt.Errorf("gan: hidden sizes must be positive, got G %v D %v", c.GHidden, c.DHidden)
+		}
+	}
+	return nil
+}
+
+// Pixels returns the number of pixels of one image.
+func (c Config) Pixels() int { return c.Height * c.Width }
+
+// MLPGenerator maps noise z to an image in [-1, 1]: Linear and ReLU layers,
+// then a Linear layer and tanh.
+type MLPGenerator struct {
+	Layers []*graphs.Linear // gen.fc1, gen.fc2, …
+}
+
+// NewMLPGenerator returns a generator z → hidden… → pixels with PyTorch's
+// default initialisation drawn from rng.
+func NewMLPGenerator(z int, hidden []int, pixels int, rng *rand.Rand) *MLPGenerator {
+	sizes := append(append([]int{z}, hidden...), pixels)
+	g := &MLPGenerator{}
+	for i := 0; i+1 < len(sizes); i++ {
+		g.Layers = append(g.Layers, graphs.NewLinear(fmt.Sprintf("gen.fc%d", i+1), sizes[i], sizes[i+1], rng))
+	}
+	return g
+}
+
+// Forward returns G(z) for z of shape [batch, Z]: images [batch, pixels].
+func (g *MLPGenerator) Forward(b *graphs.Builder, z *G.Node) *G.Node {
+	h := z
+	for i, l := range g.Layers {
+		h = l.Forward(b, h)
+		if i+1 < len(g.Layers) {
+			h = b.ReLU(h)
+		}
+	}
+	return b.Tanh(h)
+}
+
+// Params returns the generator's parameters in layer order.
+func (g *MLPGenerator) Params() graphs.Params {
+	var ps graphs.Params
+	for _, l := range g.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// MLPDiscriminator maps an image to one logit: Linear and LeakyReLU layers,
+// then a Linear layer with no activation (the losses take logits).
+type MLPDiscriminator struct {
+	Layers []*graphs.Linear // disc.fc1, disc.fc2, …
+	Slope  float64
+}
+
+// NewMLPDiscriminator returns a discriminator pixels → hidden… → 1.
+func NewMLPDiscriminator(pixels int, hidden []int, slope float64, rng *rand.Rand) *MLPDiscriminator {
+	sizes := append(append([]int{pixels}, hidden...), 1)
+	d := &MLPDiscriminator{Slope: slope}
+	for i := 0; i+1 < len(sizes); i++ {
+		d.Layers = append(d.Layers, graphs.NewLinear(fmt.Sprintf("disc.fc%d", i+1), sizes[i], sizes[i+1], rng))
+	}
+	return d
+}
+
+// Forward returns D's logits [batch, 1] for images x [batch, pixels].
+func (d *MLPDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
+	h := x
+	for i, l := range d.Layers {
+		h = l.Forward(b, h)
+		if i+1 < len(d.Layers) {
+			h = b.LeakyReLU(h, d.Slope)
+		}
+	}
+	return h
+}
+
+// Params returns the discriminator's parameters in layer order.
+func (d *MLPDiscriminator) Params() graphs.Params {
+	var ps graphs.Params
+	for _, l := range d.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}

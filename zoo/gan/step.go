@@ -1,0 +1,198 @@
+package gan
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/trainer"
+)
+
+// TrainConfig holds the optimisation settings of a GAN run.
+type TrainConfig struct {
+	Batch        int     // images per step; 0 means 64
+	LR           float64 // Adam learning rate of both players; 0 means 2e-4
+	Beta1, Beta2 float64 // Adam betas; both 0 means (0.5, 0.999)
+	PreviewSeed  uint64  // seed of the fixed noise behind the per-epoch sample grid
+}
+
+// WithDefaults returns c with zero fields replaced by the defaults of the
+// classic GAN recipe (Radford et al.): batch 64, Adam 2e-4, β = (0.5, 0.999).
+func (c TrainConfig) WithDefaults() TrainConfig {
+	if c.Batch == 0 {
+		c.Batch = 64
+	}
+	if c.LR == 0 {
+		c.LR = 2e-4
+	}
+	if c.Beta1 == 0 && c.Beta2 == 0 {
+		c.Beta1, c.Beta2 = 0.5, 0.999
+	}
+	return c
+}
+
+// Step trains a GAN: each call updates D once, then G once, on the same
+// noise, as the reference PyTorch loop does. It implements [trainer.Model].
+type Step struct {
+	Model      *Model
+	OptD, OptG *graphs.Adam
+	Noise      *rand.PCG // source of z; part of the run's state
+
+	batch int
+	rng   *rand.Rand
+	d     phase // L_D; gradients for D's parameters
+	g     phase // L_G; gradients for G's parameters
+	// outputs of the D graph that are reported, not optimised
+	dReal, dFake *G.Node
+
+	preview      *Generator
+	previewNoise []float32
+}
+
+// phase is one compiled graph with its inputs, loss and gradients.
+type phase struct {
+	vm       G.VM
+	z, real  *G.Node // inputs (real is nil in the G graph)
+	loss     *G.Node
+	gradNode []*G.Node
+	grads    []*tensor.Dense
+}
+
+func (p *phase) run() error {
+	p.vm.Reset()
+	if err := p.vm.RunAll(); err != nil {
+		return err
+	}
+	for i, n := range p.gradNode {
+		p.grads[i] = graphs.Value(n)
+	}
+	return nil
+}
+
+// NewStep builds and compiles the D and G graphs for m with tc's batch
+// size and optimisers. Noise is drawn from a generator seeded with seed.
+func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
+	tc = tc.WithDefaults()
+	if tc.Batch < 1 {
+		return nil, fmt.Errorf("gan: batch size %d must be positive", tc.Batch)
+	}
+	cfg := m.Config
+	s := &Step{
+		Model: m,
+		OptD:  graphs.NewAdam(m.Disc.Params(), tc.LR, tc.Beta1, tc.Beta2),
+		OptG:  graphs.NewAdam(m.Gen.Params(), tc.LR, tc.Beta1, tc.Beta2),
+		Noise: rand.NewPCG(seed, 0xbb67ae85),
+		batch: tc.Batch,
+	}
+	s.rng = rand.New(s.Noise)
+
+	// D graph. The generator's forward pass is part of it, but Grad only
+	// follows paths from D's parameters, so no gradient flows into G.
+	b := graphs.NewBuilder()
+	s.d.real = b.Input("real", tc.Batch, cfg.Pixels())
+	s.d.z = b.Input("z", tc.Batch, cfg.Z)
+	fake := m.Gen.Forward(b, s.d.z)
+	realLogits := m.Disc.Forward(b, s.d.real)
+	fakeLogits := m.Disc.Forward(b, fake)
+	s.d.loss = DiscriminatorLoss(b, realLogits, fakeLogits)
+	s.dReal = b.Mean(b.Sigmoid(realLogits))
+	s.dFake = b.Mean(b.Sigmoid(fakeLogits))
+	s.d.gradNode = b.Grad(s.d.loss, m.Disc.Params())
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("gan: building the D graph: %w", err)
+	}
+	s.d.vm = G.NewTapeMachine(b.G)
+	s.d.grads = make([]*tensor.Dense, len(s.d.gradNode))
+
+	// G graph: D's layers are bound to D's tensors but only G is differentiated.
+	b = graphs.NewBuilder()
+	s.g.z = b.Input("z", tc.Batch, cfg.Z)
+	s.g.loss = GeneratorLoss(b, m.Disc.Forward(b, m.Gen.Forward(b, s.g.z)))
+	s.g.gradNode = b.Grad(s.g.loss, m.Gen.Params())
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("gan: building the G graph: %w", err)
+	}
+	s.g.vm = G.NewTapeMachine(b.G)
+	s.g.grads = make([]*tensor.Dense, len(s.g.gradNode))
+
+	s.preview = NewGenerator(m)
+	s.previewNoise = make([]float32, 64*cfg.Z)
+	graphs.FillNormal(s.previewNoise, rand.New(rand.NewPCG(tc.PreviewSeed, 0x3c6ef372)))
+	return s, nil
+}
+
+// Run performs one D update and one G update. real holds Batch images
+// scaled to [-1, 1], one after another.
+func (s *Step) Run(real []float32) (Losses, error) {
+	pixels := s.Model.Config.Pixels()
+	if len(real) != s.batch*pixels {
+		return Losses{}, fmt.Errorf("gan: batch holds %d values, want %d (%d images of %d pixels)", len(real), s.batch*pixels, s.batch, pixels)
+	}
+	copy(graphs.Value(s.d.real).Data().([]float32), real)
+	z := graphs.Value(s.d.z).Data().([]float32)
+	graphs.FillNormal(z, s.rng)
+	copy(graphs.Value(s.g.z).Data().([]float32), z)
+
+	if err := s.d.run(); err != nil {
+		return Losses{}, fmt.Errorf("gan: D step: %w", err)
+	}
+	l := Losses{D: graphs.Scalar(s.d.loss), DReal: graphs.Scalar(s.dReal), DFake: graphs.Scalar(s.dFake)}
+	if err := s.OptD.Update(s.d.grads); err != nil {
+		return l, err
+	}
+	if err := s.g.run(); err != nil {
+		return l, fmt.Errorf("gan: G step: %w", err)
+	}
+	l.G = graphs.Scalar(s.g.loss)
+	if err := s.OptG.Update(s.g.grads); err != nil {
+		return l, err
+	}
+	return l, nil
+}
+
+// Losses are the numbers one step reports.
+type Losses struct {
+	D, G  float64 // L_D and L_G
+	DReal float64 // mean σ(D(x)) on the real batch
+	DFake float64 // mean σ(D(G(z))) before D's update
+}
+
+// Kind implements trainer.Model.
+func (s *Step) Kind() string { return Kind }
+
+// Config implements trainer.Model.
+func (s *Step) Config() any { return s.Model.Config }
+
+// Batch implements trainer.Model.
+func (s *Step) Batch() int { return s.batch }
+
+// Params implements trainer.Model.
+func (s *Step) Params() graphs.Params { return s.Model.Params() }
+
+// Optimizers implements trainer.Model.
+func (s *Step) Optimizers() []trainer.Optimizer {
+	return []trainer.Optimizer{{Name: "d", Adam: s.OptD}, {Name: "g", Adam: s.OptG}}
+}
+
+// Step implements trainer.Model; labels are not used.
+func (s *Step) Step(images []float32, _ []int) ([]trainer.Metric, error) {
+	l, err := s.Run(images)
+	return []trainer.Metric{
+		{Name: "loss_d", Value: l.D}, {Name: "loss_g", Value: l.G},
+		{Name: "D(x)", Value: l.DReal}, {Name: "D(G(z))", Value: l.DFake},
+	}, err
+}
+
+// Previews implements trainer.Model: 64 samples from fixed noise, so that
+// grids of successive epochs show the same latent points.
+func (s *Step) Previews() ([]trainer.Preview, error) {
+	imgs, err := s.preview.FromNoise(s.previewNoise)
+	if err != nil {
+		return nil, err
+	}
+	cfg := s.Model.Config
+	return []trainer.Preview{{Name: "samples", Images: imgs, N: 64, H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: 8}}, nil
+}

@@ -44,3 +44,11 @@ type Model interface {
 	// Previews returns the images to write at the end of an epoch.
 	Previews() ([]Preview, error)
 }
+
+// Evaluator is implemented by models that measure themselves on held-out
+// data (e.g. a VAE's test ELBO). The trainer calls Evaluate at the end of
+// every epoch and at the end of the run, logs the metrics to
+// metrics.jsonl (as an "eval" record) and shows them in the epoch summary.
+type Evaluator interface {
+	Evaluate() ([]Metric, error)
+}

@@ -46,6 +46,7 @@ type Result struct {
 	ImagesPerSec float64       // training throughput, excluding grids and checkpoints
 	Checkpoint   string        // last checkpoint written, if any
 	Last         []Metric      // metrics averaged over the last epoch (or partial epoch)
+	Eval         []Metric      // the last evaluation, for models that are Evaluators
 }
 
 // ErrNonFinite is returned (wrapped) when a step reports a NaN or an
@@ -142,8 +143,13 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 			}
 			r.res.Checkpoint = path
 		}
+		if endOfEpoch || done == total {
+			if err := r.evaluate(done); err != nil {
+				return r.res, err
+			}
+		}
 		if endOfEpoch {
-			r.epochSummary(done, epochAvg.mean(), start, paused)
+			r.epochSummary(done, append(epochAvg.mean(), r.res.Eval...), start, paused)
 			r.res.Last = epochAvg.mean()
 			epochAvg = meter{}
 		}
@@ -217,6 +223,33 @@ func (r *run) logMetrics(step int64, epoch float64, ms []Metric, imagesPerSec fl
 	for _, m := range ms {
 		rec[m.Name] = m.Value
 	}
+	return r.writeRecord(rec)
+}
+
+// evaluate runs the model's evaluation, if it has one, and logs it.
+func (r *run) evaluate(step int64) error {
+	ev, ok := r.m.(Evaluator)
+	if !ok {
+		return nil
+	}
+	ms, err := ev.Evaluate()
+	if err != nil {
+		return fmt.Errorf("trainer: step %d: evaluation: %w", step, err)
+	}
+	r.res.Eval = ms
+	if r.metrics == nil {
+		return nil
+	}
+	rec := map[string]any{"eval": true, "step": step, "epoch": math.Round(float64(step)/float64(r.perEpoch)*1000) / 1000,
+		"time": time.Now().UTC().Format(time.RFC3339)}
+	for _, m := range ms {
+		rec[m.Name] = m.Value
+	}
+	return r.writeRecord(rec)
+}
+
+// writeRecord appends one JSON line to metrics.jsonl.
+func (r *run) writeRecord(rec map[string]any) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("trainer: metrics: %w", err)

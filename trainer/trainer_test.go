@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -155,4 +156,27 @@ func TestCancelSavesCheckpoint(t *testing.T) {
 func TestBatchMismatch(t *testing.T) {
 	_, err := Run(context.Background(), newFake(10), testLoader(t, 20), Config{})
 	require.ErrorContains(t, err, "batch")
+}
+
+// evalModel is a fakeModel that also evaluates itself.
+type evalModel struct {
+	*fakeModel
+	calls int
+}
+
+func (e *evalModel) Evaluate() ([]Metric, error) {
+	e.calls++
+	return []Metric{{Name: "test_loss", Value: float64(e.calls)}}, nil
+}
+
+func TestEvaluatorCalledPerEpoch(t *testing.T) {
+	out := t.TempDir()
+	m := &evalModel{fakeModel: newFake(10)}
+	res, err := Run(context.Background(), m, testLoader(t, 10), Config{Epochs: 3, Out: out})
+	require.NoError(t, err)
+	require.Equal(t, 3, m.calls)
+	require.Equal(t, []Metric{{Name: "test_loss", Value: 3}}, res.Eval)
+	b, err := os.ReadFile(filepath.Join(out, "metrics.jsonl"))
+	require.NoError(t, err)
+	require.Equal(t, 3, bytes.Count(b, []byte(`"eval":true`)))
 }

@@ -13,10 +13,14 @@ import (
 type Builder struct {
 	G     *G.ExprGraph
 	Dtype tensor.Dtype // of inputs and constants; Float32 unless a gradient check asks for Float64
+	// Training turns on training-only layers such as dropout; graphs for
+	// sampling and evaluation leave it false.
+	Training bool
 
 	err    error
 	params map[*Param]*G.Node
 	bound  Params
+	masks  []Mask
 }
 
 // NewBuilder returns a builder of a new float32 graph.

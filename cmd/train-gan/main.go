@@ -47,6 +47,7 @@ type options struct {
 	Beta1       float64 `json:"beta1"`
 	Beta2       float64 `json:"beta2"`
 	Z           int     `json:"z"`
+	DDropout    float64 `json:"d_dropout"`
 	Seed        uint64  `json:"seed"`
 	Data        string  `json:"data"`
 	Out         string  `json:"out"`
@@ -73,6 +74,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.Beta1, "beta1", 0.5, "Adam β1")
 	fs.Float64Var(&o.Beta2, "beta2", 0.999, "Adam β2")
 	fs.IntVar(&o.Z, "z", 100, "latent size")
+	fs.Float64Var(&o.DDropout, "d-dropout", 0, "dropout probability in D's hidden layers while training")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
 	fs.StringVar(&o.Data, "data", "", "folder with MNIST-layout IDX files (default: $GORGOZOO_DATA, else MNIST from the GoMNIST module)")
 	fs.StringVar(&o.Out, "out", "", "run folder (default: runs/gan-<time>)")
@@ -95,6 +97,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Range("beta1", o.Beta1, -1e-12, 0.999999)
 	c.Range("beta2", o.Beta2, 0, 0.999999999)
 	c.Positive("z", int64(o.Z))
+	if c.Err() == nil && (o.DDropout < 0 || o.DDropout >= 1) {
+		return o, cli.Usagef("-d-dropout must be in [0, 1) (got %g)", o.DDropout)
+	}
 	c.NonNegative("sample-every", o.SampleEvery)
 	c.NonNegative("ckpt-every", o.CkptEvery)
 	c.Positive("keep", int64(o.Keep))
@@ -126,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	o.Out = out
 
-	model, err := gan.New(gan.Config{Z: o.Z, Height: set.H, Width: set.W}, o.Seed)
+	model, err := gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, Height: set.H, Width: set.W}, o.Seed)
 	if err != nil {
 		return err
 	}

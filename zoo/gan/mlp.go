@@ -20,6 +20,10 @@ type Config struct {
 	GHidden []int   `json:"g_hidden"` // generator hidden sizes; nil means [256 256]
 	DHidden []int   `json:"d_hidden"` // discriminator hidden sizes; nil means [256 128]
 	DSlope  float64 `json:"d_slope"`  // LeakyReLU slope in D; 0 means 0.2
+	// DDropout is the dropout probability after each hidden layer of D
+	// while training (0: none). It weakens D just enough that G keeps
+	// getting a useful signal, which keeps all ten digits alive.
+	DDropout float64 `json:"d_dropout"`
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -55,6 +59,9 @@ func (c Config) Validate() error {
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
+	}
+	if c.DDropout < 0 || c.DDropout >= 1 {
+		return fmt.Errorf("gan: D dropout %g must be in [0, 1)", c.DDropout)
 	}
 	for _, h := range append(append([]int(nil), c.GHidden...), c.DHidden...) {
 		if h < 1 {
@@ -108,14 +115,15 @@ func (g *MLPGenerator) Params() graphs.Params {
 // MLPDiscriminator maps an image to one logit: Linear and LeakyReLU layers,
 // then a Linear layer with no activation (the losses take logits).
 type MLPDiscriminator struct {
-	Layers []*graphs.Linear // disc.fc1, disc.fc2, …
-	Slope  float64
+	Layers  []*graphs.Linear // disc.fc1, disc.fc2, …
+	Slope   float64
+	Dropout graphs.Dropout // after each hidden activation, in training graphs
 }
 
 // NewMLPDiscriminator returns a discriminator pixels → hidden… → 1.
-func NewMLPDiscriminator(pixels int, hidden []int, slope float64, rng *rand.Rand) *MLPDiscriminator {
+func NewMLPDiscriminator(pixels int, hidden []int, slope, dropout float64, rng *rand.Rand) *MLPDiscriminator {
 	sizes := append(append([]int{pixels}, hidden...), 1)
-	d := &MLPDiscriminator{Slope: slope}
+	d := &MLPDiscriminator{Slope: slope, Dropout: graphs.Dropout{P: dropout}}
 	for i := 0; i+1 < len(sizes); i++ {
 		d.Layers = append(d.Layers, graphs.NewLinear(fmt.Sprintf("disc.fc%d", i+1), sizes[i], sizes[i+1], rng))
 	}
@@ -128,7 +136,7 @@ func (d *MLPDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
 	for i, l := range d.Layers {
 		h = l.Forward(b, h)
 		if i+1 < len(d.Layers) {
-			h = b.LeakyReLU(h, d.Slope)
+			h = d.Dropout.Forward(b, b.LeakyReLU(h, d.Slope))
 		}
 	}
 	return h

@@ -59,6 +59,7 @@ type phase struct {
 	loss     *G.Node
 	gradNode []*G.Node
 	grads    []*tensor.Dense
+	masks    []graphs.Mask // dropout masks, refilled before each run
 }
 
 func (p *phase) run() error {
@@ -92,6 +93,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	// D graph. The generator's forward pass is part of it, but Grad only
 	// follows paths from D's parameters, so no gradient flows into G.
 	b := graphs.NewBuilder()
+	b.Training = true
 	s.d.real = b.Input("real", tc.Batch, cfg.Pixels())
 	s.d.z = b.Input("z", tc.Batch, cfg.Z)
 	fake := m.Gen.Forward(b, s.d.z)
@@ -105,10 +107,12 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 		return nil, fmt.Errorf("gan: building the D graph: %w", err)
 	}
 	s.d.vm = G.NewTapeMachine(b.G)
+	s.d.masks = b.Masks()
 	s.d.grads = make([]*tensor.Dense, len(s.d.gradNode))
 
 	// G graph: D's layers are bound to D's tensors but only G is differentiated.
 	b = graphs.NewBuilder()
+	b.Training = true
 	s.g.z = b.Input("z", tc.Batch, cfg.Z)
 	s.g.loss = GeneratorLoss(b, m.Disc.Forward(b, m.Gen.Forward(b, s.g.z)))
 	s.g.gradNode = b.Grad(s.g.loss, m.Gen.Params())
@@ -116,6 +120,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 		return nil, fmt.Errorf("gan: building the G graph: %w", err)
 	}
 	s.g.vm = G.NewTapeMachine(b.G)
+	s.g.masks = b.Masks()
 	s.g.grads = make([]*tensor.Dense, len(s.g.gradNode))
 
 	s.preview = NewGenerator(m)
@@ -136,6 +141,8 @@ func (s *Step) Run(real []float32) (Losses, error) {
 	graphs.FillNormal(z, s.rng)
 	copy(graphs.Value(s.g.z).Data().([]float32), z)
 
+	graphs.RefillMasks(s.d.masks, s.rng)
+	graphs.RefillMasks(s.g.masks, s.rng)
 	if err := s.d.run(); err != nil {
 		return Losses{}, fmt.Errorf("gan: D step: %w", err)
 	}

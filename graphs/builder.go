@@ -132,17 +132,8 @@ func (b *Builder) Const(v float64) *G.Node {
 }
 
 // MatMulT returns x·wᵀ for x [n, in] and w [out, in] (PyTorch's Linear
-// layout).
-func (b *Builder) MatMulT(x, w *G.Node) *G.Node {
-	if b.failed(x, w) {
-		return nil
-	}
-	wt := b.keep("transpose")(G.Transpose(w))
-	if wt == nil {
-		return nil
-	}
-	return b.keep(fmt.Sprintf("matmul %v·%vᵀ", x.Shape(), w.Shape()))(G.Mul(x, wt))
-}
+// layout), without copying the transpose.
+func (b *Builder) MatMulT(x, w *G.Node) *G.Node { return b.MatMul(x, w, false, true) }
 
 // AddBias adds the vector bias [out] to every row of x [n, out].
 func (b *Builder) AddBias(x, bias *G.Node) *G.Node {

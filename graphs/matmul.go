@@ -1,0 +1,203 @@
+package graphs
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gonum.org/v1/gonum/blas"
+	"gorgonia.org/tensor"
+)
+
+// matMulOp computes op(A)·op(B) for matrices, where op transposes when
+// asked, by calling GEMM with transpose flags. Gorgonia's Mul of a
+// Transpose node first copies the transposed matrix; a Linear layer stored
+// in PyTorch's [out, in] layout needs x·Wᵀ on every step and its gradient
+// needs dYᵀ·X, so those copies took a sixth of an MLP step.
+type matMulOp struct {
+	transA, transB bool
+}
+
+// MatMul returns op(a)·op(c) for 2-D nodes, where op(m) is mᵀ when the
+// matching flag is set. No transposed copy is made.
+func (b *Builder) MatMul(a, c *G.Node, transA, transB bool) *G.Node {
+	if b.failed(a, c) {
+		return nil
+	}
+	return b.keep("matmul")(matMul(a, c, transA, transB))
+}
+
+func matMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
+	if a.Dims() != 2 || b.Dims() != 2 {
+		return nil, fmt.Errorf("matmul needs matrices, got shapes %v and %v", a.Shape(), b.Shape())
+	}
+	op := matMulOp{transA: transA, transB: transB}
+	if _, err := op.InferShape(a.Shape(), b.Shape()); err != nil {
+		return nil, err
+	}
+	return G.ApplyOp(op, a, b)
+}
+
+func (op matMulOp) dims(sa, sb tensor.Shape) (m, k, kb, n int) {
+	m, k = sa[0], sa[1]
+	if op.transA {
+		m, k = k, m
+	}
+	kb, n = sb[0], sb[1]
+	if op.transB {
+		kb, n = n, kb
+	}
+	return
+}
+
+func (op matMulOp) Arity() int { return 2 }
+
+func (op matMulOp) Type() hm.Type {
+	t := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t)
+}
+
+func (op matMulOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	if len(ds) != 2 {
+		return nil, fmt.Errorf("matmul takes 2 inputs, got %d", len(ds))
+	}
+	sa, ok1 := ds[0].(tensor.Shape)
+	sb, ok2 := ds[1].(tensor.Shape)
+	if !ok1 || !ok2 || len(sa) != 2 || len(sb) != 2 {
+		return nil, fmt.Errorf("matmul needs two matrix shapes, got %v and %v", ds[0], ds[1])
+	}
+	m, k, kb, n := op.dims(sa, sb)
+	if k != kb {
+		return nil, fmt.Errorf("%v: inner sizes differ: %v and %v", op, sa, sb)
+	}
+	return tensor.Shape{m, n}, nil
+}
+
+func (op matMulOp) Do(vals ...G.Value) (G.Value, error) {
+	a, b, err := op.operands(vals)
+	if err != nil {
+		return nil, err
+	}
+	m, _, _, n := op.dims(a.Shape(), b.Shape())
+	out := tensor.New(tensor.WithShape(m, n), tensor.Of(a.Dtype()))
+	return op.gemm(out, a, b)
+}
+
+// UsePreallocDo writes into the tape machine's preallocated output, so a
+// step allocates nothing here.
+func (op matMulOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	a, b, err := op.operands(vals)
+	if err != nil {
+		return nil, err
+	}
+	out, ok := prealloc.(*tensor.Dense)
+	if !ok {
+		return nil, fmt.Errorf("%v: preallocated value is %T", op, prealloc)
+	}
+	return op.gemm(out, a, b)
+}
+
+func (op matMulOp) operands(vals []G.Value) (*tensor.Dense, *tensor.Dense, error) {
+	if len(vals) != 2 {
+		return nil, nil, fmt.Errorf("%v: want 2 inputs, got %d", op, len(vals))
+	}
+	var ds [2]*tensor.Dense
+	for i, v := range vals {
+		d, ok := v.(*tensor.Dense)
+		if !ok {
+			return nil, nil, fmt.Errorf("%v: input %d is %T, want a dense tensor", op, i, v)
+		}
+		if d.IsMaterializable() { // a view: GEMM needs plain row-major data
+			d = d.Materialize().(*tensor.Dense)
+		}
+		ds[i] = d
+	}
+	if ds[0].Dtype() != ds[1].Dtype() {
+		return nil, nil, fmt.Errorf("%v: inputs are %v and %v", op, ds[0].Dtype(), ds[1].Dtype())
+	}
+	return ds[0], ds[1], nil
+}
+
+func (op matMulOp) gemm(out, a, b *tensor.Dense) (*tensor.Dense, error) {
+	m, k, _, n := op.dims(a.Shape(), b.Shape())
+	if s := out.Shape(); len(s) != 2 || s[0] != m || s[1] != n {
+		return nil, fmt.Errorf("%v: output shape %v, want [%d %d]", op, s, m, n)
+	}
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if op.transA {
+		ta = blas.Trans
+	}
+	if op.transB {
+		tb = blas.Trans
+	}
+	lda, ldb := a.Shape()[1], b.Shape()[1]
+	impl := G.WhichBLAS()
+	switch ad := a.Data().(type) {
+	case []float32:
+		impl.Sgemm(ta, tb, m, n, k, 1, ad, lda, b.Data().([]float32), ldb, 0, out.Data().([]float32), n)
+	case []float64:
+		impl.Dgemm(ta, tb, m, n, k, 1, ad, lda, b.Data().([]float64), ldb, 0, out.Data().([]float64), n)
+	default:
+		return nil, fmt.Errorf("%v: unsupported type %v", op, a.Dtype())
+	}
+	return out, nil
+}
+
+func (op matMulOp) ReturnsPtr() bool     { return false }
+func (op matMulOp) CallsExtern() bool    { return false }
+func (op matMulOp) OverwritesInput() int { return -1 }
+
+func (op matMulOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+
+func (op matMulOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+
+func (op matMulOp) String() string {
+	name := func(t bool, s string) string {
+		if t {
+			return s + "ᵀ"
+		}
+		return s
+	}
+	return fmt.Sprintf("MatMul(%s·%s)", name(op.transA, "A"), name(op.transB, "B"))
+}
+
+func (op matMulOp) DiffWRT(int) []bool { return []bool{true, true} }
+
+// SymDiff: for C = op(A)·op(B) with upstream gradient D,
+//
+//	dA = D·op(B)ᵀ        (A not transposed)   dA = op(B)·Dᵀ   (A transposed)
+//	dB = op(A)ᵀ·D        (B not transposed)   dB = Dᵀ·op(A)   (B transposed)
+//
+// each again a GEMM with flags, so no transposed copies appear in the
+// backward pass either.
+func (op matMulOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, got %d", op, len(inputs))
+	}
+	a, b := inputs[0], inputs[1]
+	var da, db *G.Node
+	var err error
+	if op.transA {
+		da, err = matMul(b, grad, op.transB, true)
+	} else {
+		da, err = matMul(grad, b, false, !op.transB)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if op.transB {
+		db, err = matMul(grad, a, true, op.transA)
+	} else {
+		db, err = matMul(a, grad, !op.transA, false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{da, db}, nil
+}

@@ -6,8 +6,8 @@ import (
 	"hash/fnv"
 
 	"github.com/chewxy/hm"
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 

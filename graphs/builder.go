@@ -21,6 +21,7 @@ type Builder struct {
 	params map[*Param]*G.Node
 	bound  Params
 	masks  []Mask
+	inputs int // inputs made so far, to keep generated names unique
 }
 
 // NewBuilder returns a builder of a new float32 graph.
@@ -92,6 +93,7 @@ func (b *Builder) Input(name string, shape ...int) *G.Node {
 		return nil
 	}
 	t := tensor.New(tensor.WithShape(shape...), tensor.Of(b.Dtype))
+	b.inputs++
 	return G.NodeFromAny(b.G, t, G.WithName(name))
 }
 
@@ -282,4 +284,47 @@ func (b *Builder) Grad(cost *G.Node, wrt Params) []*G.Node {
 		return nil
 	}
 	return grads
+}
+
+// Sqrt returns √x.
+func (b *Builder) Sqrt(x *G.Node) *G.Node {
+	if b.failed(x) {
+		return nil
+	}
+	return b.keep("sqrt")(G.Sqrt(x))
+}
+
+// SubRow subtracts the vector v [cols] from every row of x [rows, cols].
+func (b *Builder) SubRow(x, v *G.Node) *G.Node {
+	if b.failed(x, v) {
+		return nil
+	}
+	return b.keep("subtract row")(G.BroadcastSub(x, v, nil, []byte{0}))
+}
+
+// Concat joins nodes along an axis.
+func (b *Builder) Concat(axis int, xs ...*G.Node) *G.Node {
+	if b.failed(xs...) {
+		return nil
+	}
+	return b.keep(fmt.Sprintf("concat along %d", axis))(G.Concat(axis, xs...))
+}
+
+// Ones returns a constant-valued input of ones (fed once, never changed).
+func (b *Builder) Ones(name string, shape ...int) *G.Node {
+	n := b.Input(name, shape...)
+	if n == nil {
+		return nil
+	}
+	switch d := Value(n).Data().(type) {
+	case []float32:
+		for i := range d {
+			d[i] = 1
+		}
+	case []float64:
+		for i := range d {
+			d[i] = 1
+		}
+	}
+	return n
 }

@@ -52,7 +52,7 @@ func (d Dropout) Forward(b *Builder, x *G.Node) *G.Node {
 	if b.failed(x) || !b.Training || d.P <= 0 {
 		return x
 	}
-	mask := b.Input(fmt.Sprintf("dropout.mask%d", len(b.masks)), x.Shape()...)
+	mask := b.Input(fmt.Sprintf("dropout.mask%d", b.inputs), x.Shape()...)
 	m := Mask{Node: mask, P: d.P}
 	m.Refill(rand.New(rand.NewPCG(0, uint64(len(b.masks))))) // a valid mask even before the first refill
 	b.masks = append(b.masks, m)

@@ -229,3 +229,31 @@ func TestGradCheckCanFail(t *testing.T) {
 	}, 0, 1e-15)
 	require.ErrorContains(t, err, "finite difference")
 }
+
+func TestMinibatchStd(t *testing.T) {
+	// Values: rows [1,2], [3,6] → per-feature std 1 and 2 → feature 1.5.
+	b := NewBuilder()
+	b.Dtype = tensor.Float64
+	h := b.Input("h", 2, 2)
+	copy(Value(h).Data().([]float64), []float64{1, 2, 3, 6})
+	out := b.MinibatchStd(h)
+	require.NoError(t, b.Err())
+	require.Equal(t, tensor.Shape{2, 3}, out.Shape())
+	vm := G.NewTapeMachine(b.G)
+	require.NoError(t, vm.RunAll())
+	require.InDeltaSlice(t, []float64{1, 2, 1.5, 3, 6, 1.5}, Value(out).Data().([]float64), 1e-6)
+
+	// Gradients through the statistic, used twice in one graph.
+	l := NewLinear("l", 3, 4, rand.New(rand.NewPCG(2, 2)))
+	head := NewLinear("head", 5, 1, rand.New(rand.NewPCG(3, 3)))
+	params := append(l.Params(), head.Params()...).ToFloat64()
+	ll, hh := &Linear{Weight: params[0], Bias: params[1]}, &Linear{Weight: params[2], Bias: params[3]}
+	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+		x, y := b.Input("x", 6, 3), b.Input("y", 6, 3)
+		fillInput(t, x, rand.New(rand.NewPCG(4, 4)), 1)
+		fillInput(t, y, rand.New(rand.NewPCG(5, 5)), 0.1)
+		fx := hh.Forward(b, b.MinibatchStd(b.Tanh(ll.Forward(b, x))))
+		fy := hh.Forward(b, b.MinibatchStd(b.Tanh(ll.Forward(b, y))))
+		return b.Add(b.Mean(b.BCEWithLogitsConst(fx, 1)), b.Mean(b.BCEWithLogitsConst(fy, 0)))
+	}, 0, 1e-5))
+}

@@ -48,6 +48,8 @@ type options struct {
 	Beta2       float64 `json:"beta2"`
 	Z           int     `json:"z"`
 	DDropout    float64 `json:"d_dropout"`
+	DMBStd      bool    `json:"d_minibatch_std"`
+	DPack       int     `json:"d_pack"`
 	Seed        uint64  `json:"seed"`
 	Data        string  `json:"data"`
 	Out         string  `json:"out"`
@@ -74,6 +76,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.Beta1, "beta1", 0.5, "Adam β1")
 	fs.Float64Var(&o.Beta2, "beta2", 0.999, "Adam β2")
 	fs.IntVar(&o.Z, "z", 100, "latent size")
+	fs.BoolVar(&o.DMBStd, "d-minibatch-std", false, "give D the batch's feature spread before its last layer (against mode collapse)")
+	fs.IntVar(&o.DPack, "d-pack", 1, "D judges packs of this many images (PacGAN; 1: single images)")
 	fs.Float64Var(&o.DDropout, "d-dropout", 0, "dropout probability in D's hidden layers while training")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
 	fs.StringVar(&o.Data, "data", "", "folder with MNIST-layout IDX files (default: $GORGOZOO_DATA, else MNIST from the GoMNIST module)")
@@ -131,7 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	o.Out = out
 
-	model, err := gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, Height: set.H, Width: set.W}, o.Seed)
+	model, err := gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, Height: set.H, Width: set.W}, o.Seed)
 	if err != nil {
 		return err
 	}

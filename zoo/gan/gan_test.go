@@ -24,7 +24,7 @@ func float64Copy(t *testing.T, m *Model) (*Model, graphs.Params, graphs.Params) 
 	t.Helper()
 	g, d := m.Gen.(*MLPGenerator), m.Disc.(*MLPDiscriminator)
 	gp, dp := g.Params().ToFloat64(), d.Params().ToFloat64()
-	g64, d64 := &MLPGenerator{}, &MLPDiscriminator{Slope: d.Slope}
+	g64, d64 := &MLPGenerator{}, &MLPDiscriminator{Slope: d.Slope, MinibatchStd: d.MinibatchStd, Pack: d.Pack}
 	for i := range g.Layers {
 		g64.Layers = append(g64.Layers, &graphs.Linear{Weight: gp[2*i], Bias: gp[2*i+1]})
 	}
@@ -43,24 +43,27 @@ func fill(n *G.Node, seed uint64, scale float64) {
 }
 
 func TestLossGradients(t *testing.T) {
-	m, err := New(small, 3)
-	require.NoError(t, err)
-	m64, gp, dp := float64Copy(t, m)
-	t.Run("D loss wrt D", func(t *testing.T) {
-		require.NoError(t, graphs.GradCheck(dp, func(b *graphs.Builder) *G.Node {
-			real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
-			fill(real, 1, 1)
-			fill(z, 2, 1)
-			return DiscriminatorLoss(b, m64.Disc.Forward(b, real), m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
-		}, 0, 1e-5))
-	})
-	t.Run("G loss wrt G", func(t *testing.T) {
-		require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
-			z := b.Input("z", 4, 3)
-			fill(z, 2, 1)
-			return GeneratorLoss(b, m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
-		}, 0, 1e-5))
-	})
+	withStd, packed := small, small
+	withStd.DMinibatchStd = true
+	packed.DPack = 2
+	for name, cfg := range map[string]Config{"plain": small, "minibatch std": withStd, "pack 2": packed} {
+		t.Run(name, func(t *testing.T) {
+			m, err := New(cfg, 3)
+			require.NoError(t, err)
+			m64, gp, dp := float64Copy(t, m)
+			require.NoError(t, graphs.GradCheck(dp, func(b *graphs.Builder) *G.Node {
+				real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
+				fill(real, 1, 1)
+				fill(z, 2, 1)
+				return DiscriminatorLoss(b, m64.Disc.Forward(b, real), m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
+			}, 0, 1e-5), "D loss wrt D")
+			require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
+				z := b.Input("z", 4, 3)
+				fill(z, 2, 1)
+				return GeneratorLoss(b, m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
+			}, 0, 1e-5), "G loss wrt G")
+		})
+	}
 }
 
 // TestLossValues pins the objectives to their definitions on known logits.

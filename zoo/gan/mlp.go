@@ -24,6 +24,12 @@ type Config struct {
 	// while training (0: none). It weakens D just enough that G keeps
 	// getting a useful signal, which keeps all ten digits alive.
 	DDropout float64 `json:"d_dropout"`
+	// DMinibatchStd appends the batch's feature standard deviation to D's
+	// last hidden layer (Karras et al. 2018), so D can see a collapsed batch.
+	DMinibatchStd bool `json:"d_minibatch_std"`
+	// DPack makes D judge packs of this many images at once (PacGAN, Lin
+	// et al. 2018); 0 or 1 judges images one by one.
+	DPack int `json:"d_pack,omitempty"`
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -59,6 +65,9 @@ func (c Config) Validate() error {
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
+	}
+	if c.DPack < 0 {
+		return fmt.Errorf("gan: D pack %d must not be negative", c.DPack)
 	}
 	if c.DDropout < 0 || c.DDropout >= 1 {
 		return fmt.Errorf("gan: D dropout %g must be in [0, 1)", c.DDropout)
@@ -112,28 +121,47 @@ func (g *MLPGenerator) Params() graphs.Params {
 	return ps
 }
 
-// MLPDiscriminator maps an image to one logit: Linear and LeakyReLU layers,
-// then a Linear layer with no activation (the losses take logits).
+// MLPDiscriminator maps an image (or a pack of images) to one logit:
+// Linear and LeakyReLU layers, then a Linear layer with no activation (the
+// losses take logits).
 type MLPDiscriminator struct {
-	Layers  []*graphs.Linear // disc.fc1, disc.fc2, …
-	Slope   float64
-	Dropout graphs.Dropout // after each hidden activation, in training graphs
+	Layers       []*graphs.Linear // disc.fc1, disc.fc2, …
+	Slope        float64
+	Dropout      graphs.Dropout // after each hidden activation, in training graphs
+	MinibatchStd bool           // append the batch-std feature before the last layer
+	Pack         int            // images judged together; ≤ 1 means one
 }
 
-// NewMLPDiscriminator returns a discriminator pixels → hidden… → 1.
-func NewMLPDiscriminator(pixels int, hidden []int, slope, dropout float64, rng *rand.Rand) *MLPDiscriminator {
-	sizes := append(append([]int{pixels}, hidden...), 1)
-	d := &MLPDiscriminator{Slope: slope, Dropout: graphs.Dropout{P: dropout}}
+// NewMLPDiscriminator returns the discriminator cfg describes.
+func NewMLPDiscriminator(cfg Config, rng *rand.Rand) *MLPDiscriminator {
+	pack := max(cfg.DPack, 1)
+	sizes := append(append([]int{cfg.Pixels() * pack}, cfg.DHidden...), 1)
+	d := &MLPDiscriminator{Slope: cfg.DSlope, Dropout: graphs.Dropout{P: cfg.DDropout}, MinibatchStd: cfg.DMinibatchStd, Pack: pack}
 	for i := 0; i+1 < len(sizes); i++ {
-		d.Layers = append(d.Layers, graphs.NewLinear(fmt.Sprintf("disc.fc%d", i+1), sizes[i], sizes[i+1], rng))
+		in := sizes[i]
+		if d.MinibatchStd && i+2 == len(sizes) {
+			in++
+		}
+		d.Layers = append(d.Layers, graphs.NewLinear(fmt.Sprintf("disc.fc%d", i+1), in, sizes[i+1], rng))
 	}
 	return d
 }
 
-// Forward returns D's logits [batch, 1] for images x [batch, pixels].
+// Forward returns D's logits [batch/Pack, 1] for images x [batch, pixels].
 func (d *MLPDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
 	h := x
+	if d.Pack > 1 && x != nil {
+		batch, pixels := x.Shape()[0], x.Shape()[1]
+		if batch%d.Pack != 0 {
+			b.Fail("discriminator", fmt.Errorf("batch %d is not a multiple of the pack size %d", batch, d.Pack))
+			return nil
+		}
+		h = b.Reshape(x, batch/d.Pack, pixels*d.Pack)
+	}
 	for i, l := range d.Layers {
+		if d.MinibatchStd && i+1 == len(d.Layers) {
+			h = b.MinibatchStd(h)
+		}
 		h = l.Forward(b, h)
 		if i+1 < len(d.Layers) {
 			h = d.Dropout.Forward(b, b.LeakyReLU(h, d.Slope))

@@ -35,7 +35,7 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x6a09e667))
 	m := &Model{Config: cfg}
 	m.Gen = NewMLPGenerator(cfg.Z, cfg.GHidden, cfg.Pixels(), rng)
-	m.Disc = NewMLPDiscriminator(cfg.Pixels(), cfg.DHidden, cfg.DSlope, cfg.DDropout, rng)
+	m.Disc = NewMLPDiscriminator(cfg, rng)
 	if err := m.Params().Validate(); err != nil {
 		return nil, err
 	}

@@ -36,7 +36,24 @@ type Config struct {
 
 	Progress      io.Writer // progress output; nil prints nothing
 	ProgressLines bool      // print whole lines (logs, CI) instead of redrawing one line
+
+	// Hooks run after every step, in order, after the trainer's own outputs
+	// for that step. An error from a hook stops the run.
+	Hooks []Hook
 }
+
+// Event tells a hook where training is.
+type Event struct {
+	Step       int64    // global steps done
+	Epoch      int      // the epoch this step belongs to, from 1
+	EndOfEpoch bool     // this step finished an epoch
+	Metrics    []Metric // this step's metrics
+	Model      Model
+}
+
+// Hook is a callback run after each step; most hooks act only every N
+// steps or at epoch ends (see Event.EndOfEpoch).
+type Hook func(Event) error
 
 // Result summarises a finished (or interrupted) run.
 type Result struct {
@@ -152,6 +169,12 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 			r.epochSummary(done, append(epochAvg.mean(), r.res.Eval...), start, paused)
 			r.res.Last = epochAvg.mean()
 			epochAvg = meter{}
+		}
+		for _, hook := range cfg.Hooks {
+			ev := Event{Step: done, Epoch: epoch + 1, EndOfEpoch: endOfEpoch, Metrics: metrics, Model: m}
+			if err := hook(ev); err != nil {
+				return r.res, fmt.Errorf("trainer: step %d: hook: %w", done, err)
+			}
 		}
 		paused += time.Since(t0)
 		windowStart = windowStart.Add(time.Since(t0))

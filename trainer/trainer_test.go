@@ -180,3 +180,23 @@ func TestEvaluatorCalledPerEpoch(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3, bytes.Count(b, []byte(`"eval":true`)))
 }
+
+func TestHooksSeeEveryStep(t *testing.T) {
+	var steps []int64
+	var ends []int
+	stop := errors.New("enough")
+	hook := func(ev Event) error {
+		steps = append(steps, ev.Step)
+		if ev.EndOfEpoch {
+			ends = append(ends, ev.Epoch)
+		}
+		if ev.Step == 25 {
+			return stop
+		}
+		return nil
+	}
+	_, err := Run(context.Background(), newFake(10), testLoader(t, 10), Config{Epochs: 5, Hooks: []Hook{hook}})
+	require.ErrorIs(t, err, stop)
+	require.Len(t, steps, 25)
+	require.Equal(t, []int{1, 2}, ends)
+}

@@ -1,0 +1,52 @@
+package gan
+
+import (
+	"testing"
+
+	"github.com/gorgozoo/gorgozoo/datasets"
+)
+
+// BenchmarkTrainStep measures one D+G update of the default MLP GAN at the
+// default batch on real-looking data.
+func BenchmarkTrainStep(b *testing.B) {
+	m, err := New(Config{DDropout: 0.3, DPack: 2}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewStep(m, TrainConfig{}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loader, err := datasets.NewLoader(datasets.Synthetic(640, 1), 64, 1, datasets.ScaleSigned)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := make([]float32, 64*784)
+	if err := loader.Fill(0, 0, batch, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.Run(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkGenerate measures drawing 1000 images.
+func BenchmarkGenerate(b *testing.B) {
+	m, err := New(Config{}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := NewGenerator(m)
+	b.ReportAllocs()
+	for i := range b.N {
+		if _, err := g.Generate(1000, uint64(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "images/s")
+}

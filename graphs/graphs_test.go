@@ -257,3 +257,21 @@ func TestMinibatchStd(t *testing.T) {
 		return b.Add(b.Mean(b.BCEWithLogitsConst(fx, 1)), b.Mean(b.BCEWithLogitsConst(fy, 0)))
 	}, 0, 1e-5))
 }
+
+func TestEMA(t *testing.T) {
+	src, avg := NewParam("w", 2), NewParam("ema.w", 2)
+	copy(src.Float32s(), []float32{1, 2})
+	copy(avg.Float32s(), []float32{1, 2})
+	e, err := NewEMA(Params{src}, Params{avg}, 0.5)
+	require.NoError(t, err)
+	copy(src.Float32s(), []float32{3, 4})
+	e.Update() // decay min(0.5, 2/11) = 2/11
+	d := 2.0 / 11
+	require.InDeltaSlice(t, []float64{d*1 + (1-d)*3, d*2 + (1-d)*4}, []float64{float64(avg.Float32s()[0]), float64(avg.Float32s()[1])}, 1e-6)
+	for range 200 {
+		e.Update()
+	}
+	require.InDelta(t, 3, avg.Float32s()[0], 1e-5, "converges to a constant parameter")
+	_, err = NewEMA(Params{src}, Params{NewParam("x", 3)}, 0.5)
+	require.Error(t, err)
+}

@@ -50,6 +50,7 @@ type options struct {
 	DDropout    float64 `json:"d_dropout"`
 	DMBStd      bool    `json:"d_minibatch_std"`
 	DPack       int     `json:"d_pack"`
+	EMA         float64 `json:"ema"`
 	Seed        uint64  `json:"seed"`
 	Data        string  `json:"data"`
 	Out         string  `json:"out"`
@@ -78,6 +79,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.Z, "z", 100, "latent size")
 	fs.BoolVar(&o.DMBStd, "d-minibatch-std", false, "give D the batch's feature spread before its last layer (against mode collapse)")
 	fs.IntVar(&o.DPack, "d-pack", 1, "D judges packs of this many images (PacGAN; 1: single images)")
+	fs.Float64Var(&o.EMA, "ema", 0, "decay of a moving average of G's weights used for sampling (0: none)")
 	fs.Float64Var(&o.DDropout, "d-dropout", 0, "dropout probability in D's hidden layers while training")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
 	fs.StringVar(&o.Data, "data", "", "folder with MNIST-layout IDX files (default: $GORGOZOO_DATA, else MNIST from the GoMNIST module)")
@@ -101,9 +103,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Range("beta1", o.Beta1, -1e-12, 0.999999)
 	c.Range("beta2", o.Beta2, 0, 0.999999999)
 	c.Positive("z", int64(o.Z))
-	if c.Err() == nil && (o.DDropout < 0 || o.DDropout >= 1) {
-		return o, cli.Usagef("-d-dropout must be in [0, 1) (got %g)", o.DDropout)
-	}
+	c.Fraction("d-dropout", o.DDropout)
+	c.Fraction("ema", o.EMA)
+	c.Positive("d-pack", int64(o.DPack))
 	c.NonNegative("sample-every", o.SampleEvery)
 	c.NonNegative("ckpt-every", o.CkptEvery)
 	c.Positive("keep", int64(o.Keep))
@@ -135,7 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	o.Out = out
 
-	model, err := gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, Height: set.H, Width: set.W}, o.Seed)
+	model, err := gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Height: set.H, Width: set.W}, o.Seed)
 	if err != nil {
 		return err
 	}

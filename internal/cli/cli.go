@@ -40,6 +40,13 @@ func (c *Checks) NonNegative(name string, v int64) {
 	}
 }
 
+// Fraction requires 0 ≤ v < 1.
+func (c *Checks) Fraction(name string, v float64) {
+	if c.err == nil && !(v >= 0 && v < 1) {
+		c.err = Usagef("-%s must be in [0, 1) (got %g)", name, v)
+	}
+}
+
 // Range requires lo < v ≤ hi for a float flag.
 func (c *Checks) Range(name string, v, lo, hi float64) {
 	if c.err == nil && !(v > lo && v <= hi) {

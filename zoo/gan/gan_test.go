@@ -140,7 +140,9 @@ func TestConfigValidation(t *testing.T) {
 // parameters and optimiser moments come back bit-equal, and the rebuilt
 // generator draws the same images.
 func TestCheckpointRoundTrip(t *testing.T) {
-	m, err := New(small, 5)
+	withEMA := small
+	withEMA.EMA = 0.9
+	m, err := New(withEMA, 5)
 	require.NoError(t, err)
 	s, err := NewStep(m, TrainConfig{Batch: 4}, 5)
 	require.NoError(t, err)
@@ -179,7 +181,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	require.Equal(t, a, b)
 
 	// A checkpoint of another architecture is refused with the tensor named.
-	other, err := New(Config{Z: 3, Height: 2, Width: 3, GHidden: []int{5}, DHidden: []int{5, 3}}, 1)
+	other, err := New(Config{Z: 3, Height: 2, Width: 3, GHidden: []int{5}, DHidden: []int{5, 3}, EMA: 0.9}, 1)
 	require.NoError(t, err)
 	require.ErrorContains(t, loaded.LoadParams(Kind, other.Params()), "gen.fc1.weight")
 	loaded.Meta.Kind = "vae"
@@ -218,4 +220,29 @@ func TestGeneratorConcurrent(t *testing.T) {
 	}
 	_, err = g.FromNoise(make([]float32, 7))
 	require.Error(t, err)
+}
+
+// TestEMAGenerator: the averaged generator trails G, and sampling uses it.
+func TestEMAGenerator(t *testing.T) {
+	cfg := small
+	cfg.EMA = 0.99
+	m, err := New(cfg, 4)
+	require.NoError(t, err)
+	require.Equal(t, "gen_ema.fc1.weight", m.GenEMA.Params()[0].Name)
+	s, err := NewStep(m, TrainConfig{Batch: 4}, 4)
+	require.NoError(t, err)
+	for range 5 {
+		_, err := s.Run(make([]float32, 4*6))
+		require.NoError(t, err)
+	}
+	require.EqualValues(t, 5, s.EMA.Updates)
+	g, avg := m.Gen.Params()[0].Float32s(), m.GenEMA.Params()[0].Float32s()
+	require.NotEqual(t, g, avg, "the average lags the trained weights")
+
+	fromAvg, err := NewGenerator(m).Generate(3, 1)
+	require.NoError(t, err)
+	plain := &Model{Config: m.Config, Gen: m.Gen, Disc: m.Disc}
+	fromG, err := NewGenerator(plain).Generate(3, 1)
+	require.NoError(t, err)
+	require.NotEqual(t, fromG, fromAvg, "sampling must use the averaged weights")
 }

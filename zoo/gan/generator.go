@@ -31,7 +31,8 @@ type forward struct {
 	z, out *G.Node
 }
 
-// NewGenerator returns a generator for m's current parameters.
+// NewGenerator returns a generator for m's current parameters: the moving
+// average of G's weights when m keeps one, else G itself.
 func NewGenerator(m *Model) *Generator { return &Generator{model: m} }
 
 // Config returns the architecture of the underlying model.
@@ -48,7 +49,7 @@ func (g *Generator) get() (*forward, error) {
 	g.mu.Unlock()
 	b := graphs.NewBuilder()
 	f := &forward{z: b.Input("z", generateBatch, g.model.Config.Z)}
-	f.out = g.model.Gen.Forward(b, f.z)
+	f.out = g.model.Sampler().Forward(b, f.z)
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("gan: building the generator graph: %w", err)
 	}

@@ -30,6 +30,9 @@ type Config struct {
 	// DPack makes D judge packs of this many images at once (PacGAN, Lin
 	// et al. 2018); 0 or 1 judges images one by one.
 	DPack int `json:"d_pack,omitempty"`
+	// EMA is the decay of an exponential moving average of G's weights
+	// (0: none). Sampling uses the average; training is unchanged.
+	EMA float64 `json:"ema,omitempty"`
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -66,6 +69,9 @@ func (c Config) Validate() error {
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
 	}
+	if c.EMA < 0 || c.EMA >= 1 {
+		return fmt.Errorf("gan: EMA decay %g must be in [0, 1)", c.EMA)
+	}
 	if c.DPack < 0 {
 		return fmt.Errorf("gan: D pack %d must not be negative", c.DPack)
 	}
@@ -86,16 +92,17 @@ func (c Config) Pixels() int { return c.Height * c.Width }
 // MLPGenerator maps noise z to an image in [-1, 1]: Linear and ReLU layers,
 // then a Linear layer and tanh.
 type MLPGenerator struct {
-	Layers []*graphs.Linear // gen.fc1, gen.fc2, …
+	Layers []*graphs.Linear // <prefix>.fc1, <prefix>.fc2, … (prefix "gen", or "gen_ema" for the average)
 }
 
-// NewMLPGenerator returns a generator z → hidden… → pixels with PyTorch's
-// default initialisation drawn from rng.
-func NewMLPGenerator(z int, hidden []int, pixels int, rng *rand.Rand) *MLPGenerator {
+// NewMLPGenerator returns a generator z → hidden… → pixels, its parameters
+// named prefix.fc1.weight and so on, with PyTorch's default initialisation
+// drawn from rng.
+func NewMLPGenerator(prefix string, z int, hidden []int, pixels int, rng *rand.Rand) *MLPGenerator {
 	sizes := append(append([]int{z}, hidden...), pixels)
 	g := &MLPGenerator{}
 	for i := 0; i+1 < len(sizes); i++ {
-		g.Layers = append(g.Layers, graphs.NewLinear(fmt.Sprintf("gen.fc%d", i+1), sizes[i], sizes[i+1], rng))
+		g.Layers = append(g.Layers, graphs.NewLinear(fmt.Sprintf("%s.fc%d", prefix, i+1), sizes[i], sizes[i+1], rng))
 	}
 	return g
 }

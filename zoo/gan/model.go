@@ -18,11 +18,22 @@ type Network interface {
 	Params() graphs.Params
 }
 
-// Model is a generator and a discriminator built from one Config.
+// Model is a generator and a discriminator built from one Config, and
+// optionally a moving average of the generator's weights.
 type Model struct {
 	Config Config
 	Gen    Network
 	Disc   Network
+	GenEMA Network // nil unless Config.EMA > 0; same architecture as Gen
+}
+
+// Sampler returns the network to draw samples from: the averaged generator
+// when there is one.
+func (m *Model) Sampler() Network {
+	if m.GenEMA != nil {
+		return m.GenEMA
+	}
+	return m.Gen
 }
 
 // New builds a model with fresh parameters drawn from a generator seeded
@@ -34,17 +45,29 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6a09e667))
 	m := &Model{Config: cfg}
-	m.Gen = NewMLPGenerator(cfg.Z, cfg.GHidden, cfg.Pixels(), rng)
+	m.Gen = NewMLPGenerator("gen", cfg.Z, cfg.GHidden, cfg.Pixels(), rng)
 	m.Disc = NewMLPDiscriminator(cfg, rng)
+	if cfg.EMA > 0 {
+		avg := NewMLPGenerator("gen_ema", cfg.Z, cfg.GHidden, cfg.Pixels(), rng)
+		for i, p := range avg.Params() {
+			copy(p.Float32s(), m.Gen.Params()[i].Float32s())
+		}
+		m.GenEMA = avg
+	}
 	if err := m.Params().Validate(); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// Params returns the generator's parameters, then the discriminator's.
+// Params returns the generator's parameters, the discriminator's, then the
+// averaged generator's.
 func (m *Model) Params() graphs.Params {
-	return append(m.Gen.Params(), m.Disc.Params()...)
+	ps := append(m.Gen.Params(), m.Disc.Params()...)
+	if m.GenEMA != nil {
+		ps = append(ps, m.GenEMA.Params()...)
+	}
+	return ps
 }
 
 // DiscriminatorLoss is the mean over the batch of

@@ -39,7 +39,8 @@ func (c TrainConfig) WithDefaults() TrainConfig {
 type Step struct {
 	Model      *Model
 	OptD, OptG *graphs.Adam
-	Noise      *rand.PCG // source of z; part of the run's state
+	EMA        *graphs.EMA // averages G's weights after each G update; nil without Config.EMA
+	Noise      *rand.PCG   // source of z; part of the run's state
 
 	batch int
 	rng   *rand.Rand
@@ -89,6 +90,13 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 		batch: tc.Batch,
 	}
 	s.rng = rand.New(s.Noise)
+	if m.GenEMA != nil {
+		ema, err := graphs.NewEMA(m.Gen.Params(), m.GenEMA.Params(), cfg.EMA)
+		if err != nil {
+			return nil, err
+		}
+		s.EMA = ema
+	}
 
 	// D graph. The generator's forward pass is part of it, but Grad only
 	// follows paths from D's parameters, so no gradient flows into G.
@@ -157,6 +165,9 @@ func (s *Step) Run(real []float32) (Losses, error) {
 	if err := s.OptG.Update(s.g.grads); err != nil {
 		return l, err
 	}
+	if s.EMA != nil {
+		s.EMA.Update()
+	}
 	return l, nil
 }
 
@@ -194,7 +205,8 @@ func (s *Step) Step(images []float32, _ []int) ([]trainer.Metric, error) {
 }
 
 // Previews implements trainer.Model: 64 samples from fixed noise, so that
-// grids of successive epochs show the same latent points.
+// grids of successive epochs show the same latent points (drawn from the
+// averaged generator when there is one).
 func (s *Step) Previews() ([]trainer.Preview, error) {
 	imgs, err := s.preview.FromNoise(s.previewNoise)
 	if err != nil {

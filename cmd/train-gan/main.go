@@ -78,9 +78,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.Beta2, "beta2", 0.999, "Adam β2")
 	fs.IntVar(&o.Z, "z", 100, "latent size")
 	fs.BoolVar(&o.DMBStd, "d-minibatch-std", false, "give D the batch's feature spread before its last layer (against mode collapse)")
-	fs.IntVar(&o.DPack, "d-pack", 1, "D judges packs of this many images (PacGAN; 1: single images)")
-	fs.Float64Var(&o.EMA, "ema", 0, "decay of a moving average of G's weights used for sampling (0: none)")
-	fs.Float64Var(&o.DDropout, "d-dropout", 0, "dropout probability in D's hidden layers while training")
+	fs.IntVar(&o.DPack, "d-pack", 2, "D judges packs of this many images (PacGAN; 1: single images)")
+	fs.Float64Var(&o.EMA, "ema", 0.999, "decay of a moving average of G's weights used for sampling (0: none)")
+	fs.Float64Var(&o.DDropout, "d-dropout", 0.3, "dropout probability in D's hidden layers while training (0: none)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
 	fs.StringVar(&o.Data, "data", "", "folder with MNIST-layout IDX files (default: $GORGOZOO_DATA, else MNIST from the GoMNIST module)")
 	fs.StringVar(&o.Out, "out", "", "run folder (default: runs/gan-<time>)")
@@ -106,6 +106,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Fraction("d-dropout", o.DDropout)
 	c.Fraction("ema", o.EMA)
 	c.Positive("d-pack", int64(o.DPack))
+	if c.Err() == nil && o.Batch%o.DPack != 0 {
+		return o, cli.Usagef("-batch %d must be a multiple of -d-pack %d", o.Batch, o.DPack)
+	}
 	c.NonNegative("sample-every", o.SampleEvery)
 	c.NonNegative("ckpt-every", o.CkptEvery)
 	c.Positive("keep", int64(o.Keep))

@@ -44,6 +44,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-lr", "-1"}, "-lr"},
 		{[]string{"-epochs", "-3"}, "-epochs"},
 		{[]string{"-z", "0"}, "-z"},
+		{[]string{"-batch", "63"}, "-d-pack"},
+		{[]string{"-ema", "1"}, "-ema"},
 		{[]string{"-nosuchflag"}, "nosuchflag"},
 		{[]string{"-batch", "abc"}, "batch"},
 		{[]string{"stray"}, "stray"},

@@ -19,18 +19,17 @@ func GradCheck(params Params, build func(b *Builder) *G.Node, maxPerParam int, t
 	b := NewBuilder()
 	b.Dtype = tensor.Float64
 	loss := build(b)
+	kept := b.Keep(loss)
 	grads := b.Grad(loss, params)
-	if err := b.Err(); err != nil {
+	vm, err := b.Compile()
+	if err != nil {
 		return err
 	}
-	vm := G.NewTapeMachine(b.G)
-	defer vm.Close()
 	run := func() (float64, error) {
-		vm.Reset()
-		if err := vm.RunAll(); err != nil {
+		if err := vm.Run(); err != nil {
 			return 0, err
 		}
-		return Scalar(loss), nil
+		return kept.Scalar(), nil
 	}
 	if _, err := run(); err != nil {
 		return fmt.Errorf("graphs: gradcheck: %w", err)

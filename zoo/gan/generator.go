@@ -27,8 +27,9 @@ type Generator struct {
 
 // forward is one compiled graph z → G(z) for generateBatch samples.
 type forward struct {
-	vm     G.VM
-	z, out *G.Node
+	vm  *graphs.Machine
+	z   *G.Node
+	out *graphs.Result
 }
 
 // NewGenerator returns a generator for m's current parameters: the moving
@@ -49,11 +50,12 @@ func (g *Generator) get() (*forward, error) {
 	g.mu.Unlock()
 	b := graphs.NewBuilder()
 	f := &forward{z: b.Input("z", generateBatch, g.model.Config.Z)}
-	f.out = g.model.Sampler().Forward(b, f.z)
-	if err := b.Err(); err != nil {
+	f.out = b.Keep(g.model.Sampler().Forward(b, f.z))
+	vm, err := b.Compile()
+	if err != nil {
 		return nil, fmt.Errorf("gan: building the generator graph: %w", err)
 	}
-	f.vm = G.NewTapeMachine(b.G)
+	f.vm = vm
 	return f, nil
 }
 
@@ -82,11 +84,10 @@ func (g *Generator) FromNoise(z []float32) ([]float32, error) {
 		k := min(generateBatch, n-start)
 		copy(zin, z[start*zdim:(start+k)*zdim])
 		clear(zin[k*zdim:])
-		f.vm.Reset()
-		if err := f.vm.RunAll(); err != nil {
+		if err := f.vm.Run(); err != nil {
 			return nil, fmt.Errorf("gan: generating: %w", err)
 		}
-		res := graphs.Value(f.out).Data().([]float32)
+		res := f.out.Float32s()
 		dst := out[start*pixels : (start+k)*pixels]
 		for i := range dst {
 			dst[i] = (res[i] + 1) / 2 // tanh's [-1, 1] to [0, 1]

@@ -47,7 +47,7 @@ type Step struct {
 	d     phase // L_D; gradients for D's parameters
 	g     phase // L_G; gradients for G's parameters
 	// outputs of the D graph that are reported, not optimised
-	dReal, dFake *G.Node
+	dReal, dFake *graphs.Result
 
 	preview      *Generator
 	previewNoise []float32
@@ -55,17 +55,16 @@ type Step struct {
 
 // phase is one compiled graph with its inputs, loss and gradients.
 type phase struct {
-	vm       G.VM
+	vm       *graphs.Machine
 	z, real  *G.Node // inputs (real is nil in the G graph)
-	loss     *G.Node
+	loss     *graphs.Result
 	gradNode []*G.Node
 	grads    []*tensor.Dense
 	masks    []graphs.Mask // dropout masks, refilled before each run
 }
 
 func (p *phase) run() error {
-	p.vm.Reset()
-	if err := p.vm.RunAll(); err != nil {
+	if err := p.vm.Run(); err != nil {
 		return err
 	}
 	for i, n := range p.gradNode {
@@ -107,14 +106,15 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	fake := m.Gen.Forward(b, s.d.z)
 	realLogits := m.Disc.Forward(b, s.d.real)
 	fakeLogits := m.Disc.Forward(b, fake)
-	s.d.loss = DiscriminatorLoss(b, realLogits, fakeLogits)
-	s.dReal = b.Mean(b.Sigmoid(realLogits))
-	s.dFake = b.Mean(b.Sigmoid(fakeLogits))
-	s.d.gradNode = b.Grad(s.d.loss, m.Disc.Params())
-	if err := b.Err(); err != nil {
+	lossD := DiscriminatorLoss(b, realLogits, fakeLogits)
+	s.d.loss = b.Keep(lossD)
+	s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
+	s.dFake = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
+	s.d.gradNode = b.Grad(lossD, m.Disc.Params())
+	var err error
+	if s.d.vm, err = b.Compile(); err != nil {
 		return nil, fmt.Errorf("gan: building the D graph: %w", err)
 	}
-	s.d.vm = G.NewTapeMachine(b.G)
 	s.d.masks = b.Masks()
 	s.d.grads = make([]*tensor.Dense, len(s.d.gradNode))
 
@@ -122,12 +122,12 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	b = graphs.NewBuilder()
 	b.Training = true
 	s.g.z = b.Input("z", tc.Batch, cfg.Z)
-	s.g.loss = GeneratorLoss(b, m.Disc.Forward(b, m.Gen.Forward(b, s.g.z)))
-	s.g.gradNode = b.Grad(s.g.loss, m.Gen.Params())
-	if err := b.Err(); err != nil {
+	lossG := GeneratorLoss(b, m.Disc.Forward(b, m.Gen.Forward(b, s.g.z)))
+	s.g.loss = b.Keep(lossG)
+	s.g.gradNode = b.Grad(lossG, m.Gen.Params())
+	if s.g.vm, err = b.Compile(); err != nil {
 		return nil, fmt.Errorf("gan: building the G graph: %w", err)
 	}
-	s.g.vm = G.NewTapeMachine(b.G)
 	s.g.masks = b.Masks()
 	s.g.grads = make([]*tensor.Dense, len(s.g.gradNode))
 
@@ -154,14 +154,14 @@ func (s *Step) Run(real []float32) (Losses, error) {
 	if err := s.d.run(); err != nil {
 		return Losses{}, fmt.Errorf("gan: D step: %w", err)
 	}
-	l := Losses{D: graphs.Scalar(s.d.loss), DReal: graphs.Scalar(s.dReal), DFake: graphs.Scalar(s.dFake)}
+	l := Losses{D: s.d.loss.Scalar(), DReal: s.dReal.Scalar(), DFake: s.dFake.Scalar()}
 	if err := s.OptD.Update(s.d.grads); err != nil {
 		return l, err
 	}
 	if err := s.g.run(); err != nil {
 		return l, fmt.Errorf("gan: G step: %w", err)
 	}
-	l.G = graphs.Scalar(s.g.loss)
+	l.G = s.g.loss.Scalar()
 	if err := s.OptG.Update(s.g.grads); err != nil {
 		return l, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/internal/cli"
 	"github.com/gorgozoo/gorgozoo/visual"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
+	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
 
 const summary = `
@@ -25,7 +26,9 @@ sample draws images from a checkpoint.
   go run ./cmd/sample -ckpt runs/gan-20260101-120000 -n 64 -o grid.png
   go run ./cmd/sample -ckpt path/to/ckpt-000028110.safetensors -n 10000 -o samples.idx
 
--ckpt takes a checkpoint file or a run folder (its latest checkpoint).
+-ckpt takes a checkpoint file or a run folder (its latest checkpoint), of a
+GAN (the generator on Gaussian noise) or a VAE (the decoder on prior draws,
+pixels = its Bernoulli means).
 -o ending in .idx writes an IDX3 ubyte file (N×H×W, the MNIST format);
 ending in .png writes a grid.`
 
@@ -90,9 +93,21 @@ func load(path string) (s sampler, h, w int, err error) {
 			return nil, 0, 0, err
 		}
 		return gan.NewGenerator(m), m.Config.Height, m.Config.Width, nil
+	case vae.Kind:
+		m, err := vae.FromCheckpoint(c)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		return vaeSampler{vae.NewInference(m)}, m.Config.Height, m.Config.Width, nil
 	}
-	return nil, 0, 0, fmt.Errorf("%s: cannot sample from a %q checkpoint (known kinds: %s)", path, c.Meta.Kind, gan.Kind)
+	return nil, 0, 0, fmt.Errorf("%s: cannot sample from a %q checkpoint (known kinds: %s, %s)", path, c.Meta.Kind, gan.Kind, vae.Kind)
 }
+
+// vaeSampler samples a VAE by decoding prior draws; its pixels are the
+// decoder's Bernoulli means σ(logits), in [0, 1].
+type vaeSampler struct{ *vae.Inference }
+
+func (v vaeSampler) Generate(n int, seed uint64) ([]float32, error) { return v.Sample(n, seed) }
 
 func run(_ context.Context, args []string, stdout, _ io.Writer) error {
 	o, err := parse(args, stdout)

@@ -13,7 +13,9 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/visual"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
+	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
 
 func ganCheckpoint(t *testing.T) string {
@@ -75,4 +77,35 @@ func TestSampleErrors(t *testing.T) {
 		require.Error(t, err, "%v", c.args)
 		require.Contains(t, err.Error(), c.want, "%v", c.args)
 	}
+}
+
+// TestSampleVAE: a VAE checkpoint samples by decoding prior draws, the
+// same images Inference.Sample gives for the seed.
+func TestSampleVAE(t *testing.T) {
+	m, err := vae.New(vae.Config{Hidden: []int{32}, Z: 4}, 1)
+	require.NoError(t, err)
+	s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
+	require.NoError(t, err)
+	c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
+	require.NoError(t, err)
+
+	idx := filepath.Join(t.TempDir(), "s.idx")
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-ckpt", dir, "-n", "30", "-seed", "4", "-o", idx}, &out, &out))
+	got, err := datasets.ReadIDX(idx)
+	require.NoError(t, err)
+	require.Equal(t, []int{30, 28, 28}, got.Dims)
+	want, err := vae.NewInference(m).Sample(30, 4)
+	require.NoError(t, err)
+	wantBytes := make([]uint8, len(want))
+	visual.ToUint8(want, 0, 1, wantBytes)
+	require.Equal(t, wantBytes, got.Data)
+
+	pngPath := filepath.Join(t.TempDir(), "g.png")
+	require.NoError(t, run(context.Background(), []string{"-ckpt", dir, "-n", "9", "-o", pngPath}, &out, &out))
+	_, err = os.Stat(pngPath)
+	require.NoError(t, err)
 }

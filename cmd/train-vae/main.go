@@ -1,0 +1,345 @@
+// Command train-vae trains a variational autoencoder on MNIST (or any IDX
+// data set of the same layout) and writes a run folder with
+// reconstructions, samples, metrics, the test-set loss per epoch, the
+// importance-weighted bound at the end, and checkpoints. With no flags it
+// trains the pytorch/examples MLP VAE on the MNIST files that ship inside
+// the GoMNIST module: nothing to download.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/zoo/vae"
+)
+
+const summary = `
+train-vae trains a variational autoencoder on MNIST.
+
+  go run ./cmd/train-vae                 # the pytorch/examples VAE, 10 epochs
+  go run ./cmd/train-vae -z 2 -epochs 20 -out runs/vae-2d
+  go run ./cmd/train-vae -binarize -iwae-k 1,50,5000 -iwae-n 1000
+  go run ./cmd/train-vae -eval runs/vae-20260101-120000 -iwae-k 1,50,5000
+
+The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
+names a folder with the four MNIST IDX files (train- and t10k-, images and
+labels, plain or .gz). Every epoch the test loss (negative ELBO, nats per
+image, as pytorch/examples reports it) is measured on the test images; at
+the end of the run the importance-weighted (IWAE) bound on the test NLL
+with -iwae-k samples. The run folder gets config.json, metrics.jsonl,
+loss.png, reconstructions.png (test images beside their reconstructions),
+samples.png (decoded prior draws), manifold.png when -z is 2, samples/
+(one grid of each per epoch) and checkpoints/ (the last few). Ctrl-C
+saves a checkpoint and exits.
+Sample from a run with: go run ./cmd/sample -ckpt RUN_FOLDER -n 64 -o grid.png`
+
+// defaultEpochs is the training budget of a plain `go run ./cmd/train-vae`:
+// pytorch/examples' 10 epochs, so the test loss compares directly.
+const defaultEpochs = 10
+
+// dryRun* set the smoke test's size: one epoch of 20 steps, a slice of the
+// test set, and a few importance samples.
+const (
+	dryRunSteps  = 20
+	dryRunTest   = 500
+	dryRunMaxK   = 5
+	maxIWAE      = 100000
+	maxIWAEItems = 8
+)
+
+// options are the command's flags.
+type options struct {
+	Epochs      int     `json:"epochs"`
+	Steps       int64   `json:"steps"`
+	Batch       int     `json:"batch"`
+	LR          float64 `json:"lr"`
+	Z           int     `json:"z"`
+	Hidden      []int   `json:"hidden"`
+	Beta        float64 `json:"beta"`
+	Binarize    bool    `json:"binarize"`
+	IWAEK       []int   `json:"iwae_k"`
+	IWAEN       int     `json:"iwae_n"`
+	IWAEEvery   bool    `json:"iwae_every"`
+	Seed        uint64  `json:"seed"`
+	Data        string  `json:"data"`
+	Out         string  `json:"out"`
+	SampleEvery int64   `json:"sample_every"`
+	CkptEvery   int64   `json:"ckpt_every"`
+	Keep        int     `json:"keep"`
+	LogEvery    int64   `json:"log_every"`
+	DryRun      bool    `json:"dry_run"`
+	Eval        string  `json:"eval"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(cli.Exit(os.Stderr, "train-vae", run(ctx, os.Args[1:], os.Stdout, os.Stderr)))
+}
+
+// parseInts parses a comma-separated list of integers in [lo, hi] for flag
+// name; "" and "0" give an empty list when allowNone is set.
+func parseInts(name, s string, lo, hi int, allowNone bool) ([]int, error) {
+	s = strings.TrimSpace(s)
+	if allowNone && (s == "" || s == "0") {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < lo || v > hi {
+			return nil, cli.Usagef("-%s: %q is not a whole number from %d to %d", name, f, lo, hi)
+		}
+		out = append(out, v)
+	}
+	if len(out) > maxIWAEItems {
+		return nil, cli.Usagef("-%s: at most %d values, got %d", name, maxIWAEItems, len(out))
+	}
+	return out, nil
+}
+
+func parse(args []string, stdout io.Writer) (options, error) {
+	o := options{}
+	var hidden, iwaeK string
+	fs := flag.NewFlagSet("train-vae", flag.ContinueOnError)
+	fs.IntVar(&o.Epochs, "epochs", defaultEpochs, "epochs to train")
+	fs.Int64Var(&o.Steps, "steps", 0, "stop after this many steps in total (0: train -epochs epochs)")
+	fs.IntVar(&o.Batch, "batch", 128, "images per step")
+	fs.Float64Var(&o.LR, "lr", 1e-3, "Adam learning rate")
+	fs.IntVar(&o.Z, "z", 20, "latent size (2 also draws a manifold grid)")
+	fs.StringVar(&hidden, "hidden", "400", "encoder hidden sizes, comma-separated; the decoder mirrors them")
+	fs.Float64Var(&o.Beta, "beta", 1, "weight of the KL term in training (β-VAE); the test loss always uses 1")
+	fs.BoolVar(&o.Binarize, "binarize", false, "train on a fresh Bernoulli draw of the pixels each step, test on one fixed draw")
+	fs.StringVar(&iwaeK, "iwae-k", "100", "importance samples of the IWAE bound at the end, comma-separated for several (e.g. 1,50,5000); 0: none")
+	fs.IntVar(&o.IWAEN, "iwae-n", 0, "test images the IWAE bound uses (0: all); its cost is k decoder passes per image")
+	fs.BoolVar(&o.IWAEEvery, "iwae-every", false, "compute the IWAE bound at every epoch end, not only at the end")
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
+	fs.StringVar(&o.Data, "data", "", "folder with MNIST-layout IDX files (default: $GORGOZOO_DATA, else MNIST from the GoMNIST module)")
+	fs.StringVar(&o.Out, "out", "", "run folder (default: runs/vae-<time>)")
+	fs.Int64Var(&o.SampleEvery, "sample-every", 0, "also write the grids every N steps (0: at each epoch end)")
+	fs.Int64Var(&o.CkptEvery, "ckpt-every", 0, "also checkpoint every N steps (0: at each epoch end)")
+	fs.IntVar(&o.Keep, "keep", 3, "checkpoints to keep")
+	fs.Int64Var(&o.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
+	fs.StringVar(&o.Eval, "eval", "", "evaluate this checkpoint (file or run folder) instead of training: test loss and the -iwae-k bounds")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "train 20 steps on a slice, test on 500 images with at most 5 importance samples, write every output (a smoke test)")
+	if err := cli.Parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			cli.PrintUsage(stdout, fs, summary)
+		}
+		return o, err
+	}
+	var c cli.Checks
+	c.Positive("epochs", int64(o.Epochs))
+	c.NonNegative("steps", o.Steps)
+	c.Positive("batch", int64(o.Batch))
+	c.Range("lr", o.LR, 0, 1)
+	c.Positive("z", int64(o.Z))
+	c.Range("beta", o.Beta, 0, 1e6)
+	c.NonNegative("iwae-n", int64(o.IWAEN))
+	c.NonNegative("sample-every", o.SampleEvery)
+	c.NonNegative("ckpt-every", o.CkptEvery)
+	c.Positive("keep", int64(o.Keep))
+	c.Positive("log-every", o.LogEvery)
+	if err := c.Err(); err != nil {
+		return o, err
+	}
+	var err error
+	if o.Hidden, err = parseInts("hidden", hidden, 1, 1<<16, false); err != nil {
+		return o, err
+	}
+	if o.IWAEK, err = parseInts("iwae-k", iwaeK, 1, maxIWAE, true); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args, stdout)
+	if err != nil {
+		return err
+	}
+	test, err := datasets.MNIST(datasets.Test, o.Data)
+	if err != nil {
+		return err
+	}
+	if o.DryRun {
+		if test, err = test.Subset(nil, min(dryRunTest, test.N)); err != nil {
+			return err
+		}
+		o.Steps, o.LogEvery = dryRunSteps, 5
+		for i, k := range o.IWAEK {
+			o.IWAEK[i] = min(k, dryRunMaxK)
+		}
+		slices.Sort(o.IWAEK)
+		o.IWAEK = slices.Compact(o.IWAEK)
+	}
+	iwaeN := o.IWAEN
+	if iwaeN <= 0 || iwaeN > test.N {
+		iwaeN = test.N
+	}
+	if o.Eval != "" {
+		return evaluate(o, test, iwaeN, stdout)
+	}
+	set, err := datasets.MNIST(datasets.Train, o.Data)
+	if err != nil {
+		return err
+	}
+	if o.DryRun {
+		if set, err = set.Subset(nil, min(dryRunSteps*o.Batch, set.N)); err != nil {
+			return err
+		}
+	}
+	if o.Batch > set.N {
+		return cli.Usagef("-batch %d is larger than the data set (%d images)", o.Batch, set.N)
+	}
+	if test.H != set.H || test.W != set.W {
+		return fmt.Errorf("test images are %dx%d but training images %dx%d (%s)", test.H, test.W, set.H, set.W, test.Source)
+	}
+	out, err := cli.RunFolder(o.Out, "vae")
+	if err != nil {
+		return err
+	}
+	o.Out = out
+
+	model, err := vae.New(vae.Config{Z: o.Z, Hidden: o.Hidden, Height: set.H, Width: set.W, Beta: o.Beta, Binarize: o.Binarize}, o.Seed)
+	if err != nil {
+		return err
+	}
+	step, err := vae.NewStep(model, vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}, o.Seed)
+	if err != nil {
+		return err
+	}
+	tester, err := vae.NewTester(model, test, vae.TestConfig{Seed: o.Seed})
+	if err != nil {
+		return err
+	}
+	if err := step.SetPreviewImages(tester.Images(0, 32)); err != nil {
+		return err
+	}
+	loader, err := datasets.NewLoader(set, o.Batch, o.Seed, datasets.ScaleUnit)
+	if err != nil {
+		return err
+	}
+	final := o.Steps
+	if final <= 0 {
+		final = int64(o.Epochs) * int64(loader.BatchesPerEpoch())
+	}
+	ev := &vae.EvalStep{Train: step, Test: tester, IWAEK: o.IWAEK, IWAEImages: iwaeN, IWAEEvery: o.IWAEEvery, FinalStep: final}
+	if err := cli.WriteJSON(filepath.Join(out, "config.json"), map[string]any{
+		"command": "train-vae", "flags": o, "model": model.Config, "data": set.Source, "test_data": test.Source,
+		"versions": trainer.Versions(),
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "data: %s (%d images %dx%d); test: %d images\n", set.Source, set.N, set.H, set.W, test.N)
+	fmt.Fprintf(stdout, "model: %s VAE z=%d hidden=%v β=%g binarize=%v, %d parameters\n",
+		model.Config.Arch, model.Config.Z, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, model.Params().Count())
+	fmt.Fprintf(stdout, "run folder: %s\n", out)
+
+	tf, isFile := stderr.(*os.File)
+	res, err := trainer.Run(ctx, ev, loader, trainer.Config{
+		Epochs: o.Epochs, Steps: o.Steps, Out: out, CkptEvery: o.CkptEvery, Keep: o.Keep,
+		SampleEvery: o.SampleEvery, LogEvery: o.LogEvery, Seed: o.Seed,
+		Progress: stderr, ProgressLines: !isFile || !cli.IsTerminal(tf),
+	})
+	if ctx.Err() != nil && res != nil {
+		fmt.Fprintf(stdout, "stopped at step %d; checkpoint: %s\n", res.Steps, res.Checkpoint)
+		return fmt.Errorf("%w at step %d", cli.ErrInterrupted, res.Steps)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "trained %.2f epochs (%d steps) in %s: %.0f images/s\n", res.Epochs, res.Steps, res.Wall.Round(time.Second), res.ImagesPerSec)
+	fmt.Fprintln(stdout, closing(res.Eval, o.IWAEK, test.N, iwaeN))
+	for _, name := range []string{"reconstructions", "samples", "manifold"} {
+		if name == "manifold" && o.Z != 2 {
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", name, filepath.Join(out, name+".png"))
+	}
+	fmt.Fprintf(stdout, "checkpoint: %s\n", res.Checkpoint)
+	return nil
+}
+
+// closing summarises the last evaluation: the test loss and its terms,
+// then each IWAE bound.
+func closing(ms []trainer.Metric, ks []int, testN, iwaeN int) string {
+	get := func(name string) (float64, bool) {
+		for _, m := range ms {
+			if m.Name == name {
+				return m.Value, true
+			}
+		}
+		return 0, false
+	}
+	loss, _ := get("test_loss")
+	bce, _ := get("test_bce")
+	kl, _ := get("test_kl")
+	s := fmt.Sprintf("test loss %.2f nats/image (BCE %.2f + KL %.2f) on %d images", loss, bce, kl, testN)
+	var bounds []string
+	for _, k := range ks {
+		if v, ok := get(vae.IWAEMetric(k)); ok {
+			bounds = append(bounds, fmt.Sprintf("k=%d %.2f", k, v))
+		}
+	}
+	if len(bounds) > 0 {
+		s += fmt.Sprintf("; IWAE NLL bound %s nats/image on %d images", strings.Join(bounds, ", "), iwaeN)
+	}
+	return s
+}
+
+// evaluate measures a saved model as the end of its training run did: the
+// tester takes the seed recorded in the checkpoint, so its ε draws (and a
+// binarising model's fixed test draw) are the ones the run used.
+func evaluate(o options, test *datasets.Set, iwaeN int, stdout io.Writer) error {
+	path, err := cli.CheckpointPath(o.Eval)
+	if err != nil {
+		return err
+	}
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		return err
+	}
+	model, err := vae.FromCheckpoint(c)
+	if err != nil {
+		return fmt.Errorf("-eval %s: %w", path, err)
+	}
+	tester, err := vae.NewTester(model, test, vae.TestConfig{Seed: c.Meta.Seed})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "checkpoint: %s (step %d, epoch %d)\n", path, c.Meta.Step, c.Meta.Epoch)
+	start := time.Now()
+	loss, err := tester.Loss()
+	if err != nil {
+		return err
+	}
+	ms := []trainer.Metric{{Name: "test_loss", Value: loss.Loss}, {Name: "test_bce", Value: loss.BCE}, {Name: "test_kl", Value: loss.KL}}
+	fmt.Fprintf(stdout, "test loss %.2f nats/image on %d images (%s)\n", loss.Loss, test.N, time.Since(start).Round(time.Millisecond))
+	for _, k := range o.IWAEK {
+		start := time.Now()
+		nll, err := tester.IWAE(k, iwaeN)
+		if err != nil {
+			return err
+		}
+		ms = append(ms, trainer.Metric{Name: vae.IWAEMetric(k), Value: nll})
+		fmt.Fprintf(stdout, "IWAE NLL bound k=%d: %.2f nats/image on %d images (%s)\n", k, nll, iwaeN, time.Since(start).Round(time.Millisecond))
+	}
+	fmt.Fprintln(stdout, closing(ms, o.IWAEK, test.N, iwaeN))
+	return nil
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/zoo/vae"
+)
+
+// evalRecords returns the "eval" lines of a run's metrics.jsonl.
+func evalRecords(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(filepath.Join(out, "metrics.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	var recs []map[string]any
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec))
+		if rec["eval"] == true {
+			recs = append(recs, rec)
+		}
+	}
+	return recs
+}
+
+// TestDryRun runs the command end to end on real MNIST: the run folder
+// holds every output, the test loss and the IWAE bounds are logged and
+// printed, the bounds sit below the test loss, and the checkpoint loads
+// for inference.
+func TestDryRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-dry-run", "-out", out, "-iwae-k", "1,50"}, &stdout, &stderr)
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
+	require.Contains(t, stdout.String(), "IWAE NLL bound k=1 ")
+	require.Contains(t, stdout.String(), ", k=5 ")
+	for _, f := range []string{"config.json", "metrics.jsonl", "loss.png", "samples.png", "reconstructions.png",
+		"samples/samples-epoch-001.png", "samples/reconstructions-epoch-001.png"} {
+		_, err := os.Stat(filepath.Join(out, f))
+		require.NoError(t, err, f)
+	}
+	_, err = os.Stat(filepath.Join(out, "manifold.png"))
+	require.True(t, os.IsNotExist(err), "no manifold for a 20-D latent space")
+
+	recs := evalRecords(t, out)
+	require.Len(t, recs, 1, "one epoch, evaluated once")
+	loss := recs[0]["test_loss"].(float64)
+	k1 := recs[0][vae.IWAEMetric(1)].(float64)
+	k5 := recs[0][vae.IWAEMetric(5)].(float64)
+	require.Greater(t, loss, 50.0)
+	require.Less(t, loss, 550.0)
+	require.InDelta(t, loss, k1, 0.03*loss, "IWAE with k=1 estimates the test loss")
+	require.Less(t, k5, loss, "the IWAE bound lies below the ELBO loss")
+	require.InDelta(t, loss, recs[0]["test_bce"].(float64)+recs[0]["test_kl"].(float64), 1e-6)
+
+	latest, err := checkpoints.Dir{Path: filepath.Join(out, "checkpoints")}.Latest()
+	require.NoError(t, err)
+	v, err := vae.Load(latest)
+	require.NoError(t, err)
+	imgs, err := v.Sample(3, 1)
+	require.NoError(t, err)
+	require.Len(t, imgs, 3*784)
+
+	// -eval on the run folder repeats the run's final evaluation exactly:
+	// same checkpoint, same seed, same draws.
+	var evalOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-eval", out, "-iwae-k", "1,50"}, &evalOut, &stderr))
+	lines := bytes.Split(bytes.TrimSpace(stdout.Bytes()), []byte("\n"))
+	var closingLine string
+	for _, l := range lines {
+		if bytes.HasPrefix(l, []byte("test loss")) {
+			closingLine = string(l)
+		}
+	}
+	require.NotEmpty(t, closingLine)
+	require.Contains(t, evalOut.String(), closingLine)
+
+	var cfg map[string]any
+	b, err := os.ReadFile(filepath.Join(out, "config.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &cfg))
+	require.Equal(t, "train-vae", cfg["command"])
+	require.Equal(t, 20.0, cfg["model"].(map[string]any)["z"])
+}
+
+// TestDryRunManifold: a 2-D latent space adds the manifold grid, and the
+// IWAE bound is logged at every epoch with -iwae-every.
+func TestDryRunManifold(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-dry-run", "-out", out, "-z", "2", "-hidden", "64", "-binarize", "-beta", "2", "-iwae-every"}, &stdout, &stderr)
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	for _, f := range []string{"manifold.png", "samples/manifold-epoch-001.png"} {
+		_, err := os.Stat(filepath.Join(out, f))
+		require.NoError(t, err, f)
+	}
+	require.Contains(t, stdout.String(), "manifold: ")
+	recs := evalRecords(t, out)
+	require.Len(t, recs, 1)
+	require.Contains(t, recs[0], vae.IWAEMetric(5), "-iwae-k 100 is capped at 5 in a dry run")
+}
+
+func TestBadFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-batch", "0"}, "-batch"},
+		{[]string{"-lr", "-1"}, "-lr"},
+		{[]string{"-epochs", "-3"}, "-epochs"},
+		{[]string{"-z", "0"}, "-z"},
+		{[]string{"-beta", "0"}, "-beta"},
+		{[]string{"-beta", "NaN"}, "-beta"},
+		{[]string{"-hidden", "400,x"}, "-hidden"},
+		{[]string{"-hidden", "0"}, "-hidden"},
+		{[]string{"-iwae-k", "-5"}, "-iwae-k"},
+		{[]string{"-iwae-k", "1,,2"}, "-iwae-k"},
+		{[]string{"-iwae-k", "1000000"}, "-iwae-k"},
+		{[]string{"-iwae-n", "-1"}, "-iwae-n"},
+		{[]string{"-nosuchflag"}, "nosuchflag"},
+		{[]string{"-batch", "abc"}, "batch"},
+		{[]string{"stray"}, "stray"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append(c.args, "-out", t.TempDir()), &stdout, &stderr)
+		require.Error(t, err, "%v", c.args)
+		require.Contains(t, err.Error(), c.want, "%v", c.args)
+		require.Equal(t, 2, cli.Exit(&stderr, "train-vae", err), "%v: a usage error exits 2", c.args)
+		require.Equal(t, 1, bytes.Count(stderr.Bytes(), []byte("train-vae:")), "one line naming the problem")
+	}
+	// A missing data folder is not a usage error, but still one line naming it.
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-data", "/no/such/folder", "-dry-run", "-out", t.TempDir()}, &stdout, &stderr)
+	require.ErrorContains(t, err, "/no/such/folder")
+	require.Equal(t, 1, cli.Exit(&stderr, "train-vae", err))
+	stderr.Reset()
+	err = run(context.Background(), []string{"-eval", "/no/such/ckpt", "-dry-run"}, &stdout, &stderr)
+	require.ErrorContains(t, err, "-ckpt /no/such/ckpt")
+	require.Equal(t, 1, cli.Exit(&stderr, "train-vae", err))
+}
+
+func TestHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-h"}, &stdout, &stderr)
+	require.Equal(t, 0, cli.Exit(&stderr, "train-vae", err))
+	for _, s := range []string{"-epochs", "-iwae-k", "-binarize", "GoMNIST", "nats"} {
+		require.Contains(t, stdout.String(), s)
+	}
+}

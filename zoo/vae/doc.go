@@ -1,0 +1,62 @@
+// Package vae holds variational autoencoders declared as Gorgonia graphs:
+// the encoder and decoder architectures, the evidence lower bound (ELBO)
+// with the reparameterisation trick, the training step, test-set
+// evaluation (ELBO and the importance-weighted bound), and [Inference] for
+// encoding, decoding, reconstructing and sampling from a trained model.
+//
+// # Model
+//
+// The reference model is the MLP VAE of Kingma & Welling (2014) as
+// pytorch/examples trains it: an encoder q(z|x) = N(μ(x), diag σ²(x))
+// with 784 → 400 (ReLU) → two linear heads for μ and log σ² (20 each), the
+// prior p(z) = N(0, I), and a decoder 20 → 400 (ReLU) → 784 logits ℓ(z) of
+// independent Bernoulli pixels, p(x|z) = Π σ(ℓ)ˣ (1−σ(ℓ))¹⁻ˣ. Pixels are
+// in [0, 1] as pytorch/examples feeds them (the Bernoulli likelihood is
+// then used as a cross-entropy on grey levels), or binarised: each step
+// draws x ~ Bernoulli(p) afresh ("dynamic binarisation"), which makes the
+// likelihood a true probability and numbers comparable with the
+// binarised-MNIST literature.
+//
+// # Loss
+//
+// Per image the step minimises the negative ELBO, with a weight β on the
+// KL term (β = 1 is the plain VAE, β > 1 the β-VAE):
+//
+//	L(x) = Σ_pixels BCE(ℓ(z), x) + β·KL(q(z|x) ‖ N(0, I)),
+//	BCE(ℓ, x) = softplus(ℓ) − x·ℓ = −x·log σ(ℓ) − (1−x)·log(1−σ(ℓ)),
+//	KL = ½ Σ_latent (μ² + σ² − log σ² − 1),
+//	z = μ + exp(½ log σ²) ⊙ ε,  ε ~ N(0, I),
+//
+// averaged over the batch. The KL term is the analytic divergence between
+// two Gaussians, so only the reconstruction term is a one-sample Monte
+// Carlo estimate. ε is an input of the graph, drawn each step from the
+// step's seeded generator, which is what makes z differentiable in μ and
+// σ (the reparameterisation trick) and a run a function of its seed.
+// BCE is computed from logits with softplus, which neither overflows nor
+// loses precision where σ(ℓ) rounds to 0 or 1. The whole objective is one
+// graph with one gradient (Gorgonia takes one Grad per graph).
+//
+// # Evaluation
+//
+// The test loss is L(x) with β = 1 (the negative ELBO, whatever β was
+// trained with) in nats per image, averaged over the test set exactly as
+// pytorch/examples reports it, including its one sample of z per image
+// (drawn from a fixed seed, so successive epochs see the same ε). The
+// importance-weighted bound of Burda et al. (2016),
+//
+//	log p(x) ≥ L_k(x) = E[ log (1/k) Σ_{j=1..k} p(x|z_j) p(z_j) / q(z_j|x) ],  z_j ~ q(z|x),
+//
+// is a lower bound on the log-likelihood that tightens as k grows
+// (L_1 is the ELBO; L_k → log p(x) as k → ∞). We report −L_k, an upper
+// bound on the negative log-likelihood, which can be no larger than the
+// test loss in expectation. The log weights are computed with the encoder
+// run once per batch of test images and the decoder run over fixed-size
+// chunks of z samples, so memory stays bounded for any k; the log-mean-exp
+// over the k weights is accumulated in float64 with a running maximum.
+//
+// # Parameter names
+//
+// Parameters follow PyTorch's state_dict layout (Linear weight [out, in]):
+// enc.fc1, enc.fc_mu, enc.fc_logvar, dec.fc1, dec.fc2 (each .weight and
+// .bias), which are pytorch/examples' fc1, fc21, fc22, fc3 and fc4.
+package vae

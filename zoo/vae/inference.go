@@ -1,0 +1,202 @@
+package vae
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+)
+
+// inferBatch is the batch size of inference graphs: large enough for the
+// matrix products to be efficient, small enough to keep memory low.
+const inferBatch = 100
+
+// Inference encodes, decodes, reconstructs and samples with a trained VAE
+// on plain []float32 values. It is safe for concurrent use: each call
+// borrows a compiled pair of graphs from a pool, so no graph is run by two
+// goroutines at once. Callers must not update the model's parameters, or
+// build other graphs on the same model, while an Inference is in use.
+type Inference struct {
+	model *Model
+
+	mu   sync.Mutex
+	free []*engine
+}
+
+// engine is one compiled encoder graph x → (μ, log σ²) and one compiled
+// decoder graph z → σ(logits), each for inferBatch rows.
+type engine struct {
+	encVM         G.VM
+	x, mu, logvar *G.Node
+	decVM         G.VM
+	z, pixels     *G.Node
+}
+
+// machines orders graph building against graph runs. Gorgonia's
+// NewTapeMachine writes to the tensor of every node it compiles, the
+// shared parameters included (it sets their execution engine), so
+// building a graph while another goroutine runs one that reads the same
+// parameters is a data race. Builds take the write lock, runs the read
+// lock: runs still proceed in parallel with each other.
+var machines sync.RWMutex
+
+// NewInference returns an Inference for m's current parameters.
+func NewInference(m *Model) *Inference { return &Inference{model: m} }
+
+// Config returns the configuration of the underlying model.
+func (f *Inference) Config() Config { return f.model.Config }
+
+func (f *Inference) get() (*engine, error) {
+	f.mu.Lock()
+	if n := len(f.free); n > 0 {
+		e := f.free[n-1]
+		f.free = f.free[:n-1]
+		f.mu.Unlock()
+		return e, nil
+	}
+	f.mu.Unlock()
+	machines.Lock()
+	defer machines.Unlock()
+	cfg := f.model.Config
+	e := &engine{}
+	b := graphs.NewBuilder()
+	e.x = b.Input("x", inferBatch, cfg.Pixels())
+	e.mu, e.logvar = f.model.Enc.Forward(b, e.x)
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("vae: building the encoder graph: %w", err)
+	}
+	e.encVM = G.NewTapeMachine(b.G)
+	b = graphs.NewBuilder()
+	e.z = b.Input("z", inferBatch, cfg.Z)
+	e.pixels = b.Sigmoid(f.model.Dec.Forward(b, e.z))
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("vae: building the decoder graph: %w", err)
+	}
+	e.decVM = G.NewTapeMachine(b.G)
+	return e, nil
+}
+
+func (f *Inference) put(e *engine) {
+	f.mu.Lock()
+	f.free = append(f.free, e)
+	f.mu.Unlock()
+}
+
+// count checks that values holds whole rows of width and returns how many.
+func count(values []float32, width int, what string) (int, error) {
+	if len(values)%width != 0 {
+		return 0, fmt.Errorf("vae: %d values is not a whole number of %s of %d values", len(values), what, width)
+	}
+	return len(values) / width, nil
+}
+
+// Encode returns the posterior q(z|x) of each image: μ and log σ², n×Z
+// values each, for images holding n images of H×W pixels in [0, 1], one
+// after another.
+func (f *Inference) Encode(images []float32) (mu, logvar []float32, err error) {
+	cfg := f.model.Config
+	n, err := count(images, cfg.Pixels(), "images")
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := f.get()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.put(e)
+	machines.RLock()
+	defer machines.RUnlock()
+	mu, logvar = make([]float32, n*cfg.Z), make([]float32, n*cfg.Z)
+	in := graphs.Value(e.x).Data().([]float32)
+	for start := 0; start < n; start += inferBatch {
+		k := min(inferBatch, n-start)
+		copy(in, images[start*cfg.Pixels():(start+k)*cfg.Pixels()])
+		clear(in[k*cfg.Pixels():])
+		e.encVM.Reset()
+		if err := e.encVM.RunAll(); err != nil {
+			return nil, nil, fmt.Errorf("vae: encoding: %w", err)
+		}
+		copy(mu[start*cfg.Z:(start+k)*cfg.Z], graphs.Value(e.mu).Data().([]float32))
+		copy(logvar[start*cfg.Z:(start+k)*cfg.Z], graphs.Value(e.logvar).Data().([]float32))
+	}
+	return mu, logvar, nil
+}
+
+// Decode maps latent vectors (n×Z values, one vector after another) to n
+// images of the decoder's mean pixel intensities σ(logits), in [0, 1].
+func (f *Inference) Decode(z []float32) ([]float32, error) {
+	cfg := f.model.Config
+	n, err := count(z, cfg.Z, "latent vectors")
+	if err != nil {
+		return nil, err
+	}
+	e, err := f.get()
+	if err != nil {
+		return nil, err
+	}
+	defer f.put(e)
+	machines.RLock()
+	defer machines.RUnlock()
+	out := make([]float32, n*cfg.Pixels())
+	in := graphs.Value(e.z).Data().([]float32)
+	for start := 0; start < n; start += inferBatch {
+		k := min(inferBatch, n-start)
+		copy(in, z[start*cfg.Z:(start+k)*cfg.Z])
+		clear(in[k*cfg.Z:])
+		e.decVM.Reset()
+		if err := e.decVM.RunAll(); err != nil {
+			return nil, fmt.Errorf("vae: decoding: %w", err)
+		}
+		copy(out[start*cfg.Pixels():(start+k)*cfg.Pixels()], graphs.Value(e.pixels).Data().([]float32))
+	}
+	return out, nil
+}
+
+// Reconstruct encodes images and decodes the posterior means: the model's
+// deterministic reconstruction, pixels in [0, 1].
+func (f *Inference) Reconstruct(images []float32) ([]float32, error) {
+	mu, _, err := f.Encode(images)
+	if err != nil {
+		return nil, err
+	}
+	return f.Decode(mu)
+}
+
+// Sample decodes n draws from the prior N(0, I) made with seed: the same
+// seed gives the same images, pixels in [0, 1].
+func (f *Inference) Sample(n int, seed uint64) ([]float32, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("vae: cannot sample %d images", n)
+	}
+	z := make([]float32, n*f.model.Config.Z)
+	graphs.FillNormal(z, rand.New(rand.NewPCG(seed, 0x1f83d9ab)))
+	return f.Decode(z)
+}
+
+// Manifold decodes a side×side grid of a 2-D latent space, taken at the
+// normal quantiles Φ⁻¹((i+½)/side) on each axis so that equal areas of the
+// grid hold equal prior mass (Kingma & Welling, fig. 4). Rows run along the
+// second latent coordinate, columns along the first.
+func (f *Inference) Manifold(side int) ([]float32, error) {
+	if f.model.Config.Z != 2 {
+		return nil, fmt.Errorf("vae: a manifold grid needs a 2-D latent space, the model has %d", f.model.Config.Z)
+	}
+	if side < 1 {
+		return nil, fmt.Errorf("vae: manifold side %d must be positive", side)
+	}
+	q := make([]float64, side)
+	for i := range q {
+		q[i] = math.Sqrt2 * math.Erfinv(2*(float64(i)+0.5)/float64(side)-1)
+	}
+	z := make([]float32, 0, 2*side*side)
+	for r := range side {
+		for c := range side {
+			z = append(z, float32(q[c]), float32(q[side-1-r]))
+		}
+	}
+	return f.Decode(z)
+}

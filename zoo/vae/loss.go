@@ -1,0 +1,72 @@
+package vae
+
+import (
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+)
+
+// Terms are the nodes of the VAE objective on one batch.
+//
+// Only Loss, the graph's output, can be read directly after a run: the tape
+// machine reuses an intermediate node's memory for a later result once
+// the graph no longer needs it (BCE's buffer ends up holding BCE + KL), so
+// the other terms must be captured with [Capture] when they are wanted.
+type Terms struct {
+	Mu, LogVar *G.Node // the encoder's outputs, [batch, Z]
+	Logits     *G.Node // the decoder's outputs at z = μ + σ ⊙ ε, [batch, pixels]
+	BCE        *G.Node // Σ over pixels of BCE(logits, x), per image: [batch]
+	KL         *G.Node // KL(q(z|x) ‖ N(0, I)) per image: [batch]
+	Loss       *G.Node // mean over the batch of BCE + β·KL: a scalar
+}
+
+// KL returns the divergence of N(μ, diag exp(logvar)) from N(0, I) for each
+// row: ½ Σ (μ² + σ² − log σ² − 1), a vector [batch] for μ and logvar
+// [batch, Z].
+func KL(b *graphs.Builder, mu, logvar *G.Node) *G.Node {
+	inner := b.Sub(b.Add(b.Square(mu), b.Exp(logvar)), b.Add(logvar, b.Const(1)))
+	return b.Scale(b.Sum(inner, 1), 0.5)
+}
+
+// Reparameterise returns z = μ + exp(½ logvar) ⊙ ε. With ε an input fed
+// from a seeded generator, z is a differentiable function of μ and logvar.
+func Reparameterise(b *graphs.Builder, mu, logvar, eps *G.Node) *G.Node {
+	return b.Add(mu, b.Mul(b.Exp(b.Scale(logvar, 0.5)), eps))
+}
+
+// Objective adds the negative ELBO of m on images x [batch, pixels] with
+// noise eps [batch, Z] to b, with weight beta on the KL term.
+func Objective(b *graphs.Builder, m *Model, x, eps *G.Node, beta float64) Terms {
+	var t Terms
+	t.Mu, t.LogVar = m.Enc.Forward(b, x)
+	t.Logits = m.Dec.Forward(b, Reparameterise(b, t.Mu, t.LogVar, eps))
+	t.BCE = b.Sum(b.BCEWithLogits(t.Logits, x), 1)
+	t.KL = KL(b, t.Mu, t.LogVar)
+	kl := t.KL
+	if beta != 1 {
+		kl = b.Scale(kl, beta)
+	}
+	t.Loss = b.Mean(b.Add(t.BCE, kl))
+	return t
+}
+
+// Capture returns a value that holds, after each run of b's graph, a copy
+// of n's value as it was computed, whatever later operations do with n's
+// memory (Gorgonia's Read). It returns nil once b has failed.
+func Capture(b *graphs.Builder, n *G.Node) *G.Value {
+	if b.Err() != nil || n == nil {
+		return nil
+	}
+	v := new(G.Value)
+	G.Read(n, v)
+	return v
+}
+
+// captured returns the float32 data of a captured value, or nil.
+func captured(v *G.Value) []float32 {
+	if v == nil || *v == nil {
+		return nil
+	}
+	d, _ := (*v).Data().([]float32)
+	return d
+}

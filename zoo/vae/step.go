@@ -1,0 +1,226 @@
+package vae
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/trainer"
+)
+
+// TrainConfig holds the optimisation settings of a VAE run.
+type TrainConfig struct {
+	Batch        int     // images per step; 0 means 128
+	LR           float64 // Adam learning rate; 0 means 1e-3
+	Beta1, Beta2 float64 // Adam betas; both 0 means (0.9, 0.999)
+	PreviewSeed  uint64  // seed of the fixed prior draws behind the per-epoch sample grid
+}
+
+// WithDefaults returns c with zero fields replaced by pytorch/examples'
+// settings: batch 128, Adam 1e-3 with PyTorch's default betas.
+func (c TrainConfig) WithDefaults() TrainConfig {
+	if c.Batch == 0 {
+		c.Batch = 128
+	}
+	if c.LR == 0 {
+		c.LR = 1e-3
+	}
+	if c.Beta1 == 0 && c.Beta2 == 0 {
+		c.Beta1, c.Beta2 = 0.9, 0.999
+	}
+	return c
+}
+
+// previewPairs is the number of image/reconstruction pairs in the
+// reconstructions grid; previewSamples the number of prior samples.
+const (
+	previewPairs   = 32
+	previewSamples = 64
+	manifoldSide   = 20
+)
+
+// Step trains a VAE: each call runs the one training graph (encoder,
+// reparameterised sample, decoder, negative ELBO and its gradient) and
+// one Adam update. It implements [trainer.Model].
+type Step struct {
+	Model *Model
+	Opt   *graphs.Adam
+	Noise *rand.PCG // source of ε and of binarisation draws; part of the run's state
+
+	batch int
+	rng   *rand.Rand
+	vm    G.VM
+	x     *G.Node // input images (after binarisation)
+	eps   *G.Node // input ε
+	terms Terms
+	bce   *G.Node // batch means of the two terms, reported as metrics
+	kl    *G.Node
+
+	gradNode []*G.Node
+	grads    []*tensor.Dense
+
+	preview       *Inference
+	previewNoise  []float32
+	previewImages []float32
+}
+
+// NewStep builds and compiles the training graph for m with tc's batch
+// size and optimiser. ε and binarisation draws come from a generator
+// seeded with seed.
+func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
+	tc = tc.WithDefaults()
+	if tc.Batch < 1 {
+		return nil, fmt.Errorf("vae: batch size %d must be positive", tc.Batch)
+	}
+	cfg := m.Config
+	s := &Step{
+		Model: m,
+		Opt:   graphs.NewAdam(m.Params(), tc.LR, tc.Beta1, tc.Beta2),
+		Noise: rand.NewPCG(seed, 0x5be0cd19),
+		batch: tc.Batch,
+	}
+	s.rng = rand.New(s.Noise)
+
+	b := graphs.NewBuilder()
+	s.x = b.Input("x", tc.Batch, cfg.Pixels())
+	s.eps = b.Input("eps", tc.Batch, cfg.Z)
+	s.terms = Objective(b, m, s.x, s.eps, cfg.Beta)
+	s.bce = b.Mean(s.terms.BCE)
+	s.kl = b.Mean(s.terms.KL)
+	s.gradNode = b.Grad(s.terms.Loss, m.Params())
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("vae: building the training graph: %w", err)
+	}
+	s.vm = G.NewTapeMachine(b.G)
+	s.grads = make([]*tensor.Dense, len(s.gradNode))
+
+	s.preview = NewInference(m)
+	s.previewNoise = make([]float32, previewSamples*cfg.Z)
+	graphs.FillNormal(s.previewNoise, rand.New(rand.NewPCG(tc.PreviewSeed, 0xa54ff53a)))
+	return s, nil
+}
+
+// Losses are the numbers one step reports, as means over the batch.
+type Losses struct {
+	Loss float64 // BCE + β·KL
+	BCE  float64 // reconstruction term, nats per image
+	KL   float64 // KL(q(z|x) ‖ p(z)), nats per image
+}
+
+// Run performs one update. images holds Batch images with pixels in
+// [0, 1], one after another; with Config.Binarize each pixel is replaced
+// by a Bernoulli draw with that probability.
+func (s *Step) Run(images []float32) (Losses, error) {
+	pixels := s.Model.Config.Pixels()
+	if len(images) != s.batch*pixels {
+		return Losses{}, fmt.Errorf("vae: batch holds %d values, want %d (%d images of %d pixels)", len(images), s.batch*pixels, s.batch, pixels)
+	}
+	if s.previewImages == nil {
+		// Without test images (SetPreviewImages), the first batch seen
+		// stands in for the reconstructions grid.
+		s.previewImages = append([]float32(nil), images[:min(previewPairs, s.batch)*pixels]...)
+	}
+	x := graphs.Value(s.x).Data().([]float32)
+	if s.Model.Config.Binarize {
+		binarise(x, images, s.rng)
+	} else {
+		copy(x, images)
+	}
+	graphs.FillNormal(graphs.Value(s.eps).Data().([]float32), s.rng)
+
+	s.vm.Reset()
+	if err := s.vm.RunAll(); err != nil {
+		return Losses{}, fmt.Errorf("vae: training step: %w", err)
+	}
+	for i, n := range s.gradNode {
+		s.grads[i] = graphs.Value(n)
+	}
+	l := Losses{Loss: graphs.Scalar(s.terms.Loss), BCE: graphs.Scalar(s.bce), KL: graphs.Scalar(s.kl)}
+	if err := s.Opt.Update(s.grads); err != nil {
+		return l, err
+	}
+	return l, nil
+}
+
+// binarise writes a Bernoulli(p) draw of each pixel p of src into dst.
+func binarise(dst, src []float32, rng *rand.Rand) {
+	for i, p := range src {
+		if rng.Float32() < p {
+			dst[i] = 1
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// SetPreviewImages chooses the images (pixels in [0, 1], at most 32 are
+// used) whose reconstructions are drawn at each epoch end; train-vae
+// passes test images.
+func (s *Step) SetPreviewImages(images []float32) error {
+	pixels := s.Model.Config.Pixels()
+	if len(images) == 0 || len(images)%pixels != 0 {
+		return fmt.Errorf("vae: preview images: %d values is not a positive whole number of %d-pixel images", len(images), pixels)
+	}
+	s.previewImages = append([]float32(nil), images[:min(previewPairs, len(images)/pixels)*pixels]...)
+	return nil
+}
+
+// Kind implements trainer.Model.
+func (s *Step) Kind() string { return Kind }
+
+// Config implements trainer.Model.
+func (s *Step) Config() any { return s.Model.Config }
+
+// Batch implements trainer.Model.
+func (s *Step) Batch() int { return s.batch }
+
+// Params implements trainer.Model.
+func (s *Step) Params() graphs.Params { return s.Model.Params() }
+
+// Optimizers implements trainer.Model.
+func (s *Step) Optimizers() []trainer.Optimizer {
+	return []trainer.Optimizer{{Name: "vae", Adam: s.Opt}}
+}
+
+// Step implements trainer.Model; labels are not used.
+func (s *Step) Step(images []float32, _ []int) ([]trainer.Metric, error) {
+	l, err := s.Run(images)
+	return []trainer.Metric{{Name: "loss", Value: l.Loss}, {Name: "bce", Value: l.BCE}, {Name: "kl", Value: l.KL}}, err
+}
+
+// Previews implements trainer.Model: images beside their reconstructions
+// (alternating columns), 64 decodings of fixed prior draws, and for a 2-D
+// latent space a 20×20 manifold grid.
+func (s *Step) Previews() ([]trainer.Preview, error) {
+	cfg := s.Model.Config
+	h, w, pixels := cfg.Height, cfg.Width, cfg.Pixels()
+	var out []trainer.Preview
+	if n := len(s.previewImages) / pixels; n > 0 {
+		rec, err := s.preview.Reconstruct(s.previewImages)
+		if err != nil {
+			return nil, err
+		}
+		pairs := make([]float32, 0, 2*n*pixels)
+		for i := range n {
+			pairs = append(pairs, s.previewImages[i*pixels:(i+1)*pixels]...)
+			pairs = append(pairs, rec[i*pixels:(i+1)*pixels]...)
+		}
+		out = append(out, trainer.Preview{Name: "reconstructions", Images: pairs, N: 2 * n, H: h, W: w, Lo: 0, Hi: 1, Cols: 8})
+	}
+	samples, err := s.preview.Decode(s.previewNoise)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, trainer.Preview{Name: "samples", Images: samples, N: previewSamples, H: h, W: w, Lo: 0, Hi: 1, Cols: 8})
+	if cfg.Z == 2 {
+		grid, err := s.preview.Manifold(manifoldSide)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, trainer.Preview{Name: "manifold", Images: grid, N: manifoldSide * manifoldSide, H: h, W: w, Lo: 0, Hi: 1, Cols: manifoldSide})
+	}
+	return out, nil
+}

@@ -48,22 +48,22 @@ type Tester struct {
 }
 
 type elboGraph struct {
-	vm       G.VM
+	vm       *graphs.Machine
 	x, eps   *G.Node
-	bce, kl  *G.Value // captured per-image terms
+	bce, kl  *graphs.Result // per-image terms
 	xin, ein []float32
 }
 
 type encGraph struct {
-	vm         G.VM
+	vm         *graphs.Machine
 	x          *G.Node
-	mu, logvar *G.Node
+	mu, logvar *graphs.Result
 }
 
 type llGraph struct {
-	vm   G.VM
+	vm   *graphs.Machine
 	z, x *G.Node
-	bce  *G.Node // Σ over pixels of BCE per row: −log p(x|z)
+	bce  *graphs.Result // Σ over pixels of BCE per row: −log p(x|z)
 }
 
 // NewTester returns a tester of m on set, whose images must have m's size.
@@ -137,11 +137,12 @@ func (t *Tester) Loss() (TestLoss, error) {
 		b := graphs.NewBuilder()
 		g := &elboGraph{x: b.Input("x", t.cfg.Batch, cfg.Pixels()), eps: b.Input("eps", t.cfg.Batch, cfg.Z)}
 		terms := Objective(b, t.model, g.x, g.eps, 1)
-		g.bce, g.kl = Capture(b, terms.BCE), Capture(b, terms.KL)
-		if err := b.Err(); err != nil {
+		g.bce, g.kl = b.Keep(terms.BCE), b.Keep(terms.KL)
+		vm, err := b.Compile()
+		if err != nil {
 			return TestLoss{}, fmt.Errorf("vae: building the test-loss graph: %w", err)
 		}
-		g.vm = G.NewTapeMachine(b.G)
+		g.vm = vm
 		g.xin = graphs.Value(g.x).Data().([]float32)
 		g.ein = graphs.Value(g.eps).Data().([]float32)
 		t.elbo = g
@@ -157,11 +158,10 @@ func (t *Tester) Loss() (TestLoss, error) {
 		// on the batch size.
 		graphs.FillNormal(g.ein[:k*cfg.Z], rng)
 		clear(g.ein[k*cfg.Z:])
-		g.vm.Reset()
-		if err := g.vm.RunAll(); err != nil {
+		if err := g.vm.Run(); err != nil {
 			return TestLoss{}, fmt.Errorf("vae: test loss: %w", err)
 		}
-		bv, kv := captured(g.bce), captured(g.kl)
+		bv, kv := g.bce.Float32s(), g.kl.Float32s()
 		if len(bv) < k || len(kv) < k {
 			return TestLoss{}, fmt.Errorf("vae: test loss: the graph returned %d and %d per-image terms for %d images", len(bv), len(kv), k)
 		}
@@ -203,11 +203,10 @@ func (t *Tester) IWAE(k, n int) (float64, error) {
 		for r, i := range rows {
 			copy(tin[r*pixels:(r+1)*pixels], batch[i*pixels:(i+1)*pixels])
 		}
-		t.ll.vm.Reset()
-		if err := t.ll.vm.RunAll(); err != nil {
+		if err := t.ll.vm.Run(); err != nil {
 			return fmt.Errorf("vae: IWAE decoder: %w", err)
 		}
-		for r, v := range graphs.Value(t.ll.bce).Data().([]float32)[:len(rows)] {
+		for r, v := range t.ll.bce.Float32s()[:len(rows)] {
 			out[r] = -float64(v)
 		}
 		return nil
@@ -218,12 +217,11 @@ func (t *Tester) IWAE(k, n int) (float64, error) {
 		t.fill(batch[:m*pixels], start, m)
 		copy(xin, batch[:m*pixels])
 		clear(xin[m*pixels:])
-		t.enc.vm.Reset()
-		if err := t.enc.vm.RunAll(); err != nil {
+		if err := t.enc.vm.Run(); err != nil {
 			return 0, fmt.Errorf("vae: IWAE encoder: %w", err)
 		}
-		mu := graphs.Value(t.enc.mu).Data().([]float32)[:m*zdim]
-		logvar := graphs.Value(t.enc.logvar).Data().([]float32)[:m*zdim]
+		mu := t.enc.mu.Float32s()[:m*zdim]
+		logvar := t.enc.logvar.Float32s()[:m*zdim]
 		bounds, err := iwaeBounds(mu, logvar, zdim, k, t.cfg.Chunk, rng, ll)
 		if err != nil {
 			return 0, err
@@ -242,18 +240,19 @@ func (t *Tester) buildIWAE() error {
 	cfg := t.model.Config
 	b := graphs.NewBuilder()
 	enc := &encGraph{x: b.Input("x", t.cfg.Batch, cfg.Pixels())}
-	enc.mu, enc.logvar = t.model.Enc.Forward(b, enc.x)
-	if err := b.Err(); err != nil {
+	mu, logvar := t.model.Enc.Forward(b, enc.x)
+	enc.mu, enc.logvar = b.Keep(mu), b.Keep(logvar)
+	vm, err := b.Compile()
+	if err != nil {
 		return fmt.Errorf("vae: building the IWAE encoder graph: %w", err)
 	}
-	enc.vm = G.NewTapeMachine(b.G)
+	enc.vm = vm
 	b = graphs.NewBuilder()
 	ll := &llGraph{z: b.Input("z", t.cfg.Chunk, cfg.Z), x: b.Input("x", t.cfg.Chunk, cfg.Pixels())}
-	ll.bce = b.Sum(b.BCEWithLogits(t.model.Dec.Forward(b, ll.z), ll.x), 1)
-	if err := b.Err(); err != nil {
+	ll.bce = b.Keep(b.Sum(b.BCEWithLogits(t.model.Dec.Forward(b, ll.z), ll.x), 1))
+	if ll.vm, err = b.Compile(); err != nil {
 		return fmt.Errorf("vae: building the IWAE decoder graph: %w", err)
 	}
-	ll.vm = G.NewTapeMachine(b.G)
 	t.enc, t.ll = enc, ll
 	return nil
 }

@@ -30,19 +30,13 @@ type Inference struct {
 // engine is one compiled encoder graph x → (μ, log σ²) and one compiled
 // decoder graph z → σ(logits), each for inferBatch rows.
 type engine struct {
-	encVM         G.VM
-	x, mu, logvar *G.Node
-	decVM         G.VM
-	z, pixels     *G.Node
+	encVM      *graphs.Machine
+	x          *G.Node
+	mu, logvar *graphs.Result
+	decVM      *graphs.Machine
+	z          *G.Node
+	pixels     *graphs.Result
 }
-
-// machines orders graph building against graph runs. Gorgonia's
-// NewTapeMachine writes to the tensor of every node it compiles, the
-// shared parameters included (it sets their execution engine), so
-// building a graph while another goroutine runs one that reads the same
-// parameters is a data race. Builds take the write lock, runs the read
-// lock: runs still proceed in parallel with each other.
-var machines sync.RWMutex
 
 // NewInference returns an Inference for m's current parameters.
 func NewInference(m *Model) *Inference { return &Inference{model: m} }
@@ -59,24 +53,22 @@ func (f *Inference) get() (*engine, error) {
 		return e, nil
 	}
 	f.mu.Unlock()
-	machines.Lock()
-	defer machines.Unlock()
 	cfg := f.model.Config
 	e := &engine{}
 	b := graphs.NewBuilder()
 	e.x = b.Input("x", inferBatch, cfg.Pixels())
-	e.mu, e.logvar = f.model.Enc.Forward(b, e.x)
-	if err := b.Err(); err != nil {
+	mu, logvar := f.model.Enc.Forward(b, e.x)
+	e.mu, e.logvar = b.Keep(mu), b.Keep(logvar)
+	var err error
+	if e.encVM, err = b.Compile(); err != nil {
 		return nil, fmt.Errorf("vae: building the encoder graph: %w", err)
 	}
-	e.encVM = G.NewTapeMachine(b.G)
 	b = graphs.NewBuilder()
 	e.z = b.Input("z", inferBatch, cfg.Z)
-	e.pixels = b.Sigmoid(f.model.Dec.Forward(b, e.z))
-	if err := b.Err(); err != nil {
+	e.pixels = b.Keep(b.Sigmoid(f.model.Dec.Forward(b, e.z)))
+	if e.decVM, err = b.Compile(); err != nil {
 		return nil, fmt.Errorf("vae: building the decoder graph: %w", err)
 	}
-	e.decVM = G.NewTapeMachine(b.G)
 	return e, nil
 }
 
@@ -108,20 +100,17 @@ func (f *Inference) Encode(images []float32) (mu, logvar []float32, err error) {
 		return nil, nil, err
 	}
 	defer f.put(e)
-	machines.RLock()
-	defer machines.RUnlock()
 	mu, logvar = make([]float32, n*cfg.Z), make([]float32, n*cfg.Z)
 	in := graphs.Value(e.x).Data().([]float32)
 	for start := 0; start < n; start += inferBatch {
 		k := min(inferBatch, n-start)
 		copy(in, images[start*cfg.Pixels():(start+k)*cfg.Pixels()])
 		clear(in[k*cfg.Pixels():])
-		e.encVM.Reset()
-		if err := e.encVM.RunAll(); err != nil {
+		if err := e.encVM.Run(); err != nil {
 			return nil, nil, fmt.Errorf("vae: encoding: %w", err)
 		}
-		copy(mu[start*cfg.Z:(start+k)*cfg.Z], graphs.Value(e.mu).Data().([]float32))
-		copy(logvar[start*cfg.Z:(start+k)*cfg.Z], graphs.Value(e.logvar).Data().([]float32))
+		copy(mu[start*cfg.Z:(start+k)*cfg.Z], e.mu.Float32s())
+		copy(logvar[start*cfg.Z:(start+k)*cfg.Z], e.logvar.Float32s())
 	}
 	return mu, logvar, nil
 }
@@ -139,19 +128,16 @@ func (f *Inference) Decode(z []float32) ([]float32, error) {
 		return nil, err
 	}
 	defer f.put(e)
-	machines.RLock()
-	defer machines.RUnlock()
 	out := make([]float32, n*cfg.Pixels())
 	in := graphs.Value(e.z).Data().([]float32)
 	for start := 0; start < n; start += inferBatch {
 		k := min(inferBatch, n-start)
 		copy(in, z[start*cfg.Z:(start+k)*cfg.Z])
 		clear(in[k*cfg.Z:])
-		e.decVM.Reset()
-		if err := e.decVM.RunAll(); err != nil {
+		if err := e.decVM.Run(); err != nil {
 			return nil, fmt.Errorf("vae: decoding: %w", err)
 		}
-		copy(out[start*cfg.Pixels():(start+k)*cfg.Pixels()], graphs.Value(e.pixels).Data().([]float32))
+		copy(out[start*cfg.Pixels():(start+k)*cfg.Pixels()], e.pixels.Float32s())
 	}
 	return out, nil
 }

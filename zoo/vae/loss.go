@@ -11,7 +11,7 @@ import (
 // Only Loss, the graph's output, can be read directly after a run: the tape
 // machine reuses an intermediate node's memory for a later result once
 // the graph no longer needs it (BCE's buffer ends up holding BCE + KL), so
-// the other terms must be captured with [Capture] when they are wanted.
+// the other terms must be kept with graphs.Builder.Keep when they are wanted.
 type Terms struct {
 	Mu, LogVar *G.Node // the encoder's outputs, [batch, Z]
 	Logits     *G.Node // the decoder's outputs at z = μ + σ ⊙ ε, [batch, pixels]
@@ -48,25 +48,4 @@ func Objective(b *graphs.Builder, m *Model, x, eps *G.Node, beta float64) Terms 
 	}
 	t.Loss = b.Mean(b.Add(t.BCE, kl))
 	return t
-}
-
-// Capture returns a value that holds, after each run of b's graph, a copy
-// of n's value as it was computed, whatever later operations do with n's
-// memory (Gorgonia's Read). It returns nil once b has failed.
-func Capture(b *graphs.Builder, n *G.Node) *G.Value {
-	if b.Err() != nil || n == nil {
-		return nil
-	}
-	v := new(G.Value)
-	G.Read(n, v)
-	return v
-}
-
-// captured returns the float32 data of a captured value, or nil.
-func captured(v *G.Value) []float32 {
-	if v == nil || *v == nil {
-		return nil
-	}
-	d, _ := (*v).Data().([]float32)
-	return d
 }

@@ -52,12 +52,12 @@ type Step struct {
 
 	batch int
 	rng   *rand.Rand
-	vm    G.VM
+	vm    *graphs.Machine
 	x     *G.Node // input images (after binarisation)
 	eps   *G.Node // input ε
 	terms Terms
-	bce   *G.Node // batch means of the two terms, reported as metrics
-	kl    *G.Node
+	// reported metrics: the loss and the batch means of its two terms
+	loss, bce, kl *graphs.Result
 
 	gradNode []*G.Node
 	grads    []*tensor.Dense
@@ -88,13 +88,15 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.x = b.Input("x", tc.Batch, cfg.Pixels())
 	s.eps = b.Input("eps", tc.Batch, cfg.Z)
 	s.terms = Objective(b, m, s.x, s.eps, cfg.Beta)
-	s.bce = b.Mean(s.terms.BCE)
-	s.kl = b.Mean(s.terms.KL)
+	s.loss = b.Keep(s.terms.Loss)
+	s.bce = b.Keep(b.Mean(s.terms.BCE))
+	s.kl = b.Keep(b.Mean(s.terms.KL))
 	s.gradNode = b.Grad(s.terms.Loss, m.Params())
-	if err := b.Err(); err != nil {
+	vm, err := b.Compile()
+	if err != nil {
 		return nil, fmt.Errorf("vae: building the training graph: %w", err)
 	}
-	s.vm = G.NewTapeMachine(b.G)
+	s.vm = vm
 	s.grads = make([]*tensor.Dense, len(s.gradNode))
 
 	s.preview = NewInference(m)
@@ -131,14 +133,13 @@ func (s *Step) Run(images []float32) (Losses, error) {
 	}
 	graphs.FillNormal(graphs.Value(s.eps).Data().([]float32), s.rng)
 
-	s.vm.Reset()
-	if err := s.vm.RunAll(); err != nil {
+	if err := s.vm.Run(); err != nil {
 		return Losses{}, fmt.Errorf("vae: training step: %w", err)
 	}
 	for i, n := range s.gradNode {
 		s.grads[i] = graphs.Value(n)
 	}
-	l := Losses{Loss: graphs.Scalar(s.terms.Loss), BCE: graphs.Scalar(s.bce), KL: graphs.Scalar(s.kl)}
+	l := Losses{Loss: s.loss.Scalar(), BCE: s.bce.Scalar(), KL: s.kl.Scalar()}
 	if err := s.Opt.Update(s.grads); err != nil {
 		return l, err
 	}

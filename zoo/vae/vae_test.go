@@ -158,7 +158,7 @@ func TestObjectiveMatchesReference(t *testing.T) {
 	}
 	graphs.FillNormal(ed, rng)
 	terms := Objective(b, m, x, eps, beta)
-	bceV, klV := Capture(b, terms.BCE), Capture(b, terms.KL)
+	bceV, klV := b.Keep(terms.BCE), b.Keep(terms.KL)
 	require.NoError(t, b.Err())
 	vm := G.NewTapeMachine(b.G)
 	defer vm.Close()
@@ -173,8 +173,8 @@ func TestObjectiveMatchesReference(t *testing.T) {
 			ei[j] = float64(ed[i*3+j])
 		}
 		bce, kl, loss := reference(m, xi, ei, beta)
-		require.InDelta(t, bce, captured(bceV)[i], 1e-4, "BCE of image %d", i)
-		require.InDelta(t, kl, captured(klV)[i], 1e-5, "KL of image %d", i)
+		require.InDelta(t, bce, bceV.Float32s()[i], 1e-4, "BCE of image %d", i)
+		require.InDelta(t, kl, klV.Float32s()[i], 1e-5, "KL of image %d", i)
 		meanLoss += loss / n
 	}
 	require.InDelta(t, meanLoss, graphs.Scalar(terms.Loss), 1e-4)

@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
@@ -40,25 +39,15 @@ const defaultEpochs = 30
 
 // options are the command's flags.
 type options struct {
-	Epochs      int     `json:"epochs"`
-	Steps       int64   `json:"steps"`
-	Batch       int     `json:"batch"`
-	LR          float64 `json:"lr"`
-	Beta1       float64 `json:"beta1"`
-	Beta2       float64 `json:"beta2"`
-	Z           int     `json:"z"`
-	DDropout    float64 `json:"d_dropout"`
-	DMBStd      bool    `json:"d_minibatch_std"`
-	DPack       int     `json:"d_pack"`
-	EMA         float64 `json:"ema"`
-	Seed        uint64  `json:"seed"`
-	Data        string  `json:"data"`
-	Out         string  `json:"out"`
-	SampleEvery int64   `json:"sample_every"`
-	CkptEvery   int64   `json:"ckpt_every"`
-	Keep        int     `json:"keep"`
-	LogEvery    int64   `json:"log_every"`
-	DryRun      bool    `json:"dry_run"`
+	cli.RunFlags
+	LR       float64 `json:"lr"`
+	Beta1    float64 `json:"beta1"`
+	Beta2    float64 `json:"beta2"`
+	Z        int     `json:"z"`
+	DDropout float64 `json:"d_dropout"`
+	DMBStd   bool    `json:"d_minibatch_std"`
+	DPack    int     `json:"d_pack"`
+	EMA      float64 `json:"ema"`
 }
 
 func main() {
@@ -70,9 +59,7 @@ func main() {
 func parse(args []string, stdout io.Writer) (options, error) {
 	o := options{}
 	fs := flag.NewFlagSet("train-gan", flag.ContinueOnError)
-	fs.IntVar(&o.Epochs, "epochs", defaultEpochs, "epochs to train")
-	fs.Int64Var(&o.Steps, "steps", 0, "stop after this many steps in total (0: train -epochs epochs)")
-	fs.IntVar(&o.Batch, "batch", 64, "images per step")
+	o.Register(fs, defaultEpochs, 64, "gan", "train 20 steps on 1280 images and write every output (a smoke test)")
 	fs.Float64Var(&o.LR, "lr", 2e-4, "Adam learning rate (both players)")
 	fs.Float64Var(&o.Beta1, "beta1", 0.5, "Adam β1")
 	fs.Float64Var(&o.Beta2, "beta2", 0.999, "Adam β2")
@@ -81,14 +68,6 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.DPack, "d-pack", 2, "D judges packs of this many images (PacGAN; 1: single images)")
 	fs.Float64Var(&o.EMA, "ema", 0.999, "decay of a moving average of G's weights used for sampling (0: none)")
 	fs.Float64Var(&o.DDropout, "d-dropout", 0.3, "dropout probability in D's hidden layers while training (0: none)")
-	fs.Uint64Var(&o.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
-	fs.StringVar(&o.Data, "data", "", "folder with MNIST-layout IDX files (default: $GORGOZOO_DATA, else MNIST from the GoMNIST module)")
-	fs.StringVar(&o.Out, "out", "", "run folder (default: runs/gan-<time>)")
-	fs.Int64Var(&o.SampleEvery, "sample-every", 0, "also write a sample grid every N steps (0: at each epoch end)")
-	fs.Int64Var(&o.CkptEvery, "ckpt-every", 0, "also checkpoint every N steps (0: at each epoch end)")
-	fs.IntVar(&o.Keep, "keep", 3, "checkpoints to keep")
-	fs.Int64Var(&o.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
-	fs.BoolVar(&o.DryRun, "dry-run", false, "train 20 steps on 1280 images and write every output (a smoke test)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -96,9 +75,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return o, err
 	}
 	var c cli.Checks
-	c.Positive("epochs", int64(o.Epochs))
-	c.NonNegative("steps", o.Steps)
-	c.Positive("batch", int64(o.Batch))
+	o.RunFlags.Check(&c)
 	c.Range("lr", o.LR, 0, 1)
 	c.Range("beta1", o.Beta1, -1e-12, 0.999999)
 	c.Range("beta2", o.Beta2, 0, 0.999999999)
@@ -109,10 +86,6 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	if c.Err() == nil && o.Batch%o.DPack != 0 {
 		return o, cli.Usagef("-batch %d must be a multiple of -d-pack %d", o.Batch, o.DPack)
 	}
-	c.NonNegative("sample-every", o.SampleEvery)
-	c.NonNegative("ckpt-every", o.CkptEvery)
-	c.Positive("keep", int64(o.Keep))
-	c.Positive("log-every", o.LogEvery)
 	return o, c.Err()
 }
 
@@ -161,20 +134,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "model: %s GAN, G %d parameters, D %d parameters\n", model.Config.Arch, model.Gen.Params().Count(), model.Disc.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
-	tf, isFile := stderr.(*os.File)
-	res, err := trainer.Run(ctx, step, loader, trainer.Config{
-		Epochs: o.Epochs, Steps: o.Steps, Out: out, CkptEvery: o.CkptEvery, Keep: o.Keep,
-		SampleEvery: o.SampleEvery, LogEvery: o.LogEvery, Seed: o.Seed,
-		Progress: stderr, ProgressLines: !isFile || !cli.IsTerminal(tf),
-	})
-	if ctx.Err() != nil && res != nil {
-		fmt.Fprintf(stdout, "stopped at step %d; checkpoint: %s\n", res.Steps, res.Checkpoint)
-		return fmt.Errorf("%w at step %d", cli.ErrInterrupted, res.Steps)
-	}
+	res, err := cli.Train(ctx, step, loader, o.RunFlags, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "trained %.2f epochs (%d steps) in %s: %.0f images/s\n", res.Epochs, res.Steps, res.Wall.Round(time.Second), res.ImagesPerSec)
 	fmt.Fprintf(stdout, "samples: %s\ncheckpoint: %s\n", filepath.Join(out, "samples.png"), res.Checkpoint)
 	return nil
 }

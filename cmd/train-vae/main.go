@@ -64,26 +64,16 @@ const (
 
 // options are the command's flags.
 type options struct {
-	Epochs      int     `json:"epochs"`
-	Steps       int64   `json:"steps"`
-	Batch       int     `json:"batch"`
-	LR          float64 `json:"lr"`
-	Z           int     `json:"z"`
-	Hidden      []int   `json:"hidden"`
-	Beta        float64 `json:"beta"`
-	Binarize    bool    `json:"binarize"`
-	IWAEK       []int   `json:"iwae_k"`
-	IWAEN       int     `json:"iwae_n"`
-	IWAEEvery   bool    `json:"iwae_every"`
-	Seed        uint64  `json:"seed"`
-	Data        string  `json:"data"`
-	Out         string  `json:"out"`
-	SampleEvery int64   `json:"sample_every"`
-	CkptEvery   int64   `json:"ckpt_every"`
-	Keep        int     `json:"keep"`
-	LogEvery    int64   `json:"log_every"`
-	DryRun      bool    `json:"dry_run"`
-	Eval        string  `json:"eval"`
+	cli.RunFlags
+	LR        float64 `json:"lr"`
+	Z         int     `json:"z"`
+	Hidden    []int   `json:"hidden"`
+	Beta      float64 `json:"beta"`
+	Binarize  bool    `json:"binarize"`
+	IWAEK     []int   `json:"iwae_k"`
+	IWAEN     int     `json:"iwae_n"`
+	IWAEEvery bool    `json:"iwae_every"`
+	Eval      string  `json:"eval"`
 }
 
 func main() {
@@ -117,9 +107,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	o := options{}
 	var hidden, iwaeK string
 	fs := flag.NewFlagSet("train-vae", flag.ContinueOnError)
-	fs.IntVar(&o.Epochs, "epochs", defaultEpochs, "epochs to train")
-	fs.Int64Var(&o.Steps, "steps", 0, "stop after this many steps in total (0: train -epochs epochs)")
-	fs.IntVar(&o.Batch, "batch", 128, "images per step")
+	o.Register(fs, defaultEpochs, 128, "vae", "train 20 steps on a slice, test on 500 images with at most 5 importance samples, write every output (a smoke test)")
 	fs.Float64Var(&o.LR, "lr", 1e-3, "Adam learning rate")
 	fs.IntVar(&o.Z, "z", 20, "latent size (2 also draws a manifold grid)")
 	fs.StringVar(&hidden, "hidden", "400", "encoder hidden sizes, comma-separated; the decoder mirrors them")
@@ -128,15 +116,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&iwaeK, "iwae-k", "100", "importance samples of the IWAE bound at the end, comma-separated for several (e.g. 1,50,5000); 0: none")
 	fs.IntVar(&o.IWAEN, "iwae-n", 0, "test images the IWAE bound uses (0: all); its cost is k decoder passes per image")
 	fs.BoolVar(&o.IWAEEvery, "iwae-every", false, "compute the IWAE bound at every epoch end, not only at the end")
-	fs.Uint64Var(&o.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
-	fs.StringVar(&o.Data, "data", "", "folder with MNIST-layout IDX files (default: $GORGOZOO_DATA, else MNIST from the GoMNIST module)")
-	fs.StringVar(&o.Out, "out", "", "run folder (default: runs/vae-<time>)")
-	fs.Int64Var(&o.SampleEvery, "sample-every", 0, "also write the grids every N steps (0: at each epoch end)")
-	fs.Int64Var(&o.CkptEvery, "ckpt-every", 0, "also checkpoint every N steps (0: at each epoch end)")
-	fs.IntVar(&o.Keep, "keep", 3, "checkpoints to keep")
-	fs.Int64Var(&o.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
 	fs.StringVar(&o.Eval, "eval", "", "evaluate this checkpoint (file or run folder) instead of training: test loss and the -iwae-k bounds")
-	fs.BoolVar(&o.DryRun, "dry-run", false, "train 20 steps on a slice, test on 500 images with at most 5 importance samples, write every output (a smoke test)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -144,17 +124,11 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return o, err
 	}
 	var c cli.Checks
-	c.Positive("epochs", int64(o.Epochs))
-	c.NonNegative("steps", o.Steps)
-	c.Positive("batch", int64(o.Batch))
+	o.RunFlags.Check(&c)
 	c.Range("lr", o.LR, 0, 1)
 	c.Positive("z", int64(o.Z))
 	c.Range("beta", o.Beta, 0, 1e6)
 	c.NonNegative("iwae-n", int64(o.IWAEN))
-	c.NonNegative("sample-every", o.SampleEvery)
-	c.NonNegative("ckpt-every", o.CkptEvery)
-	c.Positive("keep", int64(o.Keep))
-	c.Positive("log-every", o.LogEvery)
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -251,20 +225,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		model.Config.Arch, model.Config.Z, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, model.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
-	tf, isFile := stderr.(*os.File)
-	res, err := trainer.Run(ctx, ev, loader, trainer.Config{
-		Epochs: o.Epochs, Steps: o.Steps, Out: out, CkptEvery: o.CkptEvery, Keep: o.Keep,
-		SampleEvery: o.SampleEvery, LogEvery: o.LogEvery, Seed: o.Seed,
-		Progress: stderr, ProgressLines: !isFile || !cli.IsTerminal(tf),
-	})
-	if ctx.Err() != nil && res != nil {
-		fmt.Fprintf(stdout, "stopped at step %d; checkpoint: %s\n", res.Steps, res.Checkpoint)
-		return fmt.Errorf("%w at step %d", cli.ErrInterrupted, res.Steps)
-	}
+	res, err := cli.Train(ctx, ev, loader, o.RunFlags, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "trained %.2f epochs (%d steps) in %s: %.0f images/s\n", res.Epochs, res.Steps, res.Wall.Round(time.Second), res.ImagesPerSec)
 	fmt.Fprintln(stdout, closing(res.Eval, o.IWAEK, test.N, iwaeN))
 	for _, name := range []string{"reconstructions", "samples", "manifold"} {
 		if name == "manifold" && o.Z != 2 {

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/trainer"
+)
+
+// RunFlags are the flags every training command has.
+type RunFlags struct {
+	Epochs      int    `json:"epochs"`
+	Steps       int64  `json:"steps"`
+	Batch       int    `json:"batch"`
+	Seed        uint64 `json:"seed"`
+	Data        string `json:"data"`
+	Out         string `json:"out"`
+	SampleEvery int64  `json:"sample_every"`
+	CkptEvery   int64  `json:"ckpt_every"`
+	Keep        int    `json:"keep"`
+	LogEvery    int64  `json:"log_every"`
+	DryRun      bool   `json:"dry_run"`
+}
+
+// Register adds the flags to fs with a command's default epochs and batch;
+// prefix names default run folders (runs/<prefix>-<time>).
+func (r *RunFlags) Register(fs *flag.FlagSet, epochs, batch int, prefix, dryRun string) {
+	fs.IntVar(&r.Epochs, "epochs", epochs, "epochs to train")
+	fs.Int64Var(&r.Steps, "steps", 0, "stop after this many steps in total (0: train -epochs epochs)")
+	fs.IntVar(&r.Batch, "batch", batch, "images per step")
+	fs.Uint64Var(&r.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
+	fs.StringVar(&r.Data, "data", "", "folder with MNIST-layout IDX files (default: $"+datasets.DataEnv+", else MNIST from the GoMNIST module)")
+	fs.StringVar(&r.Out, "out", "", "run folder (default: runs/"+prefix+"-<time>)")
+	fs.Int64Var(&r.SampleEvery, "sample-every", 0, "also write the grids every N steps (0: at each epoch end)")
+	fs.Int64Var(&r.CkptEvery, "ckpt-every", 0, "also checkpoint every N steps (0: at each epoch end)")
+	fs.IntVar(&r.Keep, "keep", 3, "checkpoints to keep")
+	fs.Int64Var(&r.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
+	fs.BoolVar(&r.DryRun, "dry-run", false, dryRun)
+}
+
+// Check validates the flags' ranges.
+func (r *RunFlags) Check(c *Checks) {
+	c.Positive("epochs", int64(r.Epochs))
+	c.NonNegative("steps", r.Steps)
+	c.Positive("batch", int64(r.Batch))
+	c.NonNegative("sample-every", r.SampleEvery)
+	c.NonNegative("ckpt-every", r.CkptEvery)
+	c.Positive("keep", int64(r.Keep))
+	c.Positive("log-every", r.LogEvery)
+}
+
+// Train runs the shared trainer with the flags' budget and outputs into
+// the run folder r.Out, showing progress on stderr (a redrawn line on a
+// terminal, whole lines elsewhere). An interruption (Ctrl-C, SIGTERM)
+// reports where the checkpoint went and returns ErrInterrupted; a finished
+// run prints its length and speed.
+func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunFlags, stdout, stderr io.Writer) (*trainer.Result, error) {
+	tf, isFile := stderr.(*os.File)
+	res, err := trainer.Run(ctx, m, loader, trainer.Config{
+		Epochs: r.Epochs, Steps: r.Steps, Out: r.Out, CkptEvery: r.CkptEvery, Keep: r.Keep,
+		SampleEvery: r.SampleEvery, LogEvery: r.LogEvery, Seed: r.Seed,
+		Progress: stderr, ProgressLines: !isFile || !IsTerminal(tf),
+	})
+	if ctx.Err() != nil && res != nil {
+		fmt.Fprintf(stdout, "stopped at step %d; checkpoint: %s\n", res.Steps, res.Checkpoint)
+		return res, fmt.Errorf("%w at step %d", ErrInterrupted, res.Steps)
+	}
+	if err != nil {
+		return res, err
+	}
+	fmt.Fprintf(stdout, "trained %.2f epochs (%d steps) in %s: %.0f images/s\n", res.Epochs, res.Steps, res.Wall.Round(time.Second), res.ImagesPerSec)
+	return res, nil
+}

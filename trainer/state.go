@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 )
@@ -24,6 +25,15 @@ func Checkpoint(m Model, step int64, epoch int, seed uint64, extra map[string]st
 	for k, v := range extra {
 		c.Meta.Extra[k] = v
 	}
+	if st, ok := m.(Stateful); ok {
+		state, err := st.State()
+		if err != nil {
+			return nil, fmt.Errorf("trainer: model state: %w", err)
+		}
+		for k, v := range state {
+			c.Meta.Extra[statePrefix+k] = v
+		}
+	}
 	c.Tensors = checkpoints.FromParams(m.Params())
 	for _, o := range m.Optimizers() {
 		a := o.Adam
@@ -38,6 +48,43 @@ func Checkpoint(m Model, step int64, epoch int, seed uint64, extra map[string]st
 		c.Meta.Extra[prefix+"betas"] = fmt.Sprintf("%g,%g", a.Beta1, a.Beta2)
 	}
 	return c, nil
+}
+
+// Stateful is implemented by models whose state goes beyond parameters and
+// optimisers: random generators (noise, dropout masks), averaging counters.
+// It travels in checkpoints' metadata, so that a resumed run draws the same
+// numbers an uninterrupted one would.
+type Stateful interface {
+	State() (map[string]string, error)
+	SetState(map[string]string) error
+}
+
+const statePrefix = "state."
+
+// Resume loads into m everything a checkpoint written by [Checkpoint] holds:
+// parameters (checked by kind, name and shape), optimiser moments and step
+// counts, and the model's own state. It returns the global step to resume
+// from (Config.Start); the data order follows from the run's seed, which
+// the caller takes from c.Meta.Seed.
+func Resume(c *checkpoints.Checkpoint, m Model) (int64, error) {
+	if err := c.LoadParams(m.Kind(), m.Params()); err != nil {
+		return 0, err
+	}
+	if err := RestoreOptimizers(c, m.Optimizers()); err != nil {
+		return 0, fmt.Errorf("trainer: resuming: %w", err)
+	}
+	if st, ok := m.(Stateful); ok {
+		state := map[string]string{}
+		for k, v := range c.Meta.Extra {
+			if strings.HasPrefix(k, statePrefix) {
+				state[strings.TrimPrefix(k, statePrefix)] = v
+			}
+		}
+		if err := st.SetState(state); err != nil {
+			return 0, fmt.Errorf("trainer: resuming: %w", err)
+		}
+	}
+	return c.Meta.Step, nil
 }
 
 // RestoreOptimizers loads the optimisers' moments and step counts saved by

@@ -94,6 +94,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ckpt, err := o.OpenResume(gan.Kind)
+	if err != nil {
+		return err
+	}
 	set, err := datasets.MNIST(datasets.Train, o.Data)
 	if err != nil {
 		return err
@@ -102,7 +106,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if set, err = set.Subset(nil, 1280); err != nil {
 			return err
 		}
-		o.Steps, o.LogEvery = 20, 5
+		if o.Steps == 0 {
+			o.Steps = 20
+		}
+		o.LogEvery = 5
 	}
 	if o.Batch > set.N {
 		return cli.Usagef("-batch %d is larger than the data set (%d images)", o.Batch, set.N)
@@ -113,13 +120,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	o.Out = out
 
-	model, err := gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Height: set.H, Width: set.W}, o.Seed)
+	var model *gan.Model
+	if ckpt != nil {
+		model, err = gan.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
+	} else {
+		model, err = gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Height: set.H, Width: set.W}, o.Seed)
+	}
 	if err != nil {
 		return err
+	}
+	if model.Config.Height != set.H || model.Config.Width != set.W {
+		return fmt.Errorf("the model makes %dx%d images but the data set %s holds %dx%d", model.Config.Height, model.Config.Width, set.Source, set.H, set.W)
 	}
 	step, err := gan.NewStep(model, gan.TrainConfig{Batch: o.Batch, LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, PreviewSeed: o.Seed}, o.Seed)
 	if err != nil {
 		return err
+	}
+	if ckpt != nil {
+		if o.Start, err = trainer.Resume(ckpt, step); err != nil {
+			return err
+		}
 	}
 	loader, err := datasets.NewLoader(set, o.Batch, o.Seed, datasets.ScaleSigned)
 	if err != nil {

@@ -71,3 +71,37 @@ func TestHelp(t *testing.T) {
 	require.Contains(t, stdout.String(), "-epochs")
 	require.Contains(t, stdout.String(), "GoMNIST")
 }
+
+// TestResumeMatchesUninterrupted: 10 steps, then -resume to 20, gives the
+// same checkpoint tensors as 20 steps in one go.
+func TestResumeMatchesUninterrupted(t *testing.T) {
+	var out bytes.Buffer
+	straight := filepath.Join(t.TempDir(), "straight")
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "20", "-out", straight}, &out, &out))
+
+	split := filepath.Join(t.TempDir(), "split")
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "10", "-out", split}, &out, &out))
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "20", "-resume", split}, &out, &out))
+	require.Contains(t, out.String(), "resuming at step 10")
+
+	load := func(dir string) *checkpoints.Checkpoint {
+		latest, err := checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Latest()
+		require.NoError(t, err)
+		c, err := checkpoints.Load(latest)
+		require.NoError(t, err)
+		return c
+	}
+	a, b := load(straight), load(split)
+	require.EqualValues(t, 20, b.Meta.Step)
+	require.Equal(t, len(a.Tensors), len(b.Tensors))
+	for _, ta := range a.Tensors {
+		tb, ok := b.Find(ta.Name)
+		require.True(t, ok, ta.Name)
+		require.Equal(t, ta.Data, tb.Data, ta.Name)
+	}
+
+	// A budget the checkpoint has already reached is a usage error.
+	err := run(context.Background(), []string{"-dry-run", "-steps", "20", "-resume", split}, &out, &out)
+	require.ErrorContains(t, err, "-resume")
+}

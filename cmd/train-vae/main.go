@@ -155,7 +155,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if test, err = test.Subset(nil, min(dryRunTest, test.N)); err != nil {
 			return err
 		}
-		o.Steps, o.LogEvery = dryRunSteps, 5
+		if o.Steps == 0 {
+			o.Steps = dryRunSteps
+		}
+		o.LogEvery = 5
 		for i, k := range o.IWAEK {
 			o.IWAEK[i] = min(k, dryRunMaxK)
 		}
@@ -168,6 +171,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Eval != "" {
 		return evaluate(o, test, iwaeN, stdout)
+	}
+	ckpt, err := o.OpenResume(vae.Kind)
+	if err != nil {
+		return err
 	}
 	set, err := datasets.MNIST(datasets.Train, o.Data)
 	if err != nil {
@@ -190,9 +197,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	o.Out = out
 
-	model, err := vae.New(vae.Config{Z: o.Z, Hidden: o.Hidden, Height: set.H, Width: set.W, Beta: o.Beta, Binarize: o.Binarize}, o.Seed)
+	var model *vae.Model
+	if ckpt != nil {
+		model, err = vae.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
+	} else {
+		model, err = vae.New(vae.Config{Z: o.Z, Hidden: o.Hidden, Height: set.H, Width: set.W, Beta: o.Beta, Binarize: o.Binarize}, o.Seed)
+	}
 	if err != nil {
 		return err
+	}
+	if model.Config.Height != set.H || model.Config.Width != set.W {
+		return fmt.Errorf("the model takes %dx%d images but the data set %s holds %dx%d", model.Config.Height, model.Config.Width, set.Source, set.H, set.W)
 	}
 	step, err := vae.NewStep(model, vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}, o.Seed)
 	if err != nil {
@@ -214,6 +229,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		final = int64(o.Epochs) * int64(loader.BatchesPerEpoch())
 	}
 	ev := &vae.EvalStep{Train: step, Test: tester, IWAEK: o.IWAEK, IWAEImages: iwaeN, IWAEEvery: o.IWAEEvery, FinalStep: final}
+	if ckpt != nil {
+		if o.Start, err = trainer.Resume(ckpt, ev); err != nil {
+			return err
+		}
+	}
 	if err := cli.WriteJSON(filepath.Join(out, "config.json"), map[string]any{
 		"command": "train-vae", "flags": o, "model": model.Config, "data": set.Source, "test_data": test.Source,
 		"versions": trainer.Versions(),

@@ -159,3 +159,30 @@ func TestHelp(t *testing.T) {
 		require.Contains(t, stdout.String(), s)
 	}
 }
+
+// TestResumeMatchesUninterrupted: 8 steps, then -resume to 16, gives the
+// same parameters as 16 steps in one go.
+func TestResumeMatchesUninterrupted(t *testing.T) {
+	var out bytes.Buffer
+	straight := filepath.Join(t.TempDir(), "straight")
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "16", "-iwae-k", "0", "-out", straight}, &out, &out))
+	split := filepath.Join(t.TempDir(), "split")
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "8", "-iwae-k", "0", "-out", split}, &out, &out))
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "16", "-iwae-k", "0", "-resume", split}, &out, &out))
+	require.Contains(t, out.String(), "resuming at step 8")
+	load := func(dir string) *checkpoints.Checkpoint {
+		latest, err := checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Latest()
+		require.NoError(t, err)
+		c, err := checkpoints.Load(latest)
+		require.NoError(t, err)
+		return c
+	}
+	a, b := load(straight), load(split)
+	require.EqualValues(t, 16, b.Meta.Step)
+	for _, ta := range a.Tensors {
+		tb, ok := b.Find(ta.Name)
+		require.True(t, ok, ta.Name)
+		require.Equal(t, ta.Data, tb.Data, ta.Name)
+	}
+}

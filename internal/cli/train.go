@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
@@ -25,6 +27,11 @@ type RunFlags struct {
 	Keep        int    `json:"keep"`
 	LogEvery    int64  `json:"log_every"`
 	DryRun      bool   `json:"dry_run"`
+	Resume      string `json:"resume,omitempty"`
+
+	// Start is the step a resumed run starts from (set by the command from
+	// the checkpoint, not a flag).
+	Start int64 `json:"start,omitempty"`
 }
 
 // Register adds the flags to fs with a command's default epochs and batch;
@@ -41,6 +48,37 @@ func (r *RunFlags) Register(fs *flag.FlagSet, epochs, batch int, prefix, dryRun 
 	fs.IntVar(&r.Keep, "keep", 3, "checkpoints to keep")
 	fs.Int64Var(&r.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
 	fs.BoolVar(&r.DryRun, "dry-run", false, dryRun)
+	fs.StringVar(&r.Resume, "resume", "", "continue the run saved in this checkpoint (file or run folder): same model, optimiser state, seed, data order and noise; -epochs/-steps give the new total")
+}
+
+// OpenResume loads the -resume checkpoint, if any. The run continues with
+// the checkpoint's seed (which fixes the data order) and, unless -out says
+// otherwise, in the run folder that holds it.
+func (r *RunFlags) OpenResume(kind string) (*checkpoints.Checkpoint, error) {
+	if r.Resume == "" {
+		return nil, nil
+	}
+	path, err := CheckpointPath(r.Resume)
+	if err != nil {
+		return nil, fmt.Errorf("-resume: %w", err)
+	}
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if c.Meta.Kind != kind {
+		return nil, fmt.Errorf("-resume %s: the checkpoint holds a %q model, this command trains %q", path, c.Meta.Kind, kind)
+	}
+	r.Seed = c.Meta.Seed
+	if r.Out == "" {
+		dir := filepath.Dir(path)
+		if filepath.Base(dir) == "checkpoints" {
+			dir = filepath.Dir(dir)
+		}
+		r.Out = dir
+	}
+	r.Resume = path
+	return c, nil
 }
 
 // Check validates the flags' ranges.
@@ -60,8 +98,19 @@ func (r *RunFlags) Check(c *Checks) {
 // reports where the checkpoint went and returns ErrInterrupted; a finished
 // run prints its length and speed.
 func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunFlags, stdout, stderr io.Writer) (*trainer.Result, error) {
+	if r.Start > 0 {
+		total := r.Steps
+		if total <= 0 {
+			total = int64(r.Epochs) * int64(loader.BatchesPerEpoch())
+		}
+		if r.Start >= total {
+			return nil, Usagef("-resume: the checkpoint is at step %d, which the budget of %d steps does not pass; raise -epochs or -steps", r.Start, total)
+		}
+		fmt.Fprintf(stdout, "resuming at step %d (epoch %d) from %s\n", r.Start, r.Start/int64(loader.BatchesPerEpoch())+1, r.Resume)
+	}
 	tf, isFile := stderr.(*os.File)
 	res, err := trainer.Run(ctx, m, loader, trainer.Config{
+		Start:  r.Start,
 		Epochs: r.Epochs, Steps: r.Steps, Out: r.Out, CkptEvery: r.CkptEvery, Keep: r.Keep,
 		SampleEvery: r.SampleEvery, LogEvery: r.LogEvery, Seed: r.Seed,
 		Progress: stderr, ProgressLines: !isFile || !IsTerminal(tf),

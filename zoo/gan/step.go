@@ -3,6 +3,7 @@ package gan
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -214,4 +215,37 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 	}
 	cfg := s.Model.Config
 	return []trainer.Preview{{Name: "samples", Images: imgs, N: 64, H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: 8}}, nil
+}
+
+// State implements trainer.Stateful: the noise generator (which also draws
+// the dropout masks) and the weight average's update count.
+func (s *Step) State() (map[string]string, error) {
+	noise, err := graphs.EncodePCG(s.Noise)
+	if err != nil {
+		return nil, err
+	}
+	st := map[string]string{"gan.noise": noise}
+	if s.EMA != nil {
+		st["gan.ema_updates"] = strconv.FormatInt(s.EMA.Updates, 10)
+	}
+	return st, nil
+}
+
+// SetState implements trainer.Stateful.
+func (s *Step) SetState(st map[string]string) error {
+	noise, ok := st["gan.noise"]
+	if !ok {
+		return fmt.Errorf("gan: checkpoint has no noise generator state")
+	}
+	if err := graphs.DecodePCG(s.Noise, noise); err != nil {
+		return err
+	}
+	if s.EMA != nil {
+		n, err := strconv.ParseInt(st["gan.ema_updates"], 10, 64)
+		if err != nil {
+			return fmt.Errorf("gan: checkpoint has no count of weight-average updates")
+		}
+		s.EMA.Updates = n
+	}
+	return nil
 }

@@ -384,3 +384,9 @@ func (e *EvalStep) Step(images []float32, labels []int) ([]trainer.Metric, error
 
 // Previews implements trainer.Model.
 func (e *EvalStep) Previews() ([]trainer.Preview, error) { return e.Train.Previews() }
+
+// State implements trainer.Stateful.
+func (e *EvalStep) State() (map[string]string, error) { return e.Train.State() }
+
+// SetState implements trainer.Stateful.
+func (e *EvalStep) SetState(st map[string]string) error { return e.Train.SetState(st) }

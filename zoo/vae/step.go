@@ -225,3 +225,22 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 	}
 	return out, nil
 }
+
+// State implements trainer.Stateful: the generator of ε and binarisation
+// draws.
+func (s *Step) State() (map[string]string, error) {
+	noise, err := graphs.EncodePCG(s.Noise)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"vae.noise": noise}, nil
+}
+
+// SetState implements trainer.Stateful.
+func (s *Step) SetState(st map[string]string) error {
+	noise, ok := st["vae.noise"]
+	if !ok {
+		return fmt.Errorf("vae: checkpoint has no noise generator state")
+	}
+	return graphs.DecodePCG(s.Noise, noise)
+}

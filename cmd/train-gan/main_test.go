@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -36,6 +37,10 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(notADir, []byte("x"), 0o644))
+	corrupt := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	require.NoError(t, os.WriteFile(corrupt, []byte("\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":"), 0o644))
 	cases := []struct {
 		args []string
 		want string
@@ -50,10 +55,18 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-batch", "abc"}, "batch"},
 		{[]string{"stray"}, "stray"},
 		{[]string{"-data", "/no/such/folder", "-dry-run"}, "/no/such/folder"},
+		{[]string{"-dry-run", "-out", filepath.Join(notADir, "run")}, "file/run"},
+		{[]string{"-dry-run", "-resume", corrupt}, "ckpt.safetensors"},
+		{[]string{"-dry-run", "-resume", "/no/such/run"}, "/no/such/run"},
+		{[]string{"-d-pack", "0"}, "-d-pack"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), append(c.args, "-out", t.TempDir()), &stdout, &stderr)
+		args := c.args
+		if !slices.Contains(args, "-out") {
+			args = append(args, "-out", t.TempDir())
+		}
+		err := run(context.Background(), args, &stdout, &stderr)
 		require.Error(t, err, "%v", c.args)
 		require.Contains(t, err.Error(), c.want, "%v", c.args)
 		code := cli.Exit(&stderr, "train-gan", err)

@@ -1,0 +1,9 @@
+//go:build !openblas || !cgo
+
+package gemm
+
+// externalKernels is empty: this build does not link OpenBLAS.
+func externalKernels() []*kernel { return nil }
+
+// setExternalThreads has nothing to configure.
+func setExternalThreads(int) {}

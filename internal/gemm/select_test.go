@@ -1,0 +1,26 @@
+package gemm
+
+import (
+	"testing"
+
+	"golang.org/x/sys/cpu"
+)
+
+// TestKernelChoice checks that the build tags and the CPU pick the
+// expected implementation: -tags openblas → OpenBLAS; on amd64 AVX2 when
+// the CPU has AVX2 and FMA, else gonum's SSE code; with -tags purego or on
+// other architectures the portable kernel.
+func TestKernelChoice(t *testing.T) {
+	want := "go"
+	switch {
+	case buildOpenBLAS:
+		want = "openblas"
+	case buildAsm && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		want = "avx2"
+	case buildAsm:
+		want = "gonum"
+	}
+	if Kernel() != want {
+		t.Fatalf("Kernel() = %q, want %q", Kernel(), want)
+	}
+}

@@ -1,0 +1,508 @@
+// Command bench measures how fast each zoo model trains and prints one
+// table: images/s, ms/step, allocations and bytes per step, peak RSS and,
+// where python3 with PyTorch is installed, the PyTorch peer's images/s for
+// the same model measured in the same run, with the ratio ours/PyTorch.
+//
+// Each model is timed through its own Step on real MNIST batches (the
+// loader's Fill included, as the trainer would call it), never through the
+// whole trainer, so hooks, progress bars and checkpoints are left out. Go
+// and PyTorch runs alternate (Go, PyTorch, Go, PyTorch, …) and the table
+// shows medians, so that a burst of load on a shared machine hits both
+// sides rather than one.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/zoo/gan"
+	"github.com/gorgozoo/gorgozoo/zoo/vae"
+)
+
+const summary = `
+bench times one training step of each zoo model on MNIST and, when
+/usr/bin/python3 can import torch, the PyTorch peer scripts beside it.
+
+  go run ./cmd/bench                       # all models, PyTorch if available
+  go run ./cmd/bench -models gan -peer off -steps 100
+  go run ./cmd/bench -json > bench.json
+
+The peer scripts (gan_mlp.py, vae_mlp.py) are found in -peer-dir, else
+$GORGOZOO_PEER, else the first shared/peer folder above the current one.`
+
+// peerTimeout bounds one PyTorch run, so that a hung interpreter cannot
+// hang the benchmark (vae_mlp.py's shortest run is a full epoch, ~5 s).
+const peerTimeout = 5 * time.Minute
+
+type options struct {
+	Steps   int
+	Warmup  int
+	Repeats int
+	Models  []string
+	Peer    string // auto, on, off
+	Python  string
+	PeerDir string
+	Data    string
+	JSON    bool
+}
+
+// model is one row of the table: how to build its step and how to run its
+// PyTorch peer.
+type model struct {
+	id, name string
+	batch    int
+	scale    datasets.Scale
+	// build returns the model's training step as a function of one batch.
+	build func(seed uint64) (func([]float32) error, error)
+	// peerArgs returns the peer script and its arguments for about steps
+	// timed steps.
+	peerArgs func(steps int) []string
+}
+
+var models = []model{
+	{
+		id: "gan", name: "MLP GAN", batch: 64, scale: datasets.ScaleSigned,
+		build: func(seed uint64) (func([]float32) error, error) {
+			// The recipe train-gan uses by default.
+			m, err := gan.New(gan.Config{DDropout: 0.3, DPack: 2, EMA: 0.999}, seed)
+			if err != nil {
+				return nil, err
+			}
+			s, err := gan.NewStep(m, gan.TrainConfig{Batch: 64}, seed)
+			if err != nil {
+				return nil, err
+			}
+			return func(b []float32) error { _, err := s.Run(b); return err }, nil
+		},
+		// gan_mlp.py times the steps after its 20 warm-up steps.
+		peerArgs: func(steps int) []string {
+			return []string{"gan_mlp.py", "--epochs", "1", "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
+		},
+	},
+	{
+		id: "vae", name: "MLP VAE", batch: 128, scale: datasets.ScaleUnit,
+		build: func(seed uint64) (func([]float32) error, error) {
+			m, err := vae.New(vae.Config{}, seed)
+			if err != nil {
+				return nil, err
+			}
+			s, err := vae.NewStep(m, vae.TrainConfig{Batch: 128}, seed)
+			if err != nil {
+				return nil, err
+			}
+			return func(b []float32) error { _, err := s.Run(b); return err }, nil
+		},
+		// vae_mlp.py has no step limit: one epoch (468 steps) is its
+		// shortest run; it times training only, not the test pass.
+		peerArgs: func(int) []string {
+			return []string{"vae_mlp.py", "--epochs", "1", "--iw-k", "0", "--seed", "1"}
+		},
+	},
+}
+
+// row is one model's measurements; medians over the repeats.
+type row struct {
+	Model         string    `json:"model"`
+	Batch         int       `json:"batch"`
+	ImagesPerS    float64   `json:"images_per_s"`
+	MsPerStep     float64   `json:"ms_per_step"`
+	AllocsPerStep float64   `json:"allocs_per_step"`
+	BytesPerStep  float64   `json:"bytes_per_step"`
+	PeakRSSMiB    float64   `json:"peak_rss_mib"`
+	PeerImagesPS  *float64  `json:"peer_images_per_s,omitempty"`
+	Ratio         *float64  `json:"ratio,omitempty"`
+	RunsMs        []float64 `json:"runs_ms_per_step"`
+	PeerRuns      []float64 `json:"peer_runs_images_per_s,omitempty"`
+}
+
+type report struct {
+	Rows       []row    `json:"rows"`
+	Steps      int      `json:"steps"`
+	Repeats    int      `json:"repeats"`
+	GOMAXPROCS int      `json:"gomaxprocs"`
+	GoVersion  string   `json:"go_version"`
+	LoadBefore string   `json:"load_before"`
+	LoadAfter  string   `json:"load_after"`
+	Notes      []string `json:"notes,omitempty"`
+}
+
+func main() {
+	os.Exit(cli.Exit(os.Stderr, "bench", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)))
+}
+
+func parse(args []string, stdout io.Writer) (options, error) {
+	var o options
+	var names string
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.IntVar(&o.Steps, "steps", 200, "timed training steps per repeat")
+	fs.IntVar(&o.Warmup, "warmup", 20, "untimed steps before the first repeat of each model")
+	fs.IntVar(&o.Repeats, "repeats", 3, "timed runs per model (Go and PyTorch alternate); the table shows medians")
+	fs.StringVar(&names, "models", "gan,vae", "comma-separated models to time (gan, vae)")
+	fs.StringVar(&o.Peer, "peer", "auto", "PyTorch peer: auto (when python3 imports torch), on (fail without it), off")
+	fs.StringVar(&o.Python, "python", "/usr/bin/python3", "Python interpreter for the peer")
+	fs.StringVar(&o.PeerDir, "peer-dir", "", "folder of the peer scripts (default: $GORGOZOO_PEER or shared/peer above the current folder)")
+	fs.StringVar(&o.Data, "data", "", "MNIST folder (default: $GORGOZOO_DATA or the GoMNIST module)")
+	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of a table")
+	if err := cli.Parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			cli.PrintUsage(stdout, fs, summary)
+		}
+		return o, err
+	}
+	var c cli.Checks
+	c.Positive("steps", int64(o.Steps))
+	c.NonNegative("warmup", int64(o.Warmup))
+	c.Positive("repeats", int64(o.Repeats))
+	if err := c.Err(); err != nil {
+		return o, err
+	}
+	switch o.Peer {
+	case "auto", "on", "off":
+	default:
+		return o, cli.Usagef("-peer must be auto, on or off, not %q", o.Peer)
+	}
+	for _, n := range strings.Split(names, ",") {
+		n = strings.TrimSpace(n)
+		if !slices.ContainsFunc(models, func(m model) bool { return m.id == n }) {
+			return o, cli.Usagef("-models: unknown model %q (have gan, vae)", n)
+		}
+		if !slices.Contains(o.Models, n) {
+			o.Models = append(o.Models, n)
+		}
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args, stdout)
+	if err != nil {
+		return err
+	}
+	rep := report{Steps: o.Steps, Repeats: o.Repeats, GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
+	rep.LoadBefore = loadAverage()
+
+	peer, note, err := findPeer(ctx, o)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		rep.Notes = append(rep.Notes, note)
+	}
+	set, err := datasets.MNIST(datasets.Train, o.Data)
+	if err != nil {
+		return err
+	}
+	if peer != nil {
+		// The peer must read the same files as we do.
+		if dir, err := datasets.MNISTDir(o.Data); err == nil {
+			peer.env = append(os.Environ(), "MNIST_DIR="+dir)
+		}
+	}
+	resetPeak := resetPeakRSS()
+	if !resetPeak {
+		rep.Notes = append(rep.Notes, "peak RSS could not be reset between models: each figure includes the models timed before it")
+	}
+	for _, m := range models {
+		if !slices.Contains(o.Models, m.id) {
+			continue
+		}
+		fmt.Fprintf(stderr, "bench: %s (batch %d): %d warm-up + %d×%d steps\n", m.name, m.batch, o.Warmup, o.Repeats, o.Steps)
+		r, peerErr, err := measure(ctx, m, set, o, peer, stderr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		if peerErr != nil {
+			if o.Peer == "on" {
+				return fmt.Errorf("%s: PyTorch peer: %w", m.name, peerErr)
+			}
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: PyTorch peer failed (%v); shown as n/a", m.name, peerErr))
+		}
+		rep.Rows = append(rep.Rows, r)
+		// Return this model's graphs to the OS before the next model's
+		// peak is measured.
+		debug.FreeOSMemory()
+		resetPeakRSS()
+	}
+	rep.LoadAfter = loadAverage()
+	if o.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printTable(stdout, rep)
+	return nil
+}
+
+// measure warms m up, then alternates o.Repeats timed Go runs with PyTorch
+// runs. A failing peer run is returned separately from a Go error, so that
+// -peer auto can still print the Go figures.
+func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *peerRunner, stderr io.Writer) (row, error, error) {
+	r := row{Model: m.name, Batch: m.batch}
+	loader, err := datasets.NewLoader(set, m.batch, 1, m.scale)
+	if err != nil {
+		return r, nil, err
+	}
+	step, err := m.build(1)
+	if err != nil {
+		return r, nil, err
+	}
+	images := make([]float32, m.batch*set.H*set.W)
+	next := 0 // batches seen, across epochs, as the trainer walks them
+	runSteps := func(n int) error {
+		for range n {
+			per := loader.BatchesPerEpoch()
+			if err := loader.Fill(next/per, next%per, images, nil); err != nil {
+				return err
+			}
+			if err := step(images); err != nil {
+				return err
+			}
+			next++
+		}
+		return nil
+	}
+	if err := runSteps(o.Warmup); err != nil {
+		return r, nil, err
+	}
+	var allocs, byteCounts []float64
+	var peerErr error
+	for rep := range o.Repeats {
+		// Collect the previous run's garbage (and the peer's wait) first,
+		// so that this run pays only for its own.
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		t0 := time.Now()
+		if err := runSteps(o.Steps); err != nil {
+			return r, nil, err
+		}
+		el := time.Since(t0)
+		runtime.ReadMemStats(&m1)
+		ms := el.Seconds() * 1000 / float64(o.Steps)
+		r.RunsMs = append(r.RunsMs, ms)
+		allocs = append(allocs, float64(m1.Mallocs-m0.Mallocs)/float64(o.Steps))
+		byteCounts = append(byteCounts, float64(m1.TotalAlloc-m0.TotalAlloc)/float64(o.Steps))
+		fmt.Fprintf(stderr, "bench:   go run %d: %.2f ms/step (%.0f images/s)\n", rep+1, ms, float64(m.batch)*1000/ms)
+		if peer != nil && peerErr == nil {
+			ips, err := peer.run(ctx, m.peerArgs(o.Steps))
+			if err != nil {
+				peerErr = err
+				continue
+			}
+			r.PeerRuns = append(r.PeerRuns, ips)
+			fmt.Fprintf(stderr, "bench:   PyTorch run %d: %.0f images/s\n", rep+1, ips)
+		}
+	}
+	r.MsPerStep = median(r.RunsMs)
+	r.ImagesPerS = float64(m.batch) * 1000 / r.MsPerStep
+	r.AllocsPerStep = median(allocs)
+	r.BytesPerStep = median(byteCounts)
+	r.PeakRSSMiB = peakRSSMiB()
+	if len(r.PeerRuns) > 0 && peerErr == nil {
+		p := median(r.PeerRuns)
+		ratio := r.ImagesPerS / p
+		r.PeerImagesPS, r.Ratio = &p, &ratio
+	}
+	return r, peerErr, nil
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n == 0 {
+		return math.NaN()
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// peerRunner runs the PyTorch peer scripts.
+type peerRunner struct {
+	python, dir string
+	env         []string
+}
+
+// findPeer decides whether the PyTorch peer takes part. With -peer auto a
+// missing interpreter, torch or script yields a note and no peer, never an
+// error, so that CI machines without PyTorch pass.
+func findPeer(ctx context.Context, o options) (*peerRunner, string, error) {
+	if o.Peer == "off" {
+		return nil, "PyTorch peer off (-peer off)", nil
+	}
+	fail := func(why string) (*peerRunner, string, error) {
+		if o.Peer == "on" {
+			return nil, "", fmt.Errorf("-peer on: %s", why)
+		}
+		return nil, "PyTorch peer n/a: " + why, nil
+	}
+	dir := o.PeerDir
+	if dir == "" {
+		dir = os.Getenv("GORGOZOO_PEER")
+	}
+	if dir == "" {
+		dir = findUp(filepath.Join("shared", "peer", "gan_mlp.py"))
+	}
+	if dir == "" {
+		return fail("no shared/peer folder found above the current one (set -peer-dir)")
+	}
+	for _, s := range []string{"gan_mlp.py", "vae_mlp.py"} {
+		if _, err := os.Stat(filepath.Join(dir, s)); err != nil {
+			return fail(fmt.Sprintf("%s has no %s", dir, s))
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(cctx, o.Python, "-c", "import torch").CombinedOutput(); err != nil {
+		msg := strings.TrimSpace(string(out))
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fail(fmt.Sprintf("%s cannot import torch (%s); install with apt-get install -y python3-torch python3-numpy", o.Python, msg))
+	}
+	return &peerRunner{python: o.Python, dir: dir}, "", nil
+}
+
+// findUp returns the folder holding rel in the current folder or the
+// nearest parent that has it, or "".
+func findUp(rel string) string {
+	d, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, rel)); err == nil {
+			return filepath.Dir(filepath.Join(d, rel))
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return ""
+		}
+		d = up
+	}
+}
+
+// run runs one peer script with 2 threads (the machine's cores, as our
+// GEMM uses) and returns the images/s from its last line.
+func (p *peerRunner) run(ctx context.Context, args []string) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	defer cancel()
+	args = append(args, "--threads", "2")
+	cmd := exec.CommandContext(ctx, p.python, args...)
+	cmd.Dir = p.dir
+	cmd.Env = p.env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("%s: %w: %s", args[0], err, lastLine(errOut.String()))
+	}
+	return parseImagesPerS(out.String())
+}
+
+// parseImagesPerS reads images_per_s=X from the last non-empty line of a
+// peer script's output, where both scripts print their speed.
+func parseImagesPerS(out string) (float64, error) {
+	line := lastLine(out)
+	for _, f := range strings.Fields(line) {
+		v, ok := strings.CutPrefix(f, "images_per_s=")
+		if !ok {
+			continue
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(x > 0) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("bad images_per_s in %q", line)
+		}
+		return x, nil
+	}
+	return 0, fmt.Errorf("no images_per_s in the last line %q", line)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// loadAverage returns the 1, 5 and 15-minute load averages, or "n/a".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "n/a"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// resetPeakRSS resets the kernel's high-water mark of this process's RSS
+// (Linux ≥ 4.0), so each model's peak is its own. It reports success.
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// peakRSSMiB returns VmHWM from /proc/self/status, else getrusage's
+// max RSS (which cannot be reset), in MiB.
+func peakRSSMiB() float64 {
+	if f, err := os.Open("/proc/self/status"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+				kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+				if err == nil {
+					return kb / 1024
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		return float64(ru.Maxrss) / 1024 // kB on Linux
+	}
+	return math.NaN()
+}
+
+// printTable writes the report as a Markdown table, ready for the README.
+func printTable(w io.Writer, rep report) {
+	fmt.Fprintln(w, "| model | batch | images/s | ms/step | allocs/step | KiB/step | peak RSS MiB | PyTorch images/s | ours/PyTorch |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, r := range rep.Rows {
+		peer, ratio := "n/a", "n/a"
+		if r.PeerImagesPS != nil {
+			peer = fmt.Sprintf("%.0f", *r.PeerImagesPS)
+			ratio = fmt.Sprintf("%.2f×", *r.Ratio)
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.0f | %.0f | %.0f | %s | %s |\n",
+			r.Model, r.Batch, r.ImagesPerS, r.MsPerStep, r.AllocsPerStep, r.BytesPerStep/1024, r.PeakRSSMiB, peer, ratio)
+	}
+	fmt.Fprintf(w, "\nmedians of %d runs of %d steps; %s, GOMAXPROCS=%d; load average before %s, after %s\n",
+		rep.Repeats, rep.Steps, rep.GoVersion, rep.GOMAXPROCS, rep.LoadBefore, rep.LoadAfter)
+	for _, n := range rep.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+}

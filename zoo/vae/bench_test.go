@@ -1,0 +1,78 @@
+package vae
+
+import (
+	"testing"
+
+	"github.com/gorgozoo/gorgozoo/datasets"
+)
+
+// BenchmarkTrainStep measures one training step (forward, ELBO gradient,
+// Adam update) of the default MLP VAE at its default batch of 128, the
+// figure to compare with the PyTorch peer's vae_mlp.py.
+func BenchmarkTrainStep(b *testing.B) {
+	const batch = 128
+	m, err := New(Config{}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewStep(m, TrainConfig{Batch: batch}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loader, err := datasets.NewLoader(datasets.Synthetic(10*batch, 1), batch, 1, datasets.ScaleUnit)
+	if err != nil {
+		b.Fatal(err)
+	}
+	images := make([]float32, batch*m.Config.Pixels())
+	if err := loader.Fill(0, 0, images, nil); err != nil {
+		b.Fatal(err)
+	}
+	// The first run allocates the machine's buffers; keep it out of the
+	// per-step figures.
+	if _, err := s.Run(images); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.Run(images); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkInference measures encoding then decoding 1000 images (the
+// reconstruction path) through the pooled inference graphs.
+func BenchmarkInference(b *testing.B) {
+	const n = 1000
+	m, err := New(Config{}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := NewInference(m)
+	loader, err := datasets.NewLoader(datasets.Synthetic(n, 1), n, 1, datasets.ScaleUnit)
+	if err != nil {
+		b.Fatal(err)
+	}
+	images := make([]float32, n*m.Config.Pixels())
+	if err := loader.Fill(0, 0, images, nil); err != nil {
+		b.Fatal(err)
+	}
+	// Warm the pool so that graph construction is not timed.
+	if _, _, err := f.Encode(images[:m.Config.Pixels()]); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		mu, _, err := f.Encode(images)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.Decode(mu); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
+}

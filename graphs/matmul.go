@@ -18,7 +18,15 @@ import (
 // needs dYᵀ·X, so those copies took a sixth of an MLP step.
 type matMulOp struct {
 	transA, transB bool
+	// out is this node's output, kept from run to run: Gorgonia's tape
+	// machine calls Do (not UsePreallocDo) for this op and would otherwise
+	// get a fresh tensor for every product of every step, 80% of a
+	// step's allocated bytes. Each node has its own op value and a graph is
+	// run by one goroutine at a time, so reusing the buffer is safe.
+	out *outBuffer
 }
+
+type outBuffer struct{ t *tensor.Dense }
 
 // MatMul returns op(a)·op(c) for 2-D nodes, where op(m) is mᵀ when the
 // matching flag is set. No transposed copy is made.
@@ -33,7 +41,7 @@ func matMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
 	if a.Dims() != 2 || b.Dims() != 2 {
 		return nil, fmt.Errorf("matmul needs matrices, got shapes %v and %v", a.Shape(), b.Shape())
 	}
-	op := matMulOp{transA: transA, transB: transB}
+	op := matMulOp{transA: transA, transB: transB, out: &outBuffer{}}
 	if _, err := op.InferShape(a.Shape(), b.Shape()); err != nil {
 		return nil, err
 	}
@@ -81,7 +89,14 @@ func (op matMulOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	m, _, _, n := op.dims(a.Shape(), b.Shape())
-	out := tensor.New(tensor.WithShape(m, n), tensor.Of(a.Dtype()))
+	if op.out == nil {
+		return op.gemm(tensor.New(tensor.WithShape(m, n), tensor.Of(a.Dtype())), a, b)
+	}
+	out := op.out.t
+	if out == nil || out.Dtype() != a.Dtype() || !out.Shape().Eq(tensor.Shape{m, n}) {
+		out = tensor.New(tensor.WithShape(m, n), tensor.Of(a.Dtype()))
+		op.out.t = out
+	}
 	return op.gemm(out, a, b)
 }
 

@@ -150,7 +150,7 @@ func (b *Builder) ReLU(x *G.Node) *G.Node {
 	if b.failed(x) {
 		return nil
 	}
-	return b.keep("relu")(G.Rectify(x))
+	return b.keep("relu")(serialised(func() (*G.Node, error) { return G.Rectify(x) }))
 }
 
 // LeakyReLU returns x for x ≥ 0 and alpha·x otherwise.

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/zoo/classifier"
+)
+
+// TestDryRun runs the command end to end on real MNIST and checks the run
+// folder and that the weights load with their recorded accuracy.
+func TestDryRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	weights := filepath.Join(t.TempDir(), "w.safetensors")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-dry-run", "-out", out, "-weights", weights}, &stdout, &stderr)
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
+	require.Contains(t, stdout.String(), "of 500 images")
+	for _, f := range []string{"config.json", "metrics.jsonl", "loss.png"} {
+		_, err := os.Stat(filepath.Join(out, f))
+		require.NoError(t, err, f)
+	}
+	c, err := checkpoints.Load(weights)
+	require.NoError(t, err)
+	require.Equal(t, classifier.Kind, c.Meta.Kind)
+	require.NotEmpty(t, c.Meta.Extra["test_accuracy"])
+	for _, tensor := range c.Tensors {
+		require.NotContains(t, tensor.Name, "optim.", "weights only")
+	}
+	clf, err := classifier.Load(weights)
+	require.NoError(t, err)
+	require.Equal(t, 128, clf.FeatureDim())
+	metrics, err := os.ReadFile(filepath.Join(out, "metrics.jsonl"))
+	require.NoError(t, err)
+	require.Contains(t, string(metrics), `"test_acc"`)
+}
+
+func TestBadFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-batch", "0"}, "-batch"},
+		{[]string{"-lr", "0"}, "-lr"},
+		{[]string{"-dropout", "1"}, "-dropout"},
+		{[]string{"-hidden", "0"}, "-hidden"},
+		{[]string{"-nosuchflag"}, "nosuchflag"},
+		{[]string{"-data", "/no/such/folder", "-dry-run"}, "/no/such/folder"},
+		{[]string{"-dry-run", "-weights", "/no/such/dir/w.safetensors"}, "/no/such/dir/w.safetensors"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append(c.args, "-out", t.TempDir()), &stdout, &stderr)
+		require.Error(t, err, "%v", c.args)
+		require.Contains(t, err.Error(), c.want, "%v", c.args)
+		require.NotZero(t, cli.Exit(&stderr, "train-classifier", err))
+		require.Equal(t, 1, bytes.Count(stderr.Bytes(), []byte("train-classifier:")), "one line naming the problem")
+	}
+}

@@ -1,0 +1,57 @@
+package classifier
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+)
+
+// FromCheckpoint rebuilds the classifier saved in c: its architecture from
+// the metadata, its parameters from the tensors.
+func FromCheckpoint(c *checkpoints.Checkpoint) (*Model, error) {
+	if c.Meta.Kind != Kind {
+		return nil, c.Expect(Kind, nil)
+	}
+	var cfg Config
+	if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
+		return nil, fmt.Errorf("classifier: checkpoint's model config: %w", err)
+	}
+	m, err := New(cfg, 0)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: checkpoint's model config: %w", err)
+	}
+	if err := c.LoadParams(Kind, m.Params()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Load loads a classifier checkpoint file (a training checkpoint or a
+// weights file) and returns it ready for inference:
+//
+//	clf, err := classifier.Load("eval/mnist-classifier.safetensors")
+//	features, probs, err := clf.Outputs(images) // images: n×784 pixels in [0, 1]
+func Load(path string) (*Inference, error) {
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := FromCheckpoint(c)
+	if err != nil {
+		return nil, err
+	}
+	return NewInference(m), nil
+}
+
+// Weights returns a checkpoint of m's parameters alone, without optimiser
+// state: a third of a training checkpoint's size, which is what gets
+// committed and embedded. meta's Kind and Config are set from m.
+func Weights(m *Model, meta checkpoints.Meta) (*checkpoints.Checkpoint, error) {
+	cfg, err := json.Marshal(m.Config)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: model config: %w", err)
+	}
+	meta.Kind, meta.Config = Kind, cfg
+	return &checkpoints.Checkpoint{Meta: meta, Tensors: checkpoints.FromParams(m.Params())}, nil
+}

@@ -84,3 +84,20 @@ func (d *During) Evaluate() ([]trainer.Metric, error) {
 	}
 	return append(ms, r.Metrics()...), nil
 }
+
+// State implements trainer.Stateful for wrapped steps that have state, so
+// that a run evaluated while training still resumes exactly.
+func (d *During) State() (map[string]string, error) {
+	if st, ok := d.Model.(trainer.Stateful); ok {
+		return st.State()
+	}
+	return nil, nil
+}
+
+// SetState implements trainer.Stateful.
+func (d *During) SetState(s map[string]string) error {
+	if st, ok := d.Model.(trainer.Stateful); ok {
+		return st.SetState(s)
+	}
+	return nil
+}

@@ -76,6 +76,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	var c cli.Checks
 	o.RunFlags.Check(&c)
+	o.Settle(fs)
 	c.Range("lr", o.LR, 0, 1)
 	c.Range("beta1", o.Beta1, -1e-12, 0.999999)
 	c.Range("beta2", o.Beta2, 0, 0.999999999)
@@ -154,9 +155,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "model: %s GAN, G %d parameters, D %d parameters\n", model.Config.Arch, model.Gen.Params().Count(), model.Disc.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
-	res, err := cli.Train(ctx, step, loader, o.RunFlags, stdout, stderr)
+	m, err := o.WithSampleEval(step, loader, gan.NewGenerator(model).Generate)
 	if err != nil {
 		return err
+	}
+	res, err := cli.Train(ctx, m, loader, o.RunFlags, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if q := cli.SampleQuality(res.Eval); q != "" {
+		fmt.Fprintln(stdout, q)
 	}
 	fmt.Fprintf(stdout, "samples: %s\ncheckpoint: %s\n", filepath.Join(out, "samples.png"), res.Checkpoint)
 	return nil

@@ -118,3 +118,21 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	err := run(context.Background(), []string{"-dry-run", "-steps", "20", "-resume", split}, &out, &out)
 	require.ErrorContains(t, err, "-resume")
 }
+
+// TestDryRunWithSampleEval: -eval-every measures the samples with the
+// reference classifier and logs the numbers.
+func TestDryRunWithSampleEval(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-eval-every", "1", "-eval-n", "300", "-out", out}, &stdout, &stderr), stderr.String())
+	require.Contains(t, stdout.String(), "samples: fid ")
+	require.Contains(t, stdout.String(), "digits_covered")
+	b, err := os.ReadFile(filepath.Join(out, "metrics.jsonl"))
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"fid":`)
+
+	// Resuming through the wrapper keeps the step's state.
+	var again bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "30", "-eval-every", "1", "-eval-n", "300", "-resume", out}, &again, &again))
+	require.Contains(t, again.String(), "resuming at step 20")
+}

@@ -125,6 +125,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	var c cli.Checks
 	o.RunFlags.Check(&c)
+	o.Settle(fs)
 	c.Range("lr", o.LR, 0, 1)
 	c.Positive("z", int64(o.Z))
 	c.Range("beta", o.Beta, 0, 1e6)
@@ -245,9 +246,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		model.Config.Arch, model.Config.Z, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, model.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
-	res, err := cli.Train(ctx, ev, loader, o.RunFlags, stdout, stderr)
+	m, err := o.WithSampleEval(ev, loader, vae.NewInference(model).Sample)
 	if err != nil {
 		return err
+	}
+	res, err := cli.Train(ctx, m, loader, o.RunFlags, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if q := cli.SampleQuality(res.Eval); q != "" {
+		fmt.Fprintln(stdout, q)
 	}
 	fmt.Fprintln(stdout, closing(res.Eval, o.IWAEK, test.N, iwaeN))
 	for _, name := range []string{"reconstructions", "samples", "manifold"} {

@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/eval"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -28,6 +30,8 @@ type RunFlags struct {
 	LogEvery    int64  `json:"log_every"`
 	DryRun      bool   `json:"dry_run"`
 	Resume      string `json:"resume,omitempty"`
+	EvalEvery   int    `json:"eval_every"`
+	EvalN       int    `json:"eval_n"`
 
 	// Start is the step a resumed run starts from (set by the command from
 	// the checkpoint, not a flag).
@@ -48,6 +52,8 @@ func (r *RunFlags) Register(fs *flag.FlagSet, epochs, batch int, prefix, dryRun 
 	fs.IntVar(&r.Keep, "keep", 3, "checkpoints to keep")
 	fs.Int64Var(&r.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
 	fs.BoolVar(&r.DryRun, "dry-run", false, dryRun)
+	fs.IntVar(&r.EvalEvery, "eval-every", 0, "measure samples (FID, Inception score, precision/recall, digits covered) every N epochs; 0: at the end of the run only, -1: never")
+	fs.IntVar(&r.EvalN, "eval-n", 10000, "samples per measurement (-eval-every)")
 	fs.StringVar(&r.Resume, "resume", "", "continue the run saved in this checkpoint (file or run folder): same model, optimiser state, seed, data order and noise; -epochs/-steps give the new total")
 }
 
@@ -81,6 +87,19 @@ func (r *RunFlags) OpenResume(kind string) (*checkpoints.Checkpoint, error) {
 	return c, nil
 }
 
+// Settle applies what depends on which flags were given: a dry run skips
+// the sample evaluation (3 s of set-up) unless -eval-every is given.
+func (r *RunFlags) Settle(fs *flag.FlagSet) {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "eval-every" })
+	if r.DryRun && !given {
+		r.EvalEvery = -1
+	}
+	if r.DryRun {
+		r.EvalN = min(r.EvalN, 1000)
+	}
+}
+
 // Check validates the flags' ranges.
 func (r *RunFlags) Check(c *Checks) {
 	c.Positive("epochs", int64(r.Epochs))
@@ -90,6 +109,51 @@ func (r *RunFlags) Check(c *Checks) {
 	c.NonNegative("ckpt-every", r.CkptEvery)
 	c.Positive("keep", int64(r.Keep))
 	c.Positive("log-every", r.LogEvery)
+	if c.err == nil && r.EvalEvery < -1 {
+		c.err = Usagef("-eval-every must be -1 (never), 0 (at the end) or a number of epochs (got %d)", r.EvalEvery)
+	}
+	c.Positive("eval-n", int64(r.EvalN))
+}
+
+// Total returns the run's step budget for a loader.
+func (r *RunFlags) Total(loader *datasets.Loader) int64 {
+	if r.Steps > 0 {
+		return r.Steps
+	}
+	return int64(r.Epochs) * int64(loader.BatchesPerEpoch())
+}
+
+// WithSampleEval wraps m so that the trainer also measures its samples
+// with the reference MNIST classifier, as -eval-every asks; sample draws n
+// images in [0, 1] from the model's current parameters.
+func (r *RunFlags) WithSampleEval(m trainer.Model, loader *datasets.Loader, sample func(n int, seed uint64) ([]float32, error)) (trainer.Model, error) {
+	if r.EvalEvery < 0 {
+		return m, nil
+	}
+	ev, err := eval.NewMNIST(r.Data, eval.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("sample evaluation (-eval-every): %w", err)
+	}
+	return &eval.During{
+		Model: m, Sample: sample, Eval: ev, N: r.EvalN, Seed: r.Seed,
+		Every: r.EvalEvery, PerEpoch: int64(loader.BatchesPerEpoch()), Start: r.Start, Final: r.Total(loader),
+	}, nil
+}
+
+// SampleQuality formats the sample metrics of an evaluation, or "" when
+// there are none.
+func SampleQuality(ms []trainer.Metric) string {
+	var parts []string
+	for _, m := range ms {
+		switch m.Name {
+		case "fid", "inception_score", "precision", "recall", "digits_covered", "kl_from_uniform":
+			parts = append(parts, fmt.Sprintf("%s %.4g", m.Name, m.Value))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "samples: " + strings.Join(parts, ", ")
 }
 
 // Train runs the shared trainer with the flags' budget and outputs into
@@ -99,10 +163,7 @@ func (r *RunFlags) Check(c *Checks) {
 // run prints its length and speed.
 func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunFlags, stdout, stderr io.Writer) (*trainer.Result, error) {
 	if r.Start > 0 {
-		total := r.Steps
-		if total <= 0 {
-			total = int64(r.Epochs) * int64(loader.BatchesPerEpoch())
-		}
+		total := r.Total(loader)
 		if r.Start >= total {
 			return nil, Usagef("-resume: the checkpoint is at step %d, which the budget of %d steps does not pass; raise -epochs or -steps", r.Start, total)
 		}

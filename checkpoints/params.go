@@ -1,6 +1,7 @@
 package checkpoints
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
@@ -30,4 +31,27 @@ func (c *Checkpoint) LoadParams(kind string, ps graphs.Params) error {
 		copy(p.Float32s(), t.Data)
 	}
 	return nil
+}
+
+// Rebuild makes the model a checkpoint of the given kind holds: its
+// configuration from the metadata (decoded into a C), the model from
+// newModel, and the parameters, checked by name and shape, from the
+// tensors. Every model package's FromCheckpoint is this call.
+func Rebuild[C any, M any](c *Checkpoint, kind string, newModel func(C) (M, error), params func(M) graphs.Params) (M, error) {
+	var zero M
+	if c.Meta.Kind != kind {
+		return zero, c.Expect(kind, nil)
+	}
+	var cfg C
+	if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
+		return zero, fmt.Errorf("checkpoints: %s: the %s model's config: %w", c.describe(), kind, err)
+	}
+	m, err := newModel(cfg)
+	if err != nil {
+		return zero, fmt.Errorf("checkpoints: %s: the %s model's config: %w", c.describe(), kind, err)
+	}
+	if err := c.LoadParams(kind, params(m)); err != nil {
+		return zero, err
+	}
+	return m, nil
 }

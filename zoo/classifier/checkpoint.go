@@ -10,21 +10,7 @@ import (
 // FromCheckpoint rebuilds the classifier saved in c: its architecture from
 // the metadata, its parameters from the tensors.
 func FromCheckpoint(c *checkpoints.Checkpoint) (*Model, error) {
-	if c.Meta.Kind != Kind {
-		return nil, c.Expect(Kind, nil)
-	}
-	var cfg Config
-	if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("classifier: checkpoint's model config: %w", err)
-	}
-	m, err := New(cfg, 0)
-	if err != nil {
-		return nil, fmt.Errorf("classifier: checkpoint's model config: %w", err)
-	}
-	if err := c.LoadParams(Kind, m.Params()); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return checkpoints.Rebuild(c, Kind, func(cfg Config) (*Model, error) { return New(cfg, 0) }, (*Model).Params)
 }
 
 // Load loads a classifier checkpoint file (a training checkpoint or a

@@ -1,30 +1,13 @@
 package gan
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 )
 
 // FromCheckpoint rebuilds the model saved in c: its architecture from the
 // metadata, its parameters from the tensors.
 func FromCheckpoint(c *checkpoints.Checkpoint) (*Model, error) {
-	if c.Meta.Kind != Kind {
-		return nil, c.Expect(Kind, nil)
-	}
-	var cfg Config
-	if err := json.Unmarshal(c.Meta.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("gan: checkpoint's model config: %w", err)
-	}
-	m, err := New(cfg, 0)
-	if err != nil {
-		return nil, fmt.Errorf("gan: checkpoint's model config: %w", err)
-	}
-	if err := c.LoadParams(Kind, m.Params()); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return checkpoints.Rebuild(c, Kind, func(cfg Config) (*Model, error) { return New(cfg, 0) }, (*Model).Params)
 }
 
 // LoadGenerator loads a GAN checkpoint file and returns its generator,

@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	set, err := datasets.MNIST(datasets.Train, o.Data)
+	set, err := o.TrainingSet()
 	if err != nil {
 		return err
 	}

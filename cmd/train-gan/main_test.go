@@ -136,3 +136,15 @@ func TestDryRunWithSampleEval(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "30", "-eval-every", "1", "-eval-n", "300", "-resume", out}, &again, &again))
 	require.Contains(t, again.String(), "resuming at step 20")
 }
+
+// TestDigitsAndLimit trains on a subset: only 3s and 7s, at most 300.
+func TestDigitsAndLimit(t *testing.T) {
+	var stdout bytes.Buffer
+	out := filepath.Join(t.TempDir(), "run")
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-digits", "3,7", "-limit", "300", "-out", out}, &stdout, &stdout))
+	require.Contains(t, stdout.String(), "(300 images 28x28)")
+	require.Contains(t, stdout.String(), "digits [3 7]")
+
+	err := run(context.Background(), []string{"-dry-run", "-digits", "3,x", "-out", out}, &stdout, &stdout)
+	require.ErrorContains(t, err, "-digits")
+}

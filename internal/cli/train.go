@@ -30,6 +30,8 @@ type RunFlags struct {
 	LogEvery    int64  `json:"log_every"`
 	DryRun      bool   `json:"dry_run"`
 	Resume      string `json:"resume,omitempty"`
+	Digits      string `json:"digits,omitempty"`
+	Limit       int    `json:"limit,omitempty"`
 	EvalEvery   int    `json:"eval_every"`
 	EvalN       int    `json:"eval_n"`
 
@@ -52,6 +54,8 @@ func (r *RunFlags) Register(fs *flag.FlagSet, epochs, batch int, prefix, dryRun 
 	fs.IntVar(&r.Keep, "keep", 3, "checkpoints to keep")
 	fs.Int64Var(&r.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
 	fs.BoolVar(&r.DryRun, "dry-run", false, dryRun)
+	fs.StringVar(&r.Digits, "digits", "", "train only on these digits, e.g. 5,6,7,8,9 (default: all)")
+	fs.IntVar(&r.Limit, "limit", 0, "train on at most this many images, in file order after -digits (0: all)")
 	fs.IntVar(&r.EvalEvery, "eval-every", 0, "measure samples (FID, Inception score, precision/recall, digits covered) every N epochs; 0: at the end of the run only, -1: never")
 	fs.IntVar(&r.EvalN, "eval-n", 10000, "samples per measurement (-eval-every)")
 	fs.StringVar(&r.Resume, "resume", "", "continue the run saved in this checkpoint (file or run folder): same model, optimiser state, seed, data order and noise; -epochs/-steps give the new total")
@@ -113,6 +117,29 @@ func (r *RunFlags) Check(c *Checks) {
 		c.err = Usagef("-eval-every must be -1 (never), 0 (at the end) or a number of epochs (got %d)", r.EvalEvery)
 	}
 	c.Positive("eval-n", int64(r.EvalN))
+	c.NonNegative("limit", int64(r.Limit))
+	if c.err == nil {
+		if _, err := ParseDigits("digits", r.Digits); err != nil {
+			c.err = err
+		}
+	}
+}
+
+// TrainingSet loads the training images (-data) and keeps the -digits and
+// -limit subset.
+func (r *RunFlags) TrainingSet() (*datasets.Set, error) {
+	set, err := datasets.MNIST(datasets.Train, r.Data)
+	if err != nil {
+		return nil, err
+	}
+	digits, err := ParseDigits("digits", r.Digits)
+	if err != nil {
+		return nil, err
+	}
+	if len(digits) == 0 && r.Limit == 0 {
+		return set, nil
+	}
+	return set.Subset(digits, r.Limit)
 }
 
 // Total returns the run's step budget for a loader.

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
 )
 
 func TestFind(t *testing.T) {
@@ -87,5 +89,23 @@ func TestExpect(t *testing.T) {
 				t.Errorf("error %q lacks the package prefix", err)
 			}
 		})
+	}
+}
+
+func TestInitParamsMatchesNameAndShape(t *testing.T) {
+	c := &Checkpoint{Tensors: []Tensor{
+		{Name: "a", Shape: []int{2}, Data: []float32{1, 2}},
+		{Name: "b", Shape: []int{3}, Data: []float32{1, 2, 3}},
+	}}
+	a, b, x := graphs.NewParam("a", 2), graphs.NewParam("b", 2), graphs.NewParam("x", 1)
+	loaded, fresh := c.InitParams(graphs.Params{a, b, x})
+	if len(loaded) != 1 || loaded[0] != "a" || len(fresh) != 2 {
+		t.Fatalf("loaded %v, fresh %v", loaded, fresh)
+	}
+	if a.Float32s()[1] != 2 || b.Float32s()[0] != 0 {
+		t.Fatalf("values: a %v, b %v", a.Float32s(), b.Float32s())
+	}
+	if !strings.Contains(fresh[0], "shape [3]") || !strings.Contains(fresh[1], "not in the checkpoint") {
+		t.Fatalf("reasons: %v", fresh)
 	}
 }

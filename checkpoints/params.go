@@ -3,6 +3,7 @@ package checkpoints
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
 )
@@ -54,4 +55,23 @@ func Rebuild[C any, M any](c *Checkpoint, kind string, newModel func(C) (M, erro
 		return zero, err
 	}
 	return m, nil
+}
+
+// InitParams copies into ps every tensor of c with the same name and shape
+// (transfer learning: start from another run's parameters). It returns the
+// names it loaded and the names it left as they were, with the reason.
+func (c *Checkpoint) InitParams(ps graphs.Params) (loaded, fresh []string) {
+	for _, p := range ps {
+		t, ok := c.Find(p.Name)
+		switch {
+		case !ok:
+			fresh = append(fresh, p.Name+" (not in the checkpoint)")
+		case !slices.Equal(t.Shape, p.Shape()) || len(t.Data) != len(p.Float32s()):
+			fresh = append(fresh, fmt.Sprintf("%s (shape %v in the checkpoint, %v here)", p.Name, t.Shape, p.Shape()))
+		default:
+			copy(p.Float32s(), t.Data)
+			loaded = append(loaded, p.Name)
+		}
+	}
+	return loaded, fresh
 }

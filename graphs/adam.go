@@ -3,6 +3,7 @@ package graphs
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"gorgonia.org/tensor"
 )
@@ -20,6 +21,28 @@ type Adam struct {
 	Params Params
 	M, V   [][]float32 // one slice per parameter, same order as Params
 	Step   int64       // number of updates applied so far
+
+	frozen []bool // parameters Update leaves alone (see Freeze)
+}
+
+// Freeze keeps every parameter whose name starts with one of the prefixes
+// fixed from now on: Update skips it (its moments too). It returns the
+// names it froze.
+func (a *Adam) Freeze(prefixes ...string) []string {
+	if a.frozen == nil {
+		a.frozen = make([]bool, len(a.Params))
+	}
+	var names []string
+	for i, p := range a.Params {
+		for _, pre := range prefixes {
+			if pre != "" && strings.HasPrefix(p.Name, pre) {
+				a.frozen[i] = true
+				names = append(names, p.Name)
+				break
+			}
+		}
+	}
+	return names
 }
 
 // NewAdam returns an optimiser for params with learning rate lr, betas
@@ -58,6 +81,9 @@ func (a *Adam) Update(grads []*tensor.Dense) error {
 	b1, b2 := float32(a.Beta1), float32(a.Beta2)
 	eps := float32(a.Eps)
 	for i, p := range a.Params {
+		if a.frozen != nil && a.frozen[i] {
+			continue
+		}
 		adamKernel(p.Float32s(), grads[i].Data().([]float32), a.M[i], a.V[i], b1, b2, stepSize, sqrtBias2, eps)
 	}
 	return nil

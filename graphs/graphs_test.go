@@ -275,3 +275,17 @@ func TestEMA(t *testing.T) {
 	_, err = NewEMA(Params{src}, Params{NewParam("x", 3)}, 0.5)
 	require.Error(t, err)
 }
+
+func TestAdamFreeze(t *testing.T) {
+	a, b := NewParam("gen.fc1.weight", 2), NewParam("gen.fc2.weight", 2)
+	copy(a.Float32s(), []float32{1, 2})
+	copy(b.Float32s(), []float32{1, 2})
+	opt := NewAdam(Params{a, b}, 0.1, 0.9, 0.999)
+	require.Equal(t, []string{"gen.fc1.weight"}, opt.Freeze("gen.fc1", "disc."))
+	g := func() *tensor.Dense { return tensor.New(tensor.WithShape(2), tensor.WithBacking([]float32{1, -1})) }
+	for range 3 {
+		require.NoError(t, opt.Update([]*tensor.Dense{g(), g()}))
+	}
+	require.Equal(t, []float32{1, 2}, a.Float32s(), "frozen")
+	require.NotEqual(t, []float32{1, 2}, b.Float32s(), "trained")
+}

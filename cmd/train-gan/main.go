@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/gorgozoo/gorgozoo/datasets"
@@ -155,6 +157,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "model: %s GAN, G %d parameters, D %d parameters\n", model.Config.Arch, model.Gen.Params().Count(), model.Disc.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
+	loaded, err := o.Transfer(step, stdout)
+	if err != nil {
+		return err
+	}
+	if len(loaded) > 0 && model.GenEMA != nil && !slices.ContainsFunc(loaded, func(n string) bool { return strings.HasPrefix(n, "gen_ema.") }) {
+		// The average starts where G starts: the loaded G, not the random
+		// weights it replaced.
+		for i, p := range model.GenEMA.Params() {
+			copy(p.Float32s(), model.Gen.Params()[i].Float32s())
+		}
+	}
 	m, err := o.WithSampleEval(step, loader, gan.NewGenerator(model).Generate)
 	if err != nil {
 		return err

@@ -148,3 +148,39 @@ func TestDigitsAndLimit(t *testing.T) {
 	err := run(context.Background(), []string{"-dry-run", "-digits", "3,x", "-out", out}, &stdout, &stdout)
 	require.ErrorContains(t, err, "-digits")
 }
+
+// TestInitFromAndFreeze: a new run starts from another's parameters, and
+// the frozen ones end bit-equal to where they started.
+func TestInitFromAndFreeze(t *testing.T) {
+	var stdout bytes.Buffer
+	pre := filepath.Join(t.TempDir(), "pre")
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "10", "-out", pre}, &stdout, &stdout))
+	stdout.Reset()
+	fine := filepath.Join(t.TempDir(), "fine")
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-digits", "5,6,7,8,9", "-limit", "500",
+		"-init-from", pre, "-freeze", "gen.fc1,disc.fc1", "-out", fine}, &stdout, &stdout))
+	require.Contains(t, stdout.String(), "loaded 18 parameters")
+	require.Contains(t, stdout.String(), "frozen: disc.fc1.weight disc.fc1.bias gen.fc1.weight gen.fc1.bias")
+
+	load := func(dir string) *checkpoints.Checkpoint {
+		latest, err := checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Latest()
+		require.NoError(t, err)
+		c, err := checkpoints.Load(latest)
+		require.NoError(t, err)
+		return c
+	}
+	a, b := load(pre), load(fine)
+	for _, name := range []string{"gen.fc1.weight", "gen.fc1.bias", "disc.fc1.weight", "disc.fc1.bias"} {
+		ta, _ := a.Find(name)
+		tb, _ := b.Find(name)
+		require.Equal(t, ta.Data, tb.Data, "%s is frozen", name)
+	}
+	ta, _ := a.Find("gen.fc2.weight")
+	tb, _ := b.Find("gen.fc2.weight")
+	require.NotEqual(t, ta.Data, tb.Data, "gen.fc2 trains")
+
+	err := run(context.Background(), []string{"-dry-run", "-freeze", "nosuch.", "-out", t.TempDir()}, &stdout, &stdout)
+	require.ErrorContains(t, err, "nosuch.")
+	err = run(context.Background(), []string{"-dry-run", "-steps", "30", "-init-from", pre, "-resume", pre}, &stdout, &stdout)
+	require.ErrorContains(t, err, "-init-from")
+}

@@ -246,6 +246,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		model.Config.Arch, model.Config.Z, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, model.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
+	if _, err := o.Transfer(ev, stdout); err != nil {
+		return err
+	}
 	m, err := o.WithSampleEval(ev, loader, vae.NewInference(model).Sample)
 	if err != nil {
 		return err

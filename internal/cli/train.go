@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ type RunFlags struct {
 	LogEvery    int64  `json:"log_every"`
 	DryRun      bool   `json:"dry_run"`
 	Resume      string `json:"resume,omitempty"`
+	InitFrom    string `json:"init_from,omitempty"`
+	Freeze      string `json:"freeze,omitempty"`
 	Digits      string `json:"digits,omitempty"`
 	Limit       int    `json:"limit,omitempty"`
 	EvalEvery   int    `json:"eval_every"`
@@ -54,6 +57,8 @@ func (r *RunFlags) Register(fs *flag.FlagSet, epochs, batch int, prefix, dryRun 
 	fs.IntVar(&r.Keep, "keep", 3, "checkpoints to keep")
 	fs.Int64Var(&r.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
 	fs.BoolVar(&r.DryRun, "dry-run", false, dryRun)
+	fs.StringVar(&r.InitFrom, "init-from", "", "start from another run's parameters (checkpoint file or run folder), matched by name and shape; the rest stay fresh")
+	fs.StringVar(&r.Freeze, "freeze", "", "comma-separated parameter name prefixes to keep fixed, e.g. gen.fc1,gen.fc2")
 	fs.StringVar(&r.Digits, "digits", "", "train only on these digits, e.g. 5,6,7,8,9 (default: all)")
 	fs.IntVar(&r.Limit, "limit", 0, "train on at most this many images, in file order after -digits (0: all)")
 	fs.IntVar(&r.EvalEvery, "eval-every", 0, "measure samples (FID, Inception score, precision/recall, digits covered) every N epochs; 0: at the end of the run only, -1: never")
@@ -123,6 +128,50 @@ func (r *RunFlags) Check(c *Checks) {
 			c.err = err
 		}
 	}
+}
+
+// Transfer applies -init-from and -freeze to m before training and prints
+// what it did; it returns the names of the parameters it loaded. Transfer
+// starts a new run from another's parameters, so it does not mix with
+// -resume, which continues the same run.
+func (r *RunFlags) Transfer(m trainer.Model, stdout io.Writer) (loaded []string, err error) {
+	if r.InitFrom != "" {
+		if r.Resume != "" {
+			return nil, Usagef("-init-from and -resume do not go together: -resume continues a run, -init-from starts a new one")
+		}
+		path, err := CheckpointPath(r.InitFrom)
+		if err != nil {
+			return nil, fmt.Errorf("-init-from: %w", err)
+		}
+		c, err := checkpoints.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		var fresh []string
+		loaded, fresh = c.InitParams(m.Params())
+		if len(loaded) == 0 {
+			return nil, fmt.Errorf("-init-from %s: no parameter of this model is in the checkpoint with the same name and shape", path)
+		}
+		fmt.Fprintf(stdout, "init-from %s: loaded %d parameters: %s\n", path, len(loaded), strings.Join(loaded, " "))
+		if len(fresh) > 0 {
+			fmt.Fprintf(stdout, "init-from: left fresh: %s\n", strings.Join(fresh, ", "))
+		}
+	}
+	if r.Freeze == "" {
+		return loaded, nil
+	}
+	prefixes := strings.Split(r.Freeze, ",")
+	var frozen []string
+	for _, o := range m.Optimizers() {
+		frozen = append(frozen, o.Adam.Freeze(prefixes...)...)
+	}
+	for _, pre := range prefixes {
+		if !slices.ContainsFunc(frozen, func(n string) bool { return strings.HasPrefix(n, pre) }) {
+			return nil, Usagef("-freeze: %q matches no trained parameter", pre)
+		}
+	}
+	fmt.Fprintf(stdout, "frozen: %s\n", strings.Join(frozen, " "))
+	return loaded, nil
 }
 
 // TrainingSet loads the training images (-data) and keeps the -digits and

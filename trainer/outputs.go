@@ -37,25 +37,35 @@ func (r *run) previews(step int64, endOfEpoch bool) error {
 	return r.lossPlot()
 }
 
-// lossPlot draws every logged metric against epochs into loss.png.
+// lossPlot draws every logged training metric against epochs into
+// loss.png.
 func (r *run) lossPlot() error {
-	if len(r.history) == 0 {
+	return r.plot(r.history, "training metrics (mean per log window)", "loss.png", false)
+}
+
+// plot draws each metric of hist (matched by name, so records may carry
+// different metrics) against epochs into file in the run folder.
+func (r *run) plot(hist []historyPoint, title, file string, logY bool) error {
+	if len(hist) == 0 || r.cfg.Out == "" {
 		return nil
 	}
 	var series []visual.Series
-	for i, m := range r.history[0].metrics {
-		s := visual.Series{Name: m.Name}
-		for _, h := range r.history {
-			if i < len(h.metrics) {
-				s.X = append(s.X, h.epoch)
-				s.Y = append(s.Y, h.metrics[i].Value)
+	index := map[string]int{}
+	for _, h := range hist {
+		for _, m := range h.metrics {
+			i, ok := index[m.Name]
+			if !ok {
+				i = len(series)
+				index[m.Name] = i
+				series = append(series, visual.Series{Name: m.Name})
 			}
+			series[i].X = append(series[i].X, h.epoch)
+			series[i].Y = append(series[i].Y, m.Value)
 		}
-		series = append(series, s)
 	}
-	img, err := visual.Plot{Title: "training metrics (mean per log window)", XLabel: "epoch", Series: series}.Render()
+	img, err := visual.Plot{Title: title, XLabel: "epoch", Series: series, LogY: logY}.Render()
 	if err != nil {
-		return fmt.Errorf("trainer: loss plot: %w", err)
+		return fmt.Errorf("trainer: %s: %w", file, err)
 	}
-	return visual.SavePNG(filepath.Join(r.cfg.Out, "loss.png"), img)
+	return visual.SavePNG(filepath.Join(r.cfg.Out, file), img)
 }

@@ -203,7 +203,8 @@ type run struct {
 	total    int64
 	res      *Result
 	metrics  *os.File
-	history  []historyPoint
+	history  []historyPoint // training metrics, one point per log window
+	evals    []historyPoint // evaluations
 	lastDraw time.Time
 	drawn    bool
 }
@@ -262,6 +263,10 @@ func (r *run) evaluate(step int64) error {
 	r.res.Eval = ms
 	if r.metrics == nil {
 		return nil
+	}
+	r.evals = append(r.evals, historyPoint{epoch: float64(step) / float64(r.perEpoch), metrics: ms})
+	if err := r.plot(r.evals, "evaluations (log scale)", "eval.png", true); err != nil {
+		return err
 	}
 	rec := map[string]any{"eval": true, "step": step, "epoch": math.Round(float64(step)/float64(r.perEpoch)*1000) / 1000,
 		"time": time.Now().UTC().Format(time.RFC3339)}

@@ -179,6 +179,8 @@ func TestEvaluatorCalledPerEpoch(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(out, "metrics.jsonl"))
 	require.NoError(t, err)
 	require.Equal(t, 3, bytes.Count(b, []byte(`"eval":true`)))
+	_, err = os.Stat(filepath.Join(out, "eval.png"))
+	require.NoError(t, err, "evaluations are plotted")
 }
 
 func TestHooksSeeEveryStep(t *testing.T) {

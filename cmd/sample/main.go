@@ -30,7 +30,8 @@ sample draws images from a checkpoint.
 GAN (the generator on Gaussian noise) or a VAE (the decoder on prior draws,
 pixels = its Bernoulli means).
 -o ending in .idx writes an IDX3 ubyte file (N×H×W, the MNIST format);
-ending in .png writes a grid.`
+ending in .png writes a grid.
+-class N draws only digit N from a class-conditional GAN (train-gan -classes).`
 
 type options struct {
 	Ckpt  string
@@ -39,6 +40,7 @@ type options struct {
 	Out   string
 	Cols  int
 	Scale int
+	Class int // conditional GAN class; -1: random classes (issue 8)
 }
 
 func main() {
@@ -54,6 +56,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.Out, "o", "samples.png", "output file: .idx (IDX3 ubyte) or .png (grid)")
 	fs.IntVar(&o.Cols, "cols", 0, "grid columns for .png (0: square)")
 	fs.IntVar(&o.Scale, "scale", 2, "pixel upscaling for .png")
+	fs.IntVar(&o.Class, "class", -1, "draw only this class from a class-conditional GAN (-1: any class)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -66,6 +69,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Positive("scale", int64(o.Scale))
 	if err := c.Err(); err != nil {
 		return o, err
+	}
+	if o.Class < -1 {
+		return o, cli.Usagef("-class %d: give a class (0 or more) or -1 for any", o.Class)
 	}
 	if !strings.HasSuffix(o.Out, ".idx") && !strings.HasSuffix(o.Out, ".png") {
 		return o, cli.Usagef("-o %s: the file name must end in .idx or .png", o.Out)
@@ -103,6 +109,12 @@ func load(path string) (s sampler, h, w int, err error) {
 	return nil, 0, 0, fmt.Errorf("%s: cannot sample from a %q checkpoint (known kinds: %s, %s)", path, c.Meta.Kind, gan.Kind, vae.Kind)
 }
 
+// classSampler is a sampler that can draw a chosen class (a conditional
+// GAN's generator; it errors for an unconditional one).
+type classSampler interface {
+	GenerateClass(n, class int, seed uint64) ([]float32, error)
+}
+
 // vaeSampler samples a VAE by decoding prior draws; its pixels are the
 // decoder's Bernoulli means σ(logits), in [0, 1].
 type vaeSampler struct{ *vae.Inference }
@@ -122,7 +134,16 @@ func run(_ context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	imgs, err := s.Generate(o.N, o.Seed)
+	var imgs []float32
+	if o.Class >= 0 {
+		cs, ok := s.(classSampler)
+		if !ok {
+			return fmt.Errorf("%s: -class %d needs a class-conditional GAN checkpoint", path, o.Class)
+		}
+		imgs, err = cs.GenerateClass(o.N, o.Class, o.Seed)
+	} else {
+		imgs, err = s.Generate(o.N, o.Seed)
+	}
 	if err != nil {
 		return err
 	}

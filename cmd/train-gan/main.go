@@ -50,6 +50,7 @@ type options struct {
 	DMBStd   bool    `json:"d_minibatch_std"`
 	DPack    int     `json:"d_pack"`
 	EMA      float64 `json:"ema"`
+	Classes  int     `json:"classes"` // conditional GAN (issue 8)
 }
 
 func main() {
@@ -70,6 +71,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.DPack, "d-pack", 2, "D judges packs of this many images (PacGAN; 1: single images)")
 	fs.Float64Var(&o.EMA, "ema", 0.999, "decay of a moving average of G's weights used for sampling (0: none)")
 	fs.Float64Var(&o.DDropout, "d-dropout", 0.3, "dropout probability in D's hidden layers while training (0: none)")
+	// Conditional GAN (issue 8).
+	fs.IntVar(&o.Classes, "classes", 0, "condition G and D on this many classes (10 for MNIST digits; 0: unconditional; needs labelled data)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -86,6 +89,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Fraction("d-dropout", o.DDropout)
 	c.Fraction("ema", o.EMA)
 	c.Positive("d-pack", int64(o.DPack))
+	c.NonNegative("classes", int64(o.Classes))
 	if c.Err() == nil && o.Batch%o.DPack != 0 {
 		return o, cli.Usagef("-batch %d must be a multiple of -d-pack %d", o.Batch, o.DPack)
 	}
@@ -127,9 +131,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ckpt != nil {
 		model, err = gan.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
 	} else {
-		model, err = gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Height: set.H, Width: set.W}, o.Seed)
+		model, err = gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Classes: o.Classes, Height: set.H, Width: set.W}, o.Seed)
 	}
 	if err != nil {
+		return err
+	}
+	if err := checkClassLabels(model.Config.Classes, set); err != nil { // a resumed model's own classes
 		return err
 	}
 	if model.Config.Height != set.H || model.Config.Width != set.W {
@@ -180,5 +187,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, q)
 	}
 	fmt.Fprintf(stdout, "samples: %s\ncheckpoint: %s\n", filepath.Join(out, "samples.png"), res.Checkpoint)
+	return nil
+}
+
+// checkClassLabels reports, before any training, data that cannot train a
+// model conditioned on classes classes: no labels, or labels out of range.
+func checkClassLabels(classes int, set *datasets.Set) error {
+	if classes == 0 {
+		return nil
+	}
+	if set.Labels == nil {
+		return cli.Usagef("-classes %d needs labelled data, but %s has no labels", classes, set.Source)
+	}
+	for i, y := range set.Labels {
+		if int(y) >= classes {
+			return cli.Usagef("-classes %d: image %d of %s has label %d", classes, i, set.Source, y)
+		}
+	}
 	return nil
 }

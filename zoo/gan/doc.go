@@ -22,4 +22,11 @@
 // graph (the generator, then the discriminator's layers bound to D's
 // tensors, L_G out, gradients for G's parameters only). The two graphs
 // bind the same parameter tensors, so each Adam update is seen by both.
+//
+// With [Config.Classes] > 0 the GAN is class-conditional: G reads
+// [z, one-hot(y)]; D reads [x, one-hot(y)] (per image of a pack) and adds a
+// projection term ⟨embed(y), φ(x)⟩ on its last hidden features (Miyato &
+// Koyama 2018), without which D learnt to ignore the label. Real images
+// come with their labels; fakes get classes drawn uniformly each step.
+// [Generator.GenerateClass] draws a chosen class.
 package gan

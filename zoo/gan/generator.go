@@ -29,6 +29,7 @@ type Generator struct {
 type forward struct {
 	vm  *graphs.Machine
 	z   *G.Node
+	y   *G.Node // one-hot labels of a conditional model; nil otherwise
 	out *graphs.Result
 }
 
@@ -50,7 +51,8 @@ func (g *Generator) get() (*forward, error) {
 	g.mu.Unlock()
 	b := graphs.NewBuilder()
 	f := &forward{z: b.Input("z", generateBatch, g.model.Config.Z)}
-	f.out = b.Keep(g.model.Sampler().Forward(b, f.z))
+	f.y = g.model.labelInput(b, "y", generateBatch)
+	f.out = b.Keep(g.model.Generate(b, g.model.Sampler(), f.z, f.y))
 	vm, err := b.Compile()
 	if err != nil {
 		return nil, fmt.Errorf("gan: building the generator graph: %w", err)
@@ -66,13 +68,31 @@ func (g *Generator) put(f *forward) {
 }
 
 // FromNoise maps latent vectors (n×Z values, one vector after another) to
-// n images with pixels in [0, 1] (black 0, white 1), H×W each.
+// n images with pixels in [0, 1] (black 0, white 1), H×W each. A
+// conditional model also needs classes: use [Generator.FromNoiseLabels].
 func (g *Generator) FromNoise(z []float32) ([]float32, error) {
-	zdim, pixels := g.model.Config.Z, g.model.Config.Pixels()
+	return g.FromNoiseLabels(z, nil)
+}
+
+// FromNoiseLabels is FromNoise for a conditional model: image i shows class
+// labels[i]. labels must be nil for an unconditional model.
+func (g *Generator) FromNoiseLabels(z []float32, labels []int) ([]float32, error) {
+	zdim, pixels, classes := g.model.Config.Z, g.model.Config.Pixels(), g.model.Config.Classes
 	if len(z)%zdim != 0 {
 		return nil, fmt.Errorf("gan: %d noise values is not a whole number of %d-dimensional latent vectors", len(z), zdim)
 	}
 	n := len(z) / zdim
+	switch {
+	case classes == 0 && labels != nil:
+		return nil, fmt.Errorf("gan: the model is not class-conditional; it takes no labels")
+	case classes > 0 && len(labels) != n:
+		return nil, fmt.Errorf("gan: the model is conditioned on %d classes: %d latent vectors need %d labels, got %d", classes, n, n, len(labels))
+	}
+	for i, y := range labels {
+		if y < 0 || y >= classes {
+			return nil, fmt.Errorf("gan: label %d (image %d) is not a class in [0, %d)", y, i, classes)
+		}
+	}
 	f, err := g.get()
 	if err != nil {
 		return nil, err
@@ -84,6 +104,13 @@ func (g *Generator) FromNoise(z []float32) ([]float32, error) {
 		k := min(generateBatch, n-start)
 		copy(zin, z[start*zdim:(start+k)*zdim])
 		clear(zin[k*zdim:])
+		if f.y != nil {
+			yin := graphs.Value(f.y).Data().([]float32)
+			clear(yin)
+			if err := OneHot(yin[:k*classes], labels[start:start+k], classes); err != nil {
+				return nil, err
+			}
+		}
 		if err := f.vm.Run(); err != nil {
 			return nil, fmt.Errorf("gan: generating: %w", err)
 		}
@@ -97,12 +124,55 @@ func (g *Generator) FromNoise(z []float32) ([]float32, error) {
 }
 
 // Generate draws n images with pixels in [0, 1] from noise seeded by seed:
-// the same seed gives the same images.
+// the same seed gives the same images. A conditional model draws each
+// image's class uniformly, from a generator seeded by seed as well.
 func (g *Generator) Generate(n int, seed uint64) ([]float32, error) {
+	z, err := g.noise(n, seed)
+	if err != nil {
+		return nil, err
+	}
+	classes := g.model.Config.Classes
+	if classes == 0 {
+		return g.FromNoise(z)
+	}
+	// A stream of its own, so that the noise is the one GenerateClass uses.
+	rng := rand.New(rand.NewPCG(seed, 0x9b05688c))
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = rng.IntN(classes)
+	}
+	return g.FromNoiseLabels(z, labels)
+}
+
+// GenerateClass draws n images of class class from a conditional model,
+// from the same noise as Generate(n, seed): the same seed and class give the
+// same images, and one seed with two classes gives the same latent points
+// drawn as each class.
+func (g *Generator) GenerateClass(n, class int, seed uint64) ([]float32, error) {
+	classes := g.model.Config.Classes
+	if classes == 0 {
+		return nil, fmt.Errorf("gan: the model is not class-conditional; cannot draw class %d", class)
+	}
+	if class < 0 || class >= classes {
+		return nil, fmt.Errorf("gan: class %d is not in [0, %d)", class, classes)
+	}
+	z, err := g.noise(n, seed)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = class
+	}
+	return g.FromNoiseLabels(z, labels)
+}
+
+// noise returns n latent vectors seeded by seed.
+func (g *Generator) noise(n int, seed uint64) ([]float32, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("gan: cannot generate %d images", n)
 	}
 	z := make([]float32, n*g.model.Config.Z)
 	graphs.FillNormal(z, rand.New(rand.NewPCG(seed, 0x510e527f)))
-	return g.FromNoise(z)
+	return z, nil
 }

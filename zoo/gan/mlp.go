@@ -2,6 +2,7 @@ package gan
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
@@ -33,6 +34,11 @@ type Config struct {
 	// EMA is the decay of an exponential moving average of G's weights
 	// (0: none). Sampling uses the average; training is unchanged.
 	EMA float64 `json:"ema,omitempty"`
+	// Classes makes the GAN class-conditional (Mirza & Osindero 2014) when
+	// positive: G sees [z, one-hot(y)] and D sees [x, one-hot(y)], so the
+	// first layers of both are Classes inputs wider (per image of a pack)
+	// and every parameter keeps its name. 0 is the unconditional GAN.
+	Classes int `json:"classes,omitempty"`
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -74,6 +80,9 @@ func (c Config) Validate() error {
 	}
 	if c.DPack < 0 {
 		return fmt.Errorf("gan: D pack %d must not be negative", c.DPack)
+	}
+	if c.Classes < 0 {
+		return fmt.Errorf("gan: class count %d must not be negative", c.Classes)
 	}
 	if c.DDropout < 0 || c.DDropout >= 1 {
 		return fmt.Errorf("gan: D dropout %g must be in [0, 1)", c.DDropout)
@@ -137,13 +146,19 @@ type MLPDiscriminator struct {
 	Dropout      graphs.Dropout // after each hidden activation, in training graphs
 	MinibatchStd bool           // append the batch-std feature before the last layer
 	Pack         int            // images judged together; ≤ 1 means one
+	Classes      int            // one-hot label width per image; 0: unconditional
+	// Embed is the class embedding of the projection term (Miyato & Koyama
+	// 2018), [last hidden size, Classes·Pack]; nil when unconditional.
+	Embed *graphs.Param
 }
 
 // NewMLPDiscriminator returns the discriminator cfg describes.
 func NewMLPDiscriminator(cfg Config, rng *rand.Rand) *MLPDiscriminator {
 	pack := max(cfg.DPack, 1)
-	sizes := append(append([]int{cfg.Pixels() * pack}, cfg.DHidden...), 1)
-	d := &MLPDiscriminator{Slope: cfg.DSlope, Dropout: graphs.Dropout{P: cfg.DDropout}, MinibatchStd: cfg.DMinibatchStd, Pack: pack}
+	// A conditional D sees each image's one-hot label next to it; with
+	// packs, the labels of a pack are joined after its images.
+	sizes := append(append([]int{(cfg.Pixels() + cfg.Classes) * pack}, cfg.DHidden...), 1)
+	d := &MLPDiscriminator{Slope: cfg.DSlope, Dropout: graphs.Dropout{P: cfg.DDropout}, MinibatchStd: cfg.DMinibatchStd, Pack: pack, Classes: cfg.Classes}
 	for i := 0; i+1 < len(sizes); i++ {
 		in := sizes[i]
 		if d.MinibatchStd && i+2 == len(sizes) {
@@ -151,11 +166,34 @@ func NewMLPDiscriminator(cfg Config, rng *rand.Rand) *MLPDiscriminator {
 		}
 		d.Layers = append(d.Layers, graphs.NewLinear(fmt.Sprintf("disc.fc%d", i+1), in, sizes[i+1], rng))
 	}
+	if cfg.Classes > 0 {
+		// Drawn after the layers, so an unconditional model's
+		// initialisation is unchanged.
+		hidden := sizes[len(sizes)-2]
+		d.Embed = graphs.NewParam("disc.embed.weight", hidden, cfg.Classes*pack)
+		graphs.Uniform(d.Embed, 1/math.Sqrt(float64(hidden)), rng)
+	}
 	return d
 }
 
 // Forward returns D's logits [batch/Pack, 1] for images x [batch, pixels].
+// A conditional discriminator needs labels: use [MLPDiscriminator.ForwardLabels].
 func (d *MLPDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
+	if d.Classes > 0 {
+		b.Fail("discriminator", fmt.Errorf("a discriminator conditioned on %d classes needs labels", d.Classes))
+		return nil
+	}
+	return d.ForwardLabels(b, x, nil)
+}
+
+// ForwardLabels returns D's logits [batch/Pack, 1] for images x [batch,
+// pixels] and their one-hot labels y [batch, Classes] (nil when Classes is
+// 0). A pack's row is its images' pixels followed by their labels.
+func (d *MLPDiscriminator) ForwardLabels(b *graphs.Builder, x, y *G.Node) *G.Node {
+	if (y == nil) != (d.Classes == 0) || (y != nil && d.Embed == nil) {
+		b.Fail("discriminator", fmt.Errorf("labels given: %v, but the discriminator has %d classes and embedding %v", y != nil, d.Classes, d.Embed != nil))
+		return nil
+	}
 	h := x
 	if d.Pack > 1 && x != nil {
 		batch, pixels := x.Shape()[0], x.Shape()[1]
@@ -164,8 +202,26 @@ func (d *MLPDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
 			return nil
 		}
 		h = b.Reshape(x, batch/d.Pack, pixels*d.Pack)
+		if y != nil {
+			y = b.Reshape(y, batch/d.Pack, d.Classes*d.Pack)
+		}
 	}
+	if y != nil {
+		h = b.Concat(1, h, y)
+	}
+	var proj *G.Node
 	for i, l := range d.Layers {
+		if i+1 == len(d.Layers) && y != nil {
+			// The projection term ⟨embed(y), φ(x)⟩ on the last hidden
+			// features. The one-hot label joined to the pixels alone was
+			// ignored by D in our runs (G drew the same digit for every
+			// class); this term lets each class score the features directly.
+			perClass := b.MatMulT(y, b.Param(d.Embed)) // [batch/Pack, hidden]
+			rows := b.Sum(b.Mul(h, perClass), 1)
+			if rows != nil {
+				proj = b.Reshape(rows, rows.Shape()[0], 1)
+			}
+		}
 		if d.MinibatchStd && i+1 == len(d.Layers) {
 			h = b.MinibatchStd(h)
 		}
@@ -173,6 +229,9 @@ func (d *MLPDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
 		if i+1 < len(d.Layers) {
 			h = d.Dropout.Forward(b, b.LeakyReLU(h, d.Slope))
 		}
+	}
+	if proj != nil {
+		h = b.Add(h, proj)
 	}
 	return h
 }
@@ -182,6 +241,9 @@ func (d *MLPDiscriminator) Params() graphs.Params {
 	var ps graphs.Params
 	for _, l := range d.Layers {
 		ps = append(ps, l.Params()...)
+	}
+	if d.Embed != nil {
+		ps = append(ps, d.Embed)
 	}
 	return ps
 }

@@ -45,10 +45,11 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6a09e667))
 	m := &Model{Config: cfg}
-	m.Gen = NewMLPGenerator("gen", cfg.Z, cfg.GHidden, cfg.Pixels(), rng)
+	// A conditional G reads [z, one-hot(y)], so only gen.fc1 grows.
+	m.Gen = NewMLPGenerator("gen", cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng)
 	m.Disc = NewMLPDiscriminator(cfg, rng)
 	if cfg.EMA > 0 {
-		avg := NewMLPGenerator("gen_ema", cfg.Z, cfg.GHidden, cfg.Pixels(), rng)
+		avg := NewMLPGenerator("gen_ema", cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng)
 		for i, p := range avg.Params() {
 			copy(p.Float32s(), m.Gen.Params()[i].Float32s())
 		}

@@ -49,9 +49,14 @@ type Step struct {
 	g     phase // L_G; gradients for G's parameters
 	// outputs of the D graph that are reported, not optimised
 	dReal, dFake *graphs.Result
+	// one-hot label inputs of a conditional model (nil otherwise): the real
+	// images' labels and the fakes' in the D graph, the fakes' in the G graph
+	dyReal, dyFake, gy *G.Node
+	fakeLabels         []int // drawn each step, shared by both graphs
 
-	preview      *Generator
-	previewNoise []float32
+	preview       *Generator
+	previewNoise  []float32
+	previewLabels []int // a conditional model's preview classes; nil otherwise
 }
 
 // phase is one compiled graph with its inputs, loss and gradients.
@@ -104,9 +109,11 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	b.Training = true
 	s.d.real = b.Input("real", tc.Batch, cfg.Pixels())
 	s.d.z = b.Input("z", tc.Batch, cfg.Z)
-	fake := m.Gen.Forward(b, s.d.z)
-	realLogits := m.Disc.Forward(b, s.d.real)
-	fakeLogits := m.Disc.Forward(b, fake)
+	s.dyReal = m.labelInput(b, "real_y", tc.Batch)
+	s.dyFake = m.labelInput(b, "fake_y", tc.Batch)
+	fake := m.Generate(b, m.Gen, s.d.z, s.dyFake)
+	realLogits := m.Discriminate(b, s.d.real, s.dyReal)
+	fakeLogits := m.Discriminate(b, fake, s.dyFake)
 	lossD := DiscriminatorLoss(b, realLogits, fakeLogits)
 	s.d.loss = b.Keep(lossD)
 	s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
@@ -123,7 +130,8 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	b = graphs.NewBuilder()
 	b.Training = true
 	s.g.z = b.Input("z", tc.Batch, cfg.Z)
-	lossG := GeneratorLoss(b, m.Disc.Forward(b, m.Gen.Forward(b, s.g.z)))
+	s.gy = m.labelInput(b, "y", tc.Batch)
+	lossG := GeneratorLoss(b, m.Discriminate(b, m.Generate(b, m.Gen, s.g.z, s.gy), s.gy))
 	s.g.loss = b.Keep(lossG)
 	s.g.gradNode = b.Grad(lossG, m.Gen.Params())
 	if s.g.vm, err = b.Compile(); err != nil {
@@ -133,22 +141,76 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.g.grads = make([]*tensor.Dense, len(s.g.gradNode))
 
 	s.preview = NewGenerator(m)
-	s.previewNoise = make([]float32, 64*cfg.Z)
-	graphs.FillNormal(s.previewNoise, rand.New(rand.NewPCG(tc.PreviewSeed, 0x3c6ef372)))
+	previewRNG := rand.New(rand.NewPCG(tc.PreviewSeed, 0x3c6ef372))
+	if cfg.Classes == 0 {
+		s.previewNoise = make([]float32, 64*cfg.Z)
+		graphs.FillNormal(s.previewNoise, previewRNG)
+	} else {
+		s.previewNoise, s.previewLabels = previewGrid(cfg.Z, cfg.Classes, previewRNG)
+		s.fakeLabels = make([]int, tc.Batch)
+	}
 	return s, nil
 }
 
-// Run performs one D update and one G update. real holds Batch images
-// scaled to [-1, 1], one after another.
-func (s *Step) Run(real []float32) (Losses, error) {
+// previewRows is the number of rows of a conditional model's preview grid.
+const previewRows = 8
+
+// previewGrid returns the noise and labels of a conditional preview:
+// previewRows rows of classes columns, one latent vector per row and one
+// class per column, so that a row shows one "style" drawn as every class.
+func previewGrid(zdim, classes int, rng *rand.Rand) ([]float32, []int) {
+	rows := make([]float32, previewRows*zdim)
+	graphs.FillNormal(rows, rng)
+	z := make([]float32, 0, previewRows*classes*zdim)
+	labels := make([]int, 0, previewRows*classes)
+	for r := range previewRows {
+		for c := range classes {
+			z = append(z, rows[r*zdim:(r+1)*zdim]...)
+			labels = append(labels, c)
+		}
+	}
+	return z, labels
+}
+
+// Run performs one D update and one G update of an unconditional model.
+// real holds Batch images scaled to [-1, 1], one after another. A
+// conditional model needs the images' labels: use [Step.RunLabels].
+func (s *Step) Run(real []float32) (Losses, error) { return s.RunLabels(real, nil) }
+
+// RunLabels performs one D update and one G update; labels are the real
+// images' classes, required when the model is conditional and ignored
+// otherwise. The fakes' classes are drawn uniformly from the step's noise
+// generator, the same ones for the D and the G update.
+func (s *Step) RunLabels(real []float32, labels []int) (Losses, error) {
 	pixels := s.Model.Config.Pixels()
 	if len(real) != s.batch*pixels {
 		return Losses{}, fmt.Errorf("gan: batch holds %d values, want %d (%d images of %d pixels)", len(real), s.batch*pixels, s.batch, pixels)
+	}
+	classes := s.Model.Config.Classes
+	if classes > 0 {
+		if len(labels) != s.batch {
+			return Losses{}, fmt.Errorf("gan: a model conditioned on %d classes needs %d labels, got %d", classes, s.batch, len(labels))
+		}
+		if err := OneHot(graphs.Value(s.dyReal).Data().([]float32), labels, classes); err != nil {
+			return Losses{}, err
+		}
 	}
 	copy(graphs.Value(s.d.real).Data().([]float32), real)
 	z := graphs.Value(s.d.z).Data().([]float32)
 	graphs.FillNormal(z, s.rng)
 	copy(graphs.Value(s.g.z).Data().([]float32), z)
+	if classes > 0 {
+		// Drawn only for conditional models, so that an unconditional run
+		// consumes the noise generator exactly as before.
+		for i := range s.fakeLabels {
+			s.fakeLabels[i] = s.rng.IntN(classes)
+		}
+		yFake := graphs.Value(s.dyFake).Data().([]float32)
+		if err := OneHot(yFake, s.fakeLabels, classes); err != nil {
+			return Losses{}, err
+		}
+		copy(graphs.Value(s.gy).Data().([]float32), yFake)
+	}
 
 	graphs.RefillMasks(s.d.masks, s.rng)
 	graphs.RefillMasks(s.g.masks, s.rng)
@@ -196,9 +258,9 @@ func (s *Step) Optimizers() []trainer.Optimizer {
 	return []trainer.Optimizer{{Name: "d", Adam: s.OptD}, {Name: "g", Adam: s.OptG}}
 }
 
-// Step implements trainer.Model; labels are not used.
-func (s *Step) Step(images []float32, _ []int) ([]trainer.Metric, error) {
-	l, err := s.Run(images)
+// Step implements trainer.Model; labels are used by conditional models only.
+func (s *Step) Step(images []float32, labels []int) ([]trainer.Metric, error) {
+	l, err := s.RunLabels(images, labels)
 	return []trainer.Metric{
 		{Name: "loss_d", Value: l.D}, {Name: "loss_g", Value: l.G},
 		{Name: "D(x)", Value: l.DReal}, {Name: "D(G(z))", Value: l.DFake},
@@ -208,12 +270,22 @@ func (s *Step) Step(images []float32, _ []int) ([]trainer.Metric, error) {
 // Previews implements trainer.Model: 64 samples from fixed noise, so that
 // grids of successive epochs show the same latent points (drawn from the
 // averaged generator when there is one).
+//
+// A conditional model's grid has one column per class and previewRows rows,
+// each row one latent vector.
 func (s *Step) Previews() ([]trainer.Preview, error) {
+	cfg := s.Model.Config
+	if cfg.Classes > 0 {
+		imgs, err := s.preview.FromNoiseLabels(s.previewNoise, s.previewLabels)
+		if err != nil {
+			return nil, err
+		}
+		return []trainer.Preview{{Name: "samples", Images: imgs, N: len(s.previewLabels), H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: cfg.Classes}}, nil
+	}
 	imgs, err := s.preview.FromNoise(s.previewNoise)
 	if err != nil {
 		return nil, err
 	}
-	cfg := s.Model.Config
 	return []trainer.Preview{{Name: "samples", Images: imgs, N: 64, H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: 8}}, nil
 }
 

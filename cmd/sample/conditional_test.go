@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/visual"
+	"github.com/gorgozoo/gorgozoo/zoo/gan"
+)
+
+// TestSampleClass: -class N on a conditional GAN writes the images
+// GenerateClass gives; it is refused for an unconditional GAN or a class
+// the model does not have.
+func TestSampleClass(t *testing.T) {
+	m, err := gan.New(gan.Config{Classes: 10}, 1)
+	require.NoError(t, err)
+	s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
+	require.NoError(t, err)
+	c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
+	require.NoError(t, err)
+
+	var out bytes.Buffer
+	idx := filepath.Join(t.TempDir(), "s.idx")
+	require.NoError(t, run(context.Background(), []string{"-ckpt", dir, "-class", "7", "-n", "30", "-seed", "3", "-o", idx}, &out, &out))
+	got, err := datasets.ReadIDX(idx)
+	require.NoError(t, err)
+	want, err := gan.NewGenerator(m).GenerateClass(30, 7, 3)
+	require.NoError(t, err)
+	wantBytes := make([]uint8, len(want))
+	visual.ToUint8(want, 0, 1, wantBytes)
+	require.Equal(t, wantBytes, got.Data)
+
+	// Without -class a conditional GAN draws random classes.
+	require.NoError(t, run(context.Background(), []string{"-ckpt", dir, "-n", "30", "-seed", "3", "-o", idx}, &out, &out))
+
+	err = run(context.Background(), []string{"-ckpt", dir, "-class", "-2", "-o", idx}, &out, &out)
+	require.ErrorContains(t, err, "-class -2")
+	err = run(context.Background(), []string{"-ckpt", dir, "-class", "10", "-o", idx}, &out, &out)
+	require.ErrorContains(t, err, "class 10")
+	err = run(context.Background(), []string{"-ckpt", ganCheckpoint(t), "-class", "3", "-o", idx}, &out, &out)
+	require.ErrorContains(t, err, "not class-conditional")
+}

@@ -1,0 +1,71 @@
+package gan
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+)
+
+// LabelledNetwork is a network that also reads one-hot labels, as the
+// conditional discriminator does.
+type LabelledNetwork interface {
+	Network
+	ForwardLabels(b *graphs.Builder, x, y *G.Node) *G.Node
+}
+
+// Generate adds net(z) to b for an unconditional model (y nil), and
+// net([z, y]) for a conditional one, y being one-hot labels [batch, Classes].
+// net is m.Gen or m.GenEMA.
+func (m *Model) Generate(b *graphs.Builder, net Network, z, y *G.Node) *G.Node {
+	if (y == nil) != (m.Config.Classes == 0) {
+		b.Fail("generator", fmt.Errorf("labels given: %v, but the model has %d classes", y != nil, m.Config.Classes))
+		return nil
+	}
+	if y == nil {
+		return net.Forward(b, z)
+	}
+	return net.Forward(b, b.Concat(1, z, y))
+}
+
+// Discriminate adds D's logits for images x to b; y is nil for an
+// unconditional model and the images' one-hot labels otherwise.
+func (m *Model) Discriminate(b *graphs.Builder, x, y *G.Node) *G.Node {
+	if y == nil {
+		return m.Disc.Forward(b, x)
+	}
+	d, ok := m.Disc.(LabelledNetwork)
+	if !ok {
+		b.Fail("discriminator", fmt.Errorf("%T does not take labels", m.Disc))
+		return nil
+	}
+	return d.ForwardLabels(b, x, y)
+}
+
+// labelInput adds a one-hot label input [batch, Classes] to b, or returns
+// nil for an unconditional model, so that its graphs stay as they were.
+func (m *Model) labelInput(b *graphs.Builder, name string, batch int) *G.Node {
+	if m.Config.Classes == 0 {
+		return nil
+	}
+	return b.Input(name, batch, m.Config.Classes)
+}
+
+// OneHot writes the one-hot codes of labels into dst (len(labels)×classes
+// values), after checking that every label is in [0, classes).
+func OneHot(dst []float32, labels []int, classes int) error {
+	if len(dst) != len(labels)*classes {
+		return fmt.Errorf("gan: one-hot buffer holds %d values, want %d labels × %d classes", len(dst), len(labels), classes)
+	}
+	for i, y := range labels {
+		if y < 0 || y >= classes {
+			return fmt.Errorf("gan: label %d (image %d) is not a class in [0, %d)", y, i, classes)
+		}
+	}
+	clear(dst)
+	for i, y := range labels {
+		dst[i*classes+y] = 1
+	}
+	return nil
+}

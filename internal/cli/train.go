@@ -229,7 +229,7 @@ func SampleQuality(ms []trainer.Metric) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "samples: " + strings.Join(parts, ", ")
+	return "sample quality: " + strings.Join(parts, ", ")
 }
 
 // Train runs the shared trainer with the flags' budget and outputs into

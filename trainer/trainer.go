@@ -166,7 +166,9 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 			}
 		}
 		if endOfEpoch {
-			r.epochSummary(done, append(epochAvg.mean(), r.res.Eval...), start, paused)
+			// The pause so far (grids, checkpoint, evaluation) is not
+			// training time: leave it out of the epoch's speed.
+			r.epochSummary(done, append(epochAvg.mean(), r.res.Eval...), start, paused+time.Since(t0))
 			r.res.Last = epochAvg.mean()
 			epochAvg = meter{}
 		}

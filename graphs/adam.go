@@ -1,6 +1,7 @@
 package graphs
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -74,6 +75,11 @@ func (a *Adam) Update(grads []*tensor.Dense) error {
 			return fmt.Errorf("graphs: adam: gradient of %s is %v, want float32", a.Params[i].Name, g.Dtype())
 		}
 	}
+	for i, g := range grads {
+		if j := firstNonFinite(g.Data().([]float32)); j >= 0 {
+			return fmt.Errorf("graphs: adam: the gradient of %s holds %v at index %d: %w", a.Params[i].Name, g.Data().([]float32)[j], j, ErrNonFinite)
+		}
+	}
 	a.Step++
 	t := float64(a.Step)
 	stepSize := float32(a.LR / (1 - math.Pow(a.Beta1, t)))
@@ -99,4 +105,27 @@ func adamKernel(p, g, m, v []float32, b1, b2, stepSize, sqrtBias2, eps float32) 
 		m[j], v[j] = mj, vj
 		p[j] -= stepSize * mj / (float32(math.Sqrt(float64(vj)))/sqrtBias2 + eps)
 	}
+}
+
+// ErrNonFinite marks a NaN or infinite gradient; Update refuses it and
+// leaves the parameters as they were.
+var ErrNonFinite = errors.New("non-finite gradient")
+
+// firstNonFinite returns the index of the first NaN or ±Inf in d, or -1.
+// x·0 is 0 for every finite x and NaN otherwise, so one branch-free pass
+// over the data tells whether there is anything to look for.
+func firstNonFinite(d []float32) int {
+	var acc float32
+	for _, x := range d {
+		acc += x * 0
+	}
+	if acc == 0 {
+		return -1
+	}
+	for i, x := range d {
+		if x*0 != 0 {
+			return i
+		}
+	}
+	return -1
 }

@@ -289,3 +289,18 @@ func TestAdamFreeze(t *testing.T) {
 	require.Equal(t, []float32{1, 2}, a.Float32s(), "frozen")
 	require.NotEqual(t, []float32{1, 2}, b.Float32s(), "trained")
 }
+
+func TestAdamRefusesNonFiniteGradients(t *testing.T) {
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		p := NewParam("w", 3)
+		copy(p.Float32s(), []float32{1, 2, 3})
+		opt := NewAdam(Params{p}, 0.1, 0.9, 0.999)
+		g := tensor.New(tensor.WithShape(3), tensor.WithBacking([]float32{0.5, bad, 1}))
+		err := opt.Update([]*tensor.Dense{g})
+		require.ErrorIs(t, err, ErrNonFinite)
+		require.ErrorContains(t, err, "w")
+		require.ErrorContains(t, err, "index 1")
+		require.Equal(t, []float32{1, 2, 3}, p.Float32s(), "parameters untouched")
+		require.EqualValues(t, 0, opt.Step)
+	}
+}

@@ -51,6 +51,8 @@ type options struct {
 	DPack    int     `json:"d_pack"`
 	EMA      float64 `json:"ema"`
 	Classes  int     `json:"classes"` // conditional GAN (issue 8)
+	Discs    int     `json:"discriminators"`
+	GMAN     float64 `json:"gman_lambda"`
 }
 
 func main() {
@@ -73,6 +75,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.DDropout, "d-dropout", 0.3, "dropout probability in D's hidden layers while training (0: none)")
 	// Conditional GAN (issue 8).
 	fs.IntVar(&o.Classes, "classes", 0, "condition G and D on this many classes (10 for MNIST digits; 0: unconditional; needs labelled data)")
+	// Several discriminators (GMAN, issue 8).
+	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
+	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -90,6 +95,13 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Fraction("ema", o.EMA)
 	c.Positive("d-pack", int64(o.DPack))
 	c.NonNegative("classes", int64(o.Classes))
+	c.Positive("discriminators", int64(o.Discs))
+	if c.Err() == nil && !(o.GMAN >= 0 && o.GMAN <= 1e6) { // also refuses NaN
+		return o, cli.Usagef("-gman-lambda must be in [0, 1e6] (got %g)", o.GMAN)
+	}
+	if c.Err() == nil && o.Discs > 1 && o.Classes > 0 {
+		return o, cli.Usagef("-discriminators %d cannot be combined with -classes %d (conditional GMAN is not supported)", o.Discs, o.Classes)
+	}
 	if c.Err() == nil && o.Batch%o.DPack != 0 {
 		return o, cli.Usagef("-batch %d must be a multiple of -d-pack %d", o.Batch, o.DPack)
 	}
@@ -131,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ckpt != nil {
 		model, err = gan.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
 	} else {
-		model, err = gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Classes: o.Classes, Height: set.H, Width: set.W}, o.Seed)
+		model, err = gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: set.H, Width: set.W}, o.Seed)
 	}
 	if err != nil {
 		return err
@@ -161,7 +173,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "data: %s (%d images %dx%d)\n", set.Source, set.N, set.H, set.W)
-	fmt.Fprintf(stdout, "model: %s GAN, G %d parameters, D %d parameters\n", model.Config.Arch, model.Gen.Params().Count(), model.Disc.Params().Count())
+	fmt.Fprintf(stdout, "model: %s GAN, G %d parameters, D %d parameters\n", model.Config.Arch, model.Gen.Params().Count(), model.DiscParams().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
 	loaded, err := o.Transfer(step, stdout)

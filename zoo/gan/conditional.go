@@ -32,6 +32,10 @@ func (m *Model) Generate(b *graphs.Builder, net Network, z, y *G.Node) *G.Node {
 // Discriminate adds D's logits for images x to b; y is nil for an
 // unconditional model and the images' one-hot labels otherwise.
 func (m *Model) Discriminate(b *graphs.Builder, x, y *G.Node) *G.Node {
+	if m.Disc == nil {
+		b.Fail("discriminator", fmt.Errorf("the model has %d discriminators: use Model.Discriminators", len(m.Discs)))
+		return nil
+	}
 	if y == nil {
 		return m.Disc.Forward(b, x)
 	}

@@ -39,7 +39,17 @@ type Config struct {
 	// first layers of both are Classes inputs wider (per image of a pack)
 	// and every parameter keeps its name. 0 is the unconditional GAN.
 	Classes int `json:"classes,omitempty"`
+	// Discriminators is the number of discriminators trained against one
+	// generator (GMAN, Durugkar et al. 2017); 0 or 1 is the classic GAN.
+	Discriminators int `json:"discriminators,omitempty"`
+	// GMANLambda weights the K generator losses when Discriminators > 1: 0
+	// takes their mean, λ > 0 their soft-max-weighted mean with weights
+	// softmax(λ·L_k), so the discriminator G fools least counts most.
+	GMANLambda float64 `json:"gman_lambda,omitempty"`
 }
+
+// DiscCount returns the number of discriminators: at least one.
+func (c Config) DiscCount() int { return max(c.Discriminators, 1) }
 
 // WithDefaults returns c with every zero field replaced by its default.
 func (c Config) WithDefaults() Config {
@@ -86,6 +96,17 @@ func (c Config) Validate() error {
 	}
 	if c.DDropout < 0 || c.DDropout >= 1 {
 		return fmt.Errorf("gan: D dropout %g must be in [0, 1)", c.DDropout)
+	}
+	if c.Discriminators < 0 {
+		return fmt.Errorf("gan: discriminator count %d must not be negative", c.Discriminators)
+	}
+	if c.GMANLambda < 0 || math.IsNaN(c.GMANLambda) || math.IsInf(c.GMANLambda, 0) {
+		return fmt.Errorf("gan: GMAN λ %g must be finite and not negative", c.GMANLambda)
+	}
+	if c.Discriminators > 1 && c.Classes > 0 {
+		// Not needed yet, so not built or tested: the conditional graphs
+		// assume the one discriminator m.Disc.
+		return fmt.Errorf("gan: %d discriminators with a conditional model (%d classes) are not supported", c.Discriminators, c.Classes)
 	}
 	for _, h := range append(append([]int(nil), c.GHidden...), c.DHidden...) {
 		if h < 1 {
@@ -141,7 +162,7 @@ func (g *MLPGenerator) Params() graphs.Params {
 // Linear and LeakyReLU layers, then a Linear layer with no activation (the
 // losses take logits).
 type MLPDiscriminator struct {
-	Layers       []*graphs.Linear // disc.fc1, disc.fc2, …
+	Layers       []*graphs.Linear // disc.fc1, disc.fc2, … (disc1.fc1, … with several)
 	Slope        float64
 	Dropout      graphs.Dropout // after each hidden activation, in training graphs
 	MinibatchStd bool           // append the batch-std feature before the last layer
@@ -152,8 +173,15 @@ type MLPDiscriminator struct {
 	Embed *graphs.Param
 }
 
-// NewMLPDiscriminator returns the discriminator cfg describes.
+// NewMLPDiscriminator returns the discriminator cfg describes, its
+// parameters named disc.fc1.weight and so on.
 func NewMLPDiscriminator(cfg Config, rng *rand.Rand) *MLPDiscriminator {
+	return newMLPDiscriminator("disc", cfg, rng)
+}
+
+// newMLPDiscriminator is NewMLPDiscriminator with parameter names under
+// prefix ("disc1", "disc2", … when there are several discriminators).
+func newMLPDiscriminator(prefix string, cfg Config, rng *rand.Rand) *MLPDiscriminator {
 	pack := max(cfg.DPack, 1)
 	// A conditional D sees each image's one-hot label next to it; with
 	// packs, the labels of a pack are joined after its images.
@@ -164,13 +192,13 @@ func NewMLPDiscriminator(cfg Config, rng *rand.Rand) *MLPDiscriminator {
 		if d.MinibatchStd && i+2 == len(sizes) {
 			in++
 		}
-		d.Layers = append(d.Layers, graphs.NewLinear(fmt.Sprintf("disc.fc%d", i+1), in, sizes[i+1], rng))
+		d.Layers = append(d.Layers, graphs.NewLinear(fmt.Sprintf("%s.fc%d", prefix, i+1), in, sizes[i+1], rng))
 	}
 	if cfg.Classes > 0 {
 		// Drawn after the layers, so an unconditional model's
 		// initialisation is unchanged.
 		hidden := sizes[len(sizes)-2]
-		d.Embed = graphs.NewParam("disc.embed.weight", hidden, cfg.Classes*pack)
+		d.Embed = graphs.NewParam(prefix+".embed.weight", hidden, cfg.Classes*pack)
 		graphs.Uniform(d.Embed, 1/math.Sqrt(float64(hidden)), rng)
 	}
 	return d

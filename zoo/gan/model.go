@@ -1,6 +1,8 @@
 package gan
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
@@ -23,8 +25,28 @@ type Network interface {
 type Model struct {
 	Config Config
 	Gen    Network
-	Disc   Network
+	Disc   Network // the discriminator when there is one; nil with several
 	GenEMA Network // nil unless Config.EMA > 0; same architecture as Gen
+	// Discs are the discriminators when Config.Discriminators > 1 (named
+	// disc1, disc2, …); nil otherwise.
+	Discs []Network
+}
+
+// Discriminators returns every discriminator: Disc alone, or Discs.
+func (m *Model) Discriminators() []Network {
+	if len(m.Discs) > 0 {
+		return m.Discs
+	}
+	return []Network{m.Disc}
+}
+
+// DiscParams returns the parameters of every discriminator, in order.
+func (m *Model) DiscParams() graphs.Params {
+	var ps graphs.Params
+	for _, d := range m.Discriminators() {
+		ps = append(ps, d.Params()...)
+	}
+	return ps
 }
 
 // Sampler returns the network to draw samples from: the averaged generator
@@ -47,7 +69,16 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	m := &Model{Config: cfg}
 	// A conditional G reads [z, one-hot(y)], so only gen.fc1 grows.
 	m.Gen = NewMLPGenerator("gen", cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng)
-	m.Disc = NewMLPDiscriminator(cfg, rng)
+	k := cfg.DiscCount()
+	var first Network
+	if k == 1 {
+		m.Disc = NewMLPDiscriminator(cfg, rng)
+	} else {
+		// disc1 takes the draws the single discriminator would take, and
+		// the others come after every existing parameter, so that adding
+		// discriminators leaves the rest of the initialisation unchanged.
+		first = newMLPDiscriminator("disc1", cfg, rng)
+	}
 	if cfg.EMA > 0 {
 		avg := NewMLPGenerator("gen_ema", cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng)
 		for i, p := range avg.Params() {
@@ -55,16 +86,22 @@ func New(cfg Config, seed uint64) (*Model, error) {
 		}
 		m.GenEMA = avg
 	}
+	if k > 1 {
+		m.Discs = []Network{first}
+		for i := 2; i <= k; i++ {
+			m.Discs = append(m.Discs, newMLPDiscriminator(fmt.Sprintf("disc%d", i), cfg, rng))
+		}
+	}
 	if err := m.Params().Validate(); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// Params returns the generator's parameters, the discriminator's, then the
+// Params returns the generator's parameters, the discriminators', then the
 // averaged generator's.
 func (m *Model) Params() graphs.Params {
-	ps := append(m.Gen.Params(), m.Disc.Params()...)
+	ps := append(m.Gen.Params(), m.DiscParams()...)
 	if m.GenEMA != nil {
 		ps = append(ps, m.GenEMA.Params()...)
 	}
@@ -82,4 +119,31 @@ func DiscriminatorLoss(b *graphs.Builder, realLogits, fakeLogits *G.Node) *G.Nod
 // −log σ(D(G(z))) = softplus(−D(G(z))).
 func GeneratorLoss(b *graphs.Builder, fakeLogits *G.Node) *G.Node {
 	return b.Mean(b.BCEWithLogitsConst(fakeLogits, 1))
+}
+
+// GMANWeights returns the weights of the K generator losses: uniform when
+// lambda is 0 or losses is nil (no step yet), else softmax(λ·L_k), which
+// favours the discriminators G fools least (GMAN's soft version). The
+// weights are constants of the G update: no gradient flows through them.
+func GMANWeights(losses []float64, k int, lambda float64) []float64 {
+	w := make([]float64, k)
+	if lambda == 0 || len(losses) != k {
+		for i := range w {
+			w[i] = 1 / float64(k)
+		}
+		return w
+	}
+	top := math.Inf(-1)
+	for _, l := range losses {
+		top = max(top, lambda*l)
+	}
+	var sum float64
+	for i, l := range losses {
+		w[i] = math.Exp(lambda*l - top) // shifted by the largest, so no overflow
+		sum += w[i]
+	}
+	for i := range w {
+		w[i] /= sum
+	}
+	return w
 }

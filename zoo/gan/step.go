@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -53,6 +54,12 @@ type Step struct {
 	// images' labels and the fakes' in the D graph, the fakes' in the G graph
 	dyReal, dyFake, gy *G.Node
 	fakeLabels         []int // drawn each step, shared by both graphs
+	// several discriminators only: the G graph's loss weights (an input)
+	// and its per-discriminator losses, whose last values set the next
+	// step's weights when Config.GMANLambda > 0
+	gw      *G.Node
+	gLosses *graphs.Result
+	prevG   []float64
 
 	preview       *Generator
 	previewNoise  []float32
@@ -89,7 +96,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	cfg := m.Config
 	s := &Step{
 		Model: m,
-		OptD:  graphs.NewAdam(m.Disc.Params(), tc.LR, tc.Beta1, tc.Beta2),
+		OptD:  graphs.NewAdam(m.DiscParams(), tc.LR, tc.Beta1, tc.Beta2),
 		OptG:  graphs.NewAdam(m.Gen.Params(), tc.LR, tc.Beta1, tc.Beta2),
 		Noise: rand.NewPCG(seed, 0xbb67ae85),
 		batch: tc.Batch,
@@ -112,13 +119,24 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.dyReal = m.labelInput(b, "real_y", tc.Batch)
 	s.dyFake = m.labelInput(b, "fake_y", tc.Batch)
 	fake := m.Generate(b, m.Gen, s.d.z, s.dyFake)
-	realLogits := m.Discriminate(b, s.d.real, s.dyReal)
-	fakeLogits := m.Discriminate(b, fake, s.dyFake)
-	lossD := DiscriminatorLoss(b, realLogits, fakeLogits)
-	s.d.loss = b.Keep(lossD)
-	s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
-	s.dFake = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
-	s.d.gradNode = b.Grad(lossD, m.Disc.Params())
+	if len(m.Discs) == 0 {
+		realLogits := m.Discriminate(b, s.d.real, s.dyReal)
+		fakeLogits := m.Discriminate(b, fake, s.dyFake)
+		lossD := DiscriminatorLoss(b, realLogits, fakeLogits)
+		s.d.loss = b.Keep(lossD)
+		s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
+		s.dFake = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
+		s.d.gradNode = b.Grad(lossD, m.Disc.Params())
+	} else {
+		// The discriminators' parameters are disjoint, so the gradient of
+		// the summed loss gives each one the gradient of its own loss.
+		lossD, dReal, dFake := MultiDiscriminatorLoss(b, m.Discs, s.d.real, fake)
+		inv := 1 / float64(len(m.Discs))
+		s.d.loss = b.Keep(b.Scale(lossD, inv))
+		s.dReal = b.Keep(b.Scale(dReal, inv))
+		s.dFake = b.Keep(b.Scale(dFake, inv))
+		s.d.gradNode = b.Grad(lossD, m.DiscParams())
+	}
 	var err error
 	if s.d.vm, err = b.Compile(); err != nil {
 		return nil, fmt.Errorf("gan: building the D graph: %w", err)
@@ -131,7 +149,15 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	b.Training = true
 	s.g.z = b.Input("z", tc.Batch, cfg.Z)
 	s.gy = m.labelInput(b, "y", tc.Batch)
-	lossG := GeneratorLoss(b, m.Discriminate(b, m.Generate(b, m.Gen, s.g.z, s.gy), s.gy))
+	var lossG *G.Node
+	if len(m.Discs) == 0 {
+		lossG = GeneratorLoss(b, m.Discriminate(b, m.Generate(b, m.Gen, s.g.z, s.gy), s.gy))
+	} else {
+		s.gw = b.Input("w", len(m.Discs))
+		var perDisc *G.Node
+		lossG, perDisc = WeightedGeneratorLoss(b, m.Discs, m.Generate(b, m.Gen, s.g.z, nil), s.gw)
+		s.gLosses = b.Keep(perDisc)
+	}
 	s.g.loss = b.Keep(lossG)
 	s.g.gradNode = b.Grad(lossG, m.Gen.Params())
 	if s.g.vm, err = b.Compile(); err != nil {
@@ -221,10 +247,22 @@ func (s *Step) RunLabels(real []float32, labels []int) (Losses, error) {
 	if err := s.OptD.Update(s.d.grads); err != nil {
 		return l, err
 	}
+	if s.gw != nil {
+		w := graphs.Value(s.gw).Data().([]float32)
+		for i, v := range GMANWeights(s.prevG, len(w), s.Model.Config.GMANLambda) {
+			w[i] = float32(v)
+		}
+	}
 	if err := s.g.run(); err != nil {
 		return l, fmt.Errorf("gan: G step: %w", err)
 	}
 	l.G = s.g.loss.Scalar()
+	if s.gLosses != nil {
+		s.prevG = s.prevG[:0]
+		for _, v := range s.gLosses.Float32s() {
+			s.prevG = append(s.prevG, float64(v))
+		}
+	}
 	if err := s.OptG.Update(s.g.grads); err != nil {
 		return l, err
 	}
@@ -300,6 +338,14 @@ func (s *Step) State() (map[string]string, error) {
 	if s.EMA != nil {
 		st["gan.ema_updates"] = strconv.FormatInt(s.EMA.Updates, 10)
 	}
+	if len(s.prevG) > 0 {
+		// The next step's GMAN weights come from these, so an exact resume needs them.
+		vs := make([]string, len(s.prevG))
+		for i, v := range s.prevG {
+			vs[i] = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+		st["gan.gman_g_losses"] = strings.Join(vs, ",")
+	}
 	return st, nil
 }
 
@@ -319,5 +365,48 @@ func (s *Step) SetState(st map[string]string) error {
 		}
 		s.EMA.Updates = n
 	}
+	s.prevG = s.prevG[:0]
+	if v, ok := st["gan.gman_g_losses"]; ok && s.gw != nil {
+		for _, f := range strings.Split(v, ",") {
+			x, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				return fmt.Errorf("gan: checkpoint's GMAN losses %q: %w", v, err)
+			}
+			s.prevG = append(s.prevG, x)
+		}
+		if len(s.prevG) != len(s.Model.Discs) {
+			return fmt.Errorf("gan: checkpoint has %d GMAN losses for %d discriminators", len(s.prevG), len(s.Model.Discs))
+		}
+	}
 	return nil
+}
+
+// MultiDiscriminatorLoss adds the D objective of several discriminators:
+// the sum over k of DiscriminatorLoss on D_k's logits for real and fake,
+// and the sums over k of mean σ(D_k(x)) and mean σ(D_k(fake)).
+func MultiDiscriminatorLoss(b *graphs.Builder, discs []Network, real, fake *G.Node) (loss, dReal, dFake *G.Node) {
+	for _, d := range discs {
+		rl, fl := d.Forward(b, real), d.Forward(b, fake)
+		l, r, f := DiscriminatorLoss(b, rl, fl), b.Mean(b.Sigmoid(rl)), b.Mean(b.Sigmoid(fl))
+		if loss == nil {
+			loss, dReal, dFake = l, r, f
+			continue
+		}
+		loss, dReal, dFake = b.Add(loss, l), b.Add(dReal, r), b.Add(dFake, f)
+	}
+	return loss, dReal, dFake
+}
+
+// WeightedGeneratorLoss adds GMAN's G objective Σ_k w_k·L_G^k, L_G^k being
+// GeneratorLoss on D_k's logits for fake, with w an input of len(discs)
+// weights (so no gradient flows into them). It also returns the vector of
+// the L_G^k.
+func WeightedGeneratorLoss(b *graphs.Builder, discs []Network, fake, w *G.Node) (loss, perDisc *G.Node) {
+	logits := make([]*G.Node, len(discs))
+	for i, d := range discs {
+		logits[i] = d.Forward(b, fake)
+	}
+	// [n, K] logits → per-column means: the K losses in one node.
+	perDisc = b.Mean(b.BCEWithLogitsConst(b.Concat(1, logits...), 1), 0)
+	return b.Sum(b.Mul(perDisc, w)), perDisc
 }

@@ -31,7 +31,9 @@ GAN (the generator on Gaussian noise) or a VAE (the decoder on prior draws,
 pixels = its Bernoulli means).
 -o ending in .idx writes an IDX3 ubyte file (N×H×W, the MNIST format);
 ending in .png writes a grid.
--class N draws only digit N from a class-conditional GAN (train-gan -classes).`
+-class N draws only digit N from a class-conditional GAN (train-gan -classes)
+or VAE (train-vae -classes). Without it a conditional model draws random
+classes.`
 
 type options struct {
 	Ckpt  string
@@ -40,7 +42,7 @@ type options struct {
 	Out   string
 	Cols  int
 	Scale int
-	Class int // conditional GAN class; -1: random classes (issue 8)
+	Class int // class of a conditional GAN or VAE; -1: random classes (issue 8)
 }
 
 func main() {
@@ -56,7 +58,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.Out, "o", "samples.png", "output file: .idx (IDX3 ubyte) or .png (grid)")
 	fs.IntVar(&o.Cols, "cols", 0, "grid columns for .png (0: square)")
 	fs.IntVar(&o.Scale, "scale", 2, "pixel upscaling for .png")
-	fs.IntVar(&o.Class, "class", -1, "draw only this class from a class-conditional GAN (-1: any class)")
+	fs.IntVar(&o.Class, "class", -1, "draw only this class from a class-conditional GAN or VAE (-1: any class)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -110,7 +112,7 @@ func load(path string) (s sampler, h, w int, err error) {
 }
 
 // classSampler is a sampler that can draw a chosen class (a conditional
-// GAN's generator; it errors for an unconditional one).
+// GAN's generator or VAE's decoder; it errors for an unconditional one).
 type classSampler interface {
 	GenerateClass(n, class int, seed uint64) ([]float32, error)
 }
@@ -120,6 +122,10 @@ type classSampler interface {
 type vaeSampler struct{ *vae.Inference }
 
 func (v vaeSampler) Generate(n int, seed uint64) ([]float32, error) { return v.Sample(n, seed) }
+
+func (v vaeSampler) GenerateClass(n, class int, seed uint64) ([]float32, error) {
+	return v.SampleClass(n, class, seed)
+}
 
 func run(_ context.Context, args []string, stdout, _ io.Writer) error {
 	o, err := parse(args, stdout)
@@ -138,7 +144,7 @@ func run(_ context.Context, args []string, stdout, _ io.Writer) error {
 	if o.Class >= 0 {
 		cs, ok := s.(classSampler)
 		if !ok {
-			return fmt.Errorf("%s: -class %d needs a class-conditional GAN checkpoint", path, o.Class)
+			return fmt.Errorf("%s: -class %d needs a class-conditional GAN or VAE checkpoint", path, o.Class)
 		}
 		imgs, err = cs.GenerateClass(o.N, o.Class, o.Seed)
 	} else {

@@ -34,6 +34,7 @@ train-vae trains a variational autoencoder on MNIST.
   go run ./cmd/train-vae                 # the pytorch/examples VAE, 10 epochs
   go run ./cmd/train-vae -z 2 -epochs 20 -out runs/vae-2d
   go run ./cmd/train-vae -binarize -iwae-k 1,50,5000 -iwae-n 1000
+  go run ./cmd/train-vae -classes 10 -out runs/cvae   # conditional VAE
   go run ./cmd/train-vae -eval runs/vae-20260101-120000 -iwae-k 1,50,5000
 
 The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
@@ -46,6 +47,9 @@ loss.png, reconstructions.png (test images beside their reconstructions),
 samples.png (decoded prior draws), manifold.png when -z is 2, samples/
 (one grid of each per epoch) and checkpoints/ (the last few). Ctrl-C
 saves a checkpoint and exits.
+With -classes 10 the VAE is class-conditional: encoder and decoder read
+the digit's one-hot label, samples.png has one column per digit, and
+cmd/sample -class N draws digit N.
 Sample from a run with: go run ./cmd/sample -ckpt RUN_FOLDER -n 64 -o grid.png`
 
 // defaultEpochs is the training budget of a plain `go run ./cmd/train-vae`:
@@ -70,6 +74,7 @@ type options struct {
 	Hidden    []int   `json:"hidden"`
 	Beta      float64 `json:"beta"`
 	Binarize  bool    `json:"binarize"`
+	Classes   int     `json:"classes,omitempty"`
 	IWAEK     []int   `json:"iwae_k"`
 	IWAEN     int     `json:"iwae_n"`
 	IWAEEvery bool    `json:"iwae_every"`
@@ -113,6 +118,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&hidden, "hidden", "400", "encoder hidden sizes, comma-separated; the decoder mirrors them")
 	fs.Float64Var(&o.Beta, "beta", 1, "weight of the KL term in training (β-VAE); the test loss always uses 1")
 	fs.BoolVar(&o.Binarize, "binarize", false, "train on a fresh Bernoulli draw of the pixels each step, test on one fixed draw")
+	fs.IntVar(&o.Classes, "classes", 0, "condition encoder and decoder on the label, one of this many classes (10 for MNIST; 0: unconditional)")
 	fs.StringVar(&iwaeK, "iwae-k", "100", "importance samples of the IWAE bound at the end, comma-separated for several (e.g. 1,50,5000); 0: none")
 	fs.IntVar(&o.IWAEN, "iwae-n", 0, "test images the IWAE bound uses (0: all); its cost is k decoder passes per image")
 	fs.BoolVar(&o.IWAEEvery, "iwae-every", false, "compute the IWAE bound at every epoch end, not only at the end")
@@ -130,6 +136,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Positive("z", int64(o.Z))
 	c.Range("beta", o.Beta, 0, 1e6)
 	c.NonNegative("iwae-n", int64(o.IWAEN))
+	c.NonNegative("classes", int64(o.Classes))
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -202,7 +209,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ckpt != nil {
 		model, err = vae.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
 	} else {
-		model, err = vae.New(vae.Config{Z: o.Z, Hidden: o.Hidden, Height: set.H, Width: set.W, Beta: o.Beta, Binarize: o.Binarize}, o.Seed)
+		model, err = vae.New(vae.Config{Z: o.Z, Hidden: o.Hidden, Height: set.H, Width: set.W, Beta: o.Beta, Binarize: o.Binarize, Classes: o.Classes}, o.Seed)
 	}
 	if err != nil {
 		return err
@@ -218,7 +225,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := step.SetPreviewImages(tester.Images(0, 32)); err != nil {
+	// Labels is nil for an unconditional model, which reconstructs without.
+	if err := step.SetPreviewImagesLabels(tester.Images(0, 32), tester.Labels(0, 32)); err != nil {
 		return err
 	}
 	loader, err := datasets.NewLoader(set, o.Batch, o.Seed, datasets.ScaleUnit)
@@ -242,8 +250,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "data: %s (%d images %dx%d); test: %d images\n", set.Source, set.N, set.H, set.W, test.N)
-	fmt.Fprintf(stdout, "model: %s VAE z=%d hidden=%v β=%g binarize=%v, %d parameters\n",
-		model.Config.Arch, model.Config.Z, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, model.Params().Count())
+	conditional := ""
+	if model.Config.Classes > 0 {
+		conditional = fmt.Sprintf(" conditional on %d classes,", model.Config.Classes)
+	}
+	fmt.Fprintf(stdout, "model: %s VAE z=%d hidden=%v β=%g binarize=%v,%s %d parameters\n",
+		model.Config.Arch, model.Config.Z, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, conditional, model.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
 	if _, err := o.Transfer(ev, stdout); err != nil {
@@ -262,7 +274,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, closing(res.Eval, o.IWAEK, test.N, iwaeN))
 	for _, name := range []string{"reconstructions", "samples", "manifold"} {
-		if name == "manifold" && o.Z != 2 {
+		if name == "manifold" && (o.Z != 2 || model.Config.Classes > 0) {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: %s\n", name, filepath.Join(out, name+".png"))

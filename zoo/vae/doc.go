@@ -54,6 +54,17 @@
 // chunks of z samples, so memory stays bounded for any k; the log-mean-exp
 // over the k weights is accumulated in float64 with a running maximum.
 //
+// # Conditional VAE
+//
+// With Config.Classes > 0 the model is a conditional VAE (Sohn et al.,
+// 2015): encoder q(z|x, y) and decoder p(x|z, y) read the one-hot label y
+// joined to their input, and the prior stays N(0, I). Training takes the
+// batch's labels ([Step.RunLabels]; the trainer passes them), the test
+// loss and IWAE bound use the test labels, and inference takes labels too:
+// [Inference.EncodeLabels], [Inference.DecodeLabels],
+// [Inference.SampleClass]. Encode, Decode and Reconstruct refuse a
+// conditional model; Sample draws random classes.
+//
 // # Parameter names
 //
 // Parameters follow PyTorch's state_dict layout (Linear weight [out, in]):

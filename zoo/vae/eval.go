@@ -40,6 +40,7 @@ type Tester struct {
 	model  *Model
 	cfg    TestConfig
 	images []uint8 // one byte per pixel; binarised to 0/255 once when the model trains binarised
+	labels []uint8 // one per image, for a conditional model; nil otherwise
 	n      int
 
 	elbo *elboGraph
@@ -50,20 +51,21 @@ type Tester struct {
 type elboGraph struct {
 	vm       *graphs.Machine
 	x, eps   *G.Node
+	y        *G.Node        // one-hot labels; nil for an unconditional model
 	bce, kl  *graphs.Result // per-image terms
 	xin, ein []float32
 }
 
 type encGraph struct {
 	vm         *graphs.Machine
-	x          *G.Node
+	x, y       *G.Node
 	mu, logvar *graphs.Result
 }
 
 type llGraph struct {
-	vm   *graphs.Machine
-	z, x *G.Node
-	bce  *graphs.Result // Σ over pixels of BCE per row: −log p(x|z)
+	vm      *graphs.Machine
+	z, x, y *G.Node
+	bce     *graphs.Result // Σ over pixels of BCE per row: −log p(x|z)
 }
 
 // NewTester returns a tester of m on set, whose images must have m's size.
@@ -85,6 +87,19 @@ func NewTester(m *Model, set *datasets.Set, tc TestConfig) (*Tester, error) {
 		return nil, fmt.Errorf("vae: tester: batch %d and chunk %d must be positive", tc.Batch, tc.Chunk)
 	}
 	t := &Tester{model: m, cfg: tc, n: set.N, images: set.Images}
+	if cfg.Classes > 0 {
+		// A conditional model's test loss is that of each image given its
+		// own label, so the labels must be there and in range.
+		if len(set.Labels) != set.N {
+			return nil, fmt.Errorf("vae: tester: the model is class-conditional but test set %q has %d labels for %d images", set.Source, len(set.Labels), set.N)
+		}
+		for i, y := range set.Labels {
+			if int(y) >= cfg.Classes {
+				return nil, fmt.Errorf("vae: tester: test image %d has label %d, the model %d classes", i, y, cfg.Classes)
+			}
+		}
+		t.labels = set.Labels
+	}
 	if cfg.Binarize {
 		rng := rand.New(rand.NewPCG(tc.Seed, 0x428a2f98))
 		t.images = make([]uint8, len(set.Images))
@@ -109,6 +124,31 @@ func (t *Tester) Images(first, n int) []float32 {
 	out := make([]float32, n*pixels)
 	t.fill(out, first, n)
 	return out
+}
+
+// Labels returns the labels of test images first to first+n−1 (clamped as
+// in [Tester.Images]), or nil for an unconditional model.
+func (t *Tester) Labels(first, n int) []int {
+	if t.labels == nil {
+		return nil
+	}
+	first, n = min(max(first, 0), t.n), max(n, 0)
+	n = min(n, t.n-first)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = int(t.labels[first+i])
+	}
+	return out
+}
+
+// fillLabels writes the one-hot labels of n images starting at first into
+// the label input y, zeroing the rows past them; it does nothing for an
+// unconditional model (y nil).
+func (t *Tester) fillLabels(y *G.Node, first, n int) error {
+	if y == nil {
+		return nil
+	}
+	return oneHot(graphs.Value(y).Data().([]float32), t.Labels(first, n), t.model.Config.Classes)
 }
 
 // fill converts n images starting at first into dst.
@@ -136,7 +176,8 @@ func (t *Tester) Loss() (TestLoss, error) {
 	if t.elbo == nil {
 		b := graphs.NewBuilder()
 		g := &elboGraph{x: b.Input("x", t.cfg.Batch, cfg.Pixels()), eps: b.Input("eps", t.cfg.Batch, cfg.Z)}
-		terms := Objective(b, t.model, g.x, g.eps, 1)
+		g.y = t.model.labelInput(b, "y", t.cfg.Batch)
+		terms := ObjectiveLabels(b, t.model, g.x, g.y, g.eps, 1)
 		g.bce, g.kl = b.Keep(terms.BCE), b.Keep(terms.KL)
 		vm, err := b.Compile()
 		if err != nil {
@@ -158,6 +199,9 @@ func (t *Tester) Loss() (TestLoss, error) {
 		// on the batch size.
 		graphs.FillNormal(g.ein[:k*cfg.Z], rng)
 		clear(g.ein[k*cfg.Z:])
+		if err := t.fillLabels(g.y, start, k); err != nil {
+			return TestLoss{}, err
+		}
 		if err := g.vm.Run(); err != nil {
 			return TestLoss{}, fmt.Errorf("vae: test loss: %w", err)
 		}
@@ -197,11 +241,25 @@ func (t *Tester) IWAE(k, n int) (float64, error) {
 	xin := graphs.Value(t.enc.x).Data().([]float32)
 	zin := graphs.Value(t.ll.z).Data().([]float32)
 	tin := graphs.Value(t.ll.x).Data().([]float32)
+	var yin []float32
+	if t.ll.y != nil {
+		yin = graphs.Value(t.ll.y).Data().([]float32)
+	}
+	classes := cfg.Classes
+	var start int // first test image of the current batch
 	ll := func(z []float32, rows []int, out []float64) error {
 		copy(zin, z)
 		clear(zin[len(z):])
 		for r, i := range rows {
 			copy(tin[r*pixels:(r+1)*pixels], batch[i*pixels:(i+1)*pixels])
+		}
+		if yin != nil {
+			// Each sample is decoded with the label of the image it was
+			// drawn for.
+			clear(yin)
+			for r, i := range rows {
+				yin[r*classes+int(t.labels[start+i])] = 1
+			}
 		}
 		if err := t.ll.vm.Run(); err != nil {
 			return fmt.Errorf("vae: IWAE decoder: %w", err)
@@ -212,11 +270,14 @@ func (t *Tester) IWAE(k, n int) (float64, error) {
 		return nil
 	}
 	var sum float64
-	for start := 0; start < n; start += t.cfg.Batch {
+	for start = 0; start < n; start += t.cfg.Batch {
 		m := min(t.cfg.Batch, n-start)
 		t.fill(batch[:m*pixels], start, m)
 		copy(xin, batch[:m*pixels])
 		clear(xin[m*pixels:])
+		if err := t.fillLabels(t.enc.y, start, m); err != nil {
+			return 0, err
+		}
 		if err := t.enc.vm.Run(); err != nil {
 			return 0, fmt.Errorf("vae: IWAE encoder: %w", err)
 		}
@@ -240,7 +301,8 @@ func (t *Tester) buildIWAE() error {
 	cfg := t.model.Config
 	b := graphs.NewBuilder()
 	enc := &encGraph{x: b.Input("x", t.cfg.Batch, cfg.Pixels())}
-	mu, logvar := t.model.Enc.Forward(b, enc.x)
+	enc.y = t.model.labelInput(b, "y", t.cfg.Batch)
+	mu, logvar := t.model.Encode(b, enc.x, enc.y)
 	enc.mu, enc.logvar = b.Keep(mu), b.Keep(logvar)
 	vm, err := b.Compile()
 	if err != nil {
@@ -249,7 +311,8 @@ func (t *Tester) buildIWAE() error {
 	enc.vm = vm
 	b = graphs.NewBuilder()
 	ll := &llGraph{z: b.Input("z", t.cfg.Chunk, cfg.Z), x: b.Input("x", t.cfg.Chunk, cfg.Pixels())}
-	ll.bce = b.Keep(b.Sum(b.BCEWithLogits(t.model.Dec.Forward(b, ll.z), ll.x), 1))
+	ll.y = t.model.labelInput(b, "y", t.cfg.Chunk)
+	ll.bce = b.Keep(b.Sum(b.BCEWithLogits(t.model.Decode(b, ll.z, ll.y), ll.x), 1))
 	if ll.vm, err = b.Compile(); err != nil {
 		return fmt.Errorf("vae: building the IWAE decoder graph: %w", err)
 	}

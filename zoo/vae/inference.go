@@ -32,9 +32,11 @@ type Inference struct {
 type engine struct {
 	encVM      *graphs.Machine
 	x          *G.Node
+	xy         *G.Node // one-hot labels of the encoder; nil for an unconditional model
 	mu, logvar *graphs.Result
 	decVM      *graphs.Machine
 	z          *G.Node
+	zy         *G.Node // one-hot labels of the decoder; nil for an unconditional model
 	pixels     *graphs.Result
 }
 
@@ -57,7 +59,8 @@ func (f *Inference) get() (*engine, error) {
 	e := &engine{}
 	b := graphs.NewBuilder()
 	e.x = b.Input("x", inferBatch, cfg.Pixels())
-	mu, logvar := f.model.Enc.Forward(b, e.x)
+	e.xy = f.model.labelInput(b, "y", inferBatch)
+	mu, logvar := f.model.Encode(b, e.x, e.xy)
 	e.mu, e.logvar = b.Keep(mu), b.Keep(logvar)
 	var err error
 	if e.encVM, err = b.Compile(); err != nil {
@@ -65,7 +68,8 @@ func (f *Inference) get() (*engine, error) {
 	}
 	b = graphs.NewBuilder()
 	e.z = b.Input("z", inferBatch, cfg.Z)
-	e.pixels = b.Keep(b.Sigmoid(f.model.Dec.Forward(b, e.z)))
+	e.zy = f.model.labelInput(b, "y", inferBatch)
+	e.pixels = b.Keep(b.Sigmoid(f.model.Decode(b, e.z, e.zy)))
 	if e.decVM, err = b.Compile(); err != nil {
 		return nil, fmt.Errorf("vae: building the decoder graph: %w", err)
 	}
@@ -88,11 +92,39 @@ func count(values []float32, width int, what string) (int, error) {
 
 // Encode returns the posterior q(z|x) of each image: μ and log σ², n×Z
 // values each, for images holding n images of H×W pixels in [0, 1], one
-// after another.
+// after another. A conditional model needs the labels: use
+// [Inference.EncodeLabels].
 func (f *Inference) Encode(images []float32) (mu, logvar []float32, err error) {
+	return f.EncodeLabels(images, nil)
+}
+
+// checkLabels checks that a conditional model gets one label per item and
+// an unconditional one none.
+func (f *Inference) checkLabels(labels []int, n int, what string) error {
+	classes := f.model.Config.Classes
+	switch {
+	case classes == 0 && labels != nil:
+		return fmt.Errorf("vae: the model is not class-conditional; %s takes no labels", what)
+	case classes > 0 && len(labels) != n:
+		return fmt.Errorf("vae: the model is class-conditional (%d classes); %s needs one label per item, got %d for %d", classes, what, len(labels), n)
+	}
+	for i, y := range labels {
+		if y < 0 || y >= classes {
+			return fmt.Errorf("vae: label %d (item %d) is not a class in [0, %d)", y, i, classes)
+		}
+	}
+	return nil
+}
+
+// EncodeLabels is [Inference.Encode] for a conditional model: labels holds
+// one class per image (nil for an unconditional model).
+func (f *Inference) EncodeLabels(images []float32, labels []int) (mu, logvar []float32, err error) {
 	cfg := f.model.Config
 	n, err := count(images, cfg.Pixels(), "images")
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.checkLabels(labels, n, "encoding"); err != nil {
 		return nil, nil, err
 	}
 	e, err := f.get()
@@ -106,6 +138,11 @@ func (f *Inference) Encode(images []float32) (mu, logvar []float32, err error) {
 		k := min(inferBatch, n-start)
 		copy(in, images[start*cfg.Pixels():(start+k)*cfg.Pixels()])
 		clear(in[k*cfg.Pixels():])
+		if e.xy != nil {
+			if err := oneHot(graphs.Value(e.xy).Data().([]float32), labels[start:start+k], cfg.Classes); err != nil {
+				return nil, nil, err
+			}
+		}
 		if err := e.encVM.Run(); err != nil {
 			return nil, nil, fmt.Errorf("vae: encoding: %w", err)
 		}
@@ -117,10 +154,20 @@ func (f *Inference) Encode(images []float32) (mu, logvar []float32, err error) {
 
 // Decode maps latent vectors (n×Z values, one vector after another) to n
 // images of the decoder's mean pixel intensities σ(logits), in [0, 1].
+// A conditional model needs the labels: use [Inference.DecodeLabels].
 func (f *Inference) Decode(z []float32) ([]float32, error) {
+	return f.DecodeLabels(z, nil)
+}
+
+// DecodeLabels is [Inference.Decode] for a conditional model: labels holds
+// the class to draw for each latent vector (nil for an unconditional model).
+func (f *Inference) DecodeLabels(z []float32, labels []int) ([]float32, error) {
 	cfg := f.model.Config
 	n, err := count(z, cfg.Z, "latent vectors")
 	if err != nil {
+		return nil, err
+	}
+	if err := f.checkLabels(labels, n, "decoding"); err != nil {
 		return nil, err
 	}
 	e, err := f.get()
@@ -134,6 +181,11 @@ func (f *Inference) Decode(z []float32) ([]float32, error) {
 		k := min(inferBatch, n-start)
 		copy(in, z[start*cfg.Z:(start+k)*cfg.Z])
 		clear(in[k*cfg.Z:])
+		if e.zy != nil {
+			if err := oneHot(graphs.Value(e.zy).Data().([]float32), labels[start:start+k], cfg.Classes); err != nil {
+				return nil, err
+			}
+		}
 		if err := e.decVM.Run(); err != nil {
 			return nil, fmt.Errorf("vae: decoding: %w", err)
 		}
@@ -145,22 +197,72 @@ func (f *Inference) Decode(z []float32) ([]float32, error) {
 // Reconstruct encodes images and decodes the posterior means: the model's
 // deterministic reconstruction, pixels in [0, 1].
 func (f *Inference) Reconstruct(images []float32) ([]float32, error) {
-	mu, _, err := f.Encode(images)
+	return f.ReconstructLabels(images, nil)
+}
+
+// ReconstructLabels is [Inference.Reconstruct] for a conditional model,
+// which encodes and decodes each image with its label.
+func (f *Inference) ReconstructLabels(images []float32, labels []int) ([]float32, error) {
+	mu, _, err := f.EncodeLabels(images, labels)
 	if err != nil {
 		return nil, err
 	}
-	return f.Decode(mu)
+	return f.DecodeLabels(mu, labels)
 }
 
-// Sample decodes n draws from the prior N(0, I) made with seed: the same
-// seed gives the same images, pixels in [0, 1].
-func (f *Inference) Sample(n int, seed uint64) ([]float32, error) {
+// prior returns n draws from N(0, I) made with seed.
+func (f *Inference) prior(n int, seed uint64) ([]float32, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("vae: cannot sample %d images", n)
 	}
 	z := make([]float32, n*f.model.Config.Z)
 	graphs.FillNormal(z, rand.New(rand.NewPCG(seed, 0x1f83d9ab)))
-	return f.Decode(z)
+	return z, nil
+}
+
+// Sample decodes n draws from the prior N(0, I) made with seed: the same
+// seed gives the same images, pixels in [0, 1]. A conditional model draws
+// each image's class uniformly at random, from a stream of its own so that
+// the latent draws are those SampleClass(n, c, seed) decodes; this keeps
+// sample-quality evaluation (which wants the data's mix of classes)
+// working for both kinds of model.
+func (f *Inference) Sample(n int, seed uint64) ([]float32, error) {
+	z, err := f.prior(n, seed)
+	if err != nil {
+		return nil, err
+	}
+	classes := f.model.Config.Classes
+	if classes == 0 {
+		return f.Decode(z)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5be0cd19))
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = rng.IntN(classes)
+	}
+	return f.DecodeLabels(z, labels)
+}
+
+// SampleClass decodes n prior draws made with seed, all as class class, from
+// a conditional model: the same seed and class give the same images, and
+// one seed with two classes gives the same latent points drawn as each.
+func (f *Inference) SampleClass(n, class int, seed uint64) ([]float32, error) {
+	classes := f.model.Config.Classes
+	if classes == 0 {
+		return nil, fmt.Errorf("vae: the model is not class-conditional; cannot draw class %d", class)
+	}
+	if class < 0 || class >= classes {
+		return nil, fmt.Errorf("vae: class %d is not in [0, %d)", class, classes)
+	}
+	z, err := f.prior(n, seed)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = class
+	}
+	return f.DecodeLabels(z, labels)
 }
 
 // Manifold decodes a side×side grid of a 2-D latent space, taken at the
@@ -168,6 +270,9 @@ func (f *Inference) Sample(n int, seed uint64) ([]float32, error) {
 // grid hold equal prior mass (Kingma & Welling, fig. 4). Rows run along the
 // second latent coordinate, columns along the first.
 func (f *Inference) Manifold(side int) ([]float32, error) {
+	if f.model.Config.Classes > 0 {
+		return nil, fmt.Errorf("vae: a manifold grid is drawn for an unconditional model only; this one has %d classes", f.model.Config.Classes)
+	}
 	if f.model.Config.Z != 2 {
 		return nil, fmt.Errorf("vae: a manifold grid needs a 2-D latent space, the model has %d", f.model.Config.Z)
 	}

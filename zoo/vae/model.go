@@ -25,6 +25,11 @@ type Config struct {
 	Width    int     `json:"width"`    // image width; 0 means 28
 	Beta     float64 `json:"beta"`     // weight of the KL term in training; 0 means 1
 	Binarize bool    `json:"binarize"` // train on Bernoulli draws of the pixels and test on one fixed draw
+	// Classes > 0 makes the model class-conditional (a CVAE, Sohn et al.
+	// 2015): the encoder reads [x, one-hot(y)] and the decoder [z,
+	// one-hot(y)]. 0 is the unconditional model; omitempty keeps its
+	// checkpoint metadata exactly as it was before the field existed.
+	Classes int `json:"classes,omitempty"`
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -60,6 +65,9 @@ func (c Config) Validate() error {
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("vae: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
 	}
+	if c.Classes < 0 || c.Classes > maxClasses {
+		return fmt.Errorf("vae: classes must be from 0 (unconditional) to %d, got %d", maxClasses, c.Classes)
+	}
 	for _, h := range c.Hidden {
 		if h < 1 {
 			return fmt.Errorf("vae: hidden sizes must be positive, got %v", c.Hidden)
@@ -70,6 +78,10 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// maxClasses bounds Config.Classes so that a corrupt checkpoint cannot ask
+// for an absurd one-hot width.
+const maxClasses = 1 << 16
 
 // Pixels returns the number of pixels of one image.
 func (c Config) Pixels() int { return c.Height * c.Width }
@@ -146,7 +158,9 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x9b05688c))
 	m := &Model{Config: cfg, Enc: &Encoder{}, Dec: &Decoder{}}
-	in := cfg.Pixels()
+	// A conditional model's first layers read the one-hot label too; only
+	// their input width changes, so parameter names stay the same.
+	in := cfg.Pixels() + cfg.Classes
 	for i, h := range cfg.Hidden {
 		m.Enc.Layers = append(m.Enc.Layers, graphs.NewLinear(fmt.Sprintf("enc.fc%d", i+1), in, h, rng))
 		in = h
@@ -154,7 +168,7 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	m.Enc.Mu = graphs.NewLinear("enc.fc_mu", in, cfg.Z, rng)
 	m.Enc.LogVar = graphs.NewLinear("enc.fc_logvar", in, cfg.Z, rng)
 	// The decoder mirrors the encoder: z → hidden reversed → pixels.
-	sizes := []int{cfg.Z}
+	sizes := []int{cfg.Z + cfg.Classes}
 	for i := len(cfg.Hidden) - 1; i >= 0; i-- {
 		sizes = append(sizes, cfg.Hidden[i])
 	}
@@ -200,4 +214,66 @@ func (m *Model) Rebind(ps graphs.Params) (*Model, error) {
 		out.Dec.Layers = append(out.Dec.Layers, next())
 	}
 	return out, nil
+}
+
+// Encode adds q(z|x) to b: the encoder on x for an unconditional model
+// (y nil), on [x, y] for a conditional one, y being one-hot labels
+// [batch, Classes]. Labels given to an unconditional model, or missing
+// for a conditional one, fail the builder.
+func (m *Model) Encode(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.Node) {
+	if !m.labelsFit(b, "encoder", y) {
+		return nil, nil
+	}
+	if y != nil {
+		x = b.Concat(1, x, y)
+	}
+	return m.Enc.Forward(b, x)
+}
+
+// Decode adds the decoder's logits for z to b, reading [z, y] for a
+// conditional model as [Model.Encode] does.
+func (m *Model) Decode(b *graphs.Builder, z, y *G.Node) *G.Node {
+	if !m.labelsFit(b, "decoder", y) {
+		return nil
+	}
+	if y != nil {
+		z = b.Concat(1, z, y)
+	}
+	return m.Dec.Forward(b, z)
+}
+
+func (m *Model) labelsFit(b *graphs.Builder, what string, y *G.Node) bool {
+	if (y == nil) != (m.Config.Classes == 0) {
+		b.Fail("vae "+what, fmt.Errorf("labels given: %v, but the model has %d classes", y != nil, m.Config.Classes))
+		return false
+	}
+	return true
+}
+
+// labelInput adds a one-hot label input [batch, Classes] to b, or returns
+// nil for an unconditional model, whose graphs then stay as they were.
+func (m *Model) labelInput(b *graphs.Builder, name string, batch int) *G.Node {
+	if m.Config.Classes == 0 {
+		return nil
+	}
+	return b.Input(name, batch, m.Config.Classes)
+}
+
+// oneHot writes the one-hot codes of labels into dst (len(labels)×classes
+// values, zeroing any rows past them), after checking every label is in
+// [0, classes).
+func oneHot(dst []float32, labels []int, classes int) error {
+	if len(dst) < len(labels)*classes {
+		return fmt.Errorf("vae: one-hot buffer holds %d values, want at least %d labels × %d classes", len(dst), len(labels), classes)
+	}
+	for i, y := range labels {
+		if y < 0 || y >= classes {
+			return fmt.Errorf("vae: label %d (image %d) is not a class in [0, %d)", y, i, classes)
+		}
+	}
+	clear(dst)
+	for i, y := range labels {
+		dst[i*classes+y] = 1
+	}
+	return nil
 }

@@ -55,6 +55,7 @@ type Step struct {
 	vm    *graphs.Machine
 	x     *G.Node // input images (after binarisation)
 	eps   *G.Node // input ε
+	y     *G.Node // input one-hot labels; nil for an unconditional model
 	terms Terms
 	// reported metrics: the loss and the batch means of its two terms
 	loss, bce, kl *graphs.Result
@@ -65,6 +66,7 @@ type Step struct {
 	preview       *Inference
 	previewNoise  []float32
 	previewImages []float32
+	previewLabels []int // the preview images' labels, for a conditional model
 }
 
 // NewStep builds and compiles the training graph for m with tc's batch
@@ -87,7 +89,8 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	b := graphs.NewBuilder()
 	s.x = b.Input("x", tc.Batch, cfg.Pixels())
 	s.eps = b.Input("eps", tc.Batch, cfg.Z)
-	s.terms = Objective(b, m, s.x, s.eps, cfg.Beta)
+	s.y = m.labelInput(b, "y", tc.Batch)
+	s.terms = ObjectiveLabels(b, m, s.x, s.y, s.eps, cfg.Beta)
 	s.loss = b.Keep(s.terms.Loss)
 	s.bce = b.Keep(b.Mean(s.terms.BCE))
 	s.kl = b.Keep(b.Mean(s.terms.KL))
@@ -115,15 +118,32 @@ type Losses struct {
 // Run performs one update. images holds Batch images with pixels in
 // [0, 1], one after another; with Config.Binarize each pixel is replaced
 // by a Bernoulli draw with that probability.
-func (s *Step) Run(images []float32) (Losses, error) {
+func (s *Step) Run(images []float32) (Losses, error) { return s.RunLabels(images, nil) }
+
+// RunLabels is [Step.Run] with the images' labels, which a conditional
+// model needs (one per image, in [0, Classes)) and an unconditional one
+// ignores.
+func (s *Step) RunLabels(images []float32, labels []int) (Losses, error) {
 	pixels := s.Model.Config.Pixels()
 	if len(images) != s.batch*pixels {
 		return Losses{}, fmt.Errorf("vae: batch holds %d values, want %d (%d images of %d pixels)", len(images), s.batch*pixels, s.batch, pixels)
 	}
+	if s.y != nil {
+		if len(labels) != s.batch {
+			return Losses{}, fmt.Errorf("vae: a conditional model needs %d labels for the batch, got %d", s.batch, len(labels))
+		}
+		if err := oneHot(graphs.Value(s.y).Data().([]float32), labels, s.Model.Config.Classes); err != nil {
+			return Losses{}, err
+		}
+	}
 	if s.previewImages == nil {
 		// Without test images (SetPreviewImages), the first batch seen
 		// stands in for the reconstructions grid.
-		s.previewImages = append([]float32(nil), images[:min(previewPairs, s.batch)*pixels]...)
+		k := min(previewPairs, s.batch)
+		s.previewImages = append([]float32(nil), images[:k*pixels]...)
+		if s.y != nil {
+			s.previewLabels = append([]int(nil), labels[:k]...)
+		}
 	}
 	x := graphs.Value(s.x).Data().([]float32)
 	if s.Model.Config.Binarize {
@@ -159,13 +179,32 @@ func binarise(dst, src []float32, rng *rand.Rand) {
 
 // SetPreviewImages chooses the images (pixels in [0, 1], at most 32 are
 // used) whose reconstructions are drawn at each epoch end; train-vae
-// passes test images.
+// passes test images. A conditional model needs their labels: use
+// [Step.SetPreviewImagesLabels].
 func (s *Step) SetPreviewImages(images []float32) error {
+	return s.SetPreviewImagesLabels(images, nil)
+}
+
+// SetPreviewImagesLabels is [Step.SetPreviewImages] with the images'
+// labels, one per image, which a conditional model reconstructs with.
+func (s *Step) SetPreviewImagesLabels(images []float32, labels []int) error {
 	pixels := s.Model.Config.Pixels()
 	if len(images) == 0 || len(images)%pixels != 0 {
 		return fmt.Errorf("vae: preview images: %d values is not a positive whole number of %d-pixel images", len(images), pixels)
 	}
-	s.previewImages = append([]float32(nil), images[:min(previewPairs, len(images)/pixels)*pixels]...)
+	n := min(previewPairs, len(images)/pixels)
+	if classes := s.Model.Config.Classes; classes > 0 {
+		if len(labels) != len(images)/pixels {
+			return fmt.Errorf("vae: preview images: a conditional model needs one label per image, got %d for %d images", len(labels), len(images)/pixels)
+		}
+		for _, y := range labels {
+			if y < 0 || y >= classes {
+				return fmt.Errorf("vae: preview images: label %d is not a class in [0, %d)", y, classes)
+			}
+		}
+		s.previewLabels = append([]int(nil), labels[:n]...)
+	}
+	s.previewImages = append([]float32(nil), images[:n*pixels]...)
 	return nil
 }
 
@@ -186,21 +225,24 @@ func (s *Step) Optimizers() []trainer.Optimizer {
 	return []trainer.Optimizer{{Name: "vae", Adam: s.Opt}}
 }
 
-// Step implements trainer.Model; labels are not used.
-func (s *Step) Step(images []float32, _ []int) ([]trainer.Metric, error) {
-	l, err := s.Run(images)
+// Step implements trainer.Model; labels are used by a conditional model
+// only.
+func (s *Step) Step(images []float32, labels []int) ([]trainer.Metric, error) {
+	l, err := s.RunLabels(images, labels)
 	return []trainer.Metric{{Name: "loss", Value: l.Loss}, {Name: "bce", Value: l.BCE}, {Name: "kl", Value: l.KL}}, err
 }
 
 // Previews implements trainer.Model: images beside their reconstructions
 // (alternating columns), 64 decodings of fixed prior draws, and for a 2-D
-// latent space a 20×20 manifold grid.
+// latent space a 20×20 manifold grid. For a conditional model the samples
+// grid has one column per class, each row one prior draw decoded as every
+// class, and there is no manifold grid (it would need a class per image).
 func (s *Step) Previews() ([]trainer.Preview, error) {
 	cfg := s.Model.Config
 	h, w, pixels := cfg.Height, cfg.Width, cfg.Pixels()
 	var out []trainer.Preview
 	if n := len(s.previewImages) / pixels; n > 0 {
-		rec, err := s.preview.Reconstruct(s.previewImages)
+		rec, err := s.preview.ReconstructLabels(s.previewImages, s.previewLabels)
 		if err != nil {
 			return nil, err
 		}
@@ -210,6 +252,22 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 			pairs = append(pairs, rec[i*pixels:(i+1)*pixels]...)
 		}
 		out = append(out, trainer.Preview{Name: "reconstructions", Images: pairs, N: 2 * n, H: h, W: w, Lo: 0, Hi: 1, Cols: 8})
+	}
+	if classes := cfg.Classes; classes > 0 {
+		rows := max(1, previewSamples/classes)
+		z := make([]float32, 0, rows*classes*cfg.Z)
+		labels := make([]int, 0, rows*classes)
+		for r := range rows {
+			for c := range classes {
+				z = append(z, s.previewNoise[r*cfg.Z:(r+1)*cfg.Z]...)
+				labels = append(labels, c)
+			}
+		}
+		samples, err := s.preview.DecodeLabels(z, labels)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, trainer.Preview{Name: "samples", Images: samples, N: rows * classes, H: h, W: w, Lo: 0, Hi: 1, Cols: classes}), nil
 	}
 	samples, err := s.preview.Decode(s.previewNoise)
 	if err != nil {

@@ -79,7 +79,21 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Positive("hidden", int64(o.Hidden))
 	c.Fraction("dropout", o.Dropout)
 	c.NonNegative("decay-epochs", int64(o.Decay))
-	return o, c.Err()
+	if err := c.Err(); err != nil {
+		return o, err
+	}
+	// The shared training flags include some that only generative models
+	// use; refuse them rather than ignore them.
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"resume", o.Resume != ""}, {"init-from", o.InitFrom != ""}, {"freeze", o.Freeze != ""},
+		{"digits", o.Digits != ""}, {"limit", o.Limit != 0}, {"eval-every", o.EvalEvery != 0}} {
+		if f.set {
+			return o, cli.Usagef("-%s is not supported by train-classifier", f.name)
+		}
+	}
+	return o, nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

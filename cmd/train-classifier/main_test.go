@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -63,5 +64,12 @@ func TestBadFlags(t *testing.T) {
 		require.Contains(t, err.Error(), c.want, "%v", c.args)
 		require.NotZero(t, cli.Exit(&stderr, "train-classifier", err))
 		require.Equal(t, 1, bytes.Count(stderr.Bytes(), []byte("train-classifier:")), "one line naming the problem")
+	}
+}
+
+func TestRefusesGenerativeOnlyFlags(t *testing.T) {
+	for _, args := range [][]string{{"-resume", "x"}, {"-freeze", "fc1"}, {"-digits", "1"}, {"-eval-every", "2"}} {
+		_, err := parse(args, io.Discard)
+		require.ErrorContains(t, err, args[0], "%v", args)
 	}
 }

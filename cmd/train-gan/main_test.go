@@ -99,9 +99,7 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	require.Contains(t, out.String(), "resuming at step 10")
 
 	load := func(dir string) *checkpoints.Checkpoint {
-		latest, err := checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Latest()
-		require.NoError(t, err)
-		c, err := checkpoints.Load(latest)
+		c, _, err := cli.OpenCheckpoint(dir)
 		require.NoError(t, err)
 		return c
 	}
@@ -163,9 +161,7 @@ func TestInitFromAndFreeze(t *testing.T) {
 	require.Contains(t, stdout.String(), "frozen: disc.fc1.weight disc.fc1.bias gen.fc1.weight gen.fc1.bias")
 
 	load := func(dir string) *checkpoints.Checkpoint {
-		latest, err := checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Latest()
-		require.NoError(t, err)
-		c, err := checkpoints.Load(latest)
+		c, _, err := cli.OpenCheckpoint(dir)
 		require.NoError(t, err)
 		return c
 	}

@@ -21,7 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
 	"github.com/gorgozoo/gorgozoo/trainer"
@@ -314,11 +313,7 @@ func closing(ms []trainer.Metric, ks []int, testN, iwaeN int) string {
 // tester takes the seed recorded in the checkpoint, so its ε draws (and a
 // binarising model's fixed test draw) are the ones the run used.
 func evaluate(o options, test *datasets.Set, iwaeN int, stdout io.Writer) error {
-	path, err := cli.CheckpointPath(o.Eval)
-	if err != nil {
-		return err
-	}
-	c, err := checkpoints.Load(path)
+	c, path, err := cli.OpenCheckpoint(o.Eval)
 	if err != nil {
 		return err
 	}

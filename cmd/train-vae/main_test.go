@@ -172,9 +172,7 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "16", "-iwae-k", "0", "-resume", split}, &out, &out))
 	require.Contains(t, out.String(), "resuming at step 8")
 	load := func(dir string) *checkpoints.Checkpoint {
-		latest, err := checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Latest()
-		require.NoError(t, err)
-		c, err := checkpoints.Load(latest)
+		c, _, err := cli.OpenCheckpoint(dir)
 		require.NoError(t, err)
 		return c
 	}

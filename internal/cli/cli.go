@@ -175,3 +175,17 @@ func CheckpointPath(p string) (string, error) {
 	}
 	return "", fmt.Errorf("-ckpt %s: no checkpoint in this folder or its checkpoints/ folder", p)
 }
+
+// OpenCheckpoint resolves p as CheckpointPath does and loads the file,
+// returning it with its path.
+func OpenCheckpoint(p string) (*checkpoints.Checkpoint, string, error) {
+	path, err := CheckpointPath(p)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, path, nil
+}

@@ -73,13 +73,9 @@ func (r *RunFlags) OpenResume(kind string) (*checkpoints.Checkpoint, error) {
 	if r.Resume == "" {
 		return nil, nil
 	}
-	path, err := CheckpointPath(r.Resume)
+	c, path, err := OpenCheckpoint(r.Resume)
 	if err != nil {
 		return nil, fmt.Errorf("-resume: %w", err)
-	}
-	c, err := checkpoints.Load(path)
-	if err != nil {
-		return nil, err
 	}
 	if c.Meta.Kind != kind {
 		return nil, fmt.Errorf("-resume %s: the checkpoint holds a %q model, this command trains %q", path, c.Meta.Kind, kind)
@@ -139,13 +135,9 @@ func (r *RunFlags) Transfer(m trainer.Model, stdout io.Writer) (loaded []string,
 		if r.Resume != "" {
 			return nil, Usagef("-init-from and -resume do not go together: -resume continues a run, -init-from starts a new one")
 		}
-		path, err := CheckpointPath(r.InitFrom)
+		c, path, err := OpenCheckpoint(r.InitFrom)
 		if err != nil {
 			return nil, fmt.Errorf("-init-from: %w", err)
-		}
-		c, err := checkpoints.Load(path)
-		if err != nil {
-			return nil, err
 		}
 		var fresh []string
 		loaded, fresh = c.InitParams(m.Params())

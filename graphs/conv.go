@@ -113,3 +113,18 @@ func (b *Builder) Flatten(x *G.Node) *G.Node {
 	}
 	return b.Reshape(x, s[0], s[1:].TotalSize())
 }
+
+// Upsample repeats every pixel of x [batch, c, h, w] into a scale×scale
+// block (nearest-neighbour upsampling, PyTorch's nn.Upsample(scale_factor=
+// scale)). Followed by a Conv2d it stands in for the transposed
+// convolution Gorgonia lacks, without its checkerboard artefacts.
+func (b *Builder) Upsample(x *G.Node, scale int) *G.Node {
+	if b.failed(x) {
+		return nil
+	}
+	if x.Dims() != 4 || scale < 1 {
+		b.Fail("upsample", fmt.Errorf("upsampling by %d needs [batch, c, h, w] and a positive scale, got %v", scale, x.Shape()))
+		return nil
+	}
+	return b.keep(fmt.Sprintf("upsample %d of %v", scale, x.Shape()))(G.Upsample2D(x, scale))
+}

@@ -251,3 +251,31 @@ func TestCrossEntropyValues(t *testing.T) {
 	require.Nil(t, b.CrossEntropyWithLogits(b.Input("x", 2, 3), b.Input("t", 2, 4)))
 	require.ErrorContains(t, b.Err(), "differ in shape")
 }
+
+func TestUpsampleValuesAndGradient(t *testing.T) {
+	b := NewBuilder()
+	b.Dtype = tensor.Float64
+	x := b.Input("x", 1, 2, 2, 3)
+	copy(Value(x).Data().([]float64), []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+	y := b.Upsample(x, 2)
+	require.Equal(t, tensor.Shape{1, 2, 4, 6}, y.Shape())
+	got := run64(t, b, y)[0]
+	want := []float64{
+		1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 4, 4, 5, 5, 6, 6,
+		7, 7, 8, 8, 9, 9, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 10, 10, 11, 11, 12, 12,
+	}
+	require.Equal(t, want, got)
+
+	rng := rand.New(rand.NewPCG(31, 32))
+	// A layer on each side, so the gradient must flow back through Upsample.
+	params := append(append(NewConv2d("c1", 2, 2, 3, 1, 1, rng).Params(), NewConv2d("c2", 2, 2, 3, 1, 1, rng).Params()...), NewLinear("fc", 2*6*6, 3, rng).Params()...).ToFloat64()
+	c1 := &Conv2d{Weight: params[0], Bias: params[1], Pad: 1}
+	c2 := &Conv2d{Weight: params[2], Bias: params[3], Pad: 1}
+	fc := &Linear{Weight: params[4], Bias: params[5]}
+	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+		x := b.Input("x", 2, 2, 3, 3)
+		fillInput(t, x, rand.New(rand.NewPCG(33, 34)), 1)
+		h := b.Tanh(c2.Forward(b, b.Upsample(b.Tanh(c1.Forward(b, x)), 2)))
+		return b.Mean(b.Tanh(fc.Forward(b, b.Flatten(h))))
+	}, 0, 1e-5))
+}

@@ -22,6 +22,8 @@ type Builder struct {
 	bound  Params
 	masks  []Mask
 	inputs int // inputs made so far, to keep generated names unique
+	// normalised holds each spectrally normalised weight built so far
+	normalised map[*SpectralNorm]*G.Node
 }
 
 // NewBuilder returns a builder of a new float32 graph.

@@ -19,10 +19,11 @@ import (
 // transposes to NCHW 9%, max-pooling 7%. A hand-written NHWC convolution
 // would mainly save the transposes, so it is not worth its code yet.
 type Conv2d struct {
-	Weight *Param // [out, in, k, k]
-	Bias   *Param // [out]
-	Stride int    // 0 means 1
-	Pad    int    // zero padding on every side
+	Weight *Param        // [out, in, k, k]
+	Bias   *Param        // [out]
+	Stride int           // 0 means 1
+	Pad    int           // zero padding on every side
+	SN     *SpectralNorm // divides Weight by its largest singular value; nil: none
 }
 
 // NewConv2d returns a convolution named prefix (parameters prefix.weight
@@ -42,8 +43,8 @@ func NewConv2d(prefix string, in, out, kernel, stride, pad int, rng *rand.Rand) 
 	return c
 }
 
-// Params returns the layer's parameters.
-func (c *Conv2d) Params() Params { return Params{c.Weight, c.Bias} }
+// Params returns the layer's parameters, then its spectral-norm buffers.
+func (c *Conv2d) Params() Params { return append(Params{c.Weight, c.Bias}, c.SN.params()...) }
 
 // OutSize returns the height (or width) of the output map for an input of
 // size n: ⌊(n + 2·pad − k)/stride⌋ + 1.
@@ -73,7 +74,7 @@ func (c *Conv2d) Forward(b *Builder, x *G.Node) *G.Node {
 		return nil
 	}
 	stride := max(c.Stride, 1)
-	w := b.Param(c.Weight)
+	w := b.Weight(c.Weight, c.SN)
 	y := b.keep("conv2d " + c.Weight.Name)(serialised(func() (*G.Node, error) {
 		return G.Conv2d(x, w, tensor.Shape{ws[2], ws[3]}, []int{c.Pad, c.Pad}, []int{stride, stride}, []int{1, 1})
 	}))

@@ -10,8 +10,9 @@ import (
 // Linear is a fully connected layer y = x·Wᵀ + b with W of shape [out, in],
 // as PyTorch's nn.Linear.
 type Linear struct {
-	Weight *Param // [out, in]
-	Bias   *Param // [out]
+	Weight *Param        // [out, in]
+	Bias   *Param        // [out]
+	SN     *SpectralNorm // divides Weight by its largest singular value; nil: none
 }
 
 // NewLinear returns a Linear layer named prefix (its parameters are
@@ -25,10 +26,10 @@ func NewLinear(prefix string, in, out int, rng *rand.Rand) *Linear {
 	return l
 }
 
-// Params returns the layer's parameters.
-func (l *Linear) Params() Params { return Params{l.Weight, l.Bias} }
+// Params returns the layer's parameters, then its spectral-norm buffers.
+func (l *Linear) Params() Params { return append(Params{l.Weight, l.Bias}, l.SN.params()...) }
 
 // Forward returns x·Wᵀ + b for x of shape [batch, in].
 func (l *Linear) Forward(b *Builder, x *G.Node) *G.Node {
-	return b.AddBias(b.MatMulT(x, b.Param(l.Weight)), b.Param(l.Bias))
+	return b.AddBias(b.MatMulT(x, b.Weight(l.Weight, l.SN)), b.Param(l.Bias))
 }

@@ -8,10 +8,13 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Param is a named trainable tensor that lives outside any graph.
+// Param is a named tensor that lives outside any graph: a trainable
+// weight, or a buffer (Buffer set) that is saved and loaded with the
+// weights but never trained, such as a spectral norm's singular vectors.
 type Param struct {
-	Name  string
-	Value *tensor.Dense
+	Name   string
+	Value  *tensor.Dense
+	Buffer bool
 }
 
 // Float32s returns the parameter's data. It panics only if the tensor is
@@ -39,6 +42,17 @@ func (ps Params) Find(name string) *Param {
 		}
 	}
 	return nil
+}
+
+// Trainable returns ps without its buffers: what an optimiser updates.
+func (ps Params) Trainable() Params {
+	var out Params
+	for _, p := range ps {
+		if !p.Buffer {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Shapes maps each parameter's name to its shape.
@@ -128,7 +142,7 @@ func (ps Params) ToFloat64() Params {
 		for j, v := range src {
 			d[j] = float64(v)
 		}
-		out[i] = &Param{Name: p.Name, Value: tensor.New(tensor.WithShape(p.Shape()...), tensor.WithBacking(d))}
+		out[i] = &Param{Name: p.Name, Value: tensor.New(tensor.WithShape(p.Shape()...), tensor.WithBacking(d)), Buffer: p.Buffer}
 	}
 	return out
 }

@@ -14,7 +14,10 @@ import (
 // generator can be rebuilt from one. The zero value is the classic MLP GAN
 // on 28×28 images: G z(100) → 256 → 256 → 784, D 784 → 256 → 128 → 1.
 type Config struct {
-	Arch    string  `json:"arch"`     // "mlp" (default)
+	// Arch is "mlp" (default), "dcgan" (convolutional, [ConvGenerator]
+	// and [ConvDiscriminator]) or "sagan" (dcgan with self-attention at
+	// half resolution in G and D, spectral norm in D and the hinge loss).
+	Arch    string  `json:"arch"`
 	Z       int     `json:"z"`        // latent size; 0 means 100
 	Height  int     `json:"height"`   // image height; 0 means 28
 	Width   int     `json:"width"`    // image width; 0 means 28
@@ -46,7 +49,20 @@ type Config struct {
 	// takes their mean, λ > 0 their soft-max-weighted mean with weights
 	// softmax(λ·L_k), so the discriminator G fools least counts most.
 	GMANLambda float64 `json:"gman_lambda,omitempty"`
+	// GChannels are a convolutional G's channels at H/4 and H/2; nil means
+	// [64 32]. DChannels are D's at H/2 and H/4; nil means [32 64].
+	GChannels []int `json:"g_channels,omitempty"`
+	DChannels []int `json:"d_channels,omitempty"`
+	// DNorm is "spectral" (spectral normalisation of every layer of a
+	// convolutional D) or "none"; "" means spectral for sagan, none otherwise.
+	DNorm string `json:"d_norm,omitempty"`
+	// Loss is "bce" (the non-saturating GAN loss) or "hinge" (Lim & Ye
+	// 2017, SAGAN's); "" means hinge for sagan, bce otherwise.
+	Loss string `json:"loss,omitempty"`
 }
+
+// Convolutional reports whether the architecture is DCGAN-like.
+func (c Config) Convolutional() bool { return c.Arch == "dcgan" || c.Arch == "sagan" }
 
 // DiscCount returns the number of discriminators: at least one.
 func (c Config) DiscCount() int { return max(c.Discriminators, 1) }
@@ -74,13 +90,60 @@ func (c Config) WithDefaults() Config {
 	if c.DSlope == 0 {
 		c.DSlope = 0.2
 	}
+	if c.Convolutional() {
+		if c.GChannels == nil {
+			c.GChannels = []int{64, 32}
+		}
+		if c.DChannels == nil {
+			c.DChannels = []int{32, 64}
+		}
+	}
+	if c.DNorm == "" {
+		c.DNorm = "none"
+		if c.Arch == "sagan" {
+			c.DNorm = "spectral"
+		}
+	}
+	if c.Loss == "" {
+		c.Loss = "bce"
+		if c.Arch == "sagan" {
+			c.Loss = "hinge"
+		}
+	}
 	return c
 }
 
 // Validate reports a configuration that cannot be built.
 func (c Config) Validate() error {
-	if c.Arch != "mlp" {
-		return fmt.Errorf("gan: unknown architecture %q (have: mlp)", c.Arch)
+	if c.Arch != "mlp" && !c.Convolutional() {
+		return fmt.Errorf("gan: unknown architecture %q (have: mlp, dcgan, sagan)", c.Arch)
+	}
+	if c.Loss != "bce" && c.Loss != "hinge" {
+		return fmt.Errorf("gan: unknown loss %q (have: bce, hinge)", c.Loss)
+	}
+	if c.DNorm != "none" && c.DNorm != "spectral" {
+		return fmt.Errorf("gan: unknown D normalisation %q (have: none, spectral)", c.DNorm)
+	}
+	if c.DNorm == "spectral" && !c.Convolutional() {
+		return fmt.Errorf("gan: spectral normalisation is built for the dcgan and sagan discriminators, not %s", c.Arch)
+	}
+	if c.Convolutional() {
+		if c.Height%4 != 0 || c.Width%4 != 0 {
+			return fmt.Errorf("gan: %s needs image sides divisible by 4, got %dx%d", c.Arch, c.Height, c.Width)
+		}
+		if len(c.GChannels) != 2 || len(c.DChannels) != 2 || min(c.GChannels[0], c.GChannels[1], c.DChannels[0], c.DChannels[1]) < 1 {
+			return fmt.Errorf("gan: %s needs two positive channel counts for G and for D, got G %v D %v", c.Arch, c.GChannels, c.DChannels)
+		}
+		if c.Classes > 0 {
+			// The projection discriminator is built for the MLP only.
+			return fmt.Errorf("gan: a conditional %s is not supported (use arch mlp with classes)", c.Arch)
+		}
+		if c.DMinibatchStd {
+			return fmt.Errorf("gan: minibatch-std is built for the MLP discriminator, not %s", c.Arch)
+		}
+	}
+	if c.Loss == "hinge" && c.Discriminators > 1 {
+		return fmt.Errorf("gan: several discriminators are trained with the bce loss only, not %s", c.Loss)
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)

@@ -68,19 +68,19 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x6a09e667))
 	m := &Model{Config: cfg}
 	// A conditional G reads [z, one-hot(y)], so only gen.fc1 grows.
-	m.Gen = NewMLPGenerator("gen", cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng)
+	m.Gen = newGenerator("gen", cfg, rng)
 	k := cfg.DiscCount()
 	var first Network
 	if k == 1 {
-		m.Disc = NewMLPDiscriminator(cfg, rng)
+		m.Disc = newDiscriminator("disc", cfg, rng)
 	} else {
 		// disc1 takes the draws the single discriminator would take, and
 		// the others come after every existing parameter, so that adding
 		// discriminators leaves the rest of the initialisation unchanged.
-		first = newMLPDiscriminator("disc1", cfg, rng)
+		first = newDiscriminator("disc1", cfg, rng)
 	}
 	if cfg.EMA > 0 {
-		avg := NewMLPGenerator("gen_ema", cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng)
+		avg := newGenerator("gen_ema", cfg, rng)
 		for i, p := range avg.Params() {
 			copy(p.Float32s(), m.Gen.Params()[i].Float32s())
 		}
@@ -89,13 +89,73 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	if k > 1 {
 		m.Discs = []Network{first}
 		for i := 2; i <= k; i++ {
-			m.Discs = append(m.Discs, newMLPDiscriminator(fmt.Sprintf("disc%d", i), cfg, rng))
+			m.Discs = append(m.Discs, newDiscriminator(fmt.Sprintf("disc%d", i), cfg, rng))
 		}
 	}
 	if err := m.Params().Validate(); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// newGenerator returns the generator of cfg's architecture, named prefix.
+// A conditional G reads [z, one-hot(y)], so only its first layer grows.
+func newGenerator(prefix string, cfg Config, rng *rand.Rand) Network {
+	if cfg.Convolutional() {
+		return newConvGenerator(prefix, cfg.Z+cfg.Classes, cfg, rng)
+	}
+	return NewMLPGenerator(prefix, cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng)
+}
+
+// newDiscriminator returns the discriminator of cfg's architecture, named prefix.
+func newDiscriminator(prefix string, cfg Config, rng *rand.Rand) Network {
+	if cfg.Convolutional() {
+		return newConvDiscriminator(prefix, cfg, rng)
+	}
+	return newMLPDiscriminator(prefix, cfg, rng)
+}
+
+// SpectralNorms returns the spectral normalisations of every
+// discriminator's layers (none unless Config.DNorm is "spectral").
+func (m *Model) SpectralNorms() []*graphs.SpectralNorm {
+	var sns []*graphs.SpectralNorm
+	for _, d := range m.Discriminators() {
+		if n, ok := d.(interface {
+			SpectralNorms() []*graphs.SpectralNorm
+		}); ok {
+			sns = append(sns, n.SpectralNorms()...)
+		}
+	}
+	return sns
+}
+
+// DiscLoss returns the discriminators' objective of Config.Loss.
+func (m *Model) DiscLoss(b *graphs.Builder, realLogits, fakeLogits *G.Node) *G.Node {
+	if m.Config.Loss == "hinge" {
+		return HingeDiscriminatorLoss(b, realLogits, fakeLogits)
+	}
+	return DiscriminatorLoss(b, realLogits, fakeLogits)
+}
+
+// GenLoss returns the generator's objective of Config.Loss.
+func (m *Model) GenLoss(b *graphs.Builder, fakeLogits *G.Node) *G.Node {
+	if m.Config.Loss == "hinge" {
+		return HingeGeneratorLoss(b, fakeLogits)
+	}
+	return GeneratorLoss(b, fakeLogits)
+}
+
+// HingeDiscriminatorLoss is the hinge loss of SAGAN's D (Lim & Ye 2017):
+// mean(relu(1 − D(x))) + mean(relu(1 + D(G(z)))). D stops pushing a logit
+// once it is beyond the margin.
+func HingeDiscriminatorLoss(b *graphs.Builder, realLogits, fakeLogits *G.Node) *G.Node {
+	one := b.Const(1)
+	return b.Add(b.Mean(b.ReLU(b.Sub(one, realLogits))), b.Mean(b.ReLU(b.Add(fakeLogits, one))))
+}
+
+// HingeGeneratorLoss is the hinge loss of SAGAN's G: −mean(D(G(z))).
+func HingeGeneratorLoss(b *graphs.Builder, fakeLogits *G.Node) *G.Node {
+	return b.Neg(b.Mean(fakeLogits))
 }
 
 // Params returns the generator's parameters, the discriminators', then the

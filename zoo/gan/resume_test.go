@@ -18,7 +18,21 @@ import (
 // 10–20 and every final parameter, optimiser moment and averaged weight
 // to be bit-equal to an uninterrupted run's.
 func TestExactResume(t *testing.T) {
-	cfg := Config{DDropout: 0.3, DPack: 2, EMA: 0.99}
+	cases := []struct {
+		name string
+		cfg  Config
+		tc   TrainConfig
+	}{
+		{"mlp", Config{DDropout: 0.3, DPack: 2, EMA: 0.99}, TrainConfig{Batch: 8}},
+		// spectral norm's u and v must come back too, or σ differs after resuming
+		{"sagan", Config{Arch: "sagan", GChannels: []int{8, 8}, DChannels: []int{8, 8}, DDropout: 0.1, DPack: 2, EMA: 0.99}, TrainConfig{Batch: 8, LRD: 4e-4, LRG: 1e-4, Beta2: 0.9}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { testExactResume(t, c.cfg, c.tc) })
+	}
+}
+
+func testExactResume(t *testing.T, cfg Config, tc TrainConfig) {
 	loader, err := datasets.NewLoader(datasets.Synthetic(64, 1), 8, 3, datasets.ScaleSigned)
 	require.NoError(t, err)
 	type run struct {
@@ -28,7 +42,7 @@ func TestExactResume(t *testing.T) {
 	newRun := func(seed uint64) *run {
 		m, err := New(cfg, seed)
 		require.NoError(t, err)
-		s, err := NewStep(m, TrainConfig{Batch: 8}, seed)
+		s, err := NewStep(m, tc, seed)
 		require.NoError(t, err)
 		return &run{step: s}
 	}

@@ -15,8 +15,11 @@ import (
 
 // TrainConfig holds the optimisation settings of a GAN run.
 type TrainConfig struct {
-	Batch        int     // images per step; 0 means 64
-	LR           float64 // Adam learning rate of both players; 0 means 2e-4
+	Batch int     // images per step; 0 means 64
+	LR    float64 // Adam learning rate of both players; 0 means 2e-4
+	// LRD and LRG override LR for D and for G when positive: SAGAN's
+	// two-time-scale rule (Heusel et al. 2017) trains D faster than G.
+	LRD, LRG     float64
 	Beta1, Beta2 float64 // Adam betas; both 0 means (0.5, 0.999)
 	PreviewSeed  uint64  // seed of the fixed noise behind the per-epoch sample grid
 }
@@ -33,6 +36,12 @@ func (c TrainConfig) WithDefaults() TrainConfig {
 	if c.Beta1 == 0 && c.Beta2 == 0 {
 		c.Beta1, c.Beta2 = 0.5, 0.999
 	}
+	if c.LRD == 0 {
+		c.LRD = c.LR
+	}
+	if c.LRG == 0 {
+		c.LRG = c.LR
+	}
 	return c
 }
 
@@ -46,8 +55,9 @@ type Step struct {
 
 	batch int
 	rng   *rand.Rand
-	d     phase // L_D; gradients for D's parameters
-	g     phase // L_G; gradients for G's parameters
+	sns   []*graphs.SpectralNorm // D's, advanced once per step
+	d     phase                  // L_D; gradients for D's parameters
+	g     phase                  // L_G; gradients for G's parameters
 	// outputs of the D graph that are reported, not optimised
 	dReal, dFake *graphs.Result
 	// one-hot label inputs of a conditional model (nil otherwise): the real
@@ -96,12 +106,13 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	cfg := m.Config
 	s := &Step{
 		Model: m,
-		OptD:  graphs.NewAdam(m.DiscParams(), tc.LR, tc.Beta1, tc.Beta2),
-		OptG:  graphs.NewAdam(m.Gen.Params(), tc.LR, tc.Beta1, tc.Beta2),
+		OptD:  graphs.NewAdam(m.DiscParams().Trainable(), tc.LRD, tc.Beta1, tc.Beta2),
+		OptG:  graphs.NewAdam(m.Gen.Params().Trainable(), tc.LRG, tc.Beta1, tc.Beta2),
 		Noise: rand.NewPCG(seed, 0xbb67ae85),
 		batch: tc.Batch,
 	}
 	s.rng = rand.New(s.Noise)
+	s.sns = m.SpectralNorms()
 	if m.GenEMA != nil {
 		ema, err := graphs.NewEMA(m.Gen.Params(), m.GenEMA.Params(), cfg.EMA)
 		if err != nil {
@@ -122,11 +133,11 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	if len(m.Discs) == 0 {
 		realLogits := m.Discriminate(b, s.d.real, s.dyReal)
 		fakeLogits := m.Discriminate(b, fake, s.dyFake)
-		lossD := DiscriminatorLoss(b, realLogits, fakeLogits)
+		lossD := m.DiscLoss(b, realLogits, fakeLogits)
 		s.d.loss = b.Keep(lossD)
 		s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
 		s.dFake = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
-		s.d.gradNode = b.Grad(lossD, m.Disc.Params())
+		s.d.gradNode = b.Grad(lossD, m.Disc.Params().Trainable())
 	} else {
 		// The discriminators' parameters are disjoint, so the gradient of
 		// the summed loss gives each one the gradient of its own loss.
@@ -135,7 +146,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 		s.d.loss = b.Keep(b.Scale(lossD, inv))
 		s.dReal = b.Keep(b.Scale(dReal, inv))
 		s.dFake = b.Keep(b.Scale(dFake, inv))
-		s.d.gradNode = b.Grad(lossD, m.DiscParams())
+		s.d.gradNode = b.Grad(lossD, m.DiscParams().Trainable())
 	}
 	var err error
 	if s.d.vm, err = b.Compile(); err != nil {
@@ -151,7 +162,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.gy = m.labelInput(b, "y", tc.Batch)
 	var lossG *G.Node
 	if len(m.Discs) == 0 {
-		lossG = GeneratorLoss(b, m.Discriminate(b, m.Generate(b, m.Gen, s.g.z, s.gy), s.gy))
+		lossG = m.GenLoss(b, m.Discriminate(b, m.Generate(b, m.Gen, s.g.z, s.gy), s.gy))
 	} else {
 		s.gw = b.Input("w", len(m.Discs))
 		var perDisc *G.Node
@@ -159,7 +170,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 		s.gLosses = b.Keep(perDisc)
 	}
 	s.g.loss = b.Keep(lossG)
-	s.g.gradNode = b.Grad(lossG, m.Gen.Params())
+	s.g.gradNode = b.Grad(lossG, m.Gen.Params().Trainable())
 	if s.g.vm, err = b.Compile(); err != nil {
 		return nil, fmt.Errorf("gan: building the G graph: %w", err)
 	}
@@ -240,6 +251,11 @@ func (s *Step) RunLabels(real []float32, labels []int) (Losses, error) {
 
 	graphs.RefillMasks(s.d.masks, s.rng)
 	graphs.RefillMasks(s.g.masks, s.rng)
+	// One power iteration per step, on D's weights as they are before its
+	// update; both graphs then divide by the same σ estimates.
+	for _, sn := range s.sns {
+		sn.Iterate()
+	}
 	if err := s.d.run(); err != nil {
 		return Losses{}, fmt.Errorf("gan: D step: %w", err)
 	}

@@ -127,5 +127,5 @@ func (b *Builder) Upsample(x *G.Node, scale int) *G.Node {
 		b.Fail("upsample", fmt.Errorf("upsampling by %d needs [batch, c, h, w] and a positive scale, got %v", scale, x.Shape()))
 		return nil
 	}
-	return b.keep(fmt.Sprintf("upsample %d of %v", scale, x.Shape()))(G.Upsample2D(x, scale))
+	return b.keep(fmt.Sprintf("upsample %d of %v", scale, x.Shape()))(resample(x, scale, false))
 }

@@ -27,7 +27,12 @@ const summary = `
 train-gan trains a generative adversarial network on MNIST.
 
   go run ./cmd/train-gan                 # the classic MLP GAN, default settings
+  go run ./cmd/train-gan -model dcgan    # convolutional G and D
+  go run ./cmd/train-gan -model sagan    # DCGAN + self-attention, spectral norm, hinge loss
   go run ./cmd/train-gan -epochs 5 -out runs/quick
+
+Each -model has its own defaults for the optimiser and D settings (see
+-help of each flag); flags given on the command line override them.
 
 The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
 names a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz].
@@ -42,7 +47,10 @@ const defaultEpochs = 30
 // options are the command's flags.
 type options struct {
 	cli.RunFlags
+	Model    string  `json:"model"`
 	LR       float64 `json:"lr"`
+	LRD      float64 `json:"lr_d"`
+	LRG      float64 `json:"lr_g"`
 	Beta1    float64 `json:"beta1"`
 	Beta2    float64 `json:"beta2"`
 	Z        int     `json:"z"`
@@ -65,9 +73,12 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	o := options{}
 	fs := flag.NewFlagSet("train-gan", flag.ContinueOnError)
 	o.Register(fs, defaultEpochs, 64, "gan", "train 20 steps on 1280 images and write every output (a smoke test)")
+	fs.StringVar(&o.Model, "model", "mlp", "architecture: mlp, dcgan or sagan")
 	fs.Float64Var(&o.LR, "lr", 2e-4, "Adam learning rate (both players)")
-	fs.Float64Var(&o.Beta1, "beta1", 0.5, "Adam β1")
-	fs.Float64Var(&o.Beta2, "beta2", 0.999, "Adam β2")
+	fs.Float64Var(&o.LRD, "lr-d", 0, "D's learning rate (0: -lr; sagan: 4e-4)")
+	fs.Float64Var(&o.LRG, "lr-g", 0, "G's learning rate (0: -lr; sagan: 1e-4)")
+	fs.Float64Var(&o.Beta1, "beta1", 0.5, "Adam β1 (sagan: 0)")
+	fs.Float64Var(&o.Beta2, "beta2", 0.999, "Adam β2 (sagan: 0.9)")
 	fs.IntVar(&o.Z, "z", 100, "latent size")
 	fs.BoolVar(&o.DMBStd, "d-minibatch-std", false, "give D the batch's feature spread before its last layer (against mode collapse)")
 	fs.IntVar(&o.DPack, "d-pack", 2, "D judges packs of this many images (PacGAN; 1: single images)")
@@ -84,10 +95,19 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		}
 		return o, err
 	}
+	defaults, ok := modelDefaults[o.Model]
+	if !ok {
+		return o, cli.Usagef("-model %q is not one of mlp, dcgan, sagan", o.Model)
+	}
+	if err := cli.SetDefaults(fs, defaults); err != nil {
+		return o, err
+	}
 	var c cli.Checks
 	o.RunFlags.Check(&c)
 	o.Settle(fs)
 	c.Range("lr", o.LR, 0, 1)
+	c.Range("lr-d", o.LRD, -1e-12, 1)
+	c.Range("lr-g", o.LRG, -1e-12, 1)
 	c.Range("beta1", o.Beta1, -1e-12, 0.999999)
 	c.Range("beta2", o.Beta2, 0, 0.999999999)
 	c.Positive("z", int64(o.Z))
@@ -143,7 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ckpt != nil {
 		model, err = gan.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
 	} else {
-		model, err = gan.New(gan.Config{Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: set.H, Width: set.W}, o.Seed)
+		model, err = gan.New(gan.Config{Arch: o.Model, Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: set.H, Width: set.W}, o.Seed)
 	}
 	if err != nil {
 		return err
@@ -154,7 +174,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if model.Config.Height != set.H || model.Config.Width != set.W {
 		return fmt.Errorf("the model makes %dx%d images but the data set %s holds %dx%d", model.Config.Height, model.Config.Width, set.Source, set.H, set.W)
 	}
-	step, err := gan.NewStep(model, gan.TrainConfig{Batch: o.Batch, LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, PreviewSeed: o.Seed}, o.Seed)
+	step, err := gan.NewStep(model, gan.TrainConfig{Batch: o.Batch, LR: o.LR, LRD: o.LRD, LRG: o.LRG, Beta1: o.Beta1, Beta2: o.Beta2, PreviewSeed: o.Seed}, o.Seed)
 	if err != nil {
 		return err
 	}
@@ -200,6 +220,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "samples: %s\ncheckpoint: %s\n", filepath.Join(out, "samples.png"), res.Checkpoint)
 	return nil
+}
+
+// modelDefaults are the flag values each -model starts from. The MLP's
+// come from its recipe search (README); SAGAN's learning rates and betas
+// are the paper's two-time-scale settings.
+var modelDefaults = map[string]map[string]string{
+	"mlp":   {},
+	"dcgan": {"d-pack": "1", "d-dropout": "0"},
+	"sagan": {"d-pack": "1", "d-dropout": "0", "lr-d": "4e-4", "lr-g": "1e-4", "beta1": "0", "beta2": "0.9"},
 }
 
 // checkClassLabels reports, before any training, data that cannot train a

@@ -254,3 +254,25 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 	fmt.Fprintf(stdout, "trained %.2f epochs (%d steps) in %s: %.0f images/s\n", res.Epochs, res.Steps, res.Wall.Round(time.Second), res.ImagesPerSec)
 	return res, nil
 }
+
+// SetDefaults gives each flag of fs named in defaults that value unless
+// the user set the flag: a model's own defaults (SAGAN's learning rates,
+// for one) replace the command's without overriding what was asked for.
+func SetDefaults(fs *flag.FlagSet, defaults map[string]string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	names := make([]string, 0, len(defaults))
+	for name := range defaults {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if given[name] {
+			continue
+		}
+		if err := fs.Set(name, defaults[name]); err != nil {
+			return fmt.Errorf("default -%s=%s: %w", name, defaults[name], err)
+		}
+	}
+	return nil
+}

@@ -6,14 +6,22 @@ import (
 	"github.com/gorgozoo/gorgozoo/datasets"
 )
 
-// BenchmarkTrainStep measures one D+G update of the default MLP GAN at the
-// default batch on real-looking data.
+// BenchmarkTrainStep measures one D+G update of each architecture, with
+// train-gan's defaults, at the default batch on real-looking data.
 func BenchmarkTrainStep(b *testing.B) {
-	m, err := New(Config{DDropout: 0.3, DPack: 2}, 1)
+	b.Run("mlp", func(b *testing.B) { benchStep(b, Config{DDropout: 0.3, DPack: 2}, TrainConfig{}) })
+	b.Run("dcgan", func(b *testing.B) { benchStep(b, Config{Arch: "dcgan"}, TrainConfig{}) })
+	b.Run("sagan", func(b *testing.B) {
+		benchStep(b, Config{Arch: "sagan"}, TrainConfig{LRD: 4e-4, LRG: 1e-4, Beta2: 0.9})
+	})
+}
+
+func benchStep(b *testing.B, cfg Config, tc TrainConfig) {
+	m, err := New(cfg, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := NewStep(m, TrainConfig{}, 1)
+	s, err := NewStep(m, tc, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

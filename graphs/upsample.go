@@ -1,0 +1,148 @@
+package graphs
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// resampleOp is nearest-neighbour upsampling of NCHW maps by an integer
+// scale, or (sum set) its adjoint, which adds up each scale×scale block:
+// the gradient of one is the other. Gorgonia's Upsample2D reads and writes
+// every element through At/SetAt, allocating for each; on a DCGAN step it
+// and its gradient took a third of the time.
+type resampleOp struct {
+	scale int
+	sum   bool
+	out   *outBuffer // kept from run to run, as matMulOp's
+}
+
+func resample(x *G.Node, scale int, sum bool) (*G.Node, error) {
+	return G.ApplyOp(resampleOp{scale: scale, sum: sum, out: &outBuffer{}}, x)
+}
+
+func (op resampleOp) Arity() int { return 1 }
+
+func (op resampleOp) Type() hm.Type {
+	t := G.TensorType{Dims: 4, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t)
+}
+
+func (op resampleOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := ds[0].(tensor.Shape)
+	if len(ds) != 1 || !ok || len(s) != 4 {
+		return nil, fmt.Errorf("%v takes one [batch, c, h, w] shape, got %v", op, ds)
+	}
+	if op.sum {
+		if s[2]%op.scale != 0 || s[3]%op.scale != 0 {
+			return nil, fmt.Errorf("%v: %v is not a multiple of the scale", op, s)
+		}
+		return tensor.Shape{s[0], s[1], s[2] / op.scale, s[3] / op.scale}, nil
+	}
+	return tensor.Shape{s[0], s[1], s[2] * op.scale, s[3] * op.scale}, nil
+}
+
+func (op resampleOp) Do(vals ...G.Value) (G.Value, error) {
+	if len(vals) != 1 {
+		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(vals))
+	}
+	x, ok := vals[0].(*tensor.Dense)
+	if !ok {
+		return nil, fmt.Errorf("%v: input is %T, want a dense tensor", op, vals[0])
+	}
+	if x.IsMaterializable() {
+		x = x.Materialize().(*tensor.Dense)
+	}
+	shape, err := op.InferShape(x.Shape())
+	if err != nil {
+		return nil, err
+	}
+	out := op.out.t
+	if out == nil || out.Dtype() != x.Dtype() || !out.Shape().Eq(shape) {
+		out = tensor.New(tensor.WithShape(shape...), tensor.Of(x.Dtype()))
+		op.out.t = out
+	}
+	s := x.Shape()
+	switch xd := x.Data().(type) {
+	case []float32:
+		resampleData(xd, out.Data().([]float32), s[0]*s[1], s[2], s[3], op.scale, op.sum)
+	case []float64:
+		resampleData(xd, out.Data().([]float64), s[0]*s[1], s[2], s[3], op.scale, op.sum)
+	default:
+		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
+	}
+	return out, nil
+}
+
+// resampleData upsamples (or block-sums, when sum) maps planes of h×w
+// values from x into y.
+func resampleData[T float32 | float64](x, y []T, planes, h, w, scale int, sum bool) {
+	if !sum {
+		ow := w * scale
+		for p := range planes {
+			src := x[p*h*w : (p+1)*h*w]
+			dst := y[p*h*w*scale*scale : (p+1)*h*w*scale*scale]
+			for r := range h {
+				row := dst[r*scale*ow : r*scale*ow+ow]
+				for c, v := range src[r*w : (r+1)*w] {
+					for k := range scale {
+						row[c*scale+k] = v
+					}
+				}
+				for k := 1; k < scale; k++ {
+					copy(dst[(r*scale+k)*ow:(r*scale+k+1)*ow], row)
+				}
+			}
+		}
+		return
+	}
+	oh, ow := h/scale, w/scale
+	clear(y)
+	for p := range planes {
+		src := x[p*h*w : (p+1)*h*w]
+		dst := y[p*oh*ow : (p+1)*oh*ow]
+		for r := range h {
+			out := dst[(r/scale)*ow : (r/scale+1)*ow]
+			for c, v := range src[r*w : (r+1)*w] {
+				out[c/scale] += v
+			}
+		}
+	}
+}
+
+func (op resampleOp) ReturnsPtr() bool     { return false }
+func (op resampleOp) CallsExtern() bool    { return false }
+func (op resampleOp) OverwritesInput() int { return -1 }
+
+func (op resampleOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+
+func (op resampleOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+
+func (op resampleOp) String() string {
+	if op.sum {
+		return fmt.Sprintf("BlockSum(%d)", op.scale)
+	}
+	return fmt.Sprintf("Upsample(%d)", op.scale)
+}
+
+func (op resampleOp) DiffWRT(int) []bool { return []bool{true} }
+
+// SymDiff: both operations are linear and each is the other's transpose.
+func (op resampleOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
+	}
+	d, err := resample(grad, op.scale, !op.sum)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{d}, nil
+}

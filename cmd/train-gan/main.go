@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -61,6 +62,8 @@ type options struct {
 	Classes  int     `json:"classes"` // conditional GAN (issue 8)
 	Discs    int     `json:"discriminators"`
 	GMAN     float64 `json:"gman_lambda"`
+
+	modelGiven bool // -model was on the command line
 }
 
 func main() {
@@ -95,6 +98,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		}
 		return o, err
 	}
+	fs.Visit(func(f *flag.Flag) { o.modelGiven = o.modelGiven || f.Name == "model" })
 	defaults, ok := modelDefaults[o.Model]
 	if !ok {
 		return o, cli.Usagef("-model %q is not one of mlp, dcgan, sagan", o.Model)
@@ -136,6 +140,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ckpt, err := o.OpenResume(gan.Kind)
 	if err != nil {
 		return err
+	}
+	if ckpt != nil {
+		// A resumed run keeps its architecture's training defaults (SAGAN's
+		// learning rates, say) without the user repeating -model.
+		var saved gan.Config
+		if err := json.Unmarshal(ckpt.Meta.Config, &saved); err != nil {
+			return fmt.Errorf("-resume %s: %w", o.Resume, err)
+		}
+		arch := saved.WithDefaults().Arch
+		if arch != o.Model {
+			if o.modelGiven {
+				return cli.Usagef("-model %s, but -resume %s holds a %s model", o.Model, o.Resume, arch)
+			}
+			if o, err = parse(append([]string{"-model", arch}, args...), stdout); err != nil {
+				return err
+			}
+			if ckpt, err = o.OpenResume(gan.Kind); err != nil {
+				return err
+			}
+		}
 	}
 	set, err := o.TrainingSet()
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,11 +19,18 @@ import (
 // TestDryRun runs the command end to end on real MNIST and checks the run
 // folder and that the checkpoint loads into a generator.
 func TestDryRun(t *testing.T) {
+	for _, model := range []string{"mlp", "dcgan", "sagan"} {
+		t.Run(model, func(t *testing.T) { testDryRun(t, model) })
+	}
+}
+
+func testDryRun(t *testing.T, model string) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-out", out}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-model", model, "-out", out}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
+	require.Contains(t, stdout.String(), "model: "+model+" GAN")
 	for _, f := range []string{"config.json", "metrics.jsonl", "loss.png", "samples.png", "samples/samples-epoch-001.png"} {
 		_, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
@@ -49,6 +57,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-lr", "-1"}, "-lr"},
 		{[]string{"-epochs", "-3"}, "-epochs"},
 		{[]string{"-z", "0"}, "-z"},
+		{[]string{"-model", "vit"}, "mlp, dcgan, sagan"},
+		{[]string{"-model", "sagan", "-lr-d", "-1"}, "-lr-d"},
 		{[]string{"-batch", "63"}, "-d-pack"},
 		{[]string{"-ema", "1"}, "-ema"},
 		{[]string{"-nosuchflag"}, "nosuchflag"},
@@ -179,4 +189,33 @@ func TestInitFromAndFreeze(t *testing.T) {
 	require.ErrorContains(t, err, "nosuch.")
 	err = run(context.Background(), []string{"-dry-run", "-steps", "30", "-init-from", pre, "-resume", pre}, &stdout, &stdout)
 	require.ErrorContains(t, err, "-init-from")
+}
+
+// TestModelDefaults: each -model starts from its own settings, flags given
+// on the command line win, and a resumed run keeps its model's defaults.
+func TestModelDefaults(t *testing.T) {
+	o, err := parse([]string{"-model", "sagan"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, []float64{4e-4, 1e-4, 0, 0.9}, []float64{o.LRD, o.LRG, o.Beta1, o.Beta2})
+	require.Equal(t, 1, o.DPack)
+	o, err = parse([]string{"-model", "sagan", "-lr-d", "1e-3", "-d-pack", "2"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 1e-3, o.LRD)
+	require.Equal(t, 2, o.DPack)
+	o, err = parse(nil, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, []float64{0, 0, 0.5, 0.999}, []float64{o.LRD, o.LRG, o.Beta1, o.Beta2})
+	require.Equal(t, 2, o.DPack)
+
+	out := filepath.Join(t.TempDir(), "run")
+	var log bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-model", "sagan", "-dry-run", "-steps", "2", "-out", out}, &log, &log), log.String())
+	log.Reset()
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "3", "-resume", out}, &log, &log), log.String())
+	b, err := os.ReadFile(filepath.Join(out, "config.json"))
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"lr_d": 0.0004`)
+	require.Contains(t, string(b), `"model": "sagan"`)
+	err = run(context.Background(), []string{"-model", "dcgan", "-dry-run", "-steps", "4", "-resume", out}, &log, &log)
+	require.ErrorContains(t, err, "holds a sagan model")
 }

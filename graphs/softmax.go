@@ -71,16 +71,19 @@ func (op softmaxOp) compute(out, x *tensor.Dense) error {
 	n := x.Shape()[x.Dims()-1]
 	switch xd := x.Data().(type) {
 	case []float32:
-		softmaxRows(out.Data().([]float32), xd, n)
+		softmaxRows32(out.Data().([]float32), xd, n)
 	case []float64:
-		softmaxRows(out.Data().([]float64), xd, n)
+		softmaxRows64(out.Data().([]float64), xd, n)
 	default:
 		return fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
 	}
 	return nil
 }
 
-func softmaxRows[T float32 | float64](dst, src []T, n int) {
+// softmaxRows32 and softmaxRows64 differ in their exponential only (see
+// exp32); they are written out rather than generic so that the float32
+// loop calls exp32 directly, with no type switch per value.
+func softmaxRows32(dst, src []float32, n int) {
 	for r := 0; r < len(src); r += n {
 		row, out := src[r:r+n], dst[r:r+n]
 		m := row[0]
@@ -89,32 +92,45 @@ func softmaxRows[T float32 | float64](dst, src []T, n int) {
 		}
 		var sum float64
 		for j, v := range row {
-			e := expNonPositive(v - m)
+			e := exp32(v - m)
 			out[j] = e
 			sum += float64(e)
 		}
-		inv := T(1 / sum)
+		inv := float32(1 / sum)
 		for j := range out {
 			out[j] *= inv
 		}
 	}
 }
 
-// expNonPositive returns eˣ for x ≤ 0. In float64 it is math.Exp; in
-// float32 it is Cephes' expf (range reduction to |r| ≤ ln2/2, a degree-7
-// polynomial, scaling by 2ᵏ; relative error below 1e-7): math.Exp took a
-// fifth of the attention block's forward and backward pass, and in a
-// summing loop like the softmax's exp32 measured 5.7 ns a value against
-// 8–11 ns for float32(math.Exp(x)) (machine shared). Results below e⁻⁸⁷·³³,
-// where float32 turns subnormal, are 0; a softmax weight that small next
-// to the row's maximum weight of at least 1/n is lost in round-off anyway.
-func expNonPositive[T float32 | float64](x T) T {
-	if _, ok := any(x).(float64); ok {
-		return T(math.Exp(float64(x)))
+func softmaxRows64(dst, src []float64, n int) {
+	for r := 0; r < len(src); r += n {
+		row, out := src[r:r+n], dst[r:r+n]
+		m := row[0]
+		for _, v := range row[1:] {
+			m = max(m, v)
+		}
+		var sum float64
+		for j, v := range row {
+			e := math.Exp(v - m)
+			out[j] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for j := range out {
+			out[j] *= inv
+		}
 	}
-	return T(exp32(float32(x)))
 }
 
+// exp32 returns eˣ for x ≤ 0 in float32: Cephes' expf (range reduction to
+// |r| ≤ ln2/2, a degree-7 polynomial, scaling by 2ᵏ; relative error below
+// 1e-7). math.Exp took a fifth of the attention block's forward and
+// backward pass, and in a summing loop like the softmax's exp32 measured
+// 5.7 ns a value against 8–11 ns for float32(math.Exp(x)) (machine shared).
+// Results below e⁻⁸⁷·³³, where float32 turns subnormal, are 0; a softmax
+// weight that small next to the row's maximum weight of at least 1/n is
+// lost in round-off anyway.
 func exp32(x float32) float32 {
 	if x < -87.33654 {
 		return 0

@@ -1,0 +1,68 @@
+package graphs
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+func TestScaleByValuesAndGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	gamma, x := NewParam("gamma", 1), NewParam("x", 2, 3, 2, 2)
+	Normal(gamma, 1, rng)
+	Normal(x, 1, rng)
+	params := Params{gamma, x}.ToFloat64()
+
+	b := NewBuilder()
+	b.Dtype = tensor.Float64
+	y := b.ScaleBy(b.Param(params[0]), b.Param(params[1]))
+	require.NoError(t, b.Err())
+	require.Equal(t, tensor.Shape{2, 3, 2, 2}, y.Shape())
+	got := run64(t, b, y)[0]
+	g := params[0].Value.Data().([]float64)[0]
+	for i, v := range params[1].Value.Data().([]float64) {
+		require.Equal(t, g*v, got[i])
+	}
+
+	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+		return b.Sum(b.Tanh(b.ScaleBy(b.Param(params[0]), b.Param(params[1]))))
+	}, 0, 1e-6))
+
+	b = NewBuilder()
+	require.Nil(t, b.ScaleBy(b.Input("g", 2), b.Input("x", 2, 3)))
+	require.ErrorContains(t, b.Err(), "shape [1], got (2)")
+}
+
+// TestKeptOutputsReusedAcrossRuns checks that the new ops compute every
+// run's values into the memory of the first run, followed by a Reshape as
+// attention does.
+func TestKeptOutputsReusedAcrossRuns(t *testing.T) {
+	b := NewBuilder()
+	b.Dtype = tensor.Float64
+	a, c, g := b.Input("a", 2, 3, 4), b.Input("c", 2, 4, 5), b.Input("g", 1)
+	fillInput(t, a, rand.New(rand.NewPCG(45, 46)), 1)
+	fillInput(t, c, rand.New(rand.NewPCG(47, 48)), 1)
+	prod := b.BatchedMatMul(a, c, false, false)
+	weights := b.Softmax(prod)
+	scaled := b.ScaleBy(g, weights)
+	loss := b.Sum(b.Reshape(scaled, 30))
+	sum := b.Keep(loss)
+	vm, err := b.Compile()
+	require.NoError(t, err)
+
+	var data []*float64
+	for run, gv := range []float64{1, 2, 3} {
+		Value(g).Data().([]float64)[0] = gv
+		require.NoError(t, vm.Run())
+		// Each of the 2·3 rows of weights sums to 1.
+		require.InDelta(t, 6*gv, sum.Scalar(), 1e-12, "run %d", run)
+		ptrs := []*float64{&Value(prod).Data().([]float64)[0], &Value(weights).Data().([]float64)[0], &Value(scaled).Data().([]float64)[0]}
+		if data == nil {
+			data = ptrs
+		}
+		require.Equal(t, data, ptrs, "run %d computed into new memory", run)
+	}
+}

@@ -1,0 +1,67 @@
+package graphs
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+func TestSoftmaxValuesAndGradient(t *testing.T) {
+	b := NewBuilder()
+	b.Dtype = tensor.Float64
+	x := b.Input("x", 2, 2, 3)
+	rows := [][]float64{{1, 2, 3}, {-1000, 0, 1000}, {800, 800, 800}, {1e-3, 0, -1e-3}}
+	for i, r := range rows {
+		copy(Value(x).Data().([]float64)[3*i:], r)
+	}
+	y := b.Softmax(x)
+	require.NoError(t, b.Err())
+	require.Equal(t, tensor.Shape{2, 2, 3}, y.Shape())
+	got := run64(t, b, y)[0]
+	for i, r := range rows {
+		m := math.Max(r[0], math.Max(r[1], r[2]))
+		var s float64
+		for _, v := range r {
+			s += math.Exp(v - m)
+		}
+		for j, v := range r {
+			require.InDelta(t, math.Exp(v-m)/s, got[3*i+j], 1e-15, "row %d col %d", i, j)
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(41, 42))
+	px := NewParam("x", 2, 3, 4)
+	Normal(px, 2, rng)
+	weights := NewParam("w", 2, 3, 4) // a weighted sum: Σ softmax alone is constant
+	Normal(weights, 1, rng)
+	params := Params{px, weights}.ToFloat64()
+	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+		return b.Sum(b.Mul(b.Softmax(b.Param(params[0])), b.Param(params[1])))
+	}, 0, 1e-6))
+
+	b = NewBuilder()
+	require.Nil(t, b.Softmax(b.Input("x", 2, 0)))
+	require.ErrorContains(t, b.Err(), "(2, 0)")
+}
+
+// TestExp32 compares the float32 exponential with math.Exp over the whole
+// range a softmax feeds it, in relative error.
+func TestExp32(t *testing.T) {
+	var worst float64
+	for i := 0; i <= 1_000_000; i++ {
+		x := float32(-87.33 * float64(i) / 1_000_000)
+		want := math.Exp(float64(x))
+		got := float64(exp32(x))
+		worst = math.Max(worst, math.Abs(got-want)/want)
+	}
+	t.Logf("worst relative error %.3g", worst)
+	require.Less(t, worst, 2e-7)
+	require.True(t, math.IsNaN(float64(exp32(float32(math.NaN())))), "NaN must reach the NaN guard")
+	require.Equal(t, float32(1), exp32(0))
+	require.Equal(t, float32(0), exp32(-100))
+	require.Equal(t, float32(0), exp32(float32(math.Inf(-1))))
+}

@@ -72,16 +72,27 @@ func (c *Conv2d) Forward(b *Builder, x *G.Node) *G.Node {
 		b.Fail("conv2d", fmt.Errorf("%s: a %d×%d kernel does not fit a %d×%d map with padding %d", c.Weight.Name, ws[2], ws[3], xs[2], xs[3], c.Pad))
 		return nil
 	}
-	stride := max(c.Stride, 1)
 	w := b.Param(c.Weight)
-	y := b.keep("conv2d " + c.Weight.Name)(serialised(func() (*G.Node, error) {
-		return G.Conv2d(x, w, tensor.Shape{ws[2], ws[3]}, []int{c.Pad, c.Pad}, []int{stride, stride}, []int{1, 1})
-	}))
-	bias := b.Reshape(b.Param(c.Bias), 1, ws[0], 1, 1)
-	if b.failed(y, bias) {
+	bias := b.Param(c.Bias)
+	if b.failed(w, bias) {
 		return nil
 	}
-	return b.keep("conv2d bias")(G.BroadcastAdd(y, bias, nil, []byte{0, 2, 3}))
+	return b.keep("conv2d " + c.Weight.Name)(conv2d(x, w, bias, max(c.Stride, 1), c.Pad, b.mayNeedGrad(x)))
+}
+
+// mayNeedGrad reports whether Grad could ask for a gradient through n:
+// Builder.Grad differentiates only bound parameters, so a leaf that is not
+// one (a fed input) never needs it.
+func (b *Builder) mayNeedGrad(n *G.Node) bool {
+	if n.Op() != nil {
+		return true
+	}
+	for _, p := range b.params {
+		if p == n {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxPool2d returns the maximum over each k×k window of x [batch, c, h, w],

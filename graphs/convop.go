@@ -430,19 +430,34 @@ func im2col[T float](g convGeom, x, col []T) {
 	for ci := range g.c {
 		xc := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for kr := range g.k {
+			ylo, yhi := validRange(kr, g.pad, g.stride, g.h, g.oh)
 			for kc := range g.k {
 				row := col[((ci*g.k+kr)*g.k+kc)*pix:][:pix]
 				lo, hi := validRange(kc, g.pad, g.stride, g.w, g.ow)
-				for oy := range g.oh {
+				if ylo >= yhi || lo >= hi {
+					clear(row)
+					continue
+				}
+				if g.stride == 1 && g.ow == g.w {
+					// The row is the channel shifted by one offset: one
+					// copy, then zero the columns that wrapped around from
+					// the neighbouring image row. With 14- or 28-pixel
+					// rows, a copy per image row cost more than the GEMM.
+					off := (kr-g.pad)*g.w + kc - g.pad
+					s, e := ylo*g.w+lo, (yhi-1)*g.w+hi
+					clear(row[:s])
+					copy(row[s:e], xc[s+off:e+off])
+					clear(row[e:])
+					zeroEdges(row, g.ow, ylo, yhi, lo, hi)
+					continue
+				}
+				clear(row[:ylo*g.ow])
+				clear(row[yhi*g.ow:])
+				for oy := ylo; oy < yhi; oy++ {
 					r := row[oy*g.ow : (oy+1)*g.ow]
-					iy := oy*g.stride - g.pad + kr
-					if iy < 0 || iy >= g.h {
-						clear(r)
-						continue
-					}
 					clear(r[:lo])
 					clear(r[hi:])
-					src := xc[iy*g.w:]
+					src := xc[(oy*g.stride-g.pad+kr)*g.w:]
 					if g.stride == 1 {
 						copy(r[lo:hi], src[lo-g.pad+kc:])
 						continue
@@ -457,23 +472,33 @@ func im2col[T float](g convGeom, x, col []T) {
 }
 
 // col2im is im2col's adjoint: it sums every entry of col [c·k·k, oh·ow]
-// into the input pixel it was read from, overwriting dx [c, h, w].
+// into the input pixel it was read from, overwriting dx [c, h, w]. It
+// clobbers col.
 func col2im[T float](g convGeom, col, dx []T) {
 	clear(dx)
 	pix := g.pix()
 	for ci := range g.c {
 		dc := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for kr := range g.k {
+			ylo, yhi := validRange(kr, g.pad, g.stride, g.h, g.oh)
 			for kc := range g.k {
 				row := col[((ci*g.k+kr)*g.k+kc)*pix:][:pix]
 				lo, hi := validRange(kc, g.pad, g.stride, g.w, g.ow)
-				for oy := range g.oh {
-					iy := oy*g.stride - g.pad + kr
-					if iy < 0 || iy >= g.h {
-						continue
-					}
+				if ylo >= yhi || lo >= hi {
+					continue
+				}
+				if g.stride == 1 && g.ow == g.w {
+					// As in im2col: one sweep over the shifted channel,
+					// after zeroing the entries that would wrap around.
+					zeroEdges(row, g.ow, ylo, yhi, lo, hi)
+					off := (kr-g.pad)*g.w + kc - g.pad
+					s, e := ylo*g.w+lo, (yhi-1)*g.w+hi
+					addTo(dc[s+off:e+off], row[s:e])
+					continue
+				}
+				for oy := ylo; oy < yhi; oy++ {
 					r := row[oy*g.ow : (oy+1)*g.ow]
-					dst := dc[iy*g.w:]
+					dst := dc[(oy*g.stride-g.pad+kr)*g.w:]
 					if g.stride == 1 {
 						d := dst[lo-g.pad+kc : hi-g.pad+kc]
 						for j, v := range r[lo:hi] {
@@ -490,8 +515,37 @@ func col2im[T float](g convGeom, col, dx []T) {
 	}
 }
 
+// addTo adds src to dst, with gonum's assembly axpy for float32 (Go does
+// not vectorise the loop).
+func addTo[T float](dst, src []T) {
+	if d, ok := any(dst).([]float32); ok {
+		gonum.Implementation{}.Saxpy(len(d), 1, any(src).([]float32), 1, d, 1)
+		return
+	}
+	for j, v := range src {
+		dst[j] += v
+	}
+}
+
+// zeroEdges zeroes columns [0, lo) and [hi, ow) of rows [ylo, yhi) of the
+// oh×ow map m.
+func zeroEdges[T float](m []T, ow, ylo, yhi, lo, hi int) {
+	if lo == 0 && hi == ow {
+		return
+	}
+	for oy := ylo; oy < yhi; oy++ {
+		r := m[oy*ow : (oy+1)*ow]
+		for j := range lo {
+			r[j] = 0
+		}
+		for j := hi; j < ow; j++ {
+			r[j] = 0
+		}
+	}
+}
+
 // validRange returns the output columns [lo, hi) whose input column
-// ox·stride − pad + kc lies inside [0, w).
+// ox·stride − pad + kc lies inside [0, w) (or the rows, for a row kr).
 func validRange(kc, pad, stride, w, ow int) (lo, hi int) {
 	// ox·stride ≥ pad − kc
 	if d := pad - kc; d > 0 {
@@ -519,7 +573,7 @@ func gemmT[T float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb
 	}
 	switch a := any(a).(type) {
 	case []float32:
-		gemm.Sgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		gemm.SgemmSerial(ta, tb, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	case []float64:
 		gonum.Implementation{}.Dgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}

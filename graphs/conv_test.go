@@ -66,6 +66,12 @@ func TestConv2dMatchesDirectConvolution(t *testing.T) {
 		{"3x3 same", 2, 2, 6, 5, 4, 3, 1, 1, 6, 5},
 		{"stride 2 padded", 1, 3, 7, 7, 2, 3, 2, 1, 4, 4},
 		{"1x1", 3, 4, 2, 3, 2, 1, 1, 0, 2, 3},
+		{"1x1 strided (not the direct path)", 2, 3, 5, 4, 2, 1, 2, 0, 3, 2},
+		{"k4 stride 2 pad 1 (DCGAN discriminator)", 2, 2, 8, 8, 3, 4, 2, 1, 4, 4},
+		{"k5 stride 3 pad 2, ragged", 2, 2, 7, 8, 3, 5, 3, 2, 3, 3},
+		{"pad wider than the kernel reach", 1, 1, 3, 3, 2, 2, 1, 2, 6, 6},
+		{"batch 11 over 8 chunks, in ≠ out", 11, 3, 5, 6, 5, 3, 1, 1, 5, 6},
+		{"batch 19", 19, 2, 4, 4, 3, 3, 2, 0, 1, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

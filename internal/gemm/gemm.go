@@ -31,12 +31,25 @@ const (
 // when beta is 0 the prior contents of C are never read (so NaNs in a
 // recycled output buffer do not leak into the result).
 func Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemm(active, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmOn(active, false, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is [Sgemm] computed on the calling goroutine alone, for
+// callers that already share their work across cores (a convolution that
+// splits its batch): sharing each product as well would put two layers of
+// goroutines on the same cores. With the openblas build tag, OpenBLAS
+// still uses its own threads (see [SetThreads]).
+func SgemmSerial(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmOn(active, true, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // sgemm is Sgemm with the micro-kernel chosen by the caller, so that tests
 // and benchmarks can drive every kernel side by side in one process.
 func sgemm(kern *kernel, tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmOn(kern, false, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func sgemmOn(kern *kernel, serial bool, tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	aTrans := checkTranspose(tA)
 	bTrans := checkTranspose(tB)
 	if m < 0 {
@@ -97,6 +110,7 @@ func sgemm(kern *kernel, tA, tB blas.Transpose, m, n, k int, alpha float32, a []
 		m: m, n: n, k: k,
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+		serial: serial,
 	}
 	if kern.external != nil {
 		kern.external(p)
@@ -157,6 +171,7 @@ type problem struct {
 	ldb            int
 	c              []float32
 	ldc            int
+	serial         bool // never shared across cores
 }
 
 // smallWork is the m·n·k up to which Sgemm multiplies directly without

@@ -380,3 +380,30 @@ func TestSetThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmSerial checks that SgemmSerial never shares a product that
+// Sgemm would share, and that it computes the same bits.
+func TestSgemmSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	m, n, k := 130, 140, 150
+	if m*n*k < parallelWork {
+		t.Fatal("shape too small to be shared")
+	}
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = rng.Float32() - 0.5
+	}
+	for i := range b {
+		b[i] = rng.Float32() - 0.5
+	}
+	want, got := make([]float32, m*n), make([]float32, m*n)
+	Sgemm(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, want, n)
+	before := sharedProducts.Load()
+	SgemmSerial(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, got, n)
+	if sharedProducts.Load() != before {
+		t.Error("SgemmSerial shared its product across cores")
+	}
+	if active.external == nil && !slices.Equal(want, got) {
+		t.Error("SgemmSerial and Sgemm differ")
+	}
+}

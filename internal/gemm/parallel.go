@@ -127,7 +127,7 @@ func (j *job) work(gen uint32, buf *buffers) {
 // run computes p, sharing it across the cores when it is big enough.
 func run(kern *kernel, p *problem) {
 	parts := 1
-	if p.m*p.n*p.k >= parallelWork {
+	if p.m*p.n*p.k >= parallelWork && !p.serial {
 		workersOnce.Do(startWorkers)
 		// At most 64 parts keeps the chunk count (≤ 4·parts+1) well
 		// inside the 16 bits that job.state gives it.

@@ -2,9 +2,36 @@ package gan
 
 import (
 	"math/rand/v2"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/zoo/attention"
 )
 
-// newAttention returns the self-attention block of a SAGAN layer.
-func newAttention(prefix string, channels int, spectral bool, rng *rand.Rand) Block {
-	return nil // TODO(lead): zoo/attention lands from its branch
+// attentionBlock is SAGAN's self-attention block with, in a spectrally
+// normalised discriminator, every 1×1 convolution normalised too (as the
+// official code does).
+type attentionBlock struct {
+	*attention.Block
+	sns []*graphs.SpectralNorm
 }
+
+// newAttention returns the self-attention block of a SAGAN layer in the
+// paper's form. channels ≥ 1 is guaranteed by Config.Validate, the only
+// case attention.New refuses.
+func newAttention(prefix string, channels int, spectral bool, rng *rand.Rand) Block {
+	blk, err := attention.New(prefix, channels, attention.Config{}, rng)
+	if err != nil {
+		return nil
+	}
+	a := &attentionBlock{Block: blk}
+	if spectral {
+		for _, l := range blk.Layers() {
+			l.SN = graphs.NewSpectralNorm(l.Weight, rng)
+			a.sns = append(a.sns, l.SN)
+		}
+	}
+	return a
+}
+
+// SpectralNorms returns the normalisations of the block's layers.
+func (a *attentionBlock) SpectralNorms() []*graphs.SpectralNorm { return a.sns }

@@ -108,8 +108,9 @@ func TestConvShapesAndNames(t *testing.T) {
 			[]string{"gen.fc.weight", "gen.conv1.weight", "gen.conv2.bias", "disc.conv1.weight", "disc.conv2.weight", "disc.fc.weight"},
 			[]string{"disc.conv1.weight_u", "gen.attn.gamma"}, 100*64*49 + 64*49 + 32*64*9 + 32 + 32*9 + 1, 0, 0},
 		{"sagan", Config{Arch: "sagan"},
-			[]string{"gen.fc.weight", "disc.conv1.weight_u", "disc.conv1.weight_v", "disc.fc.weight_u"},
-			nil, 0, 6, 3},
+			[]string{"gen.fc.weight", "gen.attn.f.weight", "gen.attn.gamma", "disc.attn.h.weight", "disc.attn.gamma",
+				"disc.conv1.weight_u", "disc.conv1.weight_v", "disc.fc.weight_u", "disc.attn.g.weight_v"},
+			[]string{"gen.attn.f.weight_u"}, 0, 12, 6},
 	}
 	for _, c := range cases {
 		t.Run(c.arch, func(t *testing.T) {

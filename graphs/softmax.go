@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -71,7 +73,8 @@ func (op softmaxOp) compute(out, x *tensor.Dense) error {
 	n := x.Shape()[x.Dims()-1]
 	switch xd := x.Data().(type) {
 	case []float32:
-		softmaxRows32(out.Data().([]float32), xd, n)
+		dst := out.Data().([]float32)
+		inRowChunks(len(xd)/n, func(lo, hi int) { softmaxRows32(dst[lo*n:hi*n], xd[lo*n:hi*n], n) })
 	case []float64:
 		softmaxRows64(out.Data().([]float64), xd, n)
 	default:
@@ -210,7 +213,8 @@ func (op softmaxGradOp) Do(vals ...G.Value) (G.Value, error) {
 	n := y.Shape()[y.Dims()-1]
 	switch yd := y.Data().(type) {
 	case []float32:
-		softmaxGradRows(out.Data().([]float32), yd, d.Data().([]float32), n)
+		dx, dd := out.Data().([]float32), d.Data().([]float32)
+		inRowChunks(len(yd)/n, func(lo, hi int) { softmaxGradRows(dx[lo*n:hi*n], yd[lo*n:hi*n], dd[lo*n:hi*n], n) })
 	case []float64:
 		softmaxGradRows(out.Data().([]float64), yd, d.Data().([]float64), n)
 	default:
@@ -238,3 +242,25 @@ func (op softmaxGradOp) OverwritesInput() int  { return -1 }
 func (op softmaxGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op softmaxGradOp) Hashcode() uint32      { return hashOf(op) }
 func (op softmaxGradOp) String() string        { return "SoftmaxGrad(last axis)" }
+
+// inRowChunks calls f on contiguous chunks [lo, hi) of rows rows, one
+// goroutine per chunk and at most GOMAXPROCS of them, and waits. Rows are
+// independent, so the result does not depend on the split; small jobs run
+// on the caller's goroutine.
+func inRowChunks(rows int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), rows/64)
+	if workers < 2 {
+		f(0, rows)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*rows/workers, (w+1)*rows/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}

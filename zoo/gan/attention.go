@@ -19,7 +19,7 @@ type attentionBlock struct {
 // paper's form. channels ≥ 1 is guaranteed by Config.Validate, the only
 // case attention.New refuses.
 func newAttention(prefix string, channels int, spectral bool, rng *rand.Rand) Block {
-	blk, err := attention.New(prefix, channels, attention.Config{}, rng)
+	blk, err := attention.New(prefix, channels, attention.Config{Pool: true, HalfValues: true}, rng)
 	if err != nil {
 		return nil
 	}

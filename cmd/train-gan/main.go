@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -62,6 +63,8 @@ type options struct {
 	Classes  int     `json:"classes"` // conditional GAN (issue 8)
 	Discs    int     `json:"discriminators"`
 	GMAN     float64 `json:"gman_lambda"`
+	GChans   []int   `json:"g_channels,omitempty"`
+	DChans   []int   `json:"d_channels,omitempty"`
 
 	modelGiven bool // -model was on the command line
 }
@@ -92,6 +95,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	// Several discriminators (GMAN, issue 8).
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
+	var gChans, dChans string
+	fs.StringVar(&gChans, "g-channels", "64,32", "dcgan/sagan: G's channels at 1/4 and 1/2 of the image size")
+	fs.StringVar(&dChans, "d-channels", "32,64", "dcgan/sagan: D's channels at 1/2 and 1/4 of the image size")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -103,8 +109,17 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	if !ok {
 		return o, cli.Usagef("-model %q is not one of mlp, dcgan, sagan", o.Model)
 	}
-	if err := cli.SetDefaults(fs, defaults); err != nil {
+	err := cli.SetDefaults(fs, defaults)
+	if err != nil {
 		return o, err
+	}
+	if o.Model != "mlp" {
+		if o.GChans, err = parseChannels("g-channels", gChans); err != nil {
+			return o, err
+		}
+		if o.DChans, err = parseChannels("d-channels", dChans); err != nil {
+			return o, err
+		}
 	}
 	var c cli.Checks
 	o.RunFlags.Check(&c)
@@ -187,7 +202,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ckpt != nil {
 		model, err = gan.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
 	} else {
-		model, err = gan.New(gan.Config{Arch: o.Model, Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: set.H, Width: set.W}, o.Seed)
+		model, err = gan.New(gan.Config{Arch: o.Model, GChannels: o.GChans, DChannels: o.DChans, Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: set.H, Width: set.W}, o.Seed)
 	}
 	if err != nil {
 		return err
@@ -244,6 +259,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "samples: %s\ncheckpoint: %s\n", filepath.Join(out, "samples.png"), res.Checkpoint)
 	return nil
+}
+
+// parseChannels reads a convolutional network's two channel counts.
+func parseChannels(name, s string) ([]int, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) != 2 {
+		return nil, cli.Usagef("-%s wants two comma-separated channel counts, got %q", name, s)
+	}
+	out := make([]int, 2)
+	for i, f := range fields {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 1 || v > 4096 {
+			return nil, cli.Usagef("-%s: %q is not a channel count from 1 to 4096", name, f)
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 // modelDefaults are the flag values each -model starts from. The MLP's

@@ -58,6 +58,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-epochs", "-3"}, "-epochs"},
 		{[]string{"-z", "0"}, "-z"},
 		{[]string{"-model", "vit"}, "mlp, dcgan, sagan"},
+		{[]string{"-model", "dcgan", "-g-channels", "64"}, "-g-channels wants two"},
+		{[]string{"-model", "sagan", "-d-channels", "0,4"}, "-d-channels"},
 		{[]string{"-model", "sagan", "-lr-d", "-1"}, "-lr-d"},
 		{[]string{"-batch", "63"}, "-d-pack"},
 		{[]string{"-ema", "1"}, "-ema"},

@@ -117,7 +117,8 @@ func (b *Builder) Flatten(x *G.Node) *G.Node {
 // Upsample repeats every pixel of x [batch, c, h, w] into a scale×scale
 // block (nearest-neighbour upsampling, PyTorch's nn.Upsample(scale_factor=
 // scale)). Followed by a Conv2d it stands in for the transposed
-// convolution Gorgonia lacks, without its checkerboard artefacts.
+// convolution Gorgonia lacks, without its checkerboard artefacts. It is our
+// own op (upsample.go), not Gorgonia's Upsample2D, which is too slow.
 func (b *Builder) Upsample(x *G.Node, scale int) *G.Node {
 	if b.failed(x) {
 		return nil
@@ -126,5 +127,5 @@ func (b *Builder) Upsample(x *G.Node, scale int) *G.Node {
 		b.Fail("upsample", fmt.Errorf("upsampling by %d needs [batch, c, h, w] and a positive scale, got %v", scale, x.Shape()))
 		return nil
 	}
-	return b.keep(fmt.Sprintf("upsample %d of %v", scale, x.Shape()))(G.Upsample2D(x, scale))
+	return b.keep(fmt.Sprintf("upsample %d of %v", scale, x.Shape()))(blockApply(x, scale, false))
 }

@@ -78,27 +78,34 @@ func TestGANCheckpoint(t *testing.T) {
 	}
 }
 
+// TestVAECheckpoint evaluates untrained VAEs of both architectures: a
+// conv checkpoint is rebuilt from its config like an MLP one.
 func TestVAECheckpoint(t *testing.T) {
-	m, err := vae.New(vae.Config{Hidden: []int{32}, Z: 4}, 1)
-	require.NoError(t, err)
-	s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
-	require.NoError(t, err)
-	out := filepath.Join(t.TempDir(), "r.json")
-	r := runJSON(t, "-ckpt", saveRun(t, s), "-iwae-k", "2", "-iwae-n", "50", "-o", out)
-	require.Equal(t, vae.Kind, r.Kind)
-	require.NotNil(t, r.VAE)
-	// An untrained decoder gives each pixel probability about ½: about
-	// 784·log 2 ≈ 543 nats of BCE per image.
-	require.InDelta(t, 543, r.VAE.TestBCE, 100)
-	require.Equal(t, 10000, r.VAE.TestN)
-	require.Equal(t, 2, r.VAE.IWAEK)
-	require.Equal(t, 50, r.VAE.IWAEN)
-	require.Greater(t, r.VAE.IWAENLL, 0.0)
-	written, err := os.ReadFile(out)
-	require.NoError(t, err)
-	var w result
-	require.NoError(t, json.Unmarshal(written, &w))
-	require.Equal(t, r.Report, w.Report)
+	for _, cfg := range []vae.Config{
+		{Hidden: []int{32}, Z: 4},
+		{Arch: vae.ArchConv, Channels: []int{4, 8}, Hidden: []int{16}, Z: 4},
+	} {
+		m, err := vae.New(cfg, 1)
+		require.NoError(t, err)
+		s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
+		require.NoError(t, err)
+		out := filepath.Join(t.TempDir(), "r.json")
+		r := runJSON(t, "-ckpt", saveRun(t, s), "-iwae-k", "2", "-iwae-n", "50", "-o", out)
+		require.Equal(t, vae.Kind, r.Kind)
+		require.NotNil(t, r.VAE)
+		// An untrained decoder gives each pixel probability about ½: about
+		// 784·log 2 ≈ 543 nats of BCE per image.
+		require.InDelta(t, 543, r.VAE.TestBCE, 100)
+		require.Equal(t, 10000, r.VAE.TestN)
+		require.Equal(t, 2, r.VAE.IWAEK)
+		require.Equal(t, 50, r.VAE.IWAEN)
+		require.Greater(t, r.VAE.IWAENLL, 0.0)
+		written, err := os.ReadFile(out)
+		require.NoError(t, err)
+		var w result
+		require.NoError(t, json.Unmarshal(written, &w))
+		require.Equal(t, r.Report, w.Report)
+	}
 }
 
 // TestSampleFiles evaluates the same real images given as an IDX file and

@@ -79,33 +79,38 @@ func TestSampleErrors(t *testing.T) {
 	}
 }
 
-// TestSampleVAE: a VAE checkpoint samples by decoding prior draws, the
-// same images Inference.Sample gives for the seed.
+// TestSampleVAE: a VAE checkpoint, MLP or conv, samples by decoding prior
+// draws, the same images Inference.Sample gives for the seed.
 func TestSampleVAE(t *testing.T) {
-	m, err := vae.New(vae.Config{Hidden: []int{32}, Z: 4}, 1)
-	require.NoError(t, err)
-	s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
-	require.NoError(t, err)
-	c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
-	require.NoError(t, err)
+	for _, cfg := range []vae.Config{
+		{Hidden: []int{32}, Z: 4},
+		{Arch: vae.ArchConv, Channels: []int{4, 8}, Hidden: []int{16}, Z: 4},
+	} {
+		m, err := vae.New(cfg, 1)
+		require.NoError(t, err)
+		s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
+		require.NoError(t, err)
+		c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
+		require.NoError(t, err)
+		dir := t.TempDir()
+		_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
+		require.NoError(t, err)
 
-	idx := filepath.Join(t.TempDir(), "s.idx")
-	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-ckpt", dir, "-n", "30", "-seed", "4", "-o", idx}, &out, &out))
-	got, err := datasets.ReadIDX(idx)
-	require.NoError(t, err)
-	require.Equal(t, []int{30, 28, 28}, got.Dims)
-	want, err := vae.NewInference(m).Sample(30, 4)
-	require.NoError(t, err)
-	wantBytes := make([]uint8, len(want))
-	visual.ToUint8(want, 0, 1, wantBytes)
-	require.Equal(t, wantBytes, got.Data)
+		idx := filepath.Join(t.TempDir(), "s.idx")
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{"-ckpt", dir, "-n", "30", "-seed", "4", "-o", idx}, &out, &out))
+		got, err := datasets.ReadIDX(idx)
+		require.NoError(t, err)
+		require.Equal(t, []int{30, 28, 28}, got.Dims)
+		want, err := vae.NewInference(m).Sample(30, 4)
+		require.NoError(t, err)
+		wantBytes := make([]uint8, len(want))
+		visual.ToUint8(want, 0, 1, wantBytes)
+		require.Equal(t, wantBytes, got.Data)
 
-	pngPath := filepath.Join(t.TempDir(), "g.png")
-	require.NoError(t, run(context.Background(), []string{"-ckpt", dir, "-n", "9", "-o", pngPath}, &out, &out))
-	_, err = os.Stat(pngPath)
-	require.NoError(t, err)
+		pngPath := filepath.Join(t.TempDir(), "g.png")
+		require.NoError(t, run(context.Background(), []string{"-ckpt", dir, "-n", "9", "-o", pngPath}, &out, &out))
+		_, err = os.Stat(pngPath)
+		require.NoError(t, err)
+	}
 }

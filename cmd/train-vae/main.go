@@ -34,6 +34,7 @@ train-vae trains a variational autoencoder on MNIST.
   go run ./cmd/train-vae -z 2 -epochs 20 -out runs/vae-2d
   go run ./cmd/train-vae -binarize -iwae-k 1,50,5000 -iwae-n 1000
   go run ./cmd/train-vae -classes 10 -out runs/cvae   # conditional VAE
+  go run ./cmd/train-vae -model conv -epochs 5        # convolutional VAE
   go run ./cmd/train-vae -eval runs/vae-20260101-120000 -iwae-k 1,50,5000
 
 The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
@@ -68,6 +69,7 @@ const (
 // options are the command's flags.
 type options struct {
 	cli.RunFlags
+	Model     string  `json:"model"`
 	LR        float64 `json:"lr"`
 	Z         int     `json:"z"`
 	Hidden    []int   `json:"hidden"`
@@ -112,9 +114,10 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	var hidden, iwaeK string
 	fs := flag.NewFlagSet("train-vae", flag.ContinueOnError)
 	o.Register(fs, defaultEpochs, 128, "vae", "train 20 steps on a slice, test on 500 images with at most 5 importance samples, write every output (a smoke test)")
+	fs.StringVar(&o.Model, "model", vae.ArchMLP, "architecture: "+strings.Join(vae.Archs, " or ")+" (conv: two stride-2 convolutions 32, 64 → 256 → z, mirrored with upsampling)")
 	fs.Float64Var(&o.LR, "lr", 1e-3, "Adam learning rate")
 	fs.IntVar(&o.Z, "z", 20, "latent size (2 also draws a manifold grid)")
-	fs.StringVar(&hidden, "hidden", "400", "encoder hidden sizes, comma-separated; the decoder mirrors them")
+	fs.StringVar(&hidden, "hidden", "400", "MLP encoder hidden sizes, comma-separated; the decoder mirrors them (-model mlp only)")
 	fs.Float64Var(&o.Beta, "beta", 1, "weight of the KL term in training (β-VAE); the test loss always uses 1")
 	fs.BoolVar(&o.Binarize, "binarize", false, "train on a fresh Bernoulli draw of the pixels each step, test on one fixed draw")
 	fs.IntVar(&o.Classes, "classes", 0, "condition encoder and decoder on the label, one of this many classes (10 for MNIST; 0: unconditional)")
@@ -139,14 +142,30 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	if err := c.Err(); err != nil {
 		return o, err
 	}
+	if !slices.Contains(vae.Archs, o.Model) {
+		return o, cli.Usagef("-model must be one of %s (got %q)", strings.Join(vae.Archs, ", "), o.Model)
+	}
 	var err error
-	if o.Hidden, err = parseInts("hidden", hidden, 1, 1<<16, false); err != nil {
+	if o.Model != vae.ArchMLP {
+		// The conv model's sizes are its own; a -hidden meant for the MLP
+		// would silently mean something else.
+		if given(fs, "hidden") {
+			return o, cli.Usagef("-hidden sets the MLP's layers; -model %s has fixed sizes", o.Model)
+		}
+	} else if o.Hidden, err = parseInts("hidden", hidden, 1, 1<<16, false); err != nil {
 		return o, err
 	}
 	if o.IWAEK, err = parseInts("iwae-k", iwaeK, 1, maxIWAE, true); err != nil {
 		return o, err
 	}
 	return o, nil
+}
+
+// given reports whether flag name was set on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -208,7 +227,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ckpt != nil {
 		model, err = vae.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
 	} else {
-		model, err = vae.New(vae.Config{Z: o.Z, Hidden: o.Hidden, Height: set.H, Width: set.W, Beta: o.Beta, Binarize: o.Binarize, Classes: o.Classes}, o.Seed)
+		model, err = vae.New(vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, Height: set.H, Width: set.W, Beta: o.Beta, Binarize: o.Binarize, Classes: o.Classes}, o.Seed)
 	}
 	if err != nil {
 		return err
@@ -253,8 +272,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if model.Config.Classes > 0 {
 		conditional = fmt.Sprintf(" conditional on %d classes,", model.Config.Classes)
 	}
-	fmt.Fprintf(stdout, "model: %s VAE z=%d hidden=%v β=%g binarize=%v,%s %d parameters\n",
-		model.Config.Arch, model.Config.Z, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, conditional, model.Params().Count())
+	channels := ""
+	if model.Config.Channels != nil {
+		channels = fmt.Sprintf(" channels=%v", model.Config.Channels)
+	}
+	fmt.Fprintf(stdout, "model: %s VAE z=%d%s hidden=%v β=%g binarize=%v,%s %d parameters\n",
+		model.Config.Arch, model.Config.Z, channels, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, conditional, model.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
 	if _, err := o.Transfer(ev, stdout); err != nil {
@@ -273,7 +296,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, closing(res.Eval, o.IWAEK, test.N, iwaeN))
 	for _, name := range []string{"reconstructions", "samples", "manifold"} {
-		if name == "manifold" && (o.Z != 2 || model.Config.Classes > 0) {
+		if name == "manifold" && (model.Config.Z != 2 || model.Config.Classes > 0) {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: %s\n", name, filepath.Join(out, name+".png"))

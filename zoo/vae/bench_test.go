@@ -7,11 +7,16 @@ import (
 )
 
 // BenchmarkTrainStep measures one training step (forward, ELBO gradient,
-// Adam update) of the default MLP VAE at its default batch of 128, the
-// figure to compare with the PyTorch peer's vae_mlp.py.
+// Adam update) at the default batch of 128: the default MLP VAE, the
+// figure to compare with the PyTorch peer's vae_mlp.py, and the conv VAE.
 func BenchmarkTrainStep(b *testing.B) {
+	b.Run("mlp", func(b *testing.B) { benchmarkTrainStep(b, Config{}) })
+	b.Run("conv", func(b *testing.B) { benchmarkTrainStep(b, Config{Arch: ArchConv}) })
+}
+
+func benchmarkTrainStep(b *testing.B, cfg Config) {
 	const batch = 128
-	m, err := New(Config{}, 1)
+	m, err := New(cfg, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -37,8 +37,8 @@ func TestConditionalObjectiveGradients(t *testing.T) {
 	} {
 		m, err := New(cfg, 3)
 		require.NoError(t, err)
-		require.Equal(t, []int{cfg.Hidden[0], cfg.Height*cfg.Width + cfg.Classes}, m.Enc.Layers[0].Weight.Shape())
-		require.Equal(t, cfg.Z+cfg.Classes, m.Dec.Layers[0].Weight.Shape()[1], "weights are [out, in]")
+		require.Equal(t, []int{cfg.Hidden[0], cfg.Height*cfg.Width + cfg.Classes}, m.Enc.(*MLPEncoder).Layers[0].Weight.Shape())
+		require.Equal(t, cfg.Z+cfg.Classes, m.Dec.(*MLPDecoder).Layers[0].Weight.Shape()[1], "weights are [out, in]")
 		p64 := m.Params().ToFloat64()
 		m64, err := m.Rebind(p64)
 		require.NoError(t, err)

@@ -17,6 +17,15 @@
 // likelihood a true probability and numbers comparable with the
 // binarised-MNIST literature.
 //
+// The convolutional VAE (Config.Arch "conv") keeps the objective and
+// swaps the networks behind the [Encoder] and [Decoder] interfaces: two
+// stride-2 4×4 convolutions (1 → 32 → 64 maps, 28 → 14 → 7) with ReLU, a
+// 3136 → 256 Linear+ReLU layer, and the μ and log σ² heads; the decoder
+// goes z → 256 → 64·7·7, then twice a ×2 nearest-neighbour upsampling and
+// a 3×3 convolution (64 → 32, ReLU, 32 → 1 logits), since Gorgonia has no
+// transposed convolution. Images stay flat [batch, pixels] at the
+// interfaces; the conv encoder reshapes them to [batch, 1, H, W].
+//
 // # Loss
 //
 // Per image the step minimises the negative ELBO, with a weight β on the
@@ -69,5 +78,8 @@
 //
 // Parameters follow PyTorch's state_dict layout (Linear weight [out, in]):
 // enc.fc1, enc.fc_mu, enc.fc_logvar, dec.fc1, dec.fc2 (each .weight and
-// .bias), which are pytorch/examples' fc1, fc21, fc22, fc3 and fc4.
+// .bias), which are pytorch/examples' fc1, fc21, fc22, fc3 and fc4. The
+// conv VAE has enc.conv1, enc.conv2 (Conv2d weight [out, in, k, k]),
+// enc.fc1, enc.fc_mu, enc.fc_logvar, dec.fc1, dec.fc2, dec.conv1 and
+// dec.conv2.
 package vae

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 
@@ -17,19 +18,31 @@ const Kind = "vae"
 // that a model can be rebuilt from one. The zero value is the
 // pytorch/examples MLP VAE on 28×28 images: 784 → 400 → 20 (μ and log σ²),
 // 20 → 400 → 784, β = 1, pixels in [0, 1].
+//
+// Arch "conv" is the convolutional VAE: each entry of Channels is a
+// stride-2 4×4 convolution (halving the image), then one hidden Linear
+// layer of Hidden[0] units before μ and log σ²; the decoder mirrors it
+// with nearest-neighbour upsampling and 3×3 convolutions (Gorgonia has no
+// transposed convolution). Height and width must be divisible by
+// 2^len(Channels).
 type Config struct {
-	Arch     string  `json:"arch"`     // "mlp" (default)
+	Arch     string  `json:"arch"`     // "mlp" (default) or "conv"
 	Z        int     `json:"z"`        // latent size; 0 means 20
-	Hidden   []int   `json:"hidden"`   // encoder hidden sizes, mirrored by the decoder; nil means [400]
+	Hidden   []int   `json:"hidden"`   // mlp: encoder hidden sizes, mirrored by the decoder, nil means [400]; conv: the one Linear layer's width, nil means [256]
 	Height   int     `json:"height"`   // image height; 0 means 28
 	Width    int     `json:"width"`    // image width; 0 means 28
 	Beta     float64 `json:"beta"`     // weight of the KL term in training; 0 means 1
 	Binarize bool    `json:"binarize"` // train on Bernoulli draws of the pixels and test on one fixed draw
 	// Classes > 0 makes the model class-conditional (a CVAE, Sohn et al.
-	// 2015): the encoder reads [x, one-hot(y)] and the decoder [z,
-	// one-hot(y)]. 0 is the unconditional model; omitempty keeps its
-	// checkpoint metadata exactly as it was before the field existed.
+	// 2015): the encoder reads one-hot(y) beside x (the conv encoder
+	// beside its flattened features) and the decoder [z, one-hot(y)]. 0 is
+	// the unconditional model; omitempty keeps its checkpoint metadata
+	// exactly as it was before the field existed.
 	Classes int `json:"classes,omitempty"`
+	// Channels are the conv encoder's feature maps per stage, mirrored by
+	// the decoder; nil means [32, 64]. The mlp has none (omitempty keeps
+	// its metadata as it was).
+	Channels []int `json:"channels,omitempty"`
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -37,13 +50,19 @@ type Config struct {
 // rather than 0.
 func (c Config) WithDefaults() Config {
 	if c.Arch == "" {
-		c.Arch = "mlp"
+		c.Arch = ArchMLP
 	}
 	if c.Z == 0 {
 		c.Z = 20
 	}
 	if c.Hidden == nil {
 		c.Hidden = []int{400}
+		if c.Arch == ArchConv {
+			c.Hidden = []int{256}
+		}
+	}
+	if c.Channels == nil && c.Arch == ArchConv {
+		c.Channels = []int{32, 64}
 	}
 	if c.Height == 0 {
 		c.Height = 28
@@ -57,10 +76,17 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// maxConvStages bounds len(Config.Channels); each stage halves the image.
+const maxConvStages = 8
+
 // Validate reports a configuration that cannot be built.
 func (c Config) Validate() error {
-	if c.Arch != "mlp" {
-		return fmt.Errorf("vae: unknown architecture %q (have: mlp)", c.Arch)
+	switch c.Arch {
+	case ArchMLP, ArchConv:
+	case ArchConvAttn:
+		return fmt.Errorf("vae: architecture %q (conv with self-attention) is reserved but not built yet (have: %s)", c.Arch, strings.Join(Archs, ", "))
+	default:
+		return fmt.Errorf("vae: unknown architecture %q (have: %s)", c.Arch, strings.Join(Archs, ", "))
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("vae: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
@@ -76,6 +102,26 @@ func (c Config) Validate() error {
 	if !(c.Beta > 0) || math.IsInf(c.Beta, 0) {
 		return fmt.Errorf("vae: β must be positive and finite, got %v", c.Beta)
 	}
+	if c.Arch == ArchMLP {
+		if len(c.Channels) > 0 {
+			return fmt.Errorf("vae: channels %v are for the conv architecture; the mlp has none", c.Channels)
+		}
+		return nil
+	}
+	if len(c.Hidden) != 1 {
+		return fmt.Errorf("vae: the conv architecture has one hidden Linear layer (enc.fc1, mirrored by dec.fc1), got hidden sizes %v", c.Hidden)
+	}
+	if len(c.Channels) < 1 || len(c.Channels) > maxConvStages {
+		return fmt.Errorf("vae: the conv architecture needs 1 to %d channel counts (one per stride-2 stage), got %v", maxConvStages, c.Channels)
+	}
+	for _, ch := range c.Channels {
+		if ch < 1 {
+			return fmt.Errorf("vae: channel counts must be positive, got %v", c.Channels)
+		}
+	}
+	if f := 1 << len(c.Channels); c.Height%f != 0 || c.Width%f != 0 {
+		return fmt.Errorf("vae: the conv architecture halves the image %d times (channels %v), so its height and width must be divisible by %d; got %dx%d", len(c.Channels), c.Channels, f, c.Height, c.Width)
+	}
 	return nil
 }
 
@@ -86,96 +132,104 @@ const maxClasses = 1 << 16
 // Pixels returns the number of pixels of one image.
 func (c Config) Pixels() int { return c.Height * c.Width }
 
-// Encoder maps images to the parameters of q(z|x): hidden Linear+ReLU
-// layers, then two Linear heads for μ and log σ².
-type Encoder struct {
-	Layers []*graphs.Linear // enc.fc1, enc.fc2, …
-	Mu     *graphs.Linear   // enc.fc_mu
-	LogVar *graphs.Linear   // enc.fc_logvar
+// Encoder is the inference network q(z|x): it maps images x [batch,
+// pixels] to μ and log σ², each [batch, Z]. A conditional model's encoder
+// also reads one-hot labels y [batch, Classes]; y is nil otherwise. Each
+// architecture joins y where it fits (the MLP to the pixels, the conv
+// encoder to its flattened features), which is why y is passed in rather
+// than joined by the caller.
+type Encoder interface {
+	Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.Node)
+	Params() graphs.Params
 }
 
-// Forward returns μ and log σ², each [batch, Z], for images x [batch, pixels].
-func (e *Encoder) Forward(b *graphs.Builder, x *G.Node) (mu, logvar *G.Node) {
-	h := x
-	for _, l := range e.Layers {
-		h = b.ReLU(l.Forward(b, h))
-	}
-	return e.Mu.Forward(b, h), e.LogVar.Forward(b, h)
+// Decoder is the generative network p(x|z): it maps latent vectors z
+// [batch, Z] (and one-hot labels y [batch, Classes], nil for an
+// unconditional model) to Bernoulli logits [batch, pixels]; the loss takes
+// logits, pixel intensities are their sigmoid.
+type Decoder interface {
+	Forward(b *graphs.Builder, z, y *G.Node) *G.Node
+	Params() graphs.Params
 }
 
-// Params returns the encoder's parameters: hidden layers, then μ, then log σ².
-func (e *Encoder) Params() graphs.Params {
-	var ps graphs.Params
-	for _, l := range e.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return append(append(ps, e.Mu.Params()...), e.LogVar.Params()...)
-}
+// Architecture names (Config.Arch).
+const (
+	ArchMLP  = "mlp"
+	ArchConv = "conv"
+	// ArchConvAttn is reserved for the conv VAE with a self-attention
+	// block (zoo/attention); it is not built yet.
+	ArchConvAttn = "conv-attn"
+)
 
-// Decoder maps latent vectors to Bernoulli logits: hidden Linear+ReLU
-// layers, then a Linear layer with no activation (the loss takes logits;
-// pixel intensities are their sigmoid).
-type Decoder struct {
-	Layers []*graphs.Linear // dec.fc1, dec.fc2, …
-}
-
-// Forward returns the logits [batch, pixels] for z [batch, Z].
-func (d *Decoder) Forward(b *graphs.Builder, z *G.Node) *G.Node {
-	h := z
-	for i, l := range d.Layers {
-		h = l.Forward(b, h)
-		if i+1 < len(d.Layers) {
-			h = b.ReLU(h)
-		}
-	}
-	return h
-}
-
-// Params returns the decoder's parameters in layer order.
-func (d *Decoder) Params() graphs.Params {
-	var ps graphs.Params
-	for _, l := range d.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return ps
-}
+// Archs lists the architectures New builds.
+var Archs = []string{ArchMLP, ArchConv}
 
 // Model is an encoder and a decoder built from one Config.
 type Model struct {
 	Config Config
-	Enc    *Encoder
-	Dec    *Decoder
+	Enc    Encoder
+	Dec    Decoder
+}
+
+// layerMaker makes a model's layers in the order the architecture
+// declares them. New draws each layer's initial values as it is made, so
+// that order is the initialisation order; Rebind hands out given
+// parameters in the same order.
+type layerMaker interface {
+	linear(name string, in, out int) *graphs.Linear
+	conv(name string, in, out, kernel, stride, pad int) *graphs.Conv2d
+}
+
+type freshLayers struct{ rng *rand.Rand }
+
+func (f freshLayers) linear(name string, in, out int) *graphs.Linear {
+	return graphs.NewLinear(name, in, out, f.rng)
+}
+
+func (f freshLayers) conv(name string, in, out, kernel, stride, pad int) *graphs.Conv2d {
+	return graphs.NewConv2d(name, in, out, kernel, stride, pad, f.rng)
+}
+
+// givenLayers hands out ps in order; Rebind has checked beforehand that
+// they are the ones the architecture asks for.
+type givenLayers struct{ ps graphs.Params }
+
+func (g *givenLayers) next() *graphs.Param {
+	p := g.ps[0]
+	g.ps = g.ps[1:]
+	return p
+}
+
+func (g *givenLayers) linear(string, int, int) *graphs.Linear {
+	return &graphs.Linear{Weight: g.next(), Bias: g.next()}
+}
+
+func (g *givenLayers) conv(_ string, _, _, _, stride, pad int) *graphs.Conv2d {
+	return &graphs.Conv2d{Weight: g.next(), Bias: g.next(), Stride: stride, Pad: pad}
+}
+
+// build makes the encoder and the decoder of a validated cfg.
+func build(cfg Config, layers layerMaker) (Encoder, Decoder) {
+	if cfg.Arch == ArchConv {
+		enc := newConvEncoder(cfg, layers)
+		return enc, newConvDecoder(cfg, layers)
+	}
+	enc := newMLPEncoder(cfg, layers)
+	return enc, newMLPDecoder(cfg, layers)
 }
 
 // New builds a model with fresh parameters drawn from a generator seeded
 // with seed; cfg's zero fields take their defaults. Layers are initialised
-// as PyTorch's nn.Linear (uniform in ±1/√in), in the order of pytorch/examples'
-// constructor (fc1, fc21, fc22, fc3, fc4).
+// as PyTorch's nn.Linear and nn.Conv2d (uniform in ±1/√fan_in), encoder
+// then decoder, each in forward order; for the MLP that is the order of
+// pytorch/examples' constructor (fc1, fc21, fc22, fc3, fc4).
 func New(cfg Config, seed uint64) (*Model, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x9b05688c))
-	m := &Model{Config: cfg, Enc: &Encoder{}, Dec: &Decoder{}}
-	// A conditional model's first layers read the one-hot label too; only
-	// their input width changes, so parameter names stay the same.
-	in := cfg.Pixels() + cfg.Classes
-	for i, h := range cfg.Hidden {
-		m.Enc.Layers = append(m.Enc.Layers, graphs.NewLinear(fmt.Sprintf("enc.fc%d", i+1), in, h, rng))
-		in = h
-	}
-	m.Enc.Mu = graphs.NewLinear("enc.fc_mu", in, cfg.Z, rng)
-	m.Enc.LogVar = graphs.NewLinear("enc.fc_logvar", in, cfg.Z, rng)
-	// The decoder mirrors the encoder: z → hidden reversed → pixels.
-	sizes := []int{cfg.Z + cfg.Classes}
-	for i := len(cfg.Hidden) - 1; i >= 0; i-- {
-		sizes = append(sizes, cfg.Hidden[i])
-	}
-	sizes = append(sizes, cfg.Pixels())
-	for i := 0; i+1 < len(sizes); i++ {
-		m.Dec.Layers = append(m.Dec.Layers, graphs.NewLinear(fmt.Sprintf("dec.fc%d", i+1), sizes[i], sizes[i+1], rng))
-	}
+	m := &Model{Config: cfg}
+	m.Enc, m.Dec = build(cfg, freshLayers{rand.New(rand.NewPCG(seed, 0x9b05688c))})
 	if err := m.Params().Validate(); err != nil {
 		return nil, err
 	}
@@ -200,46 +254,29 @@ func (m *Model) Rebind(ps graphs.Params) (*Model, error) {
 			return nil, fmt.Errorf("vae: rebind: parameter %d is %q, want %q", i, ps[i].Name, p.Name)
 		}
 	}
-	next := func() *graphs.Linear {
-		l := &graphs.Linear{Weight: ps[0], Bias: ps[1]}
-		ps = ps[2:]
-		return l
-	}
-	out := &Model{Config: m.Config, Enc: &Encoder{}, Dec: &Decoder{}}
-	for range m.Enc.Layers {
-		out.Enc.Layers = append(out.Enc.Layers, next())
-	}
-	out.Enc.Mu, out.Enc.LogVar = next(), next()
-	for range m.Dec.Layers {
-		out.Dec.Layers = append(out.Dec.Layers, next())
-	}
+	out := &Model{Config: m.Config}
+	out.Enc, out.Dec = build(m.Config, &givenLayers{ps})
 	return out, nil
 }
 
 // Encode adds q(z|x) to b: the encoder on x for an unconditional model
-// (y nil), on [x, y] for a conditional one, y being one-hot labels
+// (y nil), on x and y for a conditional one, y being one-hot labels
 // [batch, Classes]. Labels given to an unconditional model, or missing
 // for a conditional one, fail the builder.
 func (m *Model) Encode(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.Node) {
 	if !m.labelsFit(b, "encoder", y) {
 		return nil, nil
 	}
-	if y != nil {
-		x = b.Concat(1, x, y)
-	}
-	return m.Enc.Forward(b, x)
+	return m.Enc.Forward(b, x, y)
 }
 
-// Decode adds the decoder's logits for z to b, reading [z, y] for a
-// conditional model as [Model.Encode] does.
+// Decode adds the decoder's logits for z to b; a conditional model's
+// decoder also reads the one-hot labels y, as [Model.Encode] does.
 func (m *Model) Decode(b *graphs.Builder, z, y *G.Node) *G.Node {
 	if !m.labelsFit(b, "decoder", y) {
 		return nil
 	}
-	if y != nil {
-		z = b.Concat(1, z, y)
-	}
-	return m.Dec.Forward(b, z)
+	return m.Dec.Forward(b, z, y)
 }
 
 func (m *Model) labelsFit(b *graphs.Builder, what string, y *G.Node) bool {

@@ -124,19 +124,20 @@ func reference(m *Model, x, eps []float64, beta float64) (bce, kl, loss float64)
 		}
 		return out
 	}
+	enc, dec := m.Enc.(*MLPEncoder), m.Dec.(*MLPDecoder)
 	h := x
-	for _, l := range m.Enc.Layers {
+	for _, l := range enc.Layers {
 		h = lin(l, h, true)
 	}
-	mu, lv := lin(m.Enc.Mu, h, false), lin(m.Enc.LogVar, h, false)
+	mu, lv := lin(enc.Mu, h, false), lin(enc.LogVar, h, false)
 	z := make([]float64, len(mu))
 	for i := range z {
 		z[i] = mu[i] + math.Exp(lv[i]/2)*eps[i]
 		kl += 0.5 * (mu[i]*mu[i] + math.Exp(lv[i]) - lv[i] - 1)
 	}
 	h = z
-	for i, l := range m.Dec.Layers {
-		h = lin(l, h, i+1 < len(m.Dec.Layers))
+	for i, l := range dec.Layers {
+		h = lin(l, h, i+1 < len(dec.Layers))
 	}
 	for i, logit := range h {
 		p := 1 / (1 + math.Exp(-logit))
@@ -259,7 +260,7 @@ func TestStepLearns(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	for _, c := range []Config{{Arch: "conv"}, {Z: -1}, {Hidden: []int{400, 0}}, {Beta: -1}, {Beta: math.Inf(1)}, {Height: -2}} {
+	for _, c := range []Config{{Arch: "conv-attn"}, {Z: -1}, {Hidden: []int{400, 0}}, {Beta: -1}, {Beta: math.Inf(1)}, {Height: -2}} {
 		_, err := New(c, 1)
 		require.Error(t, err, "%+v", c)
 	}
@@ -275,8 +276,8 @@ func TestConfigValidation(t *testing.T) {
 		"enc.fc1.weight", "enc.fc1.bias", "enc.fc_mu.weight", "enc.fc_mu.bias", "enc.fc_logvar.weight", "enc.fc_logvar.bias",
 		"dec.fc1.weight", "dec.fc1.bias", "dec.fc2.weight", "dec.fc2.bias",
 	}, names)
-	require.Equal(t, []int{400, 784}, m.Enc.Layers[0].Weight.Shape())
-	require.Equal(t, []int{784, 400}, m.Dec.Layers[1].Weight.Shape())
+	require.Equal(t, []int{400, 784}, m.Enc.(*MLPEncoder).Layers[0].Weight.Shape())
+	require.Equal(t, []int{784, 400}, m.Dec.(*MLPDecoder).Layers[1].Weight.Shape())
 	require.Equal(t, 784*400+400+2*(400*20+20)+20*400+400+400*784+784, m.Params().Count())
 }
 

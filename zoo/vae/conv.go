@@ -1,0 +1,135 @@
+package vae
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
+)
+
+// ConvEncoder is the convolutional encoder (Arch "conv"): stride-2 4×4
+// convolutions with ReLU, each halving the image (28 → 14 → 7 with the
+// default [32, 64] channels), the maps flattened as torch.flatten does,
+// one hidden Linear+ReLU layer, then Linear heads for μ and log σ². A
+// conditional model joins the one-hot label to the flattened features:
+// a label is not an image, so it skips the convolutions.
+type ConvEncoder struct {
+	Convs  []*graphs.Conv2d // enc.conv1, enc.conv2, …
+	Hidden *graphs.Linear   // enc.fc1
+	Mu     *graphs.Linear   // enc.fc_mu
+	LogVar *graphs.Linear   // enc.fc_logvar
+
+	height, width int // of the input images, which arrive flat
+}
+
+func newConvEncoder(cfg Config, layers layerMaker) *ConvEncoder {
+	e := &ConvEncoder{height: cfg.Height, width: cfg.Width}
+	in := 1
+	for i, ch := range cfg.Channels {
+		e.Convs = append(e.Convs, layers.conv(fmt.Sprintf("enc.conv%d", i+1), in, ch, 4, 2, 1))
+		in = ch
+	}
+	scale := 1 << len(cfg.Channels)
+	features := in * (cfg.Height / scale) * (cfg.Width / scale)
+	e.Hidden = layers.linear("enc.fc1", features+cfg.Classes, cfg.Hidden[0])
+	e.Mu = layers.linear("enc.fc_mu", cfg.Hidden[0], cfg.Z)
+	e.LogVar = layers.linear("enc.fc_logvar", cfg.Hidden[0], cfg.Z)
+	return e
+}
+
+// Forward implements [Encoder].
+func (e *ConvEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.Node) {
+	if b.Err() != nil || x == nil {
+		b.Fail("vae conv encoder", fmt.Errorf("no input images"))
+		return nil, nil
+	}
+	h := b.Reshape(x, x.Shape()[0], 1, e.height, e.width)
+	for _, c := range e.Convs {
+		h = b.ReLU(c.Forward(b, h))
+	}
+	h = b.Flatten(h)
+	if y != nil {
+		h = b.Concat(1, h, y)
+	}
+	h = b.ReLU(e.Hidden.Forward(b, h))
+	return e.Mu.Forward(b, h), e.LogVar.Forward(b, h)
+}
+
+// Params returns the encoder's parameters in forward order.
+func (e *ConvEncoder) Params() graphs.Params {
+	var ps graphs.Params
+	for _, c := range e.Convs {
+		ps = append(ps, c.Params()...)
+	}
+	for _, l := range []*graphs.Linear{e.Hidden, e.Mu, e.LogVar} {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// ConvDecoder mirrors [ConvEncoder]: Linear+ReLU layers from z (joined to
+// the one-hot label of a conditional model) to the smallest feature maps,
+// then per stage a ×2 nearest-neighbour upsampling and a 3×3 convolution,
+// ReLU between stages and none after the last, whose single map is the
+// pixels' logits. Upsampling then convolving stands in for the transposed
+// convolution Gorgonia lacks.
+type ConvDecoder struct {
+	Hidden *graphs.Linear   // dec.fc1: z → hidden
+	Maps   *graphs.Linear   // dec.fc2: hidden → the smallest maps, flattened
+	Convs  []*graphs.Conv2d // dec.conv1, dec.conv2, …
+
+	channels, height, width int // of the smallest maps
+}
+
+func newConvDecoder(cfg Config, layers layerMaker) *ConvDecoder {
+	stages := len(cfg.Channels)
+	d := &ConvDecoder{
+		channels: cfg.Channels[stages-1],
+		height:   cfg.Height >> stages,
+		width:    cfg.Width >> stages,
+	}
+	d.Hidden = layers.linear("dec.fc1", cfg.Z+cfg.Classes, cfg.Hidden[0])
+	d.Maps = layers.linear("dec.fc2", cfg.Hidden[0], d.channels*d.height*d.width)
+	in := d.channels
+	for i := range stages {
+		out := 1
+		if j := stages - 2 - i; j >= 0 {
+			out = cfg.Channels[j]
+		}
+		d.Convs = append(d.Convs, layers.conv(fmt.Sprintf("dec.conv%d", i+1), in, out, 3, 1, 1))
+		in = out
+	}
+	return d
+}
+
+// Forward implements [Decoder].
+func (d *ConvDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
+	if b.Err() != nil || z == nil {
+		b.Fail("vae conv decoder", fmt.Errorf("no latent input"))
+		return nil
+	}
+	h := z
+	if y != nil {
+		h = b.Concat(1, z, y)
+	}
+	h = b.ReLU(d.Hidden.Forward(b, h))
+	h = b.ReLU(d.Maps.Forward(b, h))
+	h = b.Reshape(h, z.Shape()[0], d.channels, d.height, d.width)
+	for i, c := range d.Convs {
+		h = c.Forward(b, b.Upsample(h, 2))
+		if i+1 < len(d.Convs) {
+			h = b.ReLU(h)
+		}
+	}
+	return b.Flatten(h)
+}
+
+// Params returns the decoder's parameters in forward order.
+func (d *ConvDecoder) Params() graphs.Params {
+	ps := append(d.Hidden.Params(), d.Maps.Params()...)
+	for _, c := range d.Convs {
+		ps = append(ps, c.Params()...)
+	}
+	return ps
+}

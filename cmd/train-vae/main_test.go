@@ -129,7 +129,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-iwae-k", "1000000"}, "-iwae-k"},
 		{[]string{"-iwae-n", "-1"}, "-iwae-n"},
 		{[]string{"-model", "gan"}, "-model must be one of mlp, conv"},
-		{[]string{"-model", "conv-attn"}, "-model must be one of mlp, conv"},
+		{[]string{"-model", "conv-attention"}, "-model must be one of mlp, conv, conv-attn"},
 		{[]string{"-model", "conv", "-hidden", "64"}, "-hidden sets the MLP's layers"},
 		{[]string{"-nosuchflag"}, "nosuchflag"},
 		{[]string{"-batch", "abc"}, "batch"},
@@ -285,4 +285,23 @@ func TestDryRunConv(t *testing.T) {
 	stdout.Reset()
 	require.NoError(t, run(context.Background(), append(convArgs, "-steps", "1", "-init-from", straight, "-out", filepath.Join(dir, "init")), &stdout, &stdout))
 	require.Contains(t, stdout.String(), "loaded 18 parameters")
+}
+
+// TestDryRunConvAttention trains the conv VAE with self-attention and
+// samples from its checkpoint.
+func TestDryRunConvAttention(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-dry-run", "-model", "conv-attn", "-batch", "16", "-steps", "3", "-iwae-k", "0", "-out", out}, &stdout, &stderr)
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	require.Contains(t, stdout.String(), "model: conv-attn VAE")
+	c, _, err := cli.OpenCheckpoint(out)
+	require.NoError(t, err)
+	m, err := vae.FromCheckpoint(c)
+	require.NoError(t, err)
+	require.NotNil(t, m.Params().Find("enc.attn.gamma"))
+	require.NotNil(t, m.Params().Find("dec.attn.v.weight"))
+	imgs, err := vae.NewInference(m).Sample(4, 1)
+	require.NoError(t, err)
+	require.Len(t, imgs, 4*784)
 }

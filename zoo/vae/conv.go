@@ -6,6 +6,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/zoo/attention"
 )
 
 // ConvEncoder is the convolutional encoder (Arch "conv"): stride-2 4×4
@@ -15,10 +16,13 @@ import (
 // conditional model joins the one-hot label to the flattened features:
 // a label is not an image, so it skips the convolutions.
 type ConvEncoder struct {
-	Convs  []*graphs.Conv2d // enc.conv1, enc.conv2, …
-	Hidden *graphs.Linear   // enc.fc1
-	Mu     *graphs.Linear   // enc.fc_mu
-	LogVar *graphs.Linear   // enc.fc_logvar
+	Convs []*graphs.Conv2d // enc.conv1, enc.conv2, …
+	// Attention (conv-attn only) follows the first convolution, at half
+	// the image size: enc.attn.
+	Attention *attention.Block
+	Hidden    *graphs.Linear // enc.fc1
+	Mu        *graphs.Linear // enc.fc_mu
+	LogVar    *graphs.Linear // enc.fc_logvar
 
 	height, width int // of the input images, which arrive flat
 }
@@ -29,6 +33,9 @@ func newConvEncoder(cfg Config, layers layerMaker) *ConvEncoder {
 	for i, ch := range cfg.Channels {
 		e.Convs = append(e.Convs, layers.conv(fmt.Sprintf("enc.conv%d", i+1), in, ch, 4, 2, 1))
 		in = ch
+		if i == 0 && cfg.Arch == ArchConvAttn {
+			e.Attention = layers.attention("enc.attn", ch)
+		}
 	}
 	scale := 1 << len(cfg.Channels)
 	features := in * (cfg.Height / scale) * (cfg.Width / scale)
@@ -45,8 +52,11 @@ func (e *ConvEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.No
 		return nil, nil
 	}
 	h := b.Reshape(x, x.Shape()[0], 1, e.height, e.width)
-	for _, c := range e.Convs {
+	for i, c := range e.Convs {
 		h = b.ReLU(c.Forward(b, h))
+		if i == 0 && e.Attention != nil {
+			h = e.Attention.Forward(b, h)
+		}
 	}
 	h = b.Flatten(h)
 	if y != nil {
@@ -59,8 +69,11 @@ func (e *ConvEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.No
 // Params returns the encoder's parameters in forward order.
 func (e *ConvEncoder) Params() graphs.Params {
 	var ps graphs.Params
-	for _, c := range e.Convs {
+	for i, c := range e.Convs {
 		ps = append(ps, c.Params()...)
+		if i == 0 && e.Attention != nil {
+			ps = append(ps, e.Attention.Params()...)
+		}
 	}
 	for _, l := range []*graphs.Linear{e.Hidden, e.Mu, e.LogVar} {
 		ps = append(ps, l.Params()...)
@@ -78,6 +91,9 @@ type ConvDecoder struct {
 	Hidden *graphs.Linear   // dec.fc1: z → hidden
 	Maps   *graphs.Linear   // dec.fc2: hidden → the smallest maps, flattened
 	Convs  []*graphs.Conv2d // dec.conv1, dec.conv2, …
+	// Attention (conv-attn only) reads the maps at half the image size,
+	// before the last stage: dec.attn.
+	Attention *attention.Block
 
 	channels, height, width int // of the smallest maps
 }
@@ -96,6 +112,9 @@ func newConvDecoder(cfg Config, layers layerMaker) *ConvDecoder {
 		out := 1
 		if j := stages - 2 - i; j >= 0 {
 			out = cfg.Channels[j]
+		}
+		if i+1 == stages && cfg.Arch == ArchConvAttn {
+			d.Attention = layers.attention("dec.attn", in)
 		}
 		d.Convs = append(d.Convs, layers.conv(fmt.Sprintf("dec.conv%d", i+1), in, out, 3, 1, 1))
 		in = out
@@ -117,6 +136,9 @@ func (d *ConvDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	h = b.ReLU(d.Maps.Forward(b, h))
 	h = b.Reshape(h, z.Shape()[0], d.channels, d.height, d.width)
 	for i, c := range d.Convs {
+		if i+1 == len(d.Convs) && d.Attention != nil {
+			h = d.Attention.Forward(b, h)
+		}
 		h = c.Forward(b, b.Upsample(h, 2))
 		if i+1 < len(d.Convs) {
 			h = b.ReLU(h)
@@ -128,7 +150,10 @@ func (d *ConvDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 // Params returns the decoder's parameters in forward order.
 func (d *ConvDecoder) Params() graphs.Params {
 	ps := append(d.Hidden.Params(), d.Maps.Params()...)
-	for _, c := range d.Convs {
+	for i, c := range d.Convs {
+		if i+1 == len(d.Convs) && d.Attention != nil {
+			ps = append(ps, d.Attention.Params()...)
+		}
 		ps = append(ps, c.Params()...)
 	}
 	return ps

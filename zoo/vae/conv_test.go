@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -109,6 +110,10 @@ func TestConvObjectiveGradients(t *testing.T) {
 	conditional := tinyConv
 	conditional.Classes = 3
 	threeStages := Config{Arch: ArchConv, Z: 2, Hidden: []int{4}, Channels: []int{2, 2, 3}, Height: 8, Width: 8}
+	withAttention := tinyConv
+	withAttention.Arch = ArchConvAttn
+	attentionConditional := conditional
+	attentionConditional.Arch = ArchConvAttn
 	cases := []struct {
 		name   string
 		cfg    Config
@@ -119,11 +124,20 @@ func TestConvObjectiveGradients(t *testing.T) {
 		{"beta 4, binary pixels", tinyConv, 4, true},
 		{"conditional", conditional, 0.5, false},
 		{"three stages", threeStages, 1, false},
+		{"attention", withAttention, 1, false},
+		{"attention, conditional", attentionConditional, 1, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := New(c.cfg, 3)
 			require.NoError(t, err)
+			for _, p := range m.Params() {
+				if strings.HasSuffix(p.Name, ".gamma") {
+					// γ starts at 0, which leaves the attention layers
+					// without gradient; a non-zero γ checks them.
+					p.Float32s()[0] = 0.7
+				}
+			}
 			p64 := m.Params().ToFloat64()
 			m64, err := m.Rebind(p64)
 			require.NoError(t, err)
@@ -301,8 +315,12 @@ func TestConvObjectiveMatchesReference(t *testing.T) {
 // reconstructions) and that resuming from it continues exactly as the
 // uninterrupted run does.
 func TestConvCheckpointAndResume(t *testing.T) {
-	for _, classes := range []int{0, 10} {
-		cfg := Config{Arch: ArchConv, Z: 3, Hidden: []int{16}, Channels: []int{4, 8}, Binarize: true, Classes: classes}
+	for _, tc := range []struct {
+		arch    string
+		classes int
+	}{{ArchConv, 0}, {ArchConv, 10}, {ArchConvAttn, 0}} {
+		classes := tc.classes
+		cfg := Config{Arch: tc.arch, Z: 3, Hidden: []int{16}, Channels: []int{4, 8}, Binarize: true, Classes: classes}
 		images, labels := synthLabelled(t, 8)
 		if classes == 0 {
 			labels = nil
@@ -323,7 +341,7 @@ func TestConvCheckpointAndResume(t *testing.T) {
 		require.NoError(t, err)
 		var meta map[string]any
 		require.NoError(t, json.Unmarshal(loaded.Meta.Config, &meta))
-		require.Equal(t, "conv", meta["arch"])
+		require.Equal(t, tc.arch, meta["arch"])
 		require.Equal(t, []any{4.0, 8.0}, meta["channels"])
 
 		m2, err := FromCheckpoint(loaded)
@@ -416,8 +434,7 @@ func TestConfigErrors(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{Arch: "resnet"}, `unknown architecture "resnet" (have: mlp, conv)`},
-		{Config{Arch: ArchConvAttn}, `"conv-attn" (conv with self-attention) is reserved`},
+		{Config{Arch: "resnet"}, `unknown architecture "resnet" (have: mlp, conv, conv-attn)`},
 		{Config{Z: -1}, "latent size -1"},
 		{Config{Height: -2}, "image size -2x28"},
 		{Config{Hidden: []int{400, 0}}, "hidden sizes must be positive"},

@@ -9,6 +9,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/zoo/attention"
 )
 
 // Kind names VAE checkpoints.
@@ -57,11 +58,11 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Hidden == nil {
 		c.Hidden = []int{400}
-		if c.Arch == ArchConv {
+		if c.Convolutional() {
 			c.Hidden = []int{256}
 		}
 	}
-	if c.Channels == nil && c.Arch == ArchConv {
+	if c.Channels == nil && c.Convolutional() {
 		c.Channels = []int{32, 64}
 	}
 	if c.Height == 0 {
@@ -76,15 +77,17 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// Convolutional reports whether the architecture is the conv VAE, with or
+// without attention.
+func (c Config) Convolutional() bool { return c.Arch == ArchConv || c.Arch == ArchConvAttn }
+
 // maxConvStages bounds len(Config.Channels); each stage halves the image.
 const maxConvStages = 8
 
 // Validate reports a configuration that cannot be built.
 func (c Config) Validate() error {
 	switch c.Arch {
-	case ArchMLP, ArchConv:
-	case ArchConvAttn:
-		return fmt.Errorf("vae: architecture %q (conv with self-attention) is reserved but not built yet (have: %s)", c.Arch, strings.Join(Archs, ", "))
+	case ArchMLP, ArchConv, ArchConvAttn:
 	default:
 		return fmt.Errorf("vae: unknown architecture %q (have: %s)", c.Arch, strings.Join(Archs, ", "))
 	}
@@ -156,13 +159,13 @@ type Decoder interface {
 const (
 	ArchMLP  = "mlp"
 	ArchConv = "conv"
-	// ArchConvAttn is reserved for the conv VAE with a self-attention
-	// block (zoo/attention); it is not built yet.
+	// ArchConvAttn is the conv VAE with a self-attention block
+	// (zoo/attention) at half resolution in the encoder and the decoder.
 	ArchConvAttn = "conv-attn"
 )
 
 // Archs lists the architectures New builds.
-var Archs = []string{ArchMLP, ArchConv}
+var Archs = []string{ArchMLP, ArchConv, ArchConvAttn}
 
 // Model is an encoder and a decoder built from one Config.
 type Model struct {
@@ -178,7 +181,13 @@ type Model struct {
 type layerMaker interface {
 	linear(name string, in, out int) *graphs.Linear
 	conv(name string, in, out, kernel, stride, pad int) *graphs.Conv2d
+	attention(name string, channels int) *attention.Block
 }
+
+// attentionConfig is the conv-attn VAE's block: the SAGAN authors' form,
+// keys and values max-pooled 2×2 and C/2 value channels, which costs a
+// quarter of the paper form's attention weights.
+var attentionConfig = attention.Config{Pool: true, HalfValues: true}
 
 type freshLayers struct{ rng *rand.Rand }
 
@@ -188,6 +197,12 @@ func (f freshLayers) linear(name string, in, out int) *graphs.Linear {
 
 func (f freshLayers) conv(name string, in, out, kernel, stride, pad int) *graphs.Conv2d {
 	return graphs.NewConv2d(name, in, out, kernel, stride, pad, f.rng)
+}
+
+// attention cannot fail: Validate has checked that channels are positive.
+func (f freshLayers) attention(name string, channels int) *attention.Block {
+	a, _ := attention.New(name, channels, attentionConfig, f.rng)
+	return a
 }
 
 // givenLayers hands out ps in order; Rebind has checked beforehand that
@@ -208,9 +223,17 @@ func (g *givenLayers) conv(_ string, _, _, _, stride, pad int) *graphs.Conv2d {
 	return &graphs.Conv2d{Weight: g.next(), Bias: g.next(), Stride: stride, Pad: pad}
 }
 
+func (g *givenLayers) attention(name string, channels int) *attention.Block {
+	a := &attention.Block{Name: name, Channels: channels, Config: attentionConfig}
+	a.F, a.G, a.H = g.conv("", 0, 0, 1, 1, 0), g.conv("", 0, 0, 1, 1, 0), g.conv("", 0, 0, 1, 1, 0)
+	a.V = g.conv("", 0, 0, 1, 1, 0)
+	a.Gamma = g.next()
+	return a
+}
+
 // build makes the encoder and the decoder of a validated cfg.
 func build(cfg Config, layers layerMaker) (Encoder, Decoder) {
-	if cfg.Arch == ArchConv {
+	if cfg.Convolutional() {
 		enc := newConvEncoder(cfg, layers)
 		return enc, newConvDecoder(cfg, layers)
 	}

@@ -12,6 +12,7 @@ import (
 func BenchmarkTrainStep(b *testing.B) {
 	b.Run("mlp", func(b *testing.B) { benchmarkTrainStep(b, Config{}) })
 	b.Run("conv", func(b *testing.B) { benchmarkTrainStep(b, Config{Arch: ArchConv}) })
+	b.Run("conv-attn", func(b *testing.B) { benchmarkTrainStep(b, Config{Arch: ArchConvAttn}) })
 }
 
 func benchmarkTrainStep(b *testing.B, cfg Config) {

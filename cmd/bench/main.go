@@ -65,7 +65,8 @@ command.`
 var ownPeers embed.FS
 
 // peerTimeout bounds one PyTorch run, so that a hung interpreter cannot
-// hang the benchmark (vae_mlp.py's shortest run is a full epoch, ~5 s).
+// hang the benchmark (vae_mlp.py's shortest run is a full epoch, ~5 s;
+// gan_conv.py's SAGAN runs about 4 steps/s, so ~1 min for 200 steps).
 const peerTimeout = 5 * time.Minute
 
 type options struct {
@@ -216,7 +217,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&names, "models", modelIDs(), "comma-separated models to time")
 	fs.StringVar(&o.Peer, "peer", "auto", "PyTorch peer: auto (when python3 imports torch), on (fail without it), off")
 	fs.StringVar(&o.Python, "python", "/usr/bin/python3", "Python interpreter for the peer")
-	fs.StringVar(&o.PeerDir, "peer-dir", "", "folder of the peer scripts (default: $GORGOZOO_PEER or shared/peer above the current folder)")
+	fs.StringVar(&o.PeerDir, "peer-dir", "", "folder of the shared MLP peer scripts (default: $GORGOZOO_PEER or shared/peer above the current folder)")
 	fs.StringVar(&o.Data, "data", "", "MNIST folder (default: $GORGOZOO_DATA or the GoMNIST module)")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of a table")
 	if err := cli.Parse(fs, args); err != nil {

@@ -9,12 +9,18 @@
 // and PyTorch runs alternate (Go, PyTorch, Go, PyTorch, …) and the table
 // shows medians, so that a burst of load on a shared machine hits both
 // sides rather than one.
+//
+// The MLP peers live in the shared peer folder; the convolutional GANs'
+// peer (peer/gan_conv.py beside this file) is embedded in the binary and
+// written to a temporary folder for the run, so that it is found from any
+// folder and from an installed binary alike.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -44,13 +50,23 @@ bench times one training step of each zoo model on MNIST and, when
 
   go run ./cmd/bench                       # all models, PyTorch if available
   go run ./cmd/bench -models gan -peer off -steps 100
+  go run ./cmd/bench -models dcgan,sagan -steps 30
   go run ./cmd/bench -json > bench.json
 
-The peer scripts (gan_mlp.py, vae_mlp.py) are found in -peer-dir, else
-$GORGOZOO_PEER, else the first shared/peer folder above the current one.`
+The MLP peers (gan_mlp.py, vae_mlp.py) are found in -peer-dir, else
+$GORGOZOO_PEER, else the first shared/peer folder above the current one.
+The DCGAN and SAGAN peer (cmd/bench/peer/gan_conv.py) is built into the
+command.`
+
+// ownPeers are the peer scripts kept in this repository, written to a
+// temporary folder when a selected model needs one.
+//
+//go:embed peer/*.py
+var ownPeers embed.FS
 
 // peerTimeout bounds one PyTorch run, so that a hung interpreter cannot
-// hang the benchmark (vae_mlp.py's shortest run is a full epoch, ~5 s).
+// hang the benchmark (vae_mlp.py's shortest run is a full epoch, ~5 s;
+// gan_conv.py's SAGAN runs about 4 steps/s, so ~1 min for 200 steps).
 const peerTimeout = 5 * time.Minute
 
 type options struct {
@@ -76,6 +92,9 @@ type model struct {
 	// peerArgs returns the peer script and its arguments for about steps
 	// timed steps.
 	peerArgs func(steps int) []string
+	// ownPeer says the script is one of ownPeers rather than one of the
+	// shared peer folder's.
+	ownPeer bool
 }
 
 var models = []model{
@@ -117,6 +136,45 @@ var models = []model{
 			return []string{"vae_mlp.py", "--epochs", "1", "--iw-k", "0", "--seed", "1"}
 		},
 	},
+	// The convolutional GANs with train-gan's modelDefaults for -model
+	// dcgan and sagan (cmd/train-gan/main.go); keep the two in step.
+	convGAN("dcgan", "DCGAN", gan.Config{Arch: "dcgan", DPack: 1, EMA: 0.999}, gan.TrainConfig{Batch: 64}),
+	convGAN("sagan", "SAGAN", gan.Config{Arch: "sagan", DPack: 1, EMA: 0.999},
+		gan.TrainConfig{Batch: 64, LRD: 4e-4, LRG: 1e-4, Beta1: 0, Beta2: 0.9}),
+}
+
+// convGAN is the row of a convolutional GAN, timed against gan_conv.py
+// with the same architecture.
+func convGAN(id, name string, cfg gan.Config, tc gan.TrainConfig) model {
+	return model{
+		id: id, name: name, batch: tc.Batch, scale: datasets.ScaleSigned,
+		build: func(seed uint64) (func([]float32) error, error) {
+			m, err := gan.New(cfg, seed)
+			if err != nil {
+				return nil, err
+			}
+			s, err := gan.NewStep(m, tc, seed)
+			if err != nil {
+				return nil, err
+			}
+			return func(b []float32) error { _, err := s.Run(b); return err }, nil
+		},
+		// gan_conv.py, like gan_mlp.py, times the steps after its 20
+		// warm-up steps.
+		peerArgs: func(steps int) []string {
+			return []string{"gan_conv.py", "--arch", id, "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
+		},
+		ownPeer: true,
+	}
+}
+
+// modelIDs returns the ids of the table's rows, comma-separated.
+func modelIDs() string {
+	ids := make([]string, len(models))
+	for i, m := range models {
+		ids[i] = m.id
+	}
+	return strings.Join(ids, ",")
 }
 
 // row is one model's measurements; medians over the repeats.
@@ -156,10 +214,10 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.Steps, "steps", 200, "timed training steps per repeat")
 	fs.IntVar(&o.Warmup, "warmup", 20, "untimed steps before the first repeat of each model")
 	fs.IntVar(&o.Repeats, "repeats", 3, "timed runs per model (Go and PyTorch alternate); the table shows medians")
-	fs.StringVar(&names, "models", "gan,vae", "comma-separated models to time (gan, vae)")
+	fs.StringVar(&names, "models", modelIDs(), "comma-separated models to time")
 	fs.StringVar(&o.Peer, "peer", "auto", "PyTorch peer: auto (when python3 imports torch), on (fail without it), off")
 	fs.StringVar(&o.Python, "python", "/usr/bin/python3", "Python interpreter for the peer")
-	fs.StringVar(&o.PeerDir, "peer-dir", "", "folder of the peer scripts (default: $GORGOZOO_PEER or shared/peer above the current folder)")
+	fs.StringVar(&o.PeerDir, "peer-dir", "", "folder of the shared MLP peer scripts (default: $GORGOZOO_PEER or shared/peer above the current folder)")
 	fs.StringVar(&o.Data, "data", "", "MNIST folder (default: $GORGOZOO_DATA or the GoMNIST module)")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of a table")
 	if err := cli.Parse(fs, args); err != nil {
@@ -183,7 +241,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	for _, n := range strings.Split(names, ",") {
 		n = strings.TrimSpace(n)
 		if !slices.ContainsFunc(models, func(m model) bool { return m.id == n }) {
-			return o, cli.Usagef("-models: unknown model %q (have gan, vae)", n)
+			return o, cli.Usagef("-models: unknown model %q (have %s)", n, modelIDs())
 		}
 		if !slices.Contains(o.Models, n) {
 			o.Models = append(o.Models, n)
@@ -200,12 +258,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := report{Steps: o.Steps, Repeats: o.Repeats, GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
 	rep.LoadBefore = loadAverage()
 
-	peer, note, err := findPeer(ctx, o)
+	peer, notes, err := findPeer(ctx, o)
 	if err != nil {
 		return err
 	}
-	if note != "" {
-		rep.Notes = append(rep.Notes, note)
+	rep.Notes = append(rep.Notes, notes...)
+	if peer != nil {
+		defer peer.close()
 	}
 	set, err := datasets.MNIST(datasets.Train, o.Data)
 	if err != nil {
@@ -302,8 +361,8 @@ func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *p
 		allocs = append(allocs, float64(m1.Mallocs-m0.Mallocs)/float64(o.Steps))
 		byteCounts = append(byteCounts, float64(m1.TotalAlloc-m0.TotalAlloc)/float64(o.Steps))
 		fmt.Fprintf(stderr, "bench:   go run %d: %.2f ms/step (%.0f images/s)\n", rep+1, ms, float64(m.batch)*1000/ms)
-		if peer != nil && peerErr == nil {
-			ips, err := peer.run(ctx, m.peerArgs(o.Steps))
+		if peer.has(m) && peerErr == nil {
+			ips, err := peer.run(ctx, m, o.Steps)
 			if err != nil {
 				peerErr = err
 				continue
@@ -340,36 +399,72 @@ func median(v []float64) float64 {
 
 // peerRunner runs the PyTorch peer scripts.
 type peerRunner struct {
-	python, dir string
-	env         []string
+	python string
+	shared string // the shared peer folder; "" when it was not found
+	own    string // temporary folder holding ownPeers; "" when no model needs it
+	env    []string
+}
+
+// has reports whether m's peer script is available.
+func (p *peerRunner) has(m model) bool {
+	return p != nil && p.dir(m) != ""
+}
+
+func (p *peerRunner) dir(m model) string {
+	if m.ownPeer {
+		return p.own
+	}
+	return p.shared
+}
+
+// close removes the folder of the embedded scripts.
+func (p *peerRunner) close() {
+	if p.own != "" {
+		os.RemoveAll(p.own)
+	}
 }
 
 // findPeer decides whether the PyTorch peer takes part. With -peer auto a
-// missing interpreter, torch or script yields a note and no peer, never an
-// error, so that CI machines without PyTorch pass.
-func findPeer(ctx context.Context, o options) (*peerRunner, string, error) {
+// missing interpreter, torch or shared script yields notes and no peer (or
+// no peer for the models whose script is missing), never an error, so that
+// CI machines without PyTorch pass.
+func findPeer(ctx context.Context, o options) (*peerRunner, []string, error) {
 	if o.Peer == "off" {
-		return nil, "PyTorch peer off (-peer off)", nil
+		return nil, []string{"PyTorch peer off (-peer off)"}, nil
 	}
-	fail := func(why string) (*peerRunner, string, error) {
+	fail := func(why string) (*peerRunner, []string, error) {
 		if o.Peer == "on" {
-			return nil, "", fmt.Errorf("-peer on: %s", why)
+			return nil, nil, fmt.Errorf("-peer on: %s", why)
 		}
-		return nil, "PyTorch peer n/a: " + why, nil
+		return nil, []string{"PyTorch peer n/a: " + why}, nil
 	}
-	dir := o.PeerDir
-	if dir == "" {
-		dir = os.Getenv("GORGOZOO_PEER")
+	var sharedScripts []string // of the selected models
+	var sharedNames []string
+	needOwn := false
+	for _, m := range models {
+		if !slices.Contains(o.Models, m.id) {
+			continue
+		}
+		if m.ownPeer {
+			needOwn = true
+			continue
+		}
+		sharedScripts = append(sharedScripts, m.peerArgs(o.Steps)[0])
+		sharedNames = append(sharedNames, m.name)
 	}
-	if dir == "" {
-		dir = findUp(filepath.Join("shared", "peer", "gan_mlp.py"))
-	}
-	if dir == "" {
-		return fail("no shared/peer folder found above the current one (set -peer-dir)")
-	}
-	for _, s := range []string{"gan_mlp.py", "vae_mlp.py"} {
-		if _, err := os.Stat(filepath.Join(dir, s)); err != nil {
-			return fail(fmt.Sprintf("%s has no %s", dir, s))
+	// The shared folder first: a missing script is the cheaper finding.
+	p := &peerRunner{python: o.Python}
+	var notes []string
+	if len(sharedScripts) > 0 {
+		dir, why := sharedPeerDir(o.PeerDir, sharedScripts)
+		switch {
+		case why == "":
+			p.shared = dir
+		case o.Peer == "on" || !needOwn:
+			return fail(why)
+		default:
+			// The models with embedded scripts still get their peer.
+			notes = append(notes, fmt.Sprintf("PyTorch peer n/a for %s: %s", strings.Join(sharedNames, ", "), why))
 		}
 	}
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -384,7 +479,60 @@ func findPeer(ctx context.Context, o options) (*peerRunner, string, error) {
 		}
 		return fail(fmt.Sprintf("%s cannot import torch (%s); install with apt-get install -y python3-torch python3-numpy", o.Python, msg))
 	}
-	return &peerRunner{python: o.Python, dir: dir}, "", nil
+	if needOwn {
+		dir, err := writeOwnPeers()
+		if err != nil {
+			return nil, nil, err
+		}
+		p.own = dir
+	}
+	return p, notes, nil
+}
+
+// sharedPeerDir returns the folder of the shared peer scripts (-peer-dir,
+// else $GORGOZOO_PEER, else shared/peer above the current folder), or why
+// it has none of them.
+func sharedPeerDir(dir string, scripts []string) (string, string) {
+	if dir == "" {
+		dir = os.Getenv("GORGOZOO_PEER")
+	}
+	if dir == "" {
+		dir = findUp(filepath.Join("shared", "peer", scripts[0]))
+	}
+	if dir == "" {
+		return "", "no shared/peer folder found above the current one (set -peer-dir)"
+	}
+	for _, s := range scripts {
+		if _, err := os.Stat(filepath.Join(dir, s)); err != nil {
+			return "", fmt.Sprintf("%s has no %s", dir, s)
+		}
+	}
+	return dir, ""
+}
+
+// writeOwnPeers writes the embedded peer scripts to a new temporary folder.
+func writeOwnPeers() (string, error) {
+	dir, err := os.MkdirTemp("", "gorgozoo-bench-peer-")
+	if err != nil {
+		return "", err
+	}
+	files, err := ownPeers.ReadDir("peer")
+	if err == nil {
+		for _, f := range files {
+			var b []byte
+			if b, err = ownPeers.ReadFile("peer/" + f.Name()); err != nil {
+				break
+			}
+			if err = os.WriteFile(filepath.Join(dir, f.Name()), b, 0o644); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("writing the embedded peer scripts: %w", err)
+	}
+	return dir, nil
 }
 
 // findUp returns the folder holding rel in the current folder or the
@@ -406,14 +554,15 @@ func findUp(rel string) string {
 	}
 }
 
-// run runs one peer script with 2 threads (the machine's cores, as our
-// GEMM uses) and returns the images/s from its last line.
-func (p *peerRunner) run(ctx context.Context, args []string) (float64, error) {
+// run runs m's peer script for steps timed steps with 2 threads (the
+// machine's cores, as our GEMM uses) and returns the images/s from its
+// last line.
+func (p *peerRunner) run(ctx context.Context, m model, steps int) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
 	defer cancel()
-	args = append(args, "--threads", "2")
+	args := append(m.peerArgs(steps), "--threads", "2")
 	cmd := exec.CommandContext(ctx, p.python, args...)
-	cmd.Dir = p.dir
+	cmd.Dir = p.dir(m)
 	cmd.Env = p.env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -138,9 +138,9 @@ var models = []model{
 	},
 	// The convolutional GANs with train-gan's modelDefaults for -model
 	// dcgan and sagan (cmd/train-gan/main.go); keep the two in step.
-	convGAN("dcgan", "DCGAN", gan.Config{Arch: "dcgan", DPack: 1, EMA: 0.999}, gan.TrainConfig{Batch: 64}),
-	convGAN("sagan", "SAGAN", gan.Config{Arch: "sagan", DPack: 1, EMA: 0.999},
-		gan.TrainConfig{Batch: 64, LRD: 4e-4, LRG: 1e-4, Beta1: 0, Beta2: 0.9}),
+	convGAN("dcgan", "DCGAN", gan.Config{Arch: "dcgan", DPack: 1, EMA: 0.99}, gan.TrainConfig{Batch: 64, LR: 5e-4}),
+	convGAN("sagan", "SAGAN", gan.Config{Arch: "sagan", DPack: 1, EMA: 0.99},
+		gan.TrainConfig{Batch: 64, LRD: 1e-3, LRG: 5e-4, Beta1: 0, Beta2: 0.9}),
 }
 
 // convGAN is the row of a convolutional GAN, timed against gan_conv.py

@@ -17,14 +17,14 @@ keys and values max-pooled 2x2; beta = softmax over keys of f^T g; o = v(h beta^
 with v a 1x1 conv C/2 -> C; y = gamma*o + x, gamma a scalar starting at 0.
 The convs have biases, as ours do.
 
-dcgan: no normalisation in D, non-saturating BCE-with-logits loss, Adam 2e-4
+dcgan: no normalisation in D, non-saturating BCE-with-logits loss, Adam 5e-4
   betas (0.5, 0.999) for both players.
 sagan: spectral norm (torch.nn.utils.spectral_norm) on every layer of D,
-  attention convs included, none in G; hinge loss; Adam D 4e-4, G 1e-4, betas
+  attention convs included, none in G; hinge loss; Adam D 1e-3, G 5e-4, betas
   (0, 0.9).
 Both: batch 64, real images scaled to [-1, 1], z ~ N(0, I); after each G
 update an exponential moving average of G's weights with decay
-min(0.999, (1+t)/(10+t)) at update t, as graphs.EMA does. Default PyTorch init
+min(0.99, (1+t)/(10+t)) at update t, as graphs.EMA does. Default PyTorch init
 (ours draws the same uniform bounds).
 
 Step, as zoo/gan/step.go: one D update on a real batch and G(z).detach(),
@@ -187,8 +187,8 @@ class Discriminator(nn.Module):
 
 ARCHS = {
     # attention, spectral norm in D, loss, lr D, lr G, betas
-    "dcgan": dict(attention=False, spectral=False, loss="bce", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999)),
-    "sagan": dict(attention=True, spectral=True, loss="hinge", lr_d=4e-4, lr_g=1e-4, betas=(0.0, 0.9)),
+    "dcgan": dict(attention=False, spectral=False, loss="bce", lr_d=5e-4, lr_g=5e-4, betas=(0.5, 0.999)),
+    "sagan": dict(attention=True, spectral=True, loss="hinge", lr_d=1e-3, lr_g=5e-4, betas=(0.0, 0.9)),
 }
 
 
@@ -252,7 +252,7 @@ def main():
         d.requires_grad_(True)
         with torch.no_grad():
             t = step + 1
-            decay = min(0.999, (1 + t) / (10 + t))
+            decay = min(0.99, (1 + t) / (10 + t))
             for pe, p in zip(g_ema.parameters(), g.parameters()):
                 pe.mul_(decay).add_(p, alpha=1 - decay)
         step += 1

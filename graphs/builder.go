@@ -152,15 +152,26 @@ func (b *Builder) ReLU(x *G.Node) *G.Node {
 	if b.failed(x) {
 		return nil
 	}
-	return b.keep("relu")(serialised(func() (*G.Node, error) { return G.Rectify(x) }))
+	if x.IsScalar() { // our ops work on tensors only
+		return b.keep("relu")(serialised(func() (*G.Node, error) { return G.Rectify(x) }))
+	}
+	return b.keep("relu")(activate(x, actReLU, 0))
 }
 
-// LeakyReLU returns x for x ≥ 0 and alpha·x otherwise.
+// LeakyReLU returns x for x ≥ 0 and alpha·x otherwise; alpha must not be
+// negative (the gradient is read off the sign of the output).
 func (b *Builder) LeakyReLU(x *G.Node, alpha float64) *G.Node {
 	if b.failed(x) {
 		return nil
 	}
-	return b.keep("leaky relu")(G.LeakyRelu(x, alpha))
+	if !(alpha >= 0) {
+		b.Fail("leaky relu", fmt.Errorf("slope %v is negative or NaN", alpha))
+		return nil
+	}
+	if x.IsScalar() {
+		return b.keep("leaky relu")(G.LeakyRelu(x, alpha))
+	}
+	return b.keep("leaky relu")(activate(x, actLeakyReLU, alpha))
 }
 
 // Tanh returns tanh(x).
@@ -168,7 +179,10 @@ func (b *Builder) Tanh(x *G.Node) *G.Node {
 	if b.failed(x) {
 		return nil
 	}
-	return b.keep("tanh")(G.Tanh(x))
+	if x.IsScalar() {
+		return b.keep("tanh")(G.Tanh(x))
+	}
+	return b.keep("tanh")(activate(x, actTanh, 0))
 }
 
 // Sigmoid returns 1/(1+e⁻ˣ).
@@ -176,7 +190,10 @@ func (b *Builder) Sigmoid(x *G.Node) *G.Node {
 	if b.failed(x) {
 		return nil
 	}
-	return b.keep("sigmoid")(G.Sigmoid(x))
+	if x.IsScalar() {
+		return b.keep("sigmoid")(G.Sigmoid(x))
+	}
+	return b.keep("sigmoid")(activate(x, actSigmoid, 0))
 }
 
 // Softplus returns log(1+eˣ), computed without overflow.

@@ -1,0 +1,255 @@
+package graphs
+
+import (
+	"fmt"
+	"hash"
+	"math"
+	"runtime"
+	"strconv"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// actKind names an elementwise activation.
+type actKind uint8
+
+const (
+	actReLU actKind = iota
+	actLeakyReLU
+	actTanh
+	actSigmoid
+)
+
+// actOp is an elementwise activation y = f(x), or (grad set) its backward
+// pass dx = dy ⊙ f'(x) computed from the saved output y and the upstream
+// gradient dy: y > 0 for ReLU and LeakyReLU (slope > 0 keeps the sign),
+// 1 − y² for tanh, y(1 − y) for the sigmoid. Gorgonia's Rectify,
+// LeakyRelu, Tanh and Sigmoid and the products, negations and squares of
+// their gradients each returned a fresh tensor on every run (most of a
+// DCGAN step's 90 MB), on one core; this op keeps its output from run to
+// run, as matMulOp does, and splits large tensors over the cores.
+type actOp struct {
+	kind  actKind
+	slope float64 // of LeakyReLU for x < 0
+	grad  bool    // (y, dy) → dx instead of (x) → y
+	dims  int
+	out   *outBuffer
+}
+
+func activate(x *G.Node, kind actKind, slope float64) (*G.Node, error) {
+	return G.ApplyOp(actOp{kind: kind, slope: slope, dims: x.Dims(), out: &outBuffer{}}, x)
+}
+
+func (op actOp) Arity() int {
+	if op.grad {
+		return 2
+	}
+	return 1
+}
+
+func (op actOp) Type() hm.Type {
+	t := G.TensorType{Dims: op.dims, Of: hm.TypeVariable('a')}
+	if op.grad {
+		return hm.NewFnType(t, t, t)
+	}
+	return hm.NewFnType(t, t)
+}
+
+func (op actOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	if len(ds) != op.Arity() {
+		return nil, fmt.Errorf("%v takes %d inputs, got %d", op, op.Arity(), len(ds))
+	}
+	s, ok := ds[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("%v: input shape %v is not a tensor shape", op, ds[0])
+	}
+	if op.grad {
+		if s2, ok := ds[1].(tensor.Shape); !ok || !s.Eq(s2) {
+			return nil, fmt.Errorf("%v: shapes %v and %v differ", op, ds[0], ds[1])
+		}
+	}
+	return s.Clone(), nil
+}
+
+func (op actOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseInputs(op, op.Arity(), vals)
+	if err != nil {
+		return nil, err
+	}
+	x := in[0]
+	if op.grad && !in[1].Shape().Eq(x.Shape()) {
+		return nil, fmt.Errorf("%v: shapes %v and %v differ", op, x.Shape(), in[1].Shape())
+	}
+	out := op.out.take(x.Dtype(), x.Shape()...)
+	switch xd := x.Data().(type) {
+	case []float32:
+		var dy []float32
+		if op.grad {
+			dy = in[1].Data().([]float32)
+		}
+		inPieces(len(xd), func(lo, hi int) { op.compute32(out.Data().([]float32)[lo:hi], xd[lo:hi], dy, lo) })
+	case []float64:
+		var dy []float64
+		if op.grad {
+			dy = in[1].Data().([]float64)
+		}
+		inPieces(len(xd), func(lo, hi int) { op.compute64(out.Data().([]float64)[lo:hi], xd[lo:hi], dy, lo) })
+	default:
+		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
+	}
+	return out, nil
+}
+
+// compute32 and compute64 fill dst from src (x forward, y backward) and,
+// backward, dy[off:]. Tanh and the sigmoid go through float64 math in
+// both, so large |x| saturates to ±1 or 0/1 instead of overflowing.
+func (op actOp) compute32(dst, src, dy []float32, off int) {
+	switch {
+	case op.grad && (op.kind == actTanh || op.kind == actSigmoid):
+		actGradSmooth(dst, src, dy[off:off+len(dst)], op.kind)
+	case op.grad:
+		actGradLinear(dst, src, dy[off:off+len(dst)], float32(op.slope))
+	case op.kind == actTanh || op.kind == actSigmoid:
+		actSmooth(dst, src, op.kind)
+	default:
+		actLinear(dst, src, float32(op.slope))
+	}
+}
+
+func (op actOp) compute64(dst, src, dy []float64, off int) {
+	switch {
+	case op.grad && (op.kind == actTanh || op.kind == actSigmoid):
+		actGradSmooth(dst, src, dy[off:off+len(dst)], op.kind)
+	case op.grad:
+		actGradLinear(dst, src, dy[off:off+len(dst)], op.slope)
+	case op.kind == actTanh || op.kind == actSigmoid:
+		actSmooth(dst, src, op.kind)
+	default:
+		actLinear(dst, src, op.slope)
+	}
+}
+
+// actLinear is ReLU (slope 0) and LeakyReLU. ReLU sets 0 rather than
+// multiplying by 0, so that −∞ gives 0 and not NaN.
+func actLinear[T float32 | float64](dst, x []T, slope T) {
+	if slope == 0 {
+		for i, v := range x {
+			dst[i] = max(v, 0)
+		}
+		return
+	}
+	for i, v := range x {
+		if v <= 0 {
+			v *= slope
+		}
+		dst[i] = v
+	}
+}
+
+// actGradLinear passes dy where y > 0 (so x > 0: the slope is not
+// negative) and slope·dy elsewhere, 0 for ReLU even where dy is not
+// finite, as PyTorch does.
+func actGradLinear[T float32 | float64](dst, y, dy []T, slope T) {
+	for i, v := range y {
+		g := dy[i]
+		if v <= 0 {
+			g *= slope
+			if slope == 0 {
+				g = 0
+			}
+		}
+		dst[i] = g
+	}
+}
+
+func actSmooth[T float32 | float64](dst, x []T, kind actKind) {
+	if kind == actTanh {
+		for i, v := range x {
+			dst[i] = T(math.Tanh(float64(v)))
+		}
+		return
+	}
+	for i, v := range x {
+		dst[i] = T(sigmoid(float64(v)))
+	}
+}
+
+// sigmoid never exponentiates a positive number, so it cannot overflow.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+func actGradSmooth[T float32 | float64](dst, y, dy []T, kind actKind) {
+	if kind == actTanh {
+		for i, v := range y {
+			dst[i] = dy[i] * (1 - v*v)
+		}
+		return
+	}
+	for i, v := range y {
+		dst[i] = dy[i] * v * (1 - v)
+	}
+}
+
+// piecesMin is the fewest elements worth a goroutine: ReLU runs at about
+// a nanosecond per element, starting a goroutine costs a microsecond or
+// two.
+const piecesMin = 1 << 14
+
+// inPieces calls f on up to 8 contiguous pieces [lo, hi) of n elements,
+// spread over the cores (see forEachChunk). Elementwise results do not
+// depend on the split.
+func inPieces(n int, f func(lo, hi int)) {
+	pieces := min(convChunks, n/piecesMin)
+	if pieces < 2 {
+		f(0, n)
+		return
+	}
+	forEachChunk(pieces, min(runtime.GOMAXPROCS(0), pieces), func(_, j int) {
+		f(j*n/pieces, (j+1)*n/pieces)
+	})
+}
+
+func (op actOp) ReturnsPtr() bool      { return false }
+func (op actOp) CallsExtern() bool     { return false }
+func (op actOp) OverwritesInput() int  { return -1 }
+func (op actOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op actOp) Hashcode() uint32      { return hashOf(op) }
+
+// String names the kind, the slope (exactly, so that two slopes never
+// hash alike) and the direction: identical op+input nodes are merged.
+func (op actOp) String() string {
+	s := [...]string{"ReLU", "LeakyReLU", "Tanh", "Sigmoid"}[op.kind]
+	if op.kind == actLeakyReLU {
+		s += "(" + strconv.FormatFloat(op.slope, 'g', -1, 64) + ")"
+	}
+	if op.grad {
+		s += "Grad"
+	}
+	return s
+}
+
+func (op actOp) DiffWRT(int) []bool { return []bool{!op.grad} }
+
+// SymDiff: dx = dy ⊙ f'(x), written in terms of the output y.
+func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if op.grad {
+		return nil, fmt.Errorf("%v: second derivatives are not supported", op)
+	}
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
+	}
+	back := op
+	back.grad, back.out = true, &outBuffer{}
+	dx, err := G.ApplyOp(back, output, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx}, nil
+}

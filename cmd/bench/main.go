@@ -136,11 +136,32 @@ var models = []model{
 			return []string{"vae_mlp.py", "--epochs", "1", "--iw-k", "0", "--seed", "1"}
 		},
 	},
+	// The convolutional VAEs have no PyTorch twin yet: Go figures only.
+	convVAE("vae-conv", "conv VAE", vae.ArchConv),
+	convVAE("vae-conv-attn", "conv-attn VAE", vae.ArchConvAttn),
 	// The convolutional GANs with train-gan's modelDefaults for -model
 	// dcgan and sagan (cmd/train-gan/main.go); keep the two in step.
 	convGAN("dcgan", "DCGAN", gan.Config{Arch: "dcgan", DPack: 1, EMA: 0.99}, gan.TrainConfig{Batch: 64, LR: 5e-4}),
 	convGAN("sagan", "SAGAN", gan.Config{Arch: "sagan", DPack: 1, EMA: 0.99},
 		gan.TrainConfig{Batch: 64, LRD: 1e-3, LRG: 5e-4, Beta1: 0, Beta2: 0.9}),
+}
+
+// convVAE is the row of a convolutional VAE with train-vae's defaults.
+func convVAE(id, name, arch string) model {
+	return model{
+		id: id, name: name, batch: 128, scale: datasets.ScaleUnit,
+		build: func(seed uint64) (func([]float32) error, error) {
+			m, err := vae.New(vae.Config{Arch: arch}, seed)
+			if err != nil {
+				return nil, err
+			}
+			s, err := vae.NewStep(m, vae.TrainConfig{Batch: 128}, seed)
+			if err != nil {
+				return nil, err
+			}
+			return func(b []float32) error { _, err := s.Run(b); return err }, nil
+		},
+	}
 }
 
 // convGAN is the row of a convolutional GAN, timed against gan_conv.py
@@ -407,7 +428,7 @@ type peerRunner struct {
 
 // has reports whether m's peer script is available.
 func (p *peerRunner) has(m model) bool {
-	return p != nil && p.dir(m) != ""
+	return p != nil && m.peerArgs != nil && p.dir(m) != ""
 }
 
 func (p *peerRunner) dir(m model) string {
@@ -444,6 +465,9 @@ func findPeer(ctx context.Context, o options) (*peerRunner, []string, error) {
 	for _, m := range models {
 		if !slices.Contains(o.Models, m.id) {
 			continue
+		}
+		if m.peerArgs == nil {
+			continue // no PyTorch twin: Go figures only
 		}
 		if m.ownPeer {
 			needOwn = true

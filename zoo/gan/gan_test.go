@@ -192,7 +192,15 @@ func TestCheckpointRoundTrip(t *testing.T) {
 // TestGeneratorConcurrent draws from one Generator in many goroutines (run
 // with -race) and checks each result equals the sequential one.
 func TestGeneratorConcurrent(t *testing.T) {
-	m, err := New(Config{}, 2)
+	for _, cfg := range []Config{{}, {Arch: "sagan", GChannels: []int{8, 8}, DChannels: []int{8, 8}}} {
+		t.Run(Config.WithDefaults(cfg).Arch, func(t *testing.T) { testGeneratorConcurrent(t, cfg) })
+	}
+}
+
+// testGeneratorConcurrent: the convolutional generators' ops keep buffers
+// and split work over goroutines, so they are run here too.
+func testGeneratorConcurrent(t *testing.T, cfg Config) {
+	m, err := New(cfg, 2)
 	require.NoError(t, err)
 	g := NewGenerator(m)
 	want := make([][]float32, 8)

@@ -339,7 +339,17 @@ func TestCheckpointRoundTrip(t *testing.T) {
 // TestInferenceConcurrent runs every Inference method from many goroutines
 // (run with -race) and checks each result equals the sequential one.
 func TestInferenceConcurrent(t *testing.T) {
-	m, err := New(Config{Hidden: []int{64}, Z: 5}, 2)
+	for _, cfg := range []Config{
+		{Hidden: []int{64}, Z: 5},
+		// the convolution and attention ops keep buffers and split work over goroutines
+		{Arch: ArchConvAttn, Channels: []int{8, 8}, Hidden: []int{16}, Z: 5},
+	} {
+		t.Run(cfg.WithDefaults().Arch, func(t *testing.T) { testInferenceConcurrent(t, cfg) })
+	}
+}
+
+func testInferenceConcurrent(t *testing.T, cfg Config) {
+	m, err := New(cfg, 2)
 	require.NoError(t, err)
 	v := NewInference(m)
 	images := synthBatch(t, 128)[:130*28*28/2] // 65 images: one partial graph batch

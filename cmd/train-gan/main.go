@@ -289,8 +289,8 @@ func parseChannels(name, s string) ([]int, error) {
 // 407, D 1e-3 / G 5e-4 reached 238 after one.
 var modelDefaults = map[string]map[string]string{
 	"mlp":   {},
-	"dcgan": {"epochs": "3", "d-pack": "1", "d-dropout": "0", "ema": "0.99", "lr": "5e-4"},
-	"sagan": {"epochs": "2", "d-pack": "1", "d-dropout": "0", "ema": "0.99", "lr-d": "1e-3", "lr-g": "5e-4", "beta1": "0", "beta2": "0.9"},
+	"dcgan": {"epochs": "5", "d-pack": "1", "d-dropout": "0", "ema": "0.99", "lr": "5e-4"},
+	"sagan": {"epochs": "3", "d-pack": "1", "d-dropout": "0", "ema": "0.99", "lr-d": "1e-3", "lr-g": "5e-4", "beta1": "0", "beta2": "0.9"},
 }
 
 // checkClassLabels reports, before any training, data that cannot train a

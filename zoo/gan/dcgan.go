@@ -58,8 +58,12 @@ func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) *ConvGe
 
 // Forward returns G(z) for z [batch, in]: images [batch, H·W] in [-1, 1].
 func (g *ConvGenerator) Forward(b *graphs.Builder, z *G.Node) *G.Node {
-	if b.Err() != nil || z == nil {
-		return g.FC.Forward(b, z) // records the error
+	if b.Err() != nil {
+		return nil
+	}
+	if z == nil {
+		b.Fail("generator", fmt.Errorf("no noise input"))
+		return nil
 	}
 	batch := z.Shape()[0]
 	h := b.Reshape(g.FC.Forward(b, z), batch, g.Channels[0], g.H/4, g.W/4)
@@ -126,8 +130,12 @@ func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) *ConvDiscri
 
 // Forward returns D's logits [batch/Pack, 1] for images x [batch, H·W].
 func (d *ConvDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
-	if b.Err() != nil || x == nil {
-		return d.FC.Forward(b, x) // records the error
+	if b.Err() != nil {
+		return nil
+	}
+	if x == nil {
+		b.Fail("discriminator", fmt.Errorf("no input images"))
+		return nil
 	}
 	batch := x.Shape()[0]
 	if batch%d.Pack != 0 {

@@ -29,4 +29,14 @@
 // Koyama 2018), without which D learnt to ignore the label. Real images
 // come with their labels; fakes get classes drawn uniformly each step.
 // [Generator.GenerateClass] draws a chosen class.
+//
+// [Config.Arch] chooses the networks: "mlp" (the classic GAN), "dcgan"
+// ([ConvGenerator]: upsampling and 3×3 convolutions with PixelNorm;
+// [ConvDiscriminator]: strided 4×4 convolutions) or "sagan" (DCGAN with
+// the self-attention block of package attention at half resolution in G
+// and D, spectral normalisation of every layer of D and the hinge loss
+// L_D = mean(relu(1 − D(x))) + mean(relu(1 + D(G(z)))), L_G = −mean(D(G(z)))).
+// Every generator maps z [batch, Z] to flat images [batch, H·W] and every
+// discriminator reads them, so the step, the sampler and checkpoints are
+// the same for all of them.
 package gan

@@ -24,7 +24,10 @@
 // goes z → 256 → 64·7·7, then twice a ×2 nearest-neighbour upsampling and
 // a 3×3 convolution (64 → 32, ReLU, 32 → 1 logits), since Gorgonia has no
 // transposed convolution. Images stay flat [batch, pixels] at the
-// interfaces; the conv encoder reshapes them to [batch, 1, H, W].
+// interfaces; the conv encoder reshapes them to [batch, 1, H, W]. The
+// "conv-attn" architecture adds the self-attention block of package
+// attention (the authors' pooled form) after the encoder's first
+// convolution and before the decoder's last stage, on the half-size maps.
 //
 // # Loss
 //

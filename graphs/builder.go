@@ -196,8 +196,14 @@ func (b *Builder) Sigmoid(x *G.Node) *G.Node {
 	return b.keep("sigmoid")(activate(x, actSigmoid, 0))
 }
 
-// Softplus returns log(1+eˣ), computed without overflow.
+// Softplus returns log(1+eˣ), computed without overflow: the binary
+// cross-entropy of x against the target 0 (one bceOp).
 func (b *Builder) Softplus(x *G.Node) *G.Node {
+	return b.BCEWithLogitsConst(x, 0)
+}
+
+// softplusG is Gorgonia's Softplus, for scalars.
+func (b *Builder) softplusG(x *G.Node) *G.Node {
 	if b.failed(x) {
 		return nil
 	}

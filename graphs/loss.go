@@ -3,21 +3,35 @@ package graphs
 import G "gorgonia.org/gorgonia"
 
 // BCEWithLogits returns the elementwise binary cross-entropy of logits x
-// against targets t: −t·log σ(x) − (1−t)·log(1−σ(x)), written as
-// softplus(x) − t·x so that it neither overflows nor loses precision for
-// large |x| (Gorgonia's BinaryXent computes log σ(x) and does both).
+// against targets t of the same shape: −t·log σ(x) − (1−t)·log(1−σ(x)),
+// computed as max(x, 0) − t·x + log1p(exp(−|x|)) so that it neither
+// overflows nor loses precision for large |x| (Gorgonia's BinaryXent
+// computes log σ(x) and does both). One op (bceOp) with a kept output
+// buffer; its gradient reaches both x and t.
 func (b *Builder) BCEWithLogits(x, t *G.Node) *G.Node {
-	return b.Sub(b.Softplus(x), b.Mul(t, x))
+	if b.failed(x, t) {
+		return nil
+	}
+	if x.IsScalar() || !x.Shape().Eq(t.Shape()) { // our op wants tensors of one shape
+		return b.Sub(b.softplusG(x), b.Mul(t, x))
+	}
+	return b.keep("bce with logits")(bce(x, t, 0))
 }
 
 // BCEWithLogitsConst is [Builder.BCEWithLogits] against the same target for
-// every element; 1 and 0 reduce to softplus(−x) and softplus(x).
+// every element (0 gives softplus(x), 1 softplus(−x)).
 func (b *Builder) BCEWithLogitsConst(x *G.Node, target float64) *G.Node {
-	switch target {
-	case 1:
-		return b.Softplus(b.Neg(x))
-	case 0:
-		return b.Softplus(x)
+	if b.failed(x) {
+		return nil
 	}
-	return b.Sub(b.Softplus(x), b.Scale(x, target))
+	if x.IsScalar() {
+		switch target {
+		case 1:
+			return b.softplusG(b.Neg(x))
+		case 0:
+			return b.softplusG(x)
+		}
+		return b.Sub(b.softplusG(x), b.Scale(x, target))
+	}
+	return b.keep("bce with logits")(bce(x, nil, target))
 }

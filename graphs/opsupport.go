@@ -18,11 +18,11 @@ func (o *outBuffer) take(dt tensor.Dtype, shape ...int) *tensor.Dense {
 	return o.t
 }
 
-// denseInputs checks the arity (at most 2) and returns the inputs as
+// denseInputs checks the arity (at most 3) and returns the inputs as
 // row-major dense tensors of one dtype, materialising views.
-func denseInputs(op fmt.Stringer, arity int, vals []G.Value) ([2]*tensor.Dense, error) {
-	var ds [2]*tensor.Dense
-	if len(vals) != arity {
+func denseInputs(op fmt.Stringer, arity int, vals []G.Value) ([3]*tensor.Dense, error) {
+	var ds [3]*tensor.Dense
+	if len(vals) != arity || arity > len(ds) {
 		return ds, fmt.Errorf("%v: want %d inputs, got %d", op, arity, len(vals))
 	}
 	for i, v := range vals {

@@ -82,4 +82,7 @@
 // OpenBLAS's cblas_sgemm instead; this needs Debian's libopenblas-dev
 // (apt-get install -y libopenblas-dev) and is never part of the default
 // build. Argument checking and the Use/Implementation API are the same.
+// SgemmSerial keeps this package's own kernel under the tag: OpenBLAS
+// would start its own threads under callers that are already one per
+// core (see SgemmSerial).
 package gemm

@@ -7,3 +7,6 @@ func externalKernels() []*kernel { return nil }
 
 // setExternalThreads has nothing to configure.
 func setExternalThreads(int) {}
+
+// serialChoice: without OpenBLAS, SgemmSerial uses the active kernel.
+func serialChoice() *kernel { return active }

@@ -28,6 +28,19 @@ func driverKernel() *kernel {
 	return goKernel
 }
 
+// serialChoice is the kernel SgemmSerial uses under this tag: the one the
+// default build would make active (AVX2 where the CPU has it; gonum's,
+// whose sharing is Go goroutines that the scheduler multiplexes onto the
+// callers' threads, on older amd64; else the portable kernel), never
+// OpenBLAS, whose pthreads would multiply under callers that already run
+// one per core.
+func serialChoice() *kernel {
+	if ks := archKernels(); len(ks) > 0 {
+		return ks[0]
+	}
+	return goKernel
+}
+
 func externalKernels() []*kernel { return []*kernel{openblasKernel} }
 
 // setExternalThreads sets OpenBLAS's thread count (n ≤ 0: one per CPU).

@@ -37,11 +37,31 @@ func Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 // SgemmSerial is [Sgemm] computed on the calling goroutine alone, for
 // callers that already share their work across cores (a convolution that
 // splits its batch): sharing each product as well would put two layers of
-// goroutines on the same cores. With the openblas build tag, OpenBLAS
-// still uses its own threads (see [SetThreads]).
+// threads on the same cores. It is safe to call from many goroutines at
+// once and never uses more than the calling one.
+//
+// With the openblas build tag it still runs this package's own kernel
+// (AVX2, or the portable one), not OpenBLAS: cblas_sgemm starts OpenBLAS's
+// threads on every call, and its thread count is process-wide
+// (openblas_set_num_threads), so setting it to 1 around a call would race
+// with concurrent callers and with Sgemm's large products, which do want
+// the threads. Our kernel is single-threaded here by construction and
+// about as fast as OpenBLAS on one core for these shapes (the conv rows of
+// the README's GFLOP/s table). With OpenBLAS each of the convolution's
+// goroutines got OpenBLAS's threads too: DCGAN ran at about half the
+// default build's speed on 2 cores.
 func SgemmSerial(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmOn(active, true, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmOn(serialKernel, true, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// serialKernel is the kernel of SgemmSerial: active, except that OpenBLAS
+// is replaced by the best kernel of the build without it (see
+// serialChoice).
+var serialKernel = serialChoice()
+
+// SerialKernel names the implementation SgemmSerial uses ("avx2", "gonum",
+// "go"; never "openblas"), for logs and benchmark tables.
+func SerialKernel() string { return serialKernel.name }
 
 // sgemm is Sgemm with the micro-kernel chosen by the caller, so that tests
 // and benchmarks can drive every kernel side by side in one process.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -397,13 +398,46 @@ func TestSgemmSerial(t *testing.T) {
 		b[i] = rng.Float32() - 0.5
 	}
 	want, got := make([]float32, m*n), make([]float32, m*n)
-	Sgemm(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, want, n)
+	sgemm(serialKernel, blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, want, n)
 	before := sharedProducts.Load()
 	SgemmSerial(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, got, n)
 	if sharedProducts.Load() != before {
 		t.Error("SgemmSerial shared its product across cores")
 	}
-	if active.external == nil && !slices.Equal(want, got) {
-		t.Error("SgemmSerial and Sgemm differ")
+	if serialKernel.external == nil && !slices.Equal(want, got) {
+		t.Errorf("SgemmSerial and Sgemm with the %s kernel differ", serialKernel.name)
+	}
+
+	// Concurrent callers (a convolution's chunks) each get the same bits.
+	var wg sync.WaitGroup
+	outs := make([][]float32, 4)
+	for i := range outs {
+		outs[i] = make([]float32, m*n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			SgemmSerial(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, outs[i], n)
+		}()
+	}
+	wg.Wait()
+	for i, o := range outs {
+		if !slices.Equal(got, o) {
+			t.Errorf("concurrent SgemmSerial %d differs", i)
+		}
+	}
+}
+
+// TestSerialKernel: SgemmSerial never hands a product to OpenBLAS, whose
+// own threads would oversubscribe the cores under concurrent callers;
+// without the openblas tag it is Sgemm's kernel.
+func TestSerialKernel(t *testing.T) {
+	if SerialKernel() == "openblas" {
+		t.Fatal("SgemmSerial uses OpenBLAS")
+	}
+	if !buildOpenBLAS && serialKernel != active {
+		t.Errorf("SgemmSerial uses %s, Sgemm %s", SerialKernel(), Kernel())
+	}
+	if buildOpenBLAS && len(archKernels()) > 0 && SerialKernel() != archKernels()[0].name {
+		t.Errorf("SgemmSerial uses %s, want %s", SerialKernel(), archKernels()[0].name)
 	}
 }

@@ -87,3 +87,39 @@ func ExampleGenerator_FromNoise() {
 	fmt.Println(len(imgs)/g.Config().Pixels(), "images; pixels within [0, 1]:", inRange)
 	// Output: 2 images; pixels within [0, 1]: true
 }
+
+// Build SAGAN, train it for a few steps on a batch and sample from it. The
+// architecture is a Config field; the step, the sampler and checkpoints
+// are the same for every architecture.
+func ExampleNew_sagan() {
+	m, err := gan.New(gan.Config{Arch: "sagan"}, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Config.Loss, m.Config.DNorm, len(m.SpectralNorms()), "normalised layers in D")
+	step, err := gan.NewStep(m, gan.TrainConfig{Batch: 8, LRD: 1e-3, LRG: 5e-4, Beta2: 0.9}, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	real := make([]float32, 8*784) // a real batch scaled to [-1, 1]; all black here
+	for i := range real {
+		real[i] = -1
+	}
+	for range 3 {
+		if _, err := step.Run(real); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	imgs, err := gan.NewGenerator(m).Generate(4, 7)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(imgs), "pixels")
+	// Output:
+	// hinge spectral 7 normalised layers in D
+	// 3136 pixels
+}

@@ -98,3 +98,30 @@ func ExampleInference_Decode() {
 	fmt.Println(len(imgs)/784, "images; pixels within [0, 1]:", lo >= 0 && hi <= 1)
 	// Output: 2 images; pixels within [0, 1]: true
 }
+
+// The convolutional VAE with self-attention: only the architecture name
+// changes; encoding, decoding and sampling are the MLP's API.
+func ExampleNew_convAttention() {
+	m, err := vae.New(vae.Config{Arch: vae.ArchConvAttn}, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Config.Channels, m.Params().Find("enc.attn.gamma").Shape())
+	inf := vae.NewInference(m)
+	images := make([]float32, 2*784) // two blank images, pixels in [0, 1]
+	mu, _, err := inf.Encode(images)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	samples, err := inf.Sample(3, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(mu), "latent values,", len(samples), "sampled pixels")
+	// Output:
+	// [32 64] [1]
+	// 40 latent values, 2352 sampled pixels
+}

@@ -21,8 +21,8 @@ type Config struct {
 	Z       int     `json:"z"`        // latent size; 0 means 100
 	Height  int     `json:"height"`   // image height; 0 means 28
 	Width   int     `json:"width"`    // image width; 0 means 28
-	GHidden []int   `json:"g_hidden"` // generator hidden sizes; nil means [256 256]
-	DHidden []int   `json:"d_hidden"` // discriminator hidden sizes; nil means [256 128]
+	GHidden []int   `json:"g_hidden"` // MLP generator hidden sizes; nil means [256 256]
+	DHidden []int   `json:"d_hidden"` // MLP discriminator hidden sizes; nil means [256 128]
 	DSlope  float64 `json:"d_slope"`  // LeakyReLU slope in D; 0 means 0.2
 	// DDropout is the dropout probability after each hidden layer of D
 	// while training (0: none). It weakens D just enough that G keeps
@@ -81,10 +81,10 @@ func (c Config) WithDefaults() Config {
 	if c.Width == 0 {
 		c.Width = 28
 	}
-	if c.GHidden == nil {
+	if c.GHidden == nil && !c.Convolutional() {
 		c.GHidden = []int{256, 256}
 	}
-	if c.DHidden == nil {
+	if c.DHidden == nil && !c.Convolutional() {
 		c.DHidden = []int{256, 128}
 	}
 	if c.DSlope == 0 {

@@ -3,7 +3,6 @@ package graphs
 import (
 	"fmt"
 	"hash"
-	"hash/fnv"
 
 	"github.com/chewxy/hm"
 	"gonum.org/v1/gonum/blas"
@@ -92,12 +91,7 @@ func (op matMulOp) Do(vals ...G.Value) (G.Value, error) {
 	if op.out == nil {
 		return op.gemm(tensor.New(tensor.WithShape(m, n), tensor.Of(a.Dtype())), a, b)
 	}
-	out := op.out.t
-	if out == nil || out.Dtype() != a.Dtype() || !out.Shape().Eq(tensor.Shape{m, n}) {
-		out = tensor.New(tensor.WithShape(m, n), tensor.Of(a.Dtype()))
-		op.out.t = out
-	}
-	return op.gemm(out, a, b)
+	return op.gemm(op.out.take(a.Dtype(), m, n), a, b)
 }
 
 // UsePreallocDo writes into the tape machine's preallocated output, so a
@@ -115,24 +109,8 @@ func (op matMulOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, er
 }
 
 func (op matMulOp) operands(vals []G.Value) (*tensor.Dense, *tensor.Dense, error) {
-	if len(vals) != 2 {
-		return nil, nil, fmt.Errorf("%v: want 2 inputs, got %d", op, len(vals))
-	}
-	var ds [2]*tensor.Dense
-	for i, v := range vals {
-		d, ok := v.(*tensor.Dense)
-		if !ok {
-			return nil, nil, fmt.Errorf("%v: input %d is %T, want a dense tensor", op, i, v)
-		}
-		if d.IsMaterializable() { // a view: GEMM needs plain row-major data
-			d = d.Materialize().(*tensor.Dense)
-		}
-		ds[i] = d
-	}
-	if ds[0].Dtype() != ds[1].Dtype() {
-		return nil, nil, fmt.Errorf("%v: inputs are %v and %v", op, ds[0].Dtype(), ds[1].Dtype())
-	}
-	return ds[0], ds[1], nil
+	in, err := denseInputs(op, 2, vals)
+	return in[0], in[1], err
 }
 
 func (op matMulOp) gemm(out, a, b *tensor.Dense) (*tensor.Dense, error) {
@@ -166,11 +144,7 @@ func (op matMulOp) OverwritesInput() int { return -1 }
 
 func (op matMulOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 
-func (op matMulOp) Hashcode() uint32 {
-	h := fnv.New32a()
-	op.WriteHash(h)
-	return h.Sum32()
-}
+func (op matMulOp) Hashcode() uint32 { return hashOf(op) }
 
 func (op matMulOp) String() string {
 	name := func(t bool, s string) string {

@@ -5,7 +5,6 @@ import (
 	"hash"
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -243,24 +242,14 @@ func (op softmaxGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op softmaxGradOp) Hashcode() uint32      { return hashOf(op) }
 func (op softmaxGradOp) String() string        { return "SoftmaxGrad(last axis)" }
 
-// inRowChunks calls f on contiguous chunks [lo, hi) of rows rows, one
-// goroutine per chunk and at most GOMAXPROCS of them, and waits. Rows are
-// independent, so the result does not depend on the split; small jobs run
-// on the caller's goroutine.
+// inRowChunks calls f on contiguous ranges [lo, hi) of rows rows spread
+// over the cores (forEachChunk); rows are independent, so the split does
+// not change the result. Small jobs stay on the caller's goroutine.
 func inRowChunks(rows int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), rows/64)
-	if workers < 2 {
+	pieces := min(runtime.GOMAXPROCS(0), rows/64)
+	if pieces < 2 {
 		f(0, rows)
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*rows/workers, (w+1)*rows/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	forEachChunk(pieces, pieces, func(_, j int) { f(j*rows/pieces, (j+1)*rows/pieces) })
 }

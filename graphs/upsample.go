@@ -3,7 +3,6 @@ package graphs
 import (
 	"fmt"
 	"hash"
-	"hash/fnv"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -47,25 +46,16 @@ func (op resampleOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op resampleOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(vals))
+	in, err := denseInputs(op, 1, vals)
+	if err != nil {
+		return nil, err
 	}
-	x, ok := vals[0].(*tensor.Dense)
-	if !ok {
-		return nil, fmt.Errorf("%v: input is %T, want a dense tensor", op, vals[0])
-	}
-	if x.IsMaterializable() {
-		x = x.Materialize().(*tensor.Dense)
-	}
+	x := in[0]
 	shape, err := op.InferShape(x.Shape())
 	if err != nil {
 		return nil, err
 	}
-	out := op.out.t
-	if out == nil || out.Dtype() != x.Dtype() || !out.Shape().Eq(shape) {
-		out = tensor.New(tensor.WithShape(shape...), tensor.Of(x.Dtype()))
-		op.out.t = out
-	}
+	out := op.out.take(x.Dtype(), shape...)
 	s := x.Shape()
 	switch xd := x.Data().(type) {
 	case []float32:
@@ -120,11 +110,7 @@ func (op resampleOp) OverwritesInput() int { return -1 }
 
 func (op resampleOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 
-func (op resampleOp) Hashcode() uint32 {
-	h := fnv.New32a()
-	op.WriteHash(h)
-	return h.Sum32()
-}
+func (op resampleOp) Hashcode() uint32 { return hashOf(op) }
 
 func (op resampleOp) String() string {
 	if op.sum {

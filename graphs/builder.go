@@ -24,6 +24,10 @@ type Builder struct {
 	inputs int // inputs made so far, to keep generated names unique
 	// normalised holds each spectrally normalised weight built so far
 	normalised map[*SpectralNorm]*G.Node
+	// wanted holds the nodes a run must compute once Grad has been called:
+	// the gradients and every Keep. Compile leaves out everything else.
+	wanted     G.Nodes
+	pruneOnRun bool
 }
 
 // NewBuilder returns a builder of a new float32 graph.
@@ -308,6 +312,8 @@ func (b *Builder) Grad(cost *G.Node, wrt Params) []*G.Node {
 		b.Fail("grad", err)
 		return nil
 	}
+	b.wanted = append(b.wanted, grads...)
+	b.pruneOnRun = true
 	return grads
 }
 

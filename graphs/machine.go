@@ -27,9 +27,20 @@ func (b *Builder) Compile() (*Machine, error) {
 	if err := b.Err(); err != nil {
 		return nil, err
 	}
+	g := b.G
+	if b.pruneOnRun {
+		// Gorgonia's Grad differentiates every input of every node on the
+		// way back, wanted or not, and a tape machine runs every node of
+		// its graph: in a GAN's G graph that is the gradient of each of D's
+		// weights, in its D graph the gradient of the images, in a VAE the
+		// gradient of the targets — about a third of a step's matrix
+		// products thrown away. Compiling only what the gradients and the
+		// kept results depend on leaves those out.
+		g = b.G.ExactSubgraphRoots(b.wanted...)
+	}
 	machines.Lock()
 	defer machines.Unlock()
-	return &Machine{vm: G.NewTapeMachine(b.G)}, nil
+	return &Machine{vm: G.NewTapeMachine(g)}, nil
 }
 
 // Run executes the graph once. Reset comes first: without it a tape
@@ -58,7 +69,7 @@ func (b *Builder) Keep(n *G.Node) *Result {
 		return nil
 	}
 	r := &Result{}
-	G.Read(n, &r.v)
+	b.wanted = append(b.wanted, G.Read(n, &r.v))
 	return r
 }
 

@@ -259,6 +259,9 @@ func (b *Builder) Mul(x, y *G.Node) *G.Node {
 	if b.failed(x, y) {
 		return nil
 	}
+	if x.Dims() > 0 && x.Shape().Eq(y.Shape()) {
+		return b.keep("mul")(hadamard(x, y))
+	}
 	return b.keep("mul")(G.HadamardProd(x, y))
 }
 

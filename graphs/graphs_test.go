@@ -46,6 +46,7 @@ func TestGradients(t *testing.T) {
 			func(b *Builder, h *G.Node) *G.Node { return b.LeakyReLU(h, 0.2) }},
 		{"tanh", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.Square(h)) }, (*Builder).Tanh},
 		{"sigmoid", func(b *Builder, h *G.Node) *G.Node { return b.Mean(h) }, (*Builder).Sigmoid},
+		{"product of two paths", func(b *Builder, h *G.Node) *G.Node { return b.Sum(b.Mul(h, b.Tanh(h))) }, (*Builder).Tanh},
 		{"bce logits target 1", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 1)) }, (*Builder).Tanh},
 		{"bce logits target 0", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 0)) }, (*Builder).Tanh},
 		{"bce logits target 0.9", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 0.9)) }, (*Builder).ReLU},

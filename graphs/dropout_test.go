@@ -58,3 +58,25 @@ func TestDropoutGradient(t *testing.T) {
 		return b.Sum(b.Square(h))
 	}, 0, 1e-5))
 }
+
+// TestDropoutOddLength: two entries share each draw, so the last entry of
+// an odd-length mask must still be drawn (both values seen over seeds) and
+// the entries must not simply copy each other.
+func TestDropoutOddLength(t *testing.T) {
+	b := NewBuilder()
+	b.Training = true
+	Dropout{P: 0.5}.Forward(b, b.Input("x", 3))
+	mask := Value(b.Masks()[0].Node).Data().([]float32)
+	seen := map[float32]int{}
+	differ := 0
+	for seed := range uint64(200) {
+		RefillMasks(b.Masks(), rand.New(rand.NewPCG(seed, 1)))
+		seen[mask[2]]++
+		if mask[0] != mask[1] {
+			differ++
+		}
+	}
+	require.Len(t, seen, 2, "the odd entry takes both values")
+	require.InDelta(t, 100, seen[0], 30)
+	require.InDelta(t, 100, differ, 30, "entries sharing a draw are independent")
+}

@@ -47,6 +47,28 @@ func (m *Model) Discriminate(b *graphs.Builder, x, y *G.Node) *G.Node {
 	return d.ForwardLabels(b, x, y)
 }
 
+// discriminatePair returns D's logits for a real and a generated batch
+// of one size. Both go through D as one stacked batch — each of D's matrix
+// products then has twice the rows, and D's weight gradients are summed
+// inside the products rather than added afterwards — unless D's output
+// for one image depends on the rest of its batch (minibatch std), where
+// stacking would mix real and generated statistics.
+func (m *Model) discriminatePair(b *graphs.Builder, real, fake, yReal, yFake *G.Node) (realLogits, fakeLogits *G.Node) {
+	if m.Config.DMinibatchStd {
+		return m.Discriminate(b, real, yReal), m.Discriminate(b, fake, yFake)
+	}
+	var y *G.Node
+	if yReal != nil {
+		y = b.StackRows(yReal, yFake)
+	}
+	logits := m.Discriminate(b, b.StackRows(real, fake), y)
+	if logits == nil {
+		return nil, nil
+	}
+	half := logits.Shape()[0] / 2
+	return b.Rows(logits, 0, half), b.Rows(logits, half, 2*half)
+}
+
 // labelInput adds a one-hot label input [batch, Classes] to b, or returns
 // nil for an unconditional model, so that its graphs stay as they were.
 func (m *Model) labelInput(b *graphs.Builder, name string, batch int) *G.Node {

@@ -55,13 +55,54 @@ func TestLossGradients(t *testing.T) {
 				real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
 				fill(real, 1, 1)
 				fill(z, 2, 1)
-				return DiscriminatorLoss(b, m64.Disc.Forward(b, real), m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
+				// as the training step builds it: one stacked pass, or two
+				// with minibatch std
+				realLogits, fakeLogits := m64.discriminatePair(b, real, m64.Gen.Forward(b, z), nil, nil)
+				return DiscriminatorLoss(b, realLogits, fakeLogits)
 			}, 0, 1e-5), "D loss wrt D")
 			require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
 				z := b.Input("z", 4, 3)
 				fill(z, 2, 1)
 				return GeneratorLoss(b, m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
 			}, 0, 1e-5), "G loss wrt G")
+		})
+	}
+}
+
+// TestStackedDiscriminatorPass: judging the real and the generated batch
+// as one stacked batch gives each image the logit it gets on its own.
+func TestStackedDiscriminatorPass(t *testing.T) {
+	packed, labelled := small, small
+	packed.DPack = 2
+	labelled.Classes = 3
+	for name, cfg := range map[string]Config{"plain": small, "pack 2": packed, "conditional": labelled,
+		"dcgan": {Arch: "dcgan", Height: 8, Width: 8, GChannels: []int{4, 2}, DChannels: []int{2, 4}, DPack: 2}} {
+		t.Run(name, func(t *testing.T) {
+			m, err := New(cfg, 5)
+			require.NoError(t, err)
+			b := graphs.NewBuilder()
+			real, fake := b.Input("real", 4, cfg.Pixels()), b.Input("fake", 4, cfg.Pixels())
+			yReal, yFake := m.labelInput(b, "y_real", 4), m.labelInput(b, "y_fake", 4)
+			for i, in := range []*G.Node{real, fake, yReal, yFake} {
+				if in == nil {
+					continue
+				}
+				rng := rand.New(rand.NewPCG(uint64(i), 1))
+				d := graphs.Value(in).Data().([]float32)
+				for j := range d {
+					d[j] = float32(rng.NormFloat64())
+				}
+			}
+			stackedReal, stackedFake := m.discriminatePair(b, real, fake, yReal, yFake)
+			results := []*graphs.Result{b.Keep(stackedReal), b.Keep(stackedFake),
+				b.Keep(m.Discriminate(b, real, yReal)), b.Keep(m.Discriminate(b, fake, yFake))}
+			vm, err := b.Compile()
+			require.NoError(t, err)
+			require.NoError(t, vm.Run())
+			require.NotEmpty(t, results[0].Float32s())
+			require.InDeltaSlice(t, results[2].Float32s(), results[0].Float32s(), 1e-5, "real")
+			require.InDeltaSlice(t, results[3].Float32s(), results[1].Float32s(), 1e-5, "fake")
+			require.NotEqual(t, results[0].Float32s(), results[1].Float32s())
 		})
 	}
 }

@@ -131,8 +131,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.dyFake = m.labelInput(b, "fake_y", tc.Batch)
 	fake := m.Generate(b, m.Gen, s.d.z, s.dyFake)
 	if len(m.Discs) == 0 {
-		realLogits := m.Discriminate(b, s.d.real, s.dyReal)
-		fakeLogits := m.Discriminate(b, fake, s.dyFake)
+		realLogits, fakeLogits := m.discriminatePair(b, s.d.real, fake, s.dyReal, s.dyFake)
 		lossD := m.DiscLoss(b, realLogits, fakeLogits)
 		s.d.loss = b.Keep(lossD)
 		s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))

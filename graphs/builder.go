@@ -148,7 +148,7 @@ func (b *Builder) AddBias(x, bias *G.Node) *G.Node {
 	if b.failed(x, bias) {
 		return nil
 	}
-	return b.keep("add bias")(G.BroadcastAdd(x, bias, nil, []byte{0}))
+	return b.keep("add bias")(addBias(x, bias))
 }
 
 // ReLU returns max(x, 0).

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gorgonia.org/tensor"
+
+	"github.com/gorgozoo/gorgozoo/internal/vec"
 )
 
 // Adam is the Adam optimiser (Kingma & Ba), with PyTorch's update rule
@@ -76,7 +78,7 @@ func (a *Adam) Update(grads []*tensor.Dense) error {
 		}
 	}
 	for i, g := range grads {
-		if j := firstNonFinite(g.Data().([]float32)); j >= 0 {
+		if j := vec.FirstNonFinite(g.Data().([]float32)); j >= 0 {
 			return fmt.Errorf("graphs: adam: the gradient of %s holds %v at index %d: %w", a.Params[i].Name, g.Data().([]float32)[j], j, ErrNonFinite)
 		}
 	}
@@ -90,42 +92,11 @@ func (a *Adam) Update(grads []*tensor.Dense) error {
 		if a.frozen != nil && a.frozen[i] {
 			continue
 		}
-		adamKernel(p.Float32s(), grads[i].Data().([]float32), a.M[i], a.V[i], b1, b2, stepSize, sqrtBias2, eps)
+		vec.Adam(p.Float32s(), grads[i].Data().([]float32), a.M[i], a.V[i], b1, b2, stepSize, sqrtBias2, eps)
 	}
 	return nil
-}
-
-func adamKernel(p, g, m, v []float32, b1, b2, stepSize, sqrtBias2, eps float32) {
-	g = g[:len(p)]
-	m = m[:len(p)]
-	v = v[:len(p)]
-	for j, gj := range g {
-		mj := b1*m[j] + (1-b1)*gj
-		vj := b2*v[j] + (1-b2)*gj*gj
-		m[j], v[j] = mj, vj
-		p[j] -= stepSize * mj / (float32(math.Sqrt(float64(vj)))/sqrtBias2 + eps)
-	}
 }
 
 // ErrNonFinite marks a NaN or infinite gradient; Update refuses it and
 // leaves the parameters as they were.
 var ErrNonFinite = errors.New("non-finite gradient")
-
-// firstNonFinite returns the index of the first NaN or ±Inf in d, or -1.
-// x·0 is 0 for every finite x and NaN otherwise, so one branch-free pass
-// over the data tells whether there is anything to look for.
-func firstNonFinite(d []float32) int {
-	var acc float32
-	for _, x := range d {
-		acc += x * 0
-	}
-	if acc == 0 {
-		return -1
-	}
-	for i, x := range d {
-		if x*0 != 0 {
-			return i
-		}
-	}
-	return -1
-}

@@ -1,6 +1,10 @@
 package graphs
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gorgozoo/gorgozoo/internal/vec"
+)
 
 // EMA keeps an exponential moving average of parameters (Polyak
 // averaging): after every optimiser step, avg ← d·avg + (1−d)·param. A
@@ -38,9 +42,6 @@ func (e *EMA) Update() {
 	t := float64(e.Updates)
 	d := float32(min(e.Decay, (1+t)/(10+t)))
 	for i, p := range e.Src {
-		avg := e.Avg[i].Float32s()
-		for j, v := range p.Float32s() {
-			avg[j] = d*avg[j] + (1-d)*v
-		}
+		vec.Lerp(e.Avg[i].Float32s(), p.Float32s(), d)
 	}
 }

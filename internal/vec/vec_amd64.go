@@ -1,0 +1,25 @@
+//go:build amd64 && !purego
+
+package vec
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 is true when the CPU runs the assembly loops.
+var useAVX2 = cpu.X86.HasAVX2
+
+// adamAVX2 is adamGo over n values, n a multiple of 8. k holds b1, 1−b1,
+// b2, 1−b2, stepSize, sqrtBias2 and eps.
+//
+//go:noescape
+func adamAVX2(n int, p, grad, m, v *float32, k *[7]float32)
+
+// nonFiniteAVX2 reports whether any of the n values at d (n a multiple of
+// 16) is NaN or ±Inf.
+//
+//go:noescape
+func nonFiniteAVX2(n int, d *float32) bool
+
+// lerpAVX2 sets avg[j] = d·avg[j] + e·x[j] for n values, n a multiple of 8.
+//
+//go:noescape
+func lerpAVX2(n int, avg, x *float32, d, e float32)

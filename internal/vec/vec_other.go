@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package vec
+
+// useAVX2 is false: this build has no assembly loops.
+const useAVX2 = false
+
+func adamAVX2(n int, p, g, m, v *float32, k *[7]float32) { panic("vec: no assembly in this build") }
+func nonFiniteAVX2(n int, d *float32) bool               { panic("vec: no assembly in this build") }
+func lerpAVX2(n int, avg, x *float32, d, e float32)      { panic("vec: no assembly in this build") }

@@ -103,8 +103,9 @@ func (op actOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 // compute32 and compute64 fill dst from src (x forward, y backward) and,
-// backward, dy[off:]. Tanh and the sigmoid go through float64 math in
-// both, so large |x| saturates to ±1 or 0/1 instead of overflowing.
+// backward, dy[off:]. Tanh and the sigmoid work in float64 in both
+// (fastmath.go for float32), so large |x| saturates to ±1 or 0/1 instead
+// of overflowing.
 func (op actOp) compute32(dst, src, dy []float32, off int) {
 	switch {
 	case op.grad && (op.kind == actTanh || op.kind == actSigmoid):
@@ -165,6 +166,10 @@ func actGradLinear[T float32 | float64](dst, y, dy []T, slope T) {
 }
 
 func actSmooth[T float32 | float64](dst, x []T, kind actKind) {
+	if d32, ok := any(dst).([]float32); ok {
+		actSmooth32(d32, any(x).([]float32), kind)
+		return
+	}
 	if kind == actTanh {
 		for i, v := range x {
 			dst[i] = T(math.Tanh(float64(v)))
@@ -173,6 +178,20 @@ func actSmooth[T float32 | float64](dst, x []T, kind actKind) {
 	}
 	for i, v := range x {
 		dst[i] = T(sigmoid(float64(v)))
+	}
+}
+
+// actSmooth32 is actSmooth's float32 case, through fastmath.go.
+func actSmooth32(dst, x []float32, kind actKind) {
+	x = x[:len(dst)]
+	if kind == actTanh {
+		for i, v := range x {
+			dst[i] = tanh32(v)
+		}
+		return
+	}
+	for i, v := range x {
+		dst[i] = sigmoid32(v)
 	}
 }
 

@@ -138,6 +138,10 @@ func part[T float32 | float64](s []T, lo, hi int) []T {
 // bceCompute fills dst for one piece; t is nil for a constant target, dy
 // nil forward.
 func bceCompute[T float32 | float64](op bceOp, dst, x, t, dy []T) {
+	if d32, ok := any(dst).([]float32); ok && op.mode != bceGradT {
+		bceCompute32(op, d32, any(x).([]float32), any(t).([]float32), any(dy).([]float32))
+		return
+	}
 	target := func(i int) float64 {
 		if t != nil {
 			return float64(t[i])
@@ -156,6 +160,35 @@ func bceCompute[T float32 | float64](op bceOp, dst, x, t, dy []T) {
 	case bceGradT:
 		for i, v := range x {
 			dst[i] = -dy[i] * v
+		}
+	}
+}
+
+// bceCompute32 is bceCompute's loss and input gradient in float32,
+// through fastmath.go, with the constant-target loops written apart so
+// that the inner loops make no call per value to find the target.
+func bceCompute32(op bceOp, dst, x, t, dy []float32) {
+	x = x[:len(dst)]
+	target := float32(op.target)
+	switch {
+	case op.mode == bceLoss && t == nil:
+		for i, v := range x {
+			dst[i] = bceValue32(v, target)
+		}
+	case op.mode == bceLoss:
+		t = t[:len(x)]
+		for i, v := range x {
+			dst[i] = bceValue32(v, t[i])
+		}
+	case t == nil:
+		dy = dy[:len(x)]
+		for i, v := range x {
+			dst[i] = dy[i] * bceSlope32(v, target)
+		}
+	default:
+		t, dy = t[:len(x)], dy[:len(x)]
+		for i, v := range x {
+			dst[i] = dy[i] * bceSlope32(v, t[i])
 		}
 	}
 }

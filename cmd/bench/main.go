@@ -302,9 +302,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if peer != nil {
 		// The peer must read the same files as we do.
-		if dir, err := datasets.MNISTDir(o.Data); err == nil {
-			peer.env = append(os.Environ(), "MNIST_DIR="+dir)
-		}
+		dir, _ := datasets.MNISTDir(o.Data)
+		peer.env = peerEnv(os.Environ(), dir)
+		rep.Notes = append(rep.Notes, "the PyTorch peer runs with glibc's malloc keeping freed memory ("+strings.Join(peerMallocEnv, " ")+"), its fastest setting here: see the README's Speed section")
 	}
 	resetPeak := resetPeakRSS()
 	if !resetPeak {
@@ -585,6 +585,35 @@ func findUp(rel string) string {
 		}
 		d = up
 	}
+}
+
+// peerMallocEnv keeps glibc's malloc from handing memory back to the
+// system. PyTorch allocates every op's output afresh; above 128 KiB glibc
+// maps it with mmap and unmaps it on free, so each step of the peer
+// page-faults through megabytes of new memory. On a VM where page faults
+// are slow that made the peer 2–4× slower (MLP GAN 3,000 against 12,000
+// images/s on the 2-core Firecracker machine the README's table comes
+// from), a handicap no PyTorch user would choose to keep.
+var peerMallocEnv = []string{
+	"MALLOC_MMAP_THRESHOLD_=1000000000",
+	"MALLOC_TRIM_THRESHOLD_=1000000000",
+	"MALLOC_TOP_PAD_=100000000",
+}
+
+// peerEnv returns environ with MNIST_DIR set to mnistDir (unless empty)
+// and peerMallocEnv's settings wherever environ does not set them itself.
+func peerEnv(environ []string, mnistDir string) []string {
+	env := slices.Clone(environ)
+	if mnistDir != "" {
+		env = append(env, "MNIST_DIR="+mnistDir)
+	}
+	for _, kv := range peerMallocEnv {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.ContainsFunc(environ, func(e string) bool { return strings.HasPrefix(e, name+"=") }) {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // run runs m's peer script for steps timed steps with 2 threads (the

@@ -135,3 +135,14 @@ func TestMedian(t *testing.T) {
 	require.Equal(t, 2.0, median([]float64{3, 1, 2}))
 	require.Equal(t, 2.5, median([]float64{4, 1, 2, 3}))
 }
+
+func TestPeerEnv(t *testing.T) {
+	env := peerEnv([]string{"PATH=/bin", "MALLOC_TOP_PAD_=5"}, "/data/mnist")
+	require.Contains(t, env, "PATH=/bin")
+	require.Contains(t, env, "MNIST_DIR=/data/mnist")
+	require.Contains(t, env, "MALLOC_MMAP_THRESHOLD_=1000000000")
+	require.Contains(t, env, "MALLOC_TRIM_THRESHOLD_=1000000000")
+	require.Contains(t, env, "MALLOC_TOP_PAD_=5", "a setting of the user's own is kept")
+	require.NotContains(t, env, "MALLOC_TOP_PAD_=100000000")
+	require.NotContains(t, strings.Join(peerEnv(nil, ""), " "), "MNIST_DIR", "no directory, no variable")
+}

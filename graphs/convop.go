@@ -5,11 +5,10 @@ import (
 	"hash"
 	"hash/fnv"
 	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/chewxy/hm"
 	"github.com/gorgozoo/gorgozoo/internal/gemm"
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
@@ -581,34 +580,9 @@ func gemmT[T float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb
 
 // forEachChunk calls f(worker, j) once for every chunk j < chunks, on up to
 // workers goroutines including the caller; worker (< workers) names the
-// goroutine, so each may own a scratch buffer. Chunks are claimed one at a
-// time, so a goroutine the OS does not schedule in time costs nothing: the
-// others take its chunks.
+// goroutine, so each may own a scratch buffer. The work goes to
+// internal/parallel's pool, whose workers stay awake between the sections
+// of a step.
 func forEachChunk(chunks, workers int, f func(worker, j int)) {
-	if workers <= 1 || chunks <= 1 {
-		for j := range chunks {
-			f(0, j)
-		}
-		return
-	}
-	var next atomic.Int32
-	work := func(worker int) {
-		for {
-			j := int(next.Add(1)) - 1
-			if j >= chunks {
-				return
-			}
-			f(worker, j)
-		}
-	}
-	var wg sync.WaitGroup
-	for worker := 1; worker < workers; worker++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work(worker)
-		}()
-	}
-	work(0)
-	wg.Wait()
+	parallel.For(chunks, workers, f)
 }

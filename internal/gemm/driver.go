@@ -34,8 +34,9 @@ type kernel struct {
 // training loop that issues the same products every step allocates nothing
 // once the pool is warm.
 type buffers struct {
-	a, b []float32
-	tmp  []float32 // one mr×nr tile, for the ragged right and bottom edges
+	a, b  []float32
+	tmp   []float32 // one mr×nr tile, for the ragged right and bottom edges
+	share sharing   // the caller's product while it is shared (parallel.go)
 }
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}

@@ -1,9 +1,10 @@
 package gemm
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 )
 
 // parallelWork is the m·n·k from which a product is shared across cores.
@@ -13,37 +14,6 @@ import (
 // core saves. A variable only so that tests can force sharing of small
 // products.
 var parallelWork = 128 * 128 * 128
-
-// A shared product is cut into chunks of C's columns (or rows) that the
-// caller and any idle workers claim one at a time. Nobody is assigned a
-// fixed share, so a worker that the OS does not schedule in time (the
-// machine may be busy with other processes) costs nothing: the caller
-// simply claims the remaining chunks itself and never waits for a worker
-// that has not started one.
-type job struct {
-	kern   *kernel
-	p      problem
-	byCols bool
-	chunk  int // chunk size along the split side
-
-	// state packs a generation (high 32 bits), the number of chunks (next
-	// 16) and the next chunk to claim (low 16). Jobs are pooled and
-	// reused, and a worker may receive a wake-up for a job that finished
-	// long ago; because a claim compares and swaps all three at once, a
-	// stale claim fails instead of taking a chunk of a later use, and it
-	// never reads a field that a later use is rewriting.
-	state atomic.Uint64
-	done  atomic.Int64  // chunks finished in this generation
-	fin   chan struct{} // receives once when the last chunk finishes
-	gen   uint32        // this use's generation (owner's copy)
-}
-
-type wake struct {
-	j   *job
-	gen uint32
-}
-
-var jobPool = sync.Pool{New: func() any { return &job{fin: make(chan struct{}, 1)} }}
 
 // threads caps the cores one product may use; 0 means no cap beyond
 // GOMAXPROCS and the CPU count.
@@ -64,74 +34,22 @@ func SetThreads(n int) {
 // sharedProducts counts the products shared across cores, for tests.
 var sharedProducts atomic.Int64
 
+// workerBufs holds the packing buffers of the pool's workers, by worker
+// index (index 0, the caller, brings its own): internal/parallel runs one
+// chunk at a time per index.
 var (
-	workersOnce sync.Once
-	workers     int
-	wakeups     chan wake
+	workerBufsOnce sync.Once
+	workerBufs     []*buffers
 )
 
-// startWorkers starts one long-lived worker per CPU beyond the caller's.
-// Long-lived workers avoid creating a goroutine (and allocating its
-// closure) for every product.
-func startWorkers() {
-	workers = min(runtime.NumCPU(), runtime.GOMAXPROCS(0)) - 1
-	wakeups = make(chan wake, max(2*workers, 1))
-	for range workers {
-		go func() {
-			buf := new(buffers)
-			for w := range wakeups {
-				w.j.work(w.gen, buf)
-			}
-		}()
-	}
-}
-
-// claim takes chunk i of the n chunks of generation gen, or returns i < 0
-// when there is none left (or the job has moved on to a later generation).
-func (j *job) claim(gen uint32) (i, n int) {
-	for {
-		s := j.state.Load()
-		if uint32(s>>32) != gen {
-			return -1, 0
-		}
-		i, n = int(uint16(s)), int(uint16(s>>16))
-		if i >= n {
-			return -1, 0
-		}
-		if j.state.CompareAndSwap(s, s+1) {
-			return i, n
-		}
-	}
-}
-
-// work computes chunks of generation gen until none are left.
-func (j *job) work(gen uint32, buf *buffers) {
-	for {
-		i, n := j.claim(gen)
-		if i < 0 {
-			return
-		}
-		lo := i * j.chunk
-		extent := j.p.m
-		if j.byCols {
-			extent = j.p.n
-		}
-		sub := block(&j.p, j.byCols, lo, min(j.chunk, extent-lo))
-		gemmSerial(j.kern, &sub, buf)
-		if j.done.Add(1) == int64(n) {
-			j.fin <- struct{}{}
-		}
-	}
-}
-
-// run computes p, sharing it across the cores when it is big enough.
+// run computes p, sharing it across the cores when it is big enough. A
+// shared product is cut into chunks of C's columns (or rows) that the
+// caller and idle pool workers claim one at a time (internal/parallel),
+// so a worker the OS does not schedule in time costs nothing.
 func run(kern *kernel, p *problem) {
 	parts := 1
 	if p.m*p.n*p.k >= parallelWork && !p.serial {
-		workersOnce.Do(startWorkers)
-		// At most 64 parts keeps the chunk count (≤ 4·parts+1) well
-		// inside the 16 bits that job.state gives it.
-		parts = min(workers+1, runtime.GOMAXPROCS(0), 64)
+		parts = parallel.Workers()
 		if t := int(threads.Load()); t > 0 {
 			parts = min(parts, t)
 		}
@@ -155,26 +73,37 @@ func run(kern *kernel, p *problem) {
 		gemmSerial(kern, p, buf)
 		return
 	}
-
 	sharedProducts.Add(1)
-	j := jobPool.Get().(*job)
-	j.kern, j.p, j.byCols, j.chunk = kern, *p, byCols, chunk
-	j.gen++
-	j.done.Store(0)
-	// Publishing the new generation makes the fields above visible to
-	// every worker whose claim succeeds.
-	j.state.Store(uint64(j.gen)<<32 | uint64(nChunks)<<16)
-	for range min(parts-1, nChunks-1) {
-		select {
-		case wakeups <- wake{j, j.gen}:
-		default:
-			// Workers are all busy or already woken: no need to queue.
+	workerBufsOnce.Do(func() {
+		workerBufs = make([]*buffers, parallel.Workers())
+		for i := range workerBufs {
+			workerBufs[i] = new(buffers)
 		}
+	})
+	buf.share = sharing{kern: kern, p: *p, byCols: byCols, chunk: chunk, extent: extent, buf: buf}
+	parallel.Run(nChunks, parts, &buf.share)
+	buf.share = sharing{} // drop references to the caller's matrices
+}
+
+// sharing is one product being shared: chunk i is C's columns (or rows)
+// [i·chunk, (i+1)·chunk). A value in the caller's buffers, so that sharing
+// allocates nothing.
+type sharing struct {
+	kern          *kernel
+	p             problem
+	byCols        bool
+	chunk, extent int
+	buf           *buffers // the caller's, for worker 0
+}
+
+func (s *sharing) Chunk(worker, i int) {
+	b := s.buf
+	if worker > 0 {
+		b = workerBufs[worker]
 	}
-	j.work(j.gen, buf)
-	<-j.fin
-	j.kern, j.p = nil, problem{} // drop references to the caller's matrices
-	jobPool.Put(j)
+	lo := i * s.chunk
+	sub := block(&s.p, s.byCols, lo, min(s.chunk, s.extent-lo))
+	gemmSerial(s.kern, &sub, b)
 }
 
 // block returns the sub-problem for C's columns (or rows) [lo, lo+size).

@@ -56,8 +56,8 @@
 //     halves, so the AVX2 kernel already runs at the FMA peak (the FMA
 //     loop above measured 117 GFLOP/s with zmm and with ymm registers).
 //   - Products with m·n·k ≥ 128³ are shared across cores: C is cut into
-//     column (or row) chunks that the caller and long-lived worker
-//     goroutines claim one at a time, so a worker that the OS does not
+//     column (or row) chunks that the caller and the workers of
+//     internal/parallel claim one at a time, so a worker that the OS does not
 //     schedule in time costs nothing (the caller takes its chunks). Smaller
 //     products stay on the calling goroutine; products with m or n equal to
 //     1 go to gonum's Sgemv, and tiny ones (m·n·k ≤ 64) to a direct loop.

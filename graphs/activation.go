@@ -10,6 +10,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gorgozoo/gorgozoo/internal/vec"
 )
 
 // actKind names an elementwise activation.
@@ -104,7 +106,7 @@ func (op actOp) Do(vals ...G.Value) (G.Value, error) {
 
 // compute32 and compute64 fill dst from src (x forward, y backward) and,
 // backward, dy[off:]. Tanh and the sigmoid work in float64 in both
-// (fastmath.go for float32), so large |x| saturates to ±1 or 0/1 instead
+// (package vec for float32), so large |x| saturates to ±1 or 0/1 instead
 // of overflowing.
 func (op actOp) compute32(dst, src, dy []float32, off int) {
 	switch {
@@ -181,18 +183,14 @@ func actSmooth[T float32 | float64](dst, x []T, kind actKind) {
 	}
 }
 
-// actSmooth32 is actSmooth's float32 case, through fastmath.go.
+// actSmooth32 is actSmooth's float32 case, through package vec's fast
+// math.
 func actSmooth32(dst, x []float32, kind actKind) {
-	x = x[:len(dst)]
 	if kind == actTanh {
-		for i, v := range x {
-			dst[i] = tanh32(v)
-		}
+		vec.Tanh(dst, x)
 		return
 	}
-	for i, v := range x {
-		dst[i] = sigmoid32(v)
-	}
+	vec.Sigmoid(dst, x)
 }
 
 // sigmoid never exponentiates a positive number, so it cannot overflow.

@@ -9,14 +9,16 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gorgozoo/gorgozoo/internal/vec"
 )
 
 // bceMode is what a bceOp computes.
 type bceMode uint8
 
 const (
-	bceLoss  bceMode = iota // (x[, t]) → ℓ
-	bceGradX                // (x[, t], dℓ) → dℓ ⊙ (σ(x) − t)
+	bceLoss  bceMode = iota // (x[, t]) → ℓ, keeping σ(x) − t when differentiated
+	bceGradX                // (ℓ, dℓ) → dℓ ⊙ (σ(x) − t), from the kept slope
 	bceGradT                // (x, dℓ) → −dℓ ⊙ x
 )
 
@@ -35,16 +37,30 @@ const (
 // like actOp it keeps its output from run to run and splits large tensors
 // over the cores. The math runs in float64 for both dtypes: for float32
 // inputs t·x is then exact and the result is rounded once.
+//
+// Once differentiated, the forward op also writes the slope σ(x) − t into
+// a buffer it shares with its gradient op, sharing the exponential with
+// the value (vec.BCEWithLogits), so that the backward pass is one
+// multiply. The gradient op takes ℓ as its input, not x: that orders it
+// after the forward op in the tape, which is what makes the kept slope
+// the current one.
 type bceOp struct {
 	mode   bceMode
 	fed    bool    // targets are the input after x
 	target float64 // the targets when not fed
 	dims   int
 	out    *outBuffer
+	slope  *bceSlopes // shared by the loss and its bceGradX
+}
+
+// bceSlopes is the slope kept between the forward and backward passes.
+type bceSlopes struct {
+	wanted bool // set by SymDiff: only a differentiated loss keeps it
+	buf    outBuffer
 }
 
 func bce(x, t *G.Node, target float64) (*G.Node, error) {
-	op := bceOp{fed: t != nil, target: target, dims: x.Dims(), out: &outBuffer{}}
+	op := bceOp{fed: t != nil, target: target, dims: x.Dims(), out: &outBuffer{}, slope: &bceSlopes{}}
 	if t == nil {
 		return G.ApplyOp(op, x)
 	}
@@ -52,14 +68,13 @@ func bce(x, t *G.Node, target float64) (*G.Node, error) {
 }
 
 func (op bceOp) Arity() int {
-	n := 1 // x
-	if op.fed && op.mode != bceGradT {
-		n++ // t
-	}
 	if op.mode != bceLoss {
-		n++ // dℓ
+		return 2 // ℓ or x, and dℓ
 	}
-	return n
+	if op.fed {
+		return 2 // x, t
+	}
+	return 1 // x
 }
 
 func (op bceOp) Type() hm.Type {
@@ -93,39 +108,92 @@ func (op bceOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	x := in[0]
-	for _, v := range in[1:op.Arity()] {
-		if !v.Shape().Eq(x.Shape()) {
-			return nil, fmt.Errorf("%v: shapes %v and %v differ", op, x.Shape(), v.Shape())
-		}
+	if op.Arity() == 2 && !in[1].Shape().Eq(x.Shape()) {
+		return nil, fmt.Errorf("%v: shapes %v and %v differ", op, x.Shape(), in[1].Shape())
 	}
 	out := op.out.take(x.Dtype(), x.Shape()...)
-	switch xd := x.Data().(type) {
-	case []float32:
-		t, dy := bceInputs[float32](op, in)
-		od := out.Data().([]float32)
-		inPieces(len(xd), func(lo, hi int) { bceCompute(op, od[lo:hi], xd[lo:hi], part(t, lo, hi), part(dy, lo, hi)) })
-	case []float64:
-		t, dy := bceInputs[float64](op, in)
-		od := out.Data().([]float64)
-		inPieces(len(xd), func(lo, hi int) { bceCompute(op, od[lo:hi], xd[lo:hi], part(t, lo, hi), part(dy, lo, hi)) })
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
+	switch op.mode {
+	case bceLoss:
+		var slope *tensor.Dense
+		if op.slope.wanted {
+			slope = op.slope.buf.take(x.Dtype(), x.Shape()...)
+		}
+		err = bceForward(op, out, slope, x, in[1])
+	case bceGradX:
+		slope := op.slope.buf.t
+		if slope == nil || !slope.Shape().Eq(x.Shape()) || slope.Dtype() != x.Dtype() {
+			return nil, fmt.Errorf("%v: no slope kept for shape %v: the loss did not run forward", op, x.Shape())
+		}
+		err = bceBackward(op, out, slope, in[1], 1)
+	case bceGradT:
+		err = bceBackward(op, out, x, in[1], -1)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// bceInputs returns the fed targets (nil for a constant) and the upstream
-// gradient (nil forward). denseInputs has checked that the dtypes agree.
-func bceInputs[T float32 | float64](op bceOp, in [3]*tensor.Dense) (t, dy []T) {
-	i := 1
-	if op.fed && op.mode != bceGradT {
-		t = in[i].Data().([]T)
-		i++
+// bceForward sets out to ℓ(x, t) and, unless it is nil, slope to σ(x) − t;
+// t is nil for a constant target.
+func bceForward(op bceOp, out, slope, x, t *tensor.Dense) error {
+	switch xd := x.Data().(type) {
+	case []float32:
+		od, sd, td := out.Data().([]float32), floats[float32](slope), floats[float32](t)
+		target := float32(op.target)
+		inPieces(len(xd), func(lo, hi int) {
+			vec.BCEWithLogits(od[lo:hi], part(sd, lo, hi), xd[lo:hi], part(td, lo, hi), target)
+		})
+	case []float64:
+		od, sd, td := out.Data().([]float64), floats[float64](slope), floats[float64](t)
+		inPieces(len(xd), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				target := op.target
+				if td != nil {
+					target = td[i]
+				}
+				od[i] = bceValue(xd[i], target)
+				if sd != nil {
+					sd[i] = bceSlope(xd[i], target)
+				}
+			}
+		})
+	default:
+		return fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
 	}
-	if op.mode != bceLoss {
-		dy = in[i].Data().([]T)
+	return nil
+}
+
+// bceBackward sets out = sign·dy ⊙ v: the input gradient from the slope
+// (sign 1) or the target gradient from x (sign −1).
+func bceBackward(op bceOp, out, v, dy *tensor.Dense, sign float64) error {
+	switch vd := v.Data().(type) {
+	case []float32:
+		scaleProduct(out.Data().([]float32), vd, dy.Data().([]float32), float32(sign))
+	case []float64:
+		scaleProduct(out.Data().([]float64), vd, dy.Data().([]float64), sign)
+	default:
+		return fmt.Errorf("%v: unsupported type %v", op, v.Dtype())
 	}
-	return t, dy
+	return nil
+}
+
+// scaleProduct sets dst = s·(a ⊙ b), s = ±1, over the cores.
+func scaleProduct[T float32 | float64](dst, a, b []T, s T) {
+	inPieces(len(dst), func(lo, hi int) {
+		d, a, b := dst[lo:hi], a[lo:hi], b[lo:hi]
+		for i := range d {
+			d[i] = s * (a[i] * b[i])
+		}
+	})
+}
+
+// floats is t's data, or nil for a nil tensor.
+func floats[T float32 | float64](t *tensor.Dense) []T {
+	if t == nil {
+		return nil
+	}
+	return t.Data().([]T)
 }
 
 func part[T float32 | float64](s []T, lo, hi int) []T {
@@ -133,64 +201,6 @@ func part[T float32 | float64](s []T, lo, hi int) []T {
 		return nil
 	}
 	return s[lo:hi]
-}
-
-// bceCompute fills dst for one piece; t is nil for a constant target, dy
-// nil forward.
-func bceCompute[T float32 | float64](op bceOp, dst, x, t, dy []T) {
-	if d32, ok := any(dst).([]float32); ok && op.mode != bceGradT {
-		bceCompute32(op, d32, any(x).([]float32), any(t).([]float32), any(dy).([]float32))
-		return
-	}
-	target := func(i int) float64 {
-		if t != nil {
-			return float64(t[i])
-		}
-		return op.target
-	}
-	switch op.mode {
-	case bceLoss:
-		for i, v := range x {
-			dst[i] = T(bceValue(float64(v), target(i)))
-		}
-	case bceGradX:
-		for i, v := range x {
-			dst[i] = T(float64(dy[i]) * bceSlope(float64(v), target(i)))
-		}
-	case bceGradT:
-		for i, v := range x {
-			dst[i] = -dy[i] * v
-		}
-	}
-}
-
-// bceCompute32 is bceCompute's loss and input gradient in float32,
-// through fastmath.go, with the constant-target loops written apart so
-// that the inner loops make no call per value to find the target.
-func bceCompute32(op bceOp, dst, x, t, dy []float32) {
-	x = x[:len(dst)]
-	target := float32(op.target)
-	switch {
-	case op.mode == bceLoss && t == nil:
-		for i, v := range x {
-			dst[i] = bceValue32(v, target)
-		}
-	case op.mode == bceLoss:
-		t = t[:len(x)]
-		for i, v := range x {
-			dst[i] = bceValue32(v, t[i])
-		}
-	case t == nil:
-		dy = dy[:len(x)]
-		for i, v := range x {
-			dst[i] = dy[i] * bceSlope32(v, target)
-		}
-	default:
-		t, dy = t[:len(x)], dy[:len(x)]
-		for i, v := range x {
-			dst[i] = dy[i] * bceSlope32(v, t[i])
-		}
-	}
 }
 
 // bceValue is max(x, 0) − t·x + log1p(exp(−|x|)), with the linear part
@@ -246,7 +256,8 @@ func (op bceOp) DiffWRT(inputs int) []bool {
 	return d
 }
 
-// SymDiff: dx = dℓ ⊙ (σ(x) − t) and, for fed targets, dt = −dℓ ⊙ x.
+// SymDiff: dx = dℓ ⊙ (σ(x) − t), from the slope the loss now keeps, and,
+// for fed targets, dt = −dℓ ⊙ x.
 // Gorgonia asks for both whenever it differentiates the loss, even when
 // no gradient reaches t's side (a VAE's targets are the fed images), so
 // dt is built and run every step then; it costs one pass over x into a
@@ -258,9 +269,10 @@ func (op bceOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != op.Arity() {
 		return nil, fmt.Errorf("%v: want %d inputs, got %d", op, op.Arity(), len(inputs))
 	}
+	op.slope.wanted = true
 	back := op
 	back.mode, back.out = bceGradX, &outBuffer{}
-	dx, err := G.ApplyOp(back, append(append(G.Nodes(nil), inputs...), grad)...)
+	dx, err := G.ApplyOp(back, output, grad)
 	if err != nil {
 		return nil, err
 	}

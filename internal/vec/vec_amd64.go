@@ -23,3 +23,9 @@ func nonFiniteAVX2(n int, d *float32) bool
 //
 //go:noescape
 func lerpAVX2(n int, avg, x *float32, d, e float32)
+
+// bceAVX2 is bce32 over n values, n a multiple of 4: value[i], and slope[i]
+// unless slope is nil, from x[i] and t[i] (target when t is nil).
+//
+//go:noescape
+func bceAVX2(n int, value, slope, x, t *float32, target float32)

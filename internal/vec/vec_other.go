@@ -8,3 +8,6 @@ const useAVX2 = false
 func adamAVX2(n int, p, g, m, v *float32, k *[7]float32) { panic("vec: no assembly in this build") }
 func nonFiniteAVX2(n int, d *float32) bool               { panic("vec: no assembly in this build") }
 func lerpAVX2(n int, avg, x *float32, d, e float32)      { panic("vec: no assembly in this build") }
+func bceAVX2(n int, value, slope, x, t *float32, target float32) {
+	panic("vec: no assembly in this build")
+}

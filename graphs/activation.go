@@ -155,6 +155,10 @@ func actLinear[T float32 | float64](dst, x []T, slope T) {
 // negative) and slope·dy elsewhere, 0 for ReLU even where dy is not
 // finite, as PyTorch does.
 func actGradLinear[T float32 | float64](dst, y, dy []T, slope T) {
+	if d32, ok := any(dst).([]float32); ok {
+		actGradLinear32(d32, any(y).([]float32), any(dy).([]float32), float32(slope))
+		return
+	}
 	for i, v := range y {
 		g := dy[i]
 		if v <= 0 {
@@ -164,6 +168,30 @@ func actGradLinear[T float32 | float64](dst, y, dy []T, slope T) {
 			}
 		}
 		dst[i] = g
+	}
+}
+
+// actGradLinear32 is actGradLinear's float32 case without a branch on
+// the sign of y, which a training step's activations make unpredictable
+// (half of them are zero): the gradient's bits are chosen with a
+// conditional move. y ≤ 0 is tested as the bits read as an int32 being
+// ≤ 0: true for +0, −0 and every negative number, as the float comparison
+// is. A NaN goes by its sign bit (the float comparison calls every NaN
+// > 0); a NaN activation has already made the loss NaN, which the
+// trainers refuse to step on.
+func actGradLinear32(dst, y, dy []float32, slope float32) {
+	y, dy = y[:len(dst)], dy[:len(dst)]
+	for i, v := range y {
+		g := dy[i]
+		bits := math.Float32bits(g)
+		scaled := math.Float32bits(g * slope)
+		if slope == 0 {
+			scaled = 0
+		}
+		if int32(math.Float32bits(v)) <= 0 {
+			bits = scaled
+		}
+		dst[i] = math.Float32frombits(bits)
 	}
 }
 

@@ -29,7 +29,7 @@ func testKernels() []*kernel {
 type shape struct{ m, n, k int }
 
 // testShapes covers degenerate sizes, sizes below, at and just past each
-// kernel's tile and blocking sizes (mr 4/6, nr 4/16, kc 256, mc 120/128),
+// kernel's tile and blocking sizes (mr 4/6/16, nr 4/16, kc 256, mc 120/128),
 // and the models' own shapes.
 var testShapes = []shape{
 	{1, 1, 1}, {1, 1, 7}, {1, 17, 1}, {17, 1, 3}, {2, 3, 4},
@@ -37,6 +37,7 @@ var testShapes = []shape{
 	{12, 32, 5}, {13, 33, 257}, {25, 47, 300}, {31, 65, 129},
 	{64, 1, 128}, {1, 128, 64}, {64, 20, 400}, {121, 33, 513},
 	{64, 256, 100}, {129, 130, 70}, {250, 40, 33},
+	{16, 16, 8}, {17, 16, 4}, {32, 48, 256}, {33, 31, 260},
 }
 
 // reference computes alpha·op(A)·op(B) + beta·C in float64 and returns,

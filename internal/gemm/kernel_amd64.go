@@ -135,7 +135,6 @@ func archKernels() []*kernel {
 	return []*kernel{gonumKernel}
 }
 
-
 // extraTestKernels are kernels that this CPU does not select but that
 // tests should still check.
 func extraTestKernels() []*kernel { return []*kernel{gonumKernel} }

@@ -23,7 +23,7 @@ func packedKernels() []*kernel {
 // active is the kernel Sgemm uses: the first of kernels().
 var active = kernels()[0]
 
-// Kernel names the implementation Sgemm uses: "openblas", "avx512", "avx2", "gonum"
-// (amd64 without AVX2), or "go" for the portable kernel. For logs and
-// benchmark tables.
+// Kernel names the implementation Sgemm uses: "openblas", "avx512",
+// "avx2", "gonum" (amd64 without AVX2), or "go" for the portable kernel.
+// For logs and benchmark tables.
 func Kernel() string { return active.name }

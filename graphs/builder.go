@@ -279,9 +279,14 @@ func (b *Builder) Mean(x *G.Node, along ...int) *G.Node {
 }
 
 // Sum returns the sum of x along the given axes, or of all its elements.
+// Row sums of a matrix (along axis 1) run through an op that keeps its
+// output and gradient buffers from run to run (rowsum.go).
 func (b *Builder) Sum(x *G.Node, along ...int) *G.Node {
 	if b.failed(x) {
 		return nil
+	}
+	if x.Dims() == 2 && len(along) == 1 && along[0] == 1 {
+		return b.keep("sum")(G.ApplyOp(rowSumOp{out: &outBuffer{}}, x))
 	}
 	return b.keep("sum")(G.Sum(x, along...))
 }

@@ -10,14 +10,22 @@ import "math"
 // special cases on the ranges used here, and round once at the end, so
 // the float32 result is within 1 ulp of the exact one (the tests sweep
 // each). Float64 graphs, which the gradient checks use, keep package math.
-// The BCE loop also has an AVX2 version that runs the same float64
-// operations four values at a time, bit for bit as the Go code does.
+// The slice functions below also have AVX2 versions (fastmath_amd64.s)
+// that run the same float64 operations four values at a time, bit for bit
+// as the Go code does.
 
 // Tanh sets dst[i] = tanh(x[i]); x must be at least as long as dst.
 func Tanh(dst, x []float32) {
 	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = tanh32(v)
+	n := 0
+	if useAVX2 {
+		n = len(dst) &^ 3
+		if n > 0 {
+			tanhAVX2(n, &dst[0], &x[0])
+		}
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] = tanh32(x[i])
 	}
 }
 
@@ -25,8 +33,15 @@ func Tanh(dst, x []float32) {
 // long as dst.
 func Sigmoid(dst, x []float32) {
 	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = sigmoid32(v)
+	n := 0
+	if useAVX2 {
+		n = len(dst) &^ 3
+		if n > 0 {
+			sigmoidAVX2(n, &dst[0], &x[0])
+		}
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] = sigmoid32(x[i])
 	}
 }
 

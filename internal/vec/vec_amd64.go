@@ -29,3 +29,13 @@ func lerpAVX2(n int, avg, x *float32, d, e float32)
 //
 //go:noescape
 func bceAVX2(n int, value, slope, x, t *float32, target float32)
+
+// tanhAVX2 is tanh32 over n values, n a multiple of 4.
+//
+//go:noescape
+func tanhAVX2(n int, dst, x *float32)
+
+// sigmoidAVX2 is sigmoid32 over n values, n a multiple of 4.
+//
+//go:noescape
+func sigmoidAVX2(n int, dst, x *float32)

@@ -8,8 +8,9 @@
 // Each has a plain Go version and, on amd64 with AVX2 (and without the
 // purego build tag), an assembly version. The two give bit-identical
 // results: the assembly does the Go code's operations in the Go code's
-// order (Adam in float32, the fast math in float64 four values at a time), with no fused multiply-adds, and VSQRTPS
-// rounds exactly as float32(math.Sqrt(float64(x))) does. The tests check
+// order (Adam in float32, the fast math in float64 four values at a
+// time), with no fused multiply-adds, and VSQRTPS rounds exactly as
+// float32(math.Sqrt(float64(x))) does. The tests check
 // that on random data of every length up to a few vectors, and bound each
 // function's error against package math in float64.
 //

@@ -92,7 +92,12 @@ func (a *Adam) Update(grads []*tensor.Dense) error {
 		if a.frozen != nil && a.frozen[i] {
 			continue
 		}
-		vec.Adam(p.Float32s(), grads[i].Data().([]float32), a.M[i], a.V[i], b1, b2, stepSize, sqrtBias2, eps)
+		// Each value's update is independent of the others, so large
+		// parameters are updated in pieces over the cores.
+		pd, gd, m, v := p.Float32s(), grads[i].Data().([]float32), a.M[i], a.V[i]
+		inPieces(len(pd), func(lo, hi int) {
+			vec.Adam(pd[lo:hi], gd[lo:hi], m[lo:hi], v[lo:hi], b1, b2, stepSize, sqrtBias2, eps)
+		})
 	}
 	return nil
 }

@@ -107,7 +107,9 @@ func Run(chunks, workers int, c Chunker) {
 	runChunks(0, gen)
 	// The remaining chunks are running on workers; they are short.
 	for done.Load() < int32(chunks) {
-		runtime.Gosched()
+		if !spinFor(func() bool { return done.Load() >= int32(chunks) }) {
+			runtime.Gosched()
+		}
 	}
 	job = nil
 	owned.Store(false)
@@ -145,8 +147,13 @@ func worker(id int) {
 			idleSince, looks = time.Now(), 0
 			continue
 		}
-		// Let other goroutines (the caller's, the garbage collector's)
-		// have this core between looks.
+		// Look again a few times before letting other goroutines (the
+		// caller's, the garbage collector's) have this core: each
+		// Gosched takes the scheduler's lock, which the caller's core
+		// needs too.
+		if spinFor(func() bool { return open(state.Load(), id) }) {
+			continue
+		}
 		runtime.Gosched()
 		if looks%16 != 15 || time.Since(idleSince) < IdleSpin {
 			continue
@@ -160,4 +167,18 @@ func worker(id int) {
 		parked.Add(-1)
 		idleSince, looks = time.Now(), 0
 	}
+}
+
+// spinLooks is how many times spinFor looks before giving up: about a
+// microsecond of loads from one cache line.
+const spinLooks = 256
+
+// spinFor reports whether ready became true within spinLooks looks.
+func spinFor(ready func() bool) bool {
+	for range spinLooks {
+		if ready() {
+			return true
+		}
+	}
+	return false
 }

@@ -24,10 +24,17 @@ type kernel struct {
 	tileA func(kc int, a []float32, rs, ls int, b, c []float32, ldc int, alpha, beta float32)
 
 	// external, when set, computes a whole validated product by other
-	// means (OpenBLAS); the fields above are then unused.
-	// It takes the problem by value so that the indirect call does not
-	// make sgemm's problem escape to the heap.
+	// means (OpenBLAS, gonum); the fields above are then unused, but for
+	// mr and nr of a callerThread kernel. It takes the problem by value
+	// so that the indirect call does not make sgemm's problem escape to
+	// the heap.
 	external func(p problem)
+
+	// callerThread marks an external kernel that computes on the calling
+	// thread alone (OpenBLAS set to one thread), so that run shares its
+	// large products over the pool like the packed kernels' ones, in
+	// chunks of whole mr×nr tiles.
+	callerThread bool
 }
 
 // buffers holds one goroutine's packing space. They are pooled so that a

@@ -2,18 +2,27 @@
 
 package gemm
 
-import (
-	"runtime"
+import "github.com/gorgozoo/gorgozoo/internal/gemm/openblas"
 
-	"github.com/gorgozoo/gorgozoo/internal/gemm/openblas"
-)
+// OpenBLAS runs on one thread: the products it computes are shared over
+// the cores by this package's pool (run), as the built-in kernels' are.
+// With its own threads, which spin after every call, OpenBLAS fought the
+// pool's workers and the elementwise ops for the same cores (an MLP GAN
+// step took 7.2 ms against 4.1 with the built-in kernel on 2 cores), and
+// SgemmSerial could not use it under callers that are already one per
+// core. Set before any product is computed, as OpenBLAS's thread count is
+// process-wide.
+func init() { openblas.SetThreads(1) }
 
-// openblasKernel hands whole products to OpenBLAS. It exists only with
-// -tags openblas (cgo and Debian's libopenblas-dev).
-var openblasKernel = &kernel{name: "openblas", external: func(p problem) {
+// openblasKernel hands products, or the chunks of the large ones, to
+// OpenBLAS. It exists only with -tags openblas (cgo and Debian's
+// libopenblas-dev). mr and nr are the chunk units of a shared product.
+var openblasKernel = &kernel{name: "openblas", mr: 16, nr: 16, callerThread: true, external: func(p problem) {
 	// sgemm has checked that m, n, k ≥ 1 and every slice is long enough.
 	if !openblas.Sgemm(p.aTrans, p.bTrans, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) {
-		// Dimensions beyond 32 bits: use the Go driver.
+		// Dimensions beyond 32 bits: this package's own driver, on this
+		// goroutine (the product may be a chunk of a shared one).
+		p.serial = true
 		run(driverKernel(), &p)
 	}
 }}
@@ -28,25 +37,4 @@ func driverKernel() *kernel {
 	return goKernel
 }
 
-// serialChoice is the kernel SgemmSerial uses under this tag: the one the
-// default build would make active (AVX2 where the CPU has it; gonum's,
-// whose sharing is Go goroutines that the scheduler multiplexes onto the
-// callers' threads, on older amd64; else the portable kernel), never
-// OpenBLAS, whose pthreads would multiply under callers that already run
-// one per core.
-func serialChoice() *kernel {
-	if ks := archKernels(); len(ks) > 0 {
-		return ks[0]
-	}
-	return goKernel
-}
-
 func externalKernels() []*kernel { return []*kernel{openblasKernel} }
-
-// setExternalThreads sets OpenBLAS's thread count (n ≤ 0: one per CPU).
-func setExternalThreads(n int) {
-	if n <= 0 {
-		n = runtime.NumCPU()
-	}
-	openblas.SetThreads(n)
-}

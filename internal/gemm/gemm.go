@@ -38,29 +38,20 @@ func Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 // callers that already share their work across cores (a convolution that
 // splits its batch): sharing each product as well would put two layers of
 // threads on the same cores. It is safe to call from many goroutines at
-// once and never uses more than the calling one.
-//
-// With the openblas build tag it still runs this package's own kernel
-// (AVX2, or the portable one), not OpenBLAS: cblas_sgemm starts OpenBLAS's
-// threads on every call, and its thread count is process-wide
-// (openblas_set_num_threads), so setting it to 1 around a call would race
-// with concurrent callers and with Sgemm's large products, which do want
-// the threads. Our kernel is single-threaded here by construction and
-// about as fast as OpenBLAS on one core for these shapes (the conv rows of
-// the README's GFLOP/s table). With OpenBLAS each of the convolution's
-// goroutines got OpenBLAS's threads too: DCGAN ran at about half the
-// default build's speed on 2 cores.
+// once and never uses more than the calling one. It uses the same kernel
+// as Sgemm, OpenBLAS included (which runs single-threaded under the tag).
 func SgemmSerial(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemmOn(serialKernel, true, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// serialKernel is the kernel of SgemmSerial: active, except that OpenBLAS
-// is replaced by the best kernel of the build without it (see
-// serialChoice).
-var serialKernel = serialChoice()
+// serialKernel is the kernel of SgemmSerial: the active one. (gonum's
+// Sgemm, the active kernel on amd64 CPUs without AVX2, shares its large
+// products over goroutines of its own, which the Go scheduler multiplexes
+// onto the callers' threads.)
+var serialKernel = active
 
-// SerialKernel names the implementation SgemmSerial uses ("avx2", "gonum",
-// "go"; never "openblas"), for logs and benchmark tables.
+// SerialKernel names the implementation SgemmSerial uses, for logs and
+// benchmark tables: the same as [Kernel].
 func SerialKernel() string { return serialKernel.name }
 
 // sgemm is Sgemm with the micro-kernel chosen by the caller, so that tests
@@ -132,7 +123,7 @@ func sgemmOn(kern *kernel, serial bool, tA, tB blas.Transpose, m, n, k int, alph
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 		serial: serial,
 	}
-	if kern.external != nil {
+	if kern.external != nil && !kern.callerThread {
 		kern.external(p)
 		return
 	}

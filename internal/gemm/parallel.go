@@ -24,11 +24,10 @@ var threads atomic.Int32
 // (GOMAXPROCS, at most the CPU count). On a machine whose cores are all
 // busy with other processes a second core brings nothing and waiting for
 // it costs a little: SetThreads(1) keeps every product on its caller.
-// Safe to call at any time; with the openblas build tag it also sets
-// OpenBLAS's thread count.
+// Safe to call at any time. With the openblas build tag too: OpenBLAS
+// itself always runs single-threaded and is shared over the cores here.
 func SetThreads(n int) {
 	threads.Store(int32(min(max(n, 0), 1<<20)))
-	setExternalThreads(n)
 }
 
 // sharedProducts counts the products shared across cores, for tests.
@@ -70,7 +69,7 @@ func run(kern *kernel, p *problem) {
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 	if parts <= 1 || nChunks <= 1 {
-		gemmSerial(kern, p, buf)
+		compute(kern, p, buf)
 		return
 	}
 	sharedProducts.Add(1)
@@ -103,7 +102,17 @@ func (s *sharing) Chunk(worker, i int) {
 	}
 	lo := i * s.chunk
 	sub := block(&s.p, s.byCols, lo, min(s.chunk, s.extent-lo))
-	gemmSerial(s.kern, &sub, b)
+	compute(s.kern, &sub, b)
+}
+
+// compute runs p on the calling goroutine with kern's own driver, or
+// through its external library.
+func compute(kern *kernel, p *problem, buf *buffers) {
+	if kern.external != nil {
+		kern.external(*p)
+		return
+	}
+	gemmSerial(kern, p, buf)
 }
 
 // block returns the sub-problem for C's columns (or rows) [lo, lo+size).

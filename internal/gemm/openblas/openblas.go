@@ -37,3 +37,6 @@ func Sgemm(aTrans, bTrans bool, m, n, k int, alpha float32, a []float32, lda int
 
 // SetThreads sets how many threads OpenBLAS uses for one call.
 func SetThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
+
+// Threads returns how many threads OpenBLAS uses for one call.
+func Threads() int { return int(C.openblas_get_num_threads()) }

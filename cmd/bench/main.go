@@ -10,9 +10,10 @@
 // shows medians, so that a burst of load on a shared machine hits both
 // sides rather than one.
 //
-// The MLP peers live in the shared peer folder; the convolutional GANs'
-// peer (peer/gan_conv.py beside this file) is embedded in the binary and
-// written to a temporary folder for the run, so that it is found from any
+// The MLP peers live in the shared peer folder; the convolutional models'
+// peers (peer/gan_conv.py and peer/vae_conv.py beside this file, the
+// second importing the first) are embedded in the binary and written to
+// a temporary folder for the run, so that it is found from any
 // folder and from an installed binary alike.
 package main
 
@@ -55,7 +56,8 @@ bench times one training step of each zoo model on MNIST and, when
 
 The MLP peers (gan_mlp.py, vae_mlp.py) are found in -peer-dir, else
 $GORGOZOO_PEER, else the first shared/peer folder above the current one.
-The DCGAN and SAGAN peer (cmd/bench/peer/gan_conv.py) is built into the
+The peers of the convolutional models (cmd/bench/peer/gan_conv.py for
+DCGAN and SAGAN, vae_conv.py for the conv VAEs) are built into the
 command.`
 
 // ownPeers are the peer scripts kept in this repository, written to a
@@ -123,7 +125,8 @@ var models = []model{
 			return []string{"vae_mlp.py", "--epochs", "1", "--iw-k", "0", "--seed", "1"}
 		},
 	},
-	// The convolutional VAEs have no PyTorch twin yet: Go figures only.
+	// The convolutional VAEs with train-vae's defaults, against
+	// peer/vae_conv.py.
 	convVAE("vae-conv", "conv VAE", vae.ArchConv),
 	convVAE("vae-conv-attn", "conv-attn VAE", vae.ArchConvAttn),
 	// The convolutional GANs with train-gan's modelDefaults for -model
@@ -170,6 +173,11 @@ func convVAE(id, name, arch string) model {
 			}
 			return func(b []float32) error { _, err := s.Run(b); return err }, nil
 		},
+		// vae_conv.py times the steps after its 20 warm-up steps.
+		peerArgs: func(steps int) []string {
+			return []string{"vae_conv.py", "--arch", arch, "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
+		},
+		ownPeer: true,
 	}
 }
 

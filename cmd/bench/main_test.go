@@ -61,53 +61,65 @@ func TestPeerOnFailsWithoutTorch(t *testing.T) {
 	require.ErrorContains(t, err, "-peer on")
 }
 
-// TestEmbeddedPeer runs a conv row against a stand-in interpreter that
-// passes the torch check and answers like a peer script: the embedded
-// script must be found without any shared peer folder (-peer on, an empty
-// -peer-dir), get its arguments, and its temporary folder must be gone
-// afterwards.
+// TestEmbeddedPeer runs each conv row with an embedded peer against a
+// stand-in interpreter that passes the torch check and answers like a
+// peer script: the embedded script must be found without any shared peer
+// folder (-peer on, an empty -peer-dir), get its arguments, and its
+// temporary folder must be gone afterwards.
 func TestEmbeddedPeer(t *testing.T) {
-	tmp := t.TempDir()
-	seen := filepath.Join(tmp, "seen")
-	python := filepath.Join(tmp, "python")
-	script := `#!/bin/sh
+	for _, c := range []struct {
+		model, name string
+		args        []string
+	}{
+		{"dcgan", "DCGAN", []string{"gan_conv.py", "--arch", "dcgan", "--steps", "21", "--seed", "0", "--threads", "2"}},
+		{"vae-conv", "conv VAE", []string{"vae_conv.py", "--arch", "conv", "--steps", "21", "--seed", "0", "--threads", "2"}},
+	} {
+		t.Run(c.model, func(t *testing.T) {
+			tmp := t.TempDir()
+			seen := filepath.Join(tmp, "seen")
+			python := filepath.Join(tmp, "python")
+			script := `#!/bin/sh
 [ "$1" = "-c" ] && exit 0
 [ -f "$1" ] || { echo "no $1 in $PWD" >&2; exit 1; }
 echo "$PWD $*" > ` + seen + `
 echo "steps_per_s=2.0 images_per_s=128.0"
 `
-	require.NoError(t, os.WriteFile(python, []byte(script), 0o755))
-	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-models", "dcgan", "-steps", "1", "-repeats", "1", "-warmup", "0",
-		"-peer", "on", "-python", python, "-peer-dir", t.TempDir(), "-json"}, &stdout, &stderr)
-	require.NoError(t, err, "stderr: %s", stderr.String())
-	var rep report
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
-	require.Len(t, rep.Rows, 1)
-	require.Equal(t, "DCGAN", rep.Rows[0].Model)
-	require.NotNil(t, rep.Rows[0].PeerImagesPS)
-	require.Equal(t, 128.0, *rep.Rows[0].PeerImagesPS)
-	b, err := os.ReadFile(seen)
-	require.NoError(t, err)
-	f := strings.Fields(string(b))
-	require.Equal(t, []string{"gan_conv.py", "--arch", "dcgan", "--steps", "21", "--seed", "0", "--threads", "2"}, f[1:])
-	_, err = os.Stat(f[0])
-	require.True(t, os.IsNotExist(err), "the embedded scripts' folder %s is left behind", f[0])
+			require.NoError(t, os.WriteFile(python, []byte(script), 0o755))
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"-models", c.model, "-steps", "1", "-repeats", "1", "-warmup", "0",
+				"-peer", "on", "-python", python, "-peer-dir", t.TempDir(), "-json"}, &stdout, &stderr)
+			require.NoError(t, err, "stderr: %s", stderr.String())
+			var rep report
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
+			require.Len(t, rep.Rows, 1)
+			require.Equal(t, c.name, rep.Rows[0].Model)
+			require.NotNil(t, rep.Rows[0].PeerImagesPS)
+			require.Equal(t, 128.0, *rep.Rows[0].PeerImagesPS)
+			b, err := os.ReadFile(seen)
+			require.NoError(t, err)
+			f := strings.Fields(string(b))
+			require.Equal(t, c.args, f[1:])
+			_, err = os.Stat(f[0])
+			require.True(t, os.IsNotExist(err), "the embedded scripts' folder %s is left behind", f[0])
+		})
+	}
 }
 
-// TestEmbeddedPeerParses checks the embedded script's syntax without
+// TestEmbeddedPeerParses checks the embedded scripts' syntax without
 // importing torch (so it is fast), where a python3 is installed.
 func TestEmbeddedPeerParses(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("no python3")
 	}
-	src, err := ownPeers.ReadFile("peer/gan_conv.py")
-	require.NoError(t, err)
-	cmd := exec.Command(python, "-c", "import ast, sys; ast.parse(sys.stdin.read(), 'gan_conv.py')")
-	cmd.Stdin = bytes.NewReader(src)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	for _, name := range []string{"gan_conv.py", "vae_conv.py"} {
+		src, err := ownPeers.ReadFile("peer/" + name)
+		require.NoError(t, err)
+		cmd := exec.Command(python, "-c", "import ast, sys; ast.parse(sys.stdin.read(), sys.argv[1])", name)
+		cmd.Stdin = bytes.NewReader(src)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s: %s", name, out)
+	}
 }
 
 func TestBadFlags(t *testing.T) {

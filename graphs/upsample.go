@@ -3,6 +3,7 @@ package graphs
 import (
 	"fmt"
 	"hash"
+	"runtime"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -59,18 +60,46 @@ func (op resampleOp) Do(vals ...G.Value) (G.Value, error) {
 	s := x.Shape()
 	switch xd := x.Data().(type) {
 	case []float32:
-		resampleData(xd, out.Data().([]float32), s[0]*s[1], s[2], s[3], op.scale, op.sum)
+		resamplePlanes(xd, out.Data().([]float32), s[0]*s[1], s[2], s[3], op.scale, op.sum)
 	case []float64:
-		resampleData(xd, out.Data().([]float64), s[0]*s[1], s[2], s[3], op.scale, op.sum)
+		resamplePlanes(xd, out.Data().([]float64), s[0]*s[1], s[2], s[3], op.scale, op.sum)
 	default:
 		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
 	}
 	return out, nil
 }
 
+// resamplePlanes is resampleData over the cores, in runs of whole planes
+// (each plane's result depends on that plane alone).
+func resamplePlanes[T float32 | float64](x, y []T, planes, h, w, scale int, sum bool) {
+	in, out := h*w, h*w*scale*scale
+	if sum {
+		out = h * w / (scale * scale)
+	}
+	pieces := min(convChunks, planes, planes*in/piecesMin)
+	if pieces < 2 {
+		resampleData(x, y, planes, h, w, scale, sum)
+		return
+	}
+	forEachChunk(pieces, min(runtime.GOMAXPROCS(0), pieces), func(_, j int) {
+		lo, hi := j*planes/pieces, (j+1)*planes/pieces
+		resampleData(x[lo*in:hi*in], y[lo*out:hi*out], hi-lo, h, w, scale, sum)
+	})
+}
+
 // resampleData upsamples (or block-sums, when sum) maps planes of h×w
-// values from x into y.
+// values from x into y. Scale 2, the zoo's, has loops of its own: the
+// general ones cost a loop per output value.
 func resampleData[T float32 | float64](x, y []T, planes, h, w, scale int, sum bool) {
+	if scale == 2 {
+		resample2(x, y, planes, h, w, sum)
+		return
+	}
+	resampleAny(x, y, planes, h, w, scale, sum)
+}
+
+// resampleAny is resampleData for any scale.
+func resampleAny[T float32 | float64](x, y []T, planes, h, w, scale int, sum bool) {
 	if !sum {
 		ow := w * scale
 		for p := range planes {
@@ -100,6 +129,33 @@ func resampleData[T float32 | float64](x, y []T, planes, h, w, scale int, sum bo
 			for c, v := range src[r*w : (r+1)*w] {
 				out[c/scale] += v
 			}
+		}
+	}
+}
+
+// resample2 is resampleData for scale 2, adding each 2×2 block in the
+// general loop's order.
+func resample2[T float32 | float64](x, y []T, planes, h, w int, sum bool) {
+	if !sum {
+		ow := 2 * w
+		for r := range planes * h {
+			src := x[r*w : (r+1)*w]
+			row := y[2*r*ow : (2*r+1)*ow]
+			for c, v := range src {
+				d := row[2*c : 2*c+2 : 2*c+2]
+				d[0], d[1] = v, v
+			}
+			copy(y[(2*r+1)*ow:(2*r+2)*ow], row)
+		}
+		return
+	}
+	ow := w / 2
+	for r := range planes * h / 2 {
+		r0, r1 := x[2*r*w:(2*r+1)*w], x[(2*r+1)*w:(2*r+2)*w]
+		out := y[r*ow : (r+1)*ow]
+		for c := range out {
+			a, b := r0[2*c:2*c+2:2*c+2], r1[2*c:2*c+2:2*c+2]
+			out[c] = a[0] + a[1] + b[0] + b[1]
 		}
 	}
 }

@@ -535,6 +535,18 @@ func zeroEdges[T float](m []T, ow, ylo, yhi, lo, hi int) {
 	// Usually one value a row (3×3, padding 1) over thousands of rows a
 	// step: index the rows' ends directly rather than slicing each row.
 	m = m[ylo*ow : yhi*ow]
+	switch {
+	case lo == 1 && hi == ow: // the left column only
+		for i := 0; i < len(m); i += ow {
+			m[i] = 0
+		}
+		return
+	case lo == 0 && hi == ow-1: // the right column only
+		for i := ow - 1; i < len(m); i += ow {
+			m[i] = 0
+		}
+		return
+	}
 	for i := 0; i < len(m); i += ow {
 		for j := i; j < i+lo; j++ {
 			m[j] = 0

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
 // Conv2d is a 2-D convolution over NCHW maps with a square kernel, as
@@ -123,9 +122,7 @@ func (b *Builder) MaxPool2d(x *G.Node, k int) *G.Node {
 		b.Fail("max pool", fmt.Errorf("a %d×%d window needs [batch, c, h, w] with h, w ≥ %d, got %v", k, k, k, x.Shape()))
 		return nil
 	}
-	return b.keep(fmt.Sprintf("max pool %d of %v", k, x.Shape()))(serialised(func() (*G.Node, error) {
-		return G.MaxPool2D(x, tensor.Shape{k, k}, []int{0, 0}, []int{k, k})
-	}))
+	return b.keep(fmt.Sprintf("max pool %d of %v", k, x.Shape()))(G.ApplyOp(maxPoolOp{k: k, out: &outBuffer{}, arg: &poolArgmax{}}, x))
 }
 
 // Flatten returns x [batch, ...] as [batch, features], keeping the

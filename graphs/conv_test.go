@@ -309,3 +309,58 @@ func TestResample2MatchesAny(t *testing.T) {
 		require.Equal(t, want, split, "sum %v, split over the cores", sum)
 	}
 }
+
+// TestMaxPoolMatchesGorgonia compares MaxPool2d (our op) with Gorgonia's
+// MaxPool2D, values and input gradients, in both dtypes, over two runs
+// with different inputs (kept buffers must be rewritten, the kept maxima
+// renewed), on maps with a ragged edge and enough planes to be split over
+// the cores.
+func TestMaxPoolMatchesGorgonia(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		t.Run(dt.String(), func(t *testing.T) {
+			b := NewBuilder()
+			b.Dtype = dt
+			x := b.Input("x", 40, 30, 7, 9)
+			w := b.Input("w", 40, 30, 3, 4)
+			ours := b.MaxPool2d(x, 2)
+			theirs := G.Must(G.MaxPool2D(x, tensor.Shape{2, 2}, []int{0, 0}, []int{2, 2}))
+			require.Equal(t, "MaxPool(2)", ours.Op().String())
+			lossOurs := b.Sum(b.Mul(ours, w))
+			lossTheirs := b.Sum(b.Mul(theirs, w))
+			gOurs, err := G.Grad(lossOurs, x)
+			require.NoError(t, err)
+			gTheirs, err := G.Grad(lossTheirs, x)
+			require.NoError(t, err)
+			vals := []*Result{b.Keep(ours), b.Keep(theirs), b.Keep(gOurs[0]), b.Keep(gTheirs[0])}
+			vm, err := b.Compile()
+			require.NoError(t, err)
+			rng := rand.New(rand.NewPCG(37, 38))
+			for range 2 {
+				fillInput(t, x, rng, 1)
+				fillInput(t, w, rng, 1)
+				require.NoError(t, vm.Run())
+				require.Equal(t, floats64(vals[1]), floats64(vals[0]), "values")
+				require.Equal(t, floats64(vals[3]), floats64(vals[2]), "gradients")
+			}
+		})
+	}
+}
+
+// TestMaxPoolNaNAndTies: a NaN wins its window (as in PyTorch), and of
+// equal maxima the first in row-major order takes the gradient.
+func TestMaxPoolNaNAndTies(t *testing.T) {
+	nan := math.NaN()
+	x := []float64{
+		1, nan, 5, 5,
+		2, 3, 5, 5,
+	}
+	y, at := make([]float64, 2), make([]int32, 2)
+	poolMax(poolGeom{planes: 1, h: 2, w: 4, k: 2}, x, y, at)
+	require.True(t, math.IsNaN(y[0]), "NaN window gave %v", y[0])
+	require.Equal(t, int32(1), at[0])
+	require.Equal(t, 5.0, y[1])
+	require.Equal(t, int32(2), at[1], "the first of the tied maxima")
+	dx := make([]float64, 8)
+	poolGrad(dx, []float64{3, 4}, at, 8, 2)
+	require.Equal(t, []float64{0, 3, 4, 0, 0, 0, 0, 0}, dx)
+}

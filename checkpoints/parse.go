@@ -7,7 +7,7 @@ import "fmt"
 // errors. It checks everything [Load] checks, and the tensors it returns
 // do not alias data.
 func Parse(name string, data []byte) (*Checkpoint, error) {
-	if len(data) > maxFileSize {
+	if int64(len(data)) > maxFileSize {
 		return nil, fmt.Errorf("checkpoints: %s: %d bytes, more than the limit of %d", name, len(data), int64(maxFileSize))
 	}
 	c, err := decode(data)

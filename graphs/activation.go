@@ -250,8 +250,12 @@ const piecesMin = 1 << 14
 // inPieces calls f on up to 8 contiguous pieces [lo, hi) of n elements,
 // spread over the cores (see forEachChunk). Elementwise results do not
 // depend on the split.
-func inPieces(n int, f func(lo, hi int)) {
-	pieces := min(convChunks, n/piecesMin)
+func inPieces(n int, f func(lo, hi int)) { inBlocks(n, 1, f) }
+
+// inBlocks is inPieces over n blocks of size elements each (the planes of
+// feature maps, say): the pieces are runs of whole blocks.
+func inBlocks(n, size int, f func(lo, hi int)) {
+	pieces := min(convChunks, n, n*size/piecesMin)
 	if pieces < 2 {
 		f(0, n)
 		return

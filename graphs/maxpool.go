@@ -3,7 +3,6 @@ package graphs
 import (
 	"fmt"
 	"hash"
-	"runtime"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -112,21 +111,13 @@ func (g poolGeom) ow() int { return g.w / g.k }
 // whole planes.
 func poolPlanes[T float32 | float64](op maxPoolOp, g poolGeom, x, dst []T, dy *tensor.Dense) {
 	in, out := g.h*g.w, g.oh()*g.ow()
-	each := func(lo, hi int) {
+	inBlocks(g.planes, in, func(lo, hi int) {
 		at := op.arg.at[lo*out : hi*out]
 		if op.grad {
 			poolGrad(dst[lo*in:hi*in], dy.Data().([]T)[lo*out:hi*out], at, in, out)
 			return
 		}
 		poolMax(g, x[lo*in:hi*in], dst[lo*out:hi*out], at)
-	}
-	pieces := min(convChunks, g.planes, g.planes*in/piecesMin)
-	if pieces < 2 {
-		each(0, g.planes)
-		return
-	}
-	forEachChunk(pieces, min(runtime.GOMAXPROCS(0), pieces), func(_, j int) {
-		each(j*g.planes/pieces, (j+1)*g.planes/pieces)
 	})
 }
 

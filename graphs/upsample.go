@@ -3,7 +3,6 @@ package graphs
 import (
 	"fmt"
 	"hash"
-	"runtime"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -76,13 +75,7 @@ func resamplePlanes[T float32 | float64](x, y []T, planes, h, w, scale int, sum 
 	if sum {
 		out = h * w / (scale * scale)
 	}
-	pieces := min(convChunks, planes, planes*in/piecesMin)
-	if pieces < 2 {
-		resampleData(x, y, planes, h, w, scale, sum)
-		return
-	}
-	forEachChunk(pieces, min(runtime.GOMAXPROCS(0), pieces), func(_, j int) {
-		lo, hi := j*planes/pieces, (j+1)*planes/pieces
+	inBlocks(planes, in, func(lo, hi int) {
 		resampleData(x[lo*in:hi*in], y[lo*out:hi*out], hi-lo, h, w, scale, sum)
 	})
 }

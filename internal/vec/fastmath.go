@@ -15,33 +15,25 @@ import "math"
 // as the Go code does.
 
 // Tanh sets dst[i] = tanh(x[i]); x must be at least as long as dst.
-func Tanh(dst, x []float32) {
-	x = x[:len(dst)]
-	n := 0
-	if useAVX2 {
-		n = len(dst) &^ 3
-		if n > 0 {
-			tanhAVX2(n, &dst[0], &x[0])
-		}
-	}
-	for i := n; i < len(dst); i++ {
-		dst[i] = tanh32(x[i])
-	}
-}
+func Tanh(dst, x []float32) { apply(dst, x, tanhAVX2, tanh32) }
 
 // Sigmoid sets dst[i] = σ(x[i]) = 1/(1+e^(−x[i])); x must be at least as
 // long as dst.
-func Sigmoid(dst, x []float32) {
+func Sigmoid(dst, x []float32) { apply(dst, x, sigmoidAVX2, sigmoid32) }
+
+// apply sets dst[i] = f(x[i]): the first values in multiples of four
+// through the assembly version fAVX2 where there is one, the rest in Go.
+func apply(dst, x []float32, fAVX2 func(n int, dst, x *float32), f func(float32) float32) {
 	x = x[:len(dst)]
 	n := 0
 	if useAVX2 {
 		n = len(dst) &^ 3
 		if n > 0 {
-			sigmoidAVX2(n, &dst[0], &x[0])
+			fAVX2(n, &dst[0], &x[0])
 		}
 	}
 	for i := n; i < len(dst); i++ {
-		dst[i] = sigmoid32(x[i])
+		dst[i] = f(x[i])
 	}
 }
 

@@ -85,14 +85,14 @@ func TestFastMathEdges(t *testing.T) {
 		{"log1pUnit(1)", float32(log1pUnit(1)), float32(math.Ln2)},
 		{"expNeg(0)", float32(expNeg(0)), 1},
 		{"expNeg(-Inf)", float32(expNeg(math.Inf(-1))), 0},
-		{"BCE value (+Inf, 1)", bceAt(inf, 1, 0), 0},
-		{"BCE value (-Inf, 0)", bceAt(-inf, 0, 0), 0},
-		{"BCE slope (+Inf, 1)", bceAt(inf, 1, 1), 0},
-		{"BCE slope (-Inf, 0)", bceAt(-inf, 0, 1), 0},
-		{"BCE value (-Inf, 1)", bceAt(-inf, 1, 0), inf},
-		{"BCE slope (-Inf, 1)", bceAt(-inf, 1, 1), -1},
-		{"BCE value (0, 0.25)", bceAt(0, 0.25, 0), float32(math.Ln2)},
-		{"BCE slope (0, 0.25)", bceAt(0, 0.25, 1), 0.25},
+		{"BCE value (+Inf, 1)", bceAt(t, inf, 1, 0), 0},
+		{"BCE value (-Inf, 0)", bceAt(t, -inf, 0, 0), 0},
+		{"BCE slope (+Inf, 1)", bceAt(t, inf, 1, 1), 0},
+		{"BCE slope (-Inf, 0)", bceAt(t, -inf, 0, 1), 0},
+		{"BCE value (-Inf, 1)", bceAt(t, -inf, 1, 0), inf},
+		{"BCE slope (-Inf, 1)", bceAt(t, -inf, 1, 1), -1},
+		{"BCE value (0, 0.25)", bceAt(t, 0, 0.25, 0), float32(math.Ln2)},
+		{"BCE slope (0, 0.25)", bceAt(t, 0, 0.25, 1), 0.25},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
@@ -100,8 +100,8 @@ func TestFastMathEdges(t *testing.T) {
 	}
 	for name, v := range map[string]float32{
 		"tanh32(NaN)": tanh32(nan), "expNeg(NaN)": float32(expNeg(math.NaN())), "sigmoid32(NaN)": sigmoid32(nan),
-		"BCE value (NaN, 1)": bceAt(nan, 1, 0), "BCE slope (NaN, 1)": bceAt(nan, 1, 1),
-		"BCE value (0, NaN)": bceAt(0, nan, 0), "BCE slope (1, NaN)": bceAt(1, nan, 1),
+		"BCE value (NaN, 1)": bceAt(t, nan, 1, 0), "BCE slope (NaN, 1)": bceAt(t, nan, 1, 1),
+		"BCE value (0, NaN)": bceAt(t, 0, nan, 0), "BCE slope (1, NaN)": bceAt(t, 1, nan, 1),
 	} {
 		if v == v {
 			t.Errorf("%s = %v, want NaN", name, v)
@@ -110,16 +110,17 @@ func TestFastMathEdges(t *testing.T) {
 }
 
 // bceAt returns BCEWithLogits' value (which 0) or slope (1) at x for the
-// target t, computed both with t fed and as the constant target, in a
-// vector long enough for the assembly (the two must agree).
-func bceAt(x, t float32, which int) float32 {
+// target tv, computed both with tv fed and as the constant target, in a
+// vector long enough for the assembly; the two must agree.
+func bceAt(t *testing.T, x, tv float32, which int) float32 {
+	t.Helper()
 	xs := []float32{x, x, x, x}
 	fed := [2][]float32{make([]float32, 4), make([]float32, 4)}
 	con := [2][]float32{make([]float32, 4), make([]float32, 4)}
-	BCEWithLogits(fed[0], fed[1], xs, []float32{t, t, t, t}, 0)
-	BCEWithLogits(con[0], con[1], xs, nil, t)
-	if math.Float32bits(fed[which][0]) != math.Float32bits(con[which][0]) {
-		return float32(math.NaN()) * 0 // flagged by every caller's comparison
+	BCEWithLogits(fed[0], fed[1], xs, []float32{tv, tv, tv, tv}, 0)
+	BCEWithLogits(con[0], con[1], xs, nil, tv)
+	if got, want := fed[which][0], con[which][0]; !same(got, want) {
+		t.Errorf("BCE at x %v, target %v: %v with the target fed, %v as a constant", x, tv, got, want)
 	}
 	return fed[which][0]
 }

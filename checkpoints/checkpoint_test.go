@@ -2,10 +2,9 @@ package checkpoints
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
-
-	"github.com/gorgozoo/gorgozoo/graphs"
 )
 
 func TestFind(t *testing.T) {
@@ -92,20 +91,68 @@ func TestExpect(t *testing.T) {
 	}
 }
 
+// tensorList is a Params whose tensors are its own: loading into it sets
+// the values its elements hold.
+type tensorList []Tensor
+
+func (l tensorList) Tensors() []Tensor { return l }
+
 func TestInitParamsMatchesNameAndShape(t *testing.T) {
 	c := &Checkpoint{Tensors: []Tensor{
 		{Name: "a", Shape: []int{2}, Data: []float32{1, 2}},
 		{Name: "b", Shape: []int{3}, Data: []float32{1, 2, 3}},
 	}}
-	a, b, x := graphs.NewParam("a", 2), graphs.NewParam("b", 2), graphs.NewParam("x", 1)
-	loaded, fresh := c.InitParams(graphs.Params{a, b, x})
+	a := Tensor{Name: "a", Shape: []int{2}, Data: make([]float32, 2)}
+	b := Tensor{Name: "b", Shape: []int{2}, Data: make([]float32, 2)}
+	x := Tensor{Name: "x", Shape: []int{1}, Data: make([]float32, 1)}
+	loaded, fresh := c.InitParams(tensorList{a, b, x})
 	if len(loaded) != 1 || loaded[0] != "a" || len(fresh) != 2 {
 		t.Fatalf("loaded %v, fresh %v", loaded, fresh)
 	}
-	if a.Float32s()[1] != 2 || b.Float32s()[0] != 0 {
-		t.Fatalf("values: a %v, b %v", a.Float32s(), b.Float32s())
+	if a.Data[1] != 2 || b.Data[0] != 0 {
+		t.Fatalf("values: a %v, b %v", a.Data, b.Data)
 	}
 	if !strings.Contains(fresh[0], "shape [3]") || !strings.Contains(fresh[1], "not in the checkpoint") {
 		t.Fatalf("reasons: %v", fresh)
+	}
+}
+
+func TestLoadParams(t *testing.T) {
+	c := &Checkpoint{Meta: Meta{Kind: "m"}, Tensors: []Tensor{
+		{Name: "a", Shape: []int{2}, Data: []float32{1, 2}},
+		{Name: "b", Shape: []int{}, Data: []float32{3}},
+	}}
+	tests := []struct {
+		name    string
+		kind    string
+		dst     tensorList
+		want    []float32 // the values of dst, one after another, after loading
+		wantErr []string  // nil means success
+	}{
+		{"all present", "m", tensorList{{Name: "a", Shape: []int{2}, Data: make([]float32, 2)}, {Name: "b", Shape: []int{}, Data: make([]float32, 1)}}, []float32{1, 2, 3}, nil},
+		{"subset", "m", tensorList{{Name: "b", Shape: []int{}, Data: make([]float32, 1)}}, []float32{3}, nil},
+		{"wrong kind", "n", tensorList{{Name: "b", Shape: []int{}, Data: make([]float32, 1)}}, []float32{0}, []string{`holds a "m" model, not "n"`}},
+		{"missing", "m", tensorList{{Name: "c", Shape: []int{1}, Data: make([]float32, 1)}}, []float32{0}, []string{`missing tensor "c"`}},
+		{"wrong shape", "m", tensorList{{Name: "a", Shape: []int{1, 2}, Data: make([]float32, 2)}}, []float32{0, 0}, []string{`"a" has shape [2], want [1 2]`}},
+		{"data shorter than shape", "m", tensorList{{Name: "a", Shape: []int{2}, Data: make([]float32, 1)}}, []float32{0}, []string{`tensor "a" holds 2 values, want 1`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.LoadParams(tt.kind, tt.dst)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+			} else {
+				requireErr(t, err, tt.wantErr...)
+			}
+			var got []float32
+			for _, d := range tt.dst {
+				got = append(got, d.Data...)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("values after loading: %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -30,6 +30,12 @@
 // allocates, so a corrupt or malicious file yields an error, never a panic
 // or an outsized allocation.
 //
+// The package knows nothing of graphs or models: a checkpoint is named
+// float32 tensors and metadata. A model's parameters enter and leave
+// through [Params], a view of them as tensors that alias their values
+// (graphs.Params is one), so [Checkpoint.LoadParams] and [Rebuild] fill a
+// model in place.
+//
 // [Dir] adds "keep the last N" rotation on top: files named
 // ckpt-<step>.safetensors in one folder, the oldest pruned after each save.
 package checkpoints

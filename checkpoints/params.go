@@ -4,32 +4,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-
-	"github.com/gorgozoo/gorgozoo/graphs"
 )
 
-// FromParams returns the parameters as tensors. The tensors alias the
-// parameters' data: save them before the parameters change.
-func FromParams(ps graphs.Params) []Tensor {
-	out := make([]Tensor, len(ps))
-	for i, p := range ps {
-		out[i] = Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Float32s()}
-	}
-	return out
+// Params is a model's parameters seen as named tensors. Tensors returns
+// one Tensor per parameter whose Data aliases the parameter's values, so
+// that saving the tensors stores the parameters and copying into them sets
+// the parameters. graphs.Params is one.
+type Params interface {
+	Tensors() []Tensor
 }
 
 // LoadParams checks that c holds a kind model with every parameter of ps at
 // its shape, then copies the values in.
-func (c *Checkpoint) LoadParams(kind string, ps graphs.Params) error {
-	if err := c.Expect(kind, ps.Shapes()); err != nil {
+func (c *Checkpoint) LoadParams(kind string, ps Params) error {
+	ts := ps.Tensors()
+	shapes := make(map[string][]int, len(ts))
+	for _, t := range ts {
+		shapes[t.Name] = t.Shape
+	}
+	if err := c.Expect(kind, shapes); err != nil {
 		return err
 	}
-	for _, p := range ps {
+	for _, p := range ts {
 		t, _ := c.Find(p.Name)
-		if len(t.Data) != len(p.Float32s()) {
-			return fmt.Errorf("checkpoints: checkpoint %s: tensor %q holds %d values, want %d", c.describe(), p.Name, len(t.Data), len(p.Float32s()))
+		if len(t.Data) != len(p.Data) {
+			return fmt.Errorf("checkpoints: checkpoint %s: tensor %q holds %d values, want %d", c.describe(), p.Name, len(t.Data), len(p.Data))
 		}
-		copy(p.Float32s(), t.Data)
+		copy(p.Data, t.Data)
 	}
 	return nil
 }
@@ -38,7 +39,7 @@ func (c *Checkpoint) LoadParams(kind string, ps graphs.Params) error {
 // configuration from the metadata (decoded into a C), the model from
 // newModel, and the parameters, checked by name and shape, from the
 // tensors. Every model package's FromCheckpoint is this call.
-func Rebuild[C any, M any](c *Checkpoint, kind string, newModel func(C) (M, error), params func(M) graphs.Params) (M, error) {
+func Rebuild[C, M any, P Params](c *Checkpoint, kind string, newModel func(C) (M, error), params func(M) P) (M, error) {
 	var zero M
 	if c.Meta.Kind != kind {
 		return zero, c.Expect(kind, nil)
@@ -60,16 +61,16 @@ func Rebuild[C any, M any](c *Checkpoint, kind string, newModel func(C) (M, erro
 // InitParams copies into ps every tensor of c with the same name and shape
 // (transfer learning: start from another run's parameters). It returns the
 // names it loaded and the names it left as they were, with the reason.
-func (c *Checkpoint) InitParams(ps graphs.Params) (loaded, fresh []string) {
-	for _, p := range ps {
+func (c *Checkpoint) InitParams(ps Params) (loaded, fresh []string) {
+	for _, p := range ps.Tensors() {
 		t, ok := c.Find(p.Name)
 		switch {
 		case !ok:
 			fresh = append(fresh, p.Name+" (not in the checkpoint)")
-		case !slices.Equal(t.Shape, p.Shape()) || len(t.Data) != len(p.Float32s()):
-			fresh = append(fresh, fmt.Sprintf("%s (shape %v in the checkpoint, %v here)", p.Name, t.Shape, p.Shape()))
+		case !slices.Equal(t.Shape, p.Shape) || len(t.Data) != len(p.Data):
+			fresh = append(fresh, fmt.Sprintf("%s (shape %v in the checkpoint, %v here)", p.Name, t.Shape, p.Shape))
 		default:
-			copy(p.Float32s(), t.Data)
+			copy(p.Data, t.Data)
 			loaded = append(loaded, p.Name)
 		}
 	}

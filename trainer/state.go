@@ -34,7 +34,7 @@ func Checkpoint(m Model, step int64, epoch int, seed uint64, extra map[string]st
 			c.Meta.Extra[statePrefix+k] = v
 		}
 	}
-	c.Tensors = checkpoints.FromParams(m.Params())
+	c.Tensors = m.Params().Tensors()
 	for _, o := range m.Optimizers() {
 		a := o.Adam
 		prefix := "optim." + o.Name + "."

@@ -39,5 +39,5 @@ func Weights(m *Model, meta checkpoints.Meta) (*checkpoints.Checkpoint, error) {
 		return nil, fmt.Errorf("classifier: model config: %w", err)
 	}
 	meta.Kind, meta.Config = Kind, cfg
-	return &checkpoints.Checkpoint{Meta: meta, Tensors: checkpoints.FromParams(m.Params())}, nil
+	return &checkpoints.Checkpoint{Meta: meta, Tensors: m.Params().Tensors()}, nil
 }

@@ -16,6 +16,10 @@ import (
 	"unicode/utf8"
 )
 
+// ErrNotSafetensors is returned (wrapped) by [Load] and [Parse] for a file
+// whose first bytes cannot open a safetensors file.
+var ErrNotSafetensors = errors.New("not a safetensors file")
+
 // Load reads a safetensors file. Every error begins with
 // "checkpoints: <path>:". The file is treated as untrusted: all lengths,
 // shapes and offsets are checked against the file's real size before
@@ -101,12 +105,19 @@ type span struct {
 
 // decode parses the bytes of a safetensors file.
 func decode(buf []byte) (*Checkpoint, error) {
+	// A safetensors file opens with a plausible header length and then
+	// "{". Anything else is some other file given by mistake (a run's
+	// config.json, an image), better named as such than by the header
+	// length its first bytes happen to spell.
 	if len(buf) < 8 {
-		return nil, fmt.Errorf("file is %d bytes, too short to hold the 8-byte header length", len(buf))
+		return nil, fmt.Errorf("%w: the file is %d bytes, too short to hold the 8-byte header length", ErrNotSafetensors, len(buf))
 	}
 	n := binary.LittleEndian.Uint64(buf)
 	if n > maxHeaderSize {
-		return nil, fmt.Errorf("header length %d exceeds the limit of %d", n, maxHeaderSize)
+		return nil, fmt.Errorf("%w: the header length its first 8 bytes give, %d, exceeds the limit of %d", ErrNotSafetensors, n, maxHeaderSize)
+	}
+	if len(buf) == 8 || buf[8] != '{' {
+		return nil, fmt.Errorf("%w: the header is not a JSON object", ErrNotSafetensors)
 	}
 	if n > uint64(len(buf)-8) {
 		return nil, fmt.Errorf("header length %d exceeds the %d bytes that follow it", n, len(buf)-8)

@@ -144,6 +144,43 @@ func TestLoadAcceptsValidForeignFiles(t *testing.T) {
 	}
 }
 
+// TestLoadSaysNotSafetensors: files of another kind, given by mistake, are
+// named as such, while a truncated checkpoint is not mistaken for one.
+func TestLoadSaysNotSafetensors(t *testing.T) {
+	saved := filepath.Join(t.TempDir(), "good.safetensors")
+	if err := Save(saved, &Checkpoint{Tensors: []Tensor{{Name: "w", Shape: []int{2}, Data: []float32{1, 2}}}}); err != nil {
+		t.Fatal(err)
+	}
+	good := mustRead(t, saved)
+	tests := []struct {
+		name    string
+		file    []byte
+		wantNot bool // want ErrNotSafetensors
+		wantErr string
+	}{
+		{"config.json", []byte("{\n  \"command\": \"train-vae\",\n  \"flags\": {}\n}\n"), true, "exceeds the limit of 100000000"},
+		{"empty", nil, true, "too short"},
+		{"short text", []byte("hello\n"), true, "too short"},
+		{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), true, "exceeds the limit"},
+		{"small length, no JSON after it", append(binary.LittleEndian.AppendUint64(nil, 4), "abcd"...), true, "not a JSON object"},
+		{"truncated checkpoint", good[:len(good)/2], false, "exceeds the"},
+		{"checkpoint missing its data", good[:len(good)-4], false, `tensor "w"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeTemp(t, "config.json", tt.file)
+			_, err := Load(path)
+			requireErr(t, err, "checkpoints: "+path+": ", tt.wantErr)
+			if got := errors.Is(err, ErrNotSafetensors); got != tt.wantNot {
+				t.Errorf("errors.Is(%v, ErrNotSafetensors) = %v, want %v", err, got, tt.wantNot)
+			}
+			if tt.wantNot && !strings.Contains(err.Error(), path+": not a safetensors file: ") {
+				t.Errorf("error %q does not say the file is not a safetensors file", err)
+			}
+		})
+	}
+}
+
 func TestLoadFileProblems(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.safetensors")

@@ -23,8 +23,8 @@
 //     histogram's KL divergence from uniform.
 //
 // [Evaluator] computes the reference set's outputs once and measures any
-// number of sample sets against it; [During] adds the metrics to a
-// training run's evaluations. The numbers depend on the classifier, so they
+// number of sample sets against it; the training commands add the same
+// metrics to a run's evaluations (-eval-every). The numbers depend on the classifier, so they
 // compare models measured here with each other, not with FIDs computed
 // with an Inception network.
 package eval

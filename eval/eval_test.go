@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -10,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gorgozoo/gorgozoo/datasets"
-	"github.com/gorgozoo/gorgozoo/trainer"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
 )
 
@@ -171,72 +169,6 @@ func TestEvaluateErrors(t *testing.T) {
 	require.ErrorContains(t, err, "pixel 5 of image 0 is NaN")
 	_, err = NewEvaluator(fixture.clf, good, "x", Options{K: 30})
 	require.ErrorContains(t, err, "more than k points")
-}
-
-// fakeStep is a trainer.Model whose Evaluate reports one metric.
-type fakeStep struct {
-	trainer.Model
-	steps int
-}
-
-func (f *fakeStep) Step([]float32, []int) ([]trainer.Metric, error) {
-	f.steps++
-	return nil, nil
-}
-
-func (f *fakeStep) Evaluate() ([]trainer.Metric, error) {
-	return []trainer.Metric{{Name: "test_loss", Value: 1}}, nil
-}
-
-func TestDuring(t *testing.T) {
-	setupData(t)
-	small, err := NewEvaluator(fixture.clf, Pixels(fixture.test)[:500*784], "first 500 test images", Options{})
-	require.NoError(t, err)
-	var drawn []uint64
-	d := &During{
-		Model: &fakeStep{}, Eval: small, N: 300, Seed: 7,
-		Sample: func(n int, seed uint64) ([]float32, error) {
-			drawn = append(drawn, seed)
-			return trainImages(n, 5, nil), nil
-		},
-		Every: 2, PerEpoch: 10, Start: 20, Final: 55,
-	}
-	due := map[int64]bool{}
-	for step := int64(21); step <= 55; step++ {
-		due[step] = d.Due(step)
-	}
-	for step, want := range map[int64]bool{30: false, 40: true, 50: false, 55: true, 41: false, 20: false} {
-		if step > 20 {
-			require.Equal(t, want, due[step], "step %d", step)
-		}
-	}
-
-	for range 10 { // steps 21..30: epoch 3 ends, not due
-		_, err := d.Step(nil, nil)
-		require.NoError(t, err)
-	}
-	ms, err := d.Evaluate()
-	require.NoError(t, err)
-	require.Equal(t, []trainer.Metric{{Name: "test_loss", Value: 1}}, ms, "the wrapped evaluator's metrics alone")
-	for range 10 { // steps 31..40: epoch 4 ends, due
-		_, err := d.Step(nil, nil)
-		require.NoError(t, err)
-	}
-	ms, err = d.Evaluate()
-	require.NoError(t, err)
-	names := make([]string, len(ms))
-	for i, m := range ms {
-		names[i] = m.Name
-	}
-	require.Equal(t, []string{"test_loss", "fid", "inception_score", "precision", "recall", "digits_covered", "kl_from_uniform"}, names)
-	require.Equal(t, []uint64{7}, drawn)
-	require.Equal(t, 20, d.Model.(*fakeStep).steps, "steps reach the wrapped model")
-	require.Greater(t, ms[2].Value, 8.0, "real images have a high Inception score")
-
-	d.Sample = func(int, uint64) ([]float32, error) { return nil, errors.New("generator broke") }
-	d.steps = 35 // the last step
-	_, err = d.Evaluate()
-	require.ErrorContains(t, err, "generator broke")
 }
 
 func sum(v []int) int {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gorgozoo/gorgozoo/trainer"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
 )
 
@@ -199,16 +198,4 @@ func (e *Evaluator) Evaluate(images []float32) (*Report, error) {
 	}
 	r.DigitsCovered, r.Histogram, r.KLUniform = cov.Covered, cov.Histogram, cov.KLUniform
 	return r, nil
-}
-
-// Metrics returns the report as trainer metrics, for metrics.jsonl.
-func (r *Report) Metrics() []trainer.Metric {
-	return []trainer.Metric{
-		{Name: "fid", Value: r.FID},
-		{Name: "inception_score", Value: r.InceptionScore},
-		{Name: "precision", Value: r.Precision},
-		{Name: "recall", Value: r.Recall},
-		{Name: "digits_covered", Value: float64(r.DigitsCovered)},
-		{Name: "kl_from_uniform", Value: r.KLUniform},
-	}
 }

@@ -202,7 +202,7 @@ func (r *RunFlags) WithSampleEval(m trainer.Model, loader *datasets.Loader, samp
 	if err != nil {
 		return nil, fmt.Errorf("sample evaluation (-eval-every): %w", err)
 	}
-	return &eval.During{
+	return &sampleEval{
 		Model: m, Sample: sample, Eval: ev, N: r.EvalN, Seed: r.Seed,
 		Every: r.EvalEvery, PerEpoch: int64(loader.BatchesPerEpoch()), Start: r.Start, Final: r.Total(loader),
 	}, nil

@@ -1,14 +1,15 @@
-package eval
+package cli
 
 import (
 	"fmt"
 
+	"github.com/gorgozoo/gorgozoo/eval"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
-// During wraps a training step so that the trainer also logs sample
+// sampleEval wraps a training step so that the trainer also logs sample
 // quality: every Every epochs, and at the last step, it draws N samples
-// from the model being trained and adds the [Report]'s metrics (fid,
+// from the model being trained and adds the eval.Report's metrics (fid,
 // inception_score, precision, recall, digits_covered, kl_from_uniform) to
 // the evaluation record in metrics.jsonl and the epoch summary. A wrapped
 // step that is itself a trainer.Evaluator (a VAE's EvalStep) keeps its own
@@ -16,14 +17,14 @@ import (
 //
 // The samples use the same seed every time, so successive evaluations
 // differ only because the model did.
-type During struct {
+type sampleEval struct {
 	trainer.Model
 
 	// Sample draws n images with pixels in [0, 1] from the model's current
 	// parameters, e.g. gan.NewGenerator(model).Generate or
 	// vae.NewInference(model).Sample.
 	Sample func(n int, seed uint64) ([]float32, error)
-	Eval   *Evaluator
+	Eval   *eval.Evaluator
 	N      int    // samples per evaluation; 0 means 10,000
 	Seed   uint64 // seed of the samples
 
@@ -37,14 +38,14 @@ type During struct {
 
 // Step implements trainer.Model; it counts steps to know which epoch
 // ended when the trainer evaluates.
-func (d *During) Step(images []float32, labels []int) ([]trainer.Metric, error) {
+func (d *sampleEval) Step(images []float32, labels []int) ([]trainer.Metric, error) {
 	d.steps++
 	return d.Model.Step(images, labels)
 }
 
 // Due reports whether an evaluation after global step done measures
 // samples.
-func (d *During) Due(done int64) bool {
+func (d *sampleEval) Due(done int64) bool {
 	if done == d.Final {
 		return true
 	}
@@ -55,7 +56,7 @@ func (d *During) Due(done int64) bool {
 }
 
 // Evaluate implements trainer.Evaluator.
-func (d *During) Evaluate() ([]trainer.Metric, error) {
+func (d *sampleEval) Evaluate() ([]trainer.Metric, error) {
 	var ms []trainer.Metric
 	if inner, ok := d.Model.(trainer.Evaluator); ok {
 		m, err := inner.Evaluate()
@@ -68,7 +69,7 @@ func (d *During) Evaluate() ([]trainer.Metric, error) {
 		return ms, nil
 	}
 	if d.Sample == nil || d.Eval == nil {
-		return nil, fmt.Errorf("eval: sample metrics need a sampler and an evaluator")
+		return nil, fmt.Errorf("sample metrics need a sampler and an evaluator")
 	}
 	n := d.N
 	if n == 0 {
@@ -76,18 +77,31 @@ func (d *During) Evaluate() ([]trainer.Metric, error) {
 	}
 	images, err := d.Sample(n, d.Seed)
 	if err != nil {
-		return nil, fmt.Errorf("eval: drawing %d samples: %w", n, err)
+		return nil, fmt.Errorf("sample evaluation: drawing %d samples: %w", n, err)
 	}
 	r, err := d.Eval.Evaluate(images)
 	if err != nil {
 		return nil, err
 	}
-	return append(ms, r.Metrics()...), nil
+	return append(ms, sampleMetrics(r)...), nil
+}
+
+// sampleMetrics names a sample evaluation's numbers as they appear in
+// metrics.jsonl and the epoch summaries.
+func sampleMetrics(r *eval.Report) []trainer.Metric {
+	return []trainer.Metric{
+		{Name: "fid", Value: r.FID},
+		{Name: "inception_score", Value: r.InceptionScore},
+		{Name: "precision", Value: r.Precision},
+		{Name: "recall", Value: r.Recall},
+		{Name: "digits_covered", Value: float64(r.DigitsCovered)},
+		{Name: "kl_from_uniform", Value: r.KLUniform},
+	}
 }
 
 // State implements trainer.Stateful for wrapped steps that have state, so
 // that a run evaluated while training still resumes exactly.
-func (d *During) State() (map[string]string, error) {
+func (d *sampleEval) State() (map[string]string, error) {
 	if st, ok := d.Model.(trainer.Stateful); ok {
 		return st.State()
 	}
@@ -95,7 +109,7 @@ func (d *During) State() (map[string]string, error) {
 }
 
 // SetState implements trainer.Stateful.
-func (d *During) SetState(s map[string]string) error {
+func (d *sampleEval) SetState(s map[string]string) error {
 	if st, ok := d.Model.(trainer.Stateful); ok {
 		return st.SetState(s)
 	}

@@ -21,11 +21,10 @@ type Config struct {
 	Epochs int   // epochs to train; 0 means 1 unless Steps is set
 	Steps  int64 // if > 0, stop after this many steps in total (may end mid-epoch)
 
-	Out         string // run folder; "" writes nothing
-	CkptEvery   int64  // also checkpoint every N steps; 0 means only at epoch ends and at the end
-	Keep        int    // checkpoints kept in Out/checkpoints; 0 means 3
-	SampleEvery int64  // also write sample grids every N steps; 0 means only at epoch ends
-	LogEvery    int64  // steps per metrics.jsonl line; 0 means 100
+	Out       string // run folder; "" writes nothing
+	CkptEvery int64  // also checkpoint every N steps; 0 means only at epoch ends and at the end
+	Keep      int    // checkpoints kept in Out/checkpoints; 0 means 3
+	LogEvery  int64  // steps per metrics.jsonl line (and Event.Logged); 0 means 100
 
 	Seed  uint64            // recorded in checkpoints
 	Extra map[string]string // recorded in checkpoints' metadata
@@ -38,21 +37,33 @@ type Config struct {
 	ProgressLines bool      // print whole lines (logs, CI) instead of redrawing one line
 
 	// Hooks run after every step, in order, after the trainer's own outputs
-	// for that step. An error from a hook stops the run.
+	// for that step (metrics.jsonl, checkpoint, evaluation). An error from a
+	// hook stops the run. Pictures of a run are hooks too: see
+	// visual.TrainingPictures.
 	Hooks []Hook
 }
 
-// Event tells a hook where training is.
+// Event tells a hook where training is and what the step produced.
 type Event struct {
 	Step       int64    // global steps done
 	Epoch      int      // the epoch this step belongs to, from 1
+	Epochs     float64  // epochs done, fractional: Step over the steps per epoch
 	EndOfEpoch bool     // this step finished an epoch
+	Last       bool     // this step spent the run's budget
 	Metrics    []Metric // this step's metrics
-	Model      Model
+	// Logged holds the metrics' means over the log window (Config.LogEvery)
+	// when this step closed one, as written to metrics.jsonl; nil otherwise.
+	Logged []Metric
+	// Evaluated says the model evaluated itself after this step (at epoch
+	// ends and at the last step, for models that are Evaluators); Eval holds
+	// the metrics, which may be none.
+	Evaluated bool
+	Eval      []Metric
+	Model     Model
 }
 
 // Hook is a callback run after each step; most hooks act only every N
-// steps or at epoch ends (see Event.EndOfEpoch).
+// steps or at epoch ends (see Event.EndOfEpoch and Event.Last).
 type Hook func(Event) error
 
 // Result summarises a finished (or interrupted) run.
@@ -134,11 +145,14 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		epochAvg.add(metrics)
 		done := step + 1
 		r.res.Steps = done
+		ev := Event{Step: done, Epoch: epoch + 1, Epochs: float64(done) / float64(perEpoch),
+			EndOfEpoch: done%perEpoch == 0, Last: done == total, Metrics: metrics, Model: m}
 
-		if done%logEvery == 0 || done == total {
+		if done%logEvery == 0 || ev.Last {
 			el := time.Since(windowStart).Seconds()
 			ips := float64(window.n*m.Batch()) / el
-			if err := r.logMetrics(done, float64(done)/float64(perEpoch), window.mean(), ips); err != nil {
+			ev.Logged = window.mean()
+			if err := r.logMetrics(done, ev.Epochs, ev.Logged, ips); err != nil {
 				return r.res, err
 			}
 			window = meter{}
@@ -146,34 +160,28 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		}
 		r.progress(done, epochAvg.mean(), start, paused)
 
-		endOfEpoch := done%perEpoch == 0
 		t0 := time.Now()
-		if endOfEpoch || (cfg.SampleEvery > 0 && done%cfg.SampleEvery == 0) || done == total {
-			if err := r.previews(done, endOfEpoch); err != nil {
-				return r.res, err
-			}
-		}
-		if endOfEpoch || (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || done == total {
+		if ev.EndOfEpoch || (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || ev.Last {
 			path, err := r.checkpoint(done)
 			if err != nil {
 				return r.res, err
 			}
 			r.res.Checkpoint = path
 		}
-		if endOfEpoch || done == total {
-			if err := r.evaluate(done); err != nil {
+		if ev.EndOfEpoch || ev.Last {
+			var err error
+			if ev.Evaluated, ev.Eval, err = r.evaluate(done); err != nil {
 				return r.res, err
 			}
 		}
-		if endOfEpoch {
-			// The pause so far (grids, checkpoint, evaluation) is not
-			// training time: leave it out of the epoch's speed.
+		if ev.EndOfEpoch {
+			// The pause so far (checkpoint, evaluation) is not training
+			// time: leave it out of the epoch's speed.
 			r.epochSummary(done, append(epochAvg.mean(), r.res.Eval...), start, paused+time.Since(t0))
 			r.res.Last = epochAvg.mean()
 			epochAvg = meter{}
 		}
 		for _, hook := range cfg.Hooks {
-			ev := Event{Step: done, Epoch: epoch + 1, EndOfEpoch: endOfEpoch, Metrics: metrics, Model: m}
 			if err := hook(ev); err != nil {
 				return r.res, fmt.Errorf("trainer: step %d: hook: %w", done, err)
 			}
@@ -205,22 +213,15 @@ type run struct {
 	total    int64
 	res      *Result
 	metrics  *os.File
-	history  []historyPoint // training metrics, one point per log window
-	evals    []historyPoint // evaluations
 	lastDraw time.Time
 	drawn    bool
-}
-
-type historyPoint struct {
-	epoch   float64
-	metrics []Metric
 }
 
 func (r *run) open() error {
 	if r.cfg.Out == "" {
 		return nil
 	}
-	for _, dir := range []string{r.cfg.Out, filepath.Join(r.cfg.Out, "samples"), filepath.Join(r.cfg.Out, "checkpoints")} {
+	for _, dir := range []string{r.cfg.Out, filepath.Join(r.cfg.Out, "checkpoints")} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("trainer: cannot create run folder: %w", err)
 		}
@@ -240,7 +241,6 @@ func (r *run) close() {
 }
 
 func (r *run) logMetrics(step int64, epoch float64, ms []Metric, imagesPerSec float64) error {
-	r.history = append(r.history, historyPoint{epoch: epoch, metrics: ms})
 	if r.metrics == nil {
 		return nil
 	}
@@ -252,30 +252,27 @@ func (r *run) logMetrics(step int64, epoch float64, ms []Metric, imagesPerSec fl
 	return r.writeRecord(rec)
 }
 
-// evaluate runs the model's evaluation, if it has one, and logs it.
-func (r *run) evaluate(step int64) error {
+// evaluate runs the model's evaluation, if it has one, logs it and
+// returns its metrics.
+func (r *run) evaluate(step int64) (evaluated bool, ms []Metric, err error) {
 	ev, ok := r.m.(Evaluator)
 	if !ok {
-		return nil
+		return false, nil, nil
 	}
-	ms, err := ev.Evaluate()
+	ms, err = ev.Evaluate()
 	if err != nil {
-		return fmt.Errorf("trainer: step %d: evaluation: %w", step, err)
+		return false, nil, fmt.Errorf("trainer: step %d: evaluation: %w", step, err)
 	}
 	r.res.Eval = ms
 	if r.metrics == nil {
-		return nil
-	}
-	r.evals = append(r.evals, historyPoint{epoch: float64(step) / float64(r.perEpoch), metrics: ms})
-	if err := r.plot(r.evals, "evaluations (log scale)", "eval.png", true); err != nil {
-		return err
+		return true, ms, nil
 	}
 	rec := map[string]any{"eval": true, "step": step, "epoch": math.Round(float64(step)/float64(r.perEpoch)*1000) / 1000,
 		"time": time.Now().UTC().Format(time.RFC3339)}
 	for _, m := range ms {
 		rec[m.Name] = m.Value
 	}
-	return r.writeRecord(rec)
+	return true, ms, r.writeRecord(rec)
 }
 
 // writeRecord appends one JSON line to metrics.jsonl.

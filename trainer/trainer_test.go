@@ -76,10 +76,13 @@ func TestRunWritesRunFolder(t *testing.T) {
 	require.EqualValues(t, 20, res.Steps)
 	require.InDelta(t, 2.0, res.Epochs, 1e-9)
 	require.Equal(t, 20, m.stepped)
-	for _, f := range []string{"metrics.jsonl", "loss.png", "samples.png", "samples/samples-epoch-001.png", "samples/samples-epoch-002.png"} {
-		_, err := os.Stat(filepath.Join(out, f))
-		require.NoError(t, err, f)
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
 	}
+	require.Equal(t, []string{"checkpoints", "metrics.jsonl"}, names, "the trainer draws no pictures itself")
 	f, err := os.Open(filepath.Join(out, "metrics.jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
@@ -179,8 +182,6 @@ func TestEvaluatorCalledPerEpoch(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(out, "metrics.jsonl"))
 	require.NoError(t, err)
 	require.Equal(t, 3, bytes.Count(b, []byte(`"eval":true`)))
-	_, err = os.Stat(filepath.Join(out, "eval.png"))
-	require.NoError(t, err, "evaluations are plotted")
 }
 
 func TestHooksSeeEveryStep(t *testing.T) {
@@ -201,4 +202,43 @@ func TestHooksSeeEveryStep(t *testing.T) {
 	require.ErrorIs(t, err, stop)
 	require.Len(t, steps, 25)
 	require.Equal(t, []int{1, 2}, ends)
+}
+
+// TestHookEvents: a hook sees the log windows' means, the evaluations, the
+// epochs done and the last step, at the steps where they happen.
+func TestHookEvents(t *testing.T) {
+	var events []Event
+	hook := func(ev Event) error {
+		ev.Model = nil
+		events = append(events, ev)
+		return nil
+	}
+	m := &evalModel{fakeModel: newFake(10)}
+	_, err := Run(context.Background(), m, testLoader(t, 10), Config{Steps: 25, LogEvery: 4, Hooks: []Hook{hook}})
+	require.NoError(t, err)
+	require.Len(t, events, 25)
+	evals := 0
+	for i, ev := range events {
+		step := int64(i + 1)
+		require.Equal(t, step, ev.Step)
+		require.Equal(t, int(i/10)+1, ev.Epoch, "step %d", step)
+		require.InDelta(t, float64(step)/10, ev.Epochs, 1e-12)
+		require.Equal(t, step%10 == 0, ev.EndOfEpoch, "step %d", step)
+		require.Equal(t, step == 25, ev.Last, "step %d", step)
+		require.Equal(t, []Metric{{Name: "loss", Value: float64(step)}}, ev.Metrics)
+		if step%4 == 0 || step == 25 {
+			first := float64(step - (step-1)%4) // the window's first step
+			require.Equal(t, []Metric{{Name: "loss", Value: (first + float64(step)) / 2}}, ev.Logged, "step %d", step)
+		} else {
+			require.Nil(t, ev.Logged, "step %d", step)
+		}
+		evaluated := step == 10 || step == 20 || step == 25
+		require.Equal(t, evaluated, ev.Evaluated, "step %d", step)
+		if evaluated {
+			evals++
+			require.Equal(t, []Metric{{Name: "test_loss", Value: float64(evals)}}, ev.Eval, "step %d", step)
+		} else {
+			require.Nil(t, ev.Eval, "step %d", step)
+		}
+	}
 }

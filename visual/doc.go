@@ -26,6 +26,10 @@
 // against its indices, which suits per-step losses. Smooth is an exponential
 // moving average for noisy per-batch losses.
 //
+// Training runs. TrainingPictures is a trainer hook that keeps a run
+// folder's pictures up to date: the model's preview grids, the loss plot and
+// the evaluation plot.
+//
 // Saving. SavePNG writes through a temporary file in the destination folder
 // and renames it into place, so an image viewer that is watching the file
 // never sees a half-written PNG.

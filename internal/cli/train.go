@@ -15,6 +15,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/eval"
 	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/visual"
 )
 
 // RunFlags are the flags every training command has.
@@ -225,7 +226,8 @@ func SampleQuality(ms []trainer.Metric) string {
 }
 
 // Train runs the shared trainer with the flags' budget and outputs into
-// the run folder r.Out, showing progress on stderr (a redrawn line on a
+// the run folder r.Out (pictures included: sample grids and plots),
+// showing progress on stderr (a redrawn line on a
 // terminal, whole lines elsewhere). An interruption (Ctrl-C, SIGTERM)
 // reports where the checkpoint went and returns ErrInterrupted; a finished
 // run prints its length and speed.
@@ -237,12 +239,17 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 		}
 		fmt.Fprintf(stdout, "resuming at step %d (epoch %d) from %s\n", r.Start, r.Start/int64(loader.BatchesPerEpoch())+1, r.Resume)
 	}
+	var hooks []trainer.Hook
+	if r.Out != "" {
+		hooks = append(hooks, visual.TrainingPictures(r.Out, r.SampleEvery))
+	}
 	tf, isFile := stderr.(*os.File)
 	res, err := trainer.Run(ctx, m, loader, trainer.Config{
 		Start:  r.Start,
 		Epochs: r.Epochs, Steps: r.Steps, Out: r.Out, CkptEvery: r.CkptEvery, Keep: r.Keep,
-		SampleEvery: r.SampleEvery, LogEvery: r.LogEvery, Seed: r.Seed,
+		LogEvery: r.LogEvery, Seed: r.Seed,
 		Progress: stderr, ProgressLines: !isFile || !IsTerminal(tf),
+		Hooks: hooks,
 	})
 	if ctx.Err() != nil && res != nil {
 		fmt.Fprintf(stdout, "stopped at step %d; checkpoint: %s\n", res.Steps, res.Checkpoint)

@@ -2,19 +2,33 @@ package trainer
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 )
 
 const redrawEvery = 250 * time.Millisecond
 
-// progress redraws the progress line, at most every redrawEvery, or in
-// line mode prints a line every tenth of an epoch.
+// terminal reports whether w is a terminal (a character device), where a
+// redrawn progress line works. Elsewhere (logs, files, buffers) redraw
+// codes would be garbage, so the trainer prints whole lines.
+func terminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progress redraws the progress line on a terminal, at most every
+// redrawEvery, or elsewhere prints a line every tenth of an epoch.
 func (r *run) progress(done int64, ms []Metric, start time.Time, paused time.Duration) {
 	if r.cfg.Progress == nil {
 		return
 	}
-	if r.cfg.ProgressLines {
+	if !r.redraw {
 		tenth := max(r.perEpoch/10, 1)
 		if done%tenth != 0 || done%r.perEpoch == 0 {
 			return
@@ -30,9 +44,20 @@ func (r *run) progress(done int64, ms []Metric, start time.Time, paused time.Dur
 	fmt.Fprintf(r.cfg.Progress, "\r\033[K%s", r.status(done, ms, start, paused))
 }
 
-func (r *run) progressDone() {
+// clearLine erases the redrawn progress line, to print something in its
+// place.
+func (r *run) clearLine() {
 	if r.drawn {
 		fmt.Fprint(r.cfg.Progress, "\r\033[K")
+		r.drawn = false
+	}
+}
+
+// endLine ends the redrawn progress line where the run stops, so that it
+// stays on screen and what follows starts on a line of its own.
+func (r *run) endLine() {
+	if r.drawn {
+		fmt.Fprintln(r.cfg.Progress)
 		r.drawn = false
 	}
 }
@@ -64,7 +89,7 @@ func (r *run) epochSummary(done int64, ms []Metric, start time.Time, paused time
 	if r.cfg.Progress == nil {
 		return
 	}
-	r.progressDone()
+	r.clearLine()
 	ips, _ := r.speed(done, start, paused)
 	fmt.Fprintf(r.cfg.Progress, "epoch %d/%d done: %s | %.0f img/s | %s elapsed\n",
 		done/r.perEpoch, (r.total+r.perEpoch-1)/r.perEpoch, formatMetrics(ms), ips, time.Since(start).Round(time.Second))

@@ -33,8 +33,9 @@ type Config struct {
 	// epoch count continue from there.
 	Start int64
 
-	Progress      io.Writer // progress output; nil prints nothing
-	ProgressLines bool      // print whole lines (logs, CI) instead of redrawing one line
+	// Progress receives the progress: on a terminal, one line redrawn in
+	// place; elsewhere (logs, files), whole lines only. nil prints nothing.
+	Progress io.Writer
 
 	// Hooks run after every step, in order, after the trainer's own outputs
 	// for that step (metrics.jsonl, checkpoint, evaluation). An error from a
@@ -101,7 +102,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 	if logEvery <= 0 {
 		logEvery = 100
 	}
-	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start}}
+	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start}, redraw: terminal(cfg.Progress)}
 	if err := r.open(); err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 
 	for step := cfg.Start; step < total; step++ {
 		if err := ctx.Err(); err != nil {
-			r.progressDone()
+			r.endLine()
 			path, serr := r.checkpoint(step)
 			r.finish(step, start, paused, epochAvg)
 			if serr != nil {
@@ -136,7 +137,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		}
 		for _, mt := range metrics {
 			if math.IsNaN(mt.Value) || math.IsInf(mt.Value, 0) {
-				r.progressDone()
+				r.endLine()
 				return r.res, fmt.Errorf("trainer: step %d (epoch %d): %s = %v: %w; stopping without saving over the last good checkpoint",
 					step+1, epoch+1, mt.Name, mt.Value, ErrNonFinite)
 			}
@@ -189,7 +190,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		paused += time.Since(t0)
 		windowStart = windowStart.Add(time.Since(t0))
 	}
-	r.progressDone()
+	r.endLine()
 	r.finish(r.res.Steps, start, paused, epochAvg)
 	return r.res, nil
 }
@@ -213,8 +214,9 @@ type run struct {
 	total    int64
 	res      *Result
 	metrics  *os.File
+	redraw   bool // Progress is a terminal: redraw one line
 	lastDraw time.Time
-	drawn    bool
+	drawn    bool // a redrawn line is on screen, not yet ended
 }
 
 func (r *run) open() error {

@@ -148,13 +148,6 @@ func WriteJSON(path string, v any) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// IsTerminal reports whether f is a character device, where a redrawn
-// progress line works; elsewhere (CI logs, files) commands print lines.
-func IsTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // CheckpointPath resolves a -ckpt value: a checkpoint file, a run folder
 // (its latest checkpoint) or a run's checkpoints folder.
 func CheckpointPath(p string) (string, error) {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -227,10 +226,10 @@ func SampleQuality(ms []trainer.Metric) string {
 
 // Train runs the shared trainer with the flags' budget and outputs into
 // the run folder r.Out (pictures included: sample grids and plots),
-// showing progress on stderr (a redrawn line on a
-// terminal, whole lines elsewhere). An interruption (Ctrl-C, SIGTERM)
-// reports where the checkpoint went and returns ErrInterrupted; a finished
-// run prints its length and speed.
+// showing progress on stderr (a redrawn line on a terminal, whole lines
+// elsewhere). An interruption (Ctrl-C, SIGTERM) reports where the
+// checkpoint went and returns ErrInterrupted; a finished run prints its
+// length and speed.
 func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunFlags, stdout, stderr io.Writer) (*trainer.Result, error) {
 	if r.Start > 0 {
 		total := r.Total(loader)
@@ -243,13 +242,11 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 	if r.Out != "" {
 		hooks = append(hooks, visual.TrainingPictures(r.Out, r.SampleEvery))
 	}
-	tf, isFile := stderr.(*os.File)
 	res, err := trainer.Run(ctx, m, loader, trainer.Config{
 		Start:  r.Start,
 		Epochs: r.Epochs, Steps: r.Steps, Out: r.Out, CkptEvery: r.CkptEvery, Keep: r.Keep,
 		LogEvery: r.LogEvery, Seed: r.Seed,
-		Progress: stderr, ProgressLines: !isFile || !IsTerminal(tf),
-		Hooks: hooks,
+		Progress: stderr, Hooks: hooks,
 	})
 	if ctx.Err() != nil && res != nil {
 		fmt.Fprintf(stdout, "stopped at step %d; checkpoint: %s\n", res.Steps, res.Checkpoint)

@@ -72,6 +72,7 @@ type Result struct {
 	Steps        int64         // global step reached
 	Epochs       float64       // epochs completed, fractional
 	Wall         time.Duration // time spent in the loop
+	Evaluating   time.Duration // the part of Wall spent in the model's evaluations
 	ImagesPerSec float64       // training throughput, excluding grids and checkpoints
 	Checkpoint   string        // last checkpoint written, if any
 	Last         []Metric      // metrics averaged over the last epoch (or partial epoch)
@@ -254,14 +255,16 @@ func (r *run) logMetrics(step int64, epoch float64, ms []Metric, imagesPerSec fl
 	return r.writeRecord(rec)
 }
 
-// evaluate runs the model's evaluation, if it has one, logs it and
-// returns its metrics.
+// evaluate runs the model's evaluation, if it has one, logs it, counts
+// its time and returns its metrics.
 func (r *run) evaluate(step int64) (evaluated bool, ms []Metric, err error) {
 	ev, ok := r.m.(Evaluator)
 	if !ok {
 		return false, nil, nil
 	}
+	t0 := time.Now()
 	ms, err = ev.Evaluate()
+	r.res.Evaluating += time.Since(t0)
 	if err != nil {
 		return false, nil, fmt.Errorf("trainer: step %d: evaluation: %w", step, err)
 	}

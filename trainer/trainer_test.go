@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorgonia.org/tensor"
@@ -241,4 +242,30 @@ func TestHookEvents(t *testing.T) {
 			require.Nil(t, ev.Eval, "step %d", step)
 		}
 	}
+}
+
+// slowEvalModel is an evalModel whose evaluation takes a known time.
+type slowEvalModel struct {
+	*evalModel
+	pause time.Duration
+}
+
+func (s *slowEvalModel) Evaluate() ([]Metric, error) {
+	time.Sleep(s.pause)
+	return s.evalModel.Evaluate()
+}
+
+// TestResultEvaluating: the result counts the time spent evaluating apart,
+// as part of the loop's time; a model without evaluation spends none.
+func TestResultEvaluating(t *testing.T) {
+	m := &slowEvalModel{evalModel: &evalModel{fakeModel: newFake(10)}, pause: 5 * time.Millisecond}
+	res, err := Run(context.Background(), m, testLoader(t, 10), Config{Steps: 15})
+	require.NoError(t, err)
+	require.Equal(t, 2, m.calls, "at the end of epoch 1 and at the last step")
+	require.GreaterOrEqual(t, res.Evaluating, 2*m.pause)
+	require.GreaterOrEqual(t, res.Wall, res.Evaluating)
+
+	res, err = Run(context.Background(), newFake(10), testLoader(t, 10), Config{Steps: 15})
+	require.NoError(t, err)
+	require.Zero(t, res.Evaluating)
 }

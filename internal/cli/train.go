@@ -229,7 +229,7 @@ func SampleQuality(ms []trainer.Metric) string {
 // showing progress on stderr (a redrawn line on a terminal, whole lines
 // elsewhere). An interruption (Ctrl-C, SIGTERM) reports where the
 // checkpoint went and returns ErrInterrupted; a finished run prints its
-// length and speed.
+// length, its training time and speed, and its evaluation time.
 func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunFlags, stdout, stderr io.Writer) (*trainer.Result, error) {
 	if r.Start > 0 {
 		total := r.Total(loader)
@@ -255,8 +255,28 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 	if err != nil {
 		return res, err
 	}
-	fmt.Fprintf(stdout, "trained %.2f epochs (%d steps) in %s: %.0f images/s\n", res.Epochs, res.Steps, res.Wall.Round(time.Second), res.ImagesPerSec)
+	fmt.Fprintln(stdout, trainedLine(res))
 	return res, nil
+}
+
+// trainedLine says how long a finished run trained and, apart, how long
+// its evaluations took: the closing one of a short run (sample quality,
+// IWAE bounds) can take far longer than the steps.
+func trainedLine(res *trainer.Result) string {
+	s := fmt.Sprintf("trained %.2f epochs (%d steps) in %s: %.0f images/s", res.Epochs, res.Steps, roundTime(res.Wall-res.Evaluating), res.ImagesPerSec)
+	if res.Evaluating > 0 {
+		s += fmt.Sprintf("; evaluation took %s", roundTime(res.Evaluating))
+	}
+	return s
+}
+
+// roundTime keeps a tenth of a second below 10 s, where whole seconds
+// would print a short run as "0s".
+func roundTime(d time.Duration) time.Duration {
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 // SetDefaults gives each flag of fs named in defaults that value unless

@@ -73,7 +73,7 @@ type Result struct {
 	Epochs       float64       // epochs completed, fractional
 	Wall         time.Duration // time spent in the loop
 	Evaluating   time.Duration // the part of Wall spent in the model's evaluations
-	ImagesPerSec float64       // training throughput, excluding grids and checkpoints
+	ImagesPerSec float64       // training throughput, excluding checkpoints, evaluations and hooks (grids)
 	Checkpoint   string        // last checkpoint written, if any
 	Last         []Metric      // metrics averaged over the last epoch (or partial epoch)
 	Eval         []Metric      // the last evaluation, for models that are Evaluators

@@ -10,7 +10,7 @@ func CheckLabels(labels []int, n, classes int) error {
 	case classes == 0 && labels != nil:
 		return fmt.Errorf("the model is not class-conditional; it takes no labels")
 	case classes > 0 && len(labels) != n:
-		return fmt.Errorf("the model is conditioned on %d classes: it needs %d labels (one label per image), got %d labels", classes, n, len(labels))
+		return fmt.Errorf("the model is class-conditional (%d classes): it needs %d labels (one label per image), got %d labels", classes, n, len(labels))
 	}
 	for i, y := range labels {
 		if y < 0 || y >= classes {

@@ -117,7 +117,7 @@ var models = []model{
 			if err != nil {
 				return nil, err
 			}
-			return func(b []float32) error { _, err := s.Run(b); return err }, nil
+			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
 		},
 		// vae_mlp.py has no step limit: one epoch (468 steps) is its
 		// shortest run; it times training only, not the test pass.
@@ -149,7 +149,7 @@ func mlpGAN(id, name string, cfg gan.Config) model {
 			if err != nil {
 				return nil, err
 			}
-			return func(b []float32) error { _, err := s.Run(b); return err }, nil
+			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
 		},
 		// gan_mlp.py times the steps after its 20 warm-up steps.
 		peerArgs: func(steps int) []string {
@@ -171,7 +171,7 @@ func convVAE(id, name, arch string) model {
 			if err != nil {
 				return nil, err
 			}
-			return func(b []float32) error { _, err := s.Run(b); return err }, nil
+			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
 		},
 		// vae_conv.py times the steps after its 20 warm-up steps.
 		peerArgs: func(steps int) []string {
@@ -195,7 +195,7 @@ func convGAN(id, name string, cfg gan.Config, tc gan.TrainConfig) model {
 			if err != nil {
 				return nil, err
 			}
-			return func(b []float32) error { _, err := s.Run(b); return err }, nil
+			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
 		},
 		// gan_conv.py, like gan_mlp.py, times the steps after its 20
 		// warm-up steps.

@@ -244,7 +244,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// Labels is nil for an unconditional model, which reconstructs without.
-	if err := step.SetPreviewImagesLabels(tester.Images(0, 32), tester.Labels(0, 32)); err != nil {
+	if err := step.SetPreviewImages(tester.Images(0, 32), tester.Labels(0, 32)); err != nil {
 		return err
 	}
 	loader, err := datasets.NewLoader(set, o.Batch, o.Seed, datasets.ScaleUnit)

@@ -217,7 +217,7 @@ func TestDryRunConditional(t *testing.T) {
 	imgs, err := v.SampleClass(3, 7, 1)
 	require.NoError(t, err)
 	require.Len(t, imgs, 3*784)
-	_, err = v.Decode(make([]float32, 2))
+	_, err = v.Decode(make([]float32, 2), nil)
 	require.ErrorContains(t, err, "class-conditional")
 
 	// -eval measures a conditional checkpoint with the test labels.

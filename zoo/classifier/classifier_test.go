@@ -283,3 +283,18 @@ func TestLearningRateDecay(t *testing.T) {
 	_, err = NewStep(m, TrainConfig{DecayStep: -1}, 1)
 	require.ErrorContains(t, err, "decay step")
 }
+
+// TestStepRejectsPixelScale: the classifier takes pixels in [0, 1].
+func TestStepRejectsPixelScale(t *testing.T) {
+	m, err := New(Config{Channels: []int{2}, Kernel: 3, Hidden: 4, Height: 8, Width: 8}, 1)
+	require.NoError(t, err)
+	s, err := NewStep(m, TrainConfig{Batch: 2}, 1)
+	require.NoError(t, err)
+	images := make([]float32, 2*64)
+	images[70] = float32(math.NaN())
+	_, err = s.Run(images, []int{0, 1})
+	require.ErrorContains(t, err, "pixel 6 of image 1 is NaN")
+	images[70] = 0.5
+	_, err = s.Run(images, []int{0, 1})
+	require.NoError(t, err)
+}

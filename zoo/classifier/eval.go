@@ -2,19 +2,23 @@ package classifier
 
 import (
 	"github.com/gorgozoo/gorgozoo/datasets"
-	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
-// EvalStep is a training [Step] with a labelled test set: it implements
-// [trainer.Model] and [trainer.Evaluator], so the trainer logs the test
-// accuracy and loss at every epoch end.
+// EvalStep is a training [Step] with a labelled test set: it embeds the
+// Step, so it trains and checkpoints as the Step does, and it implements
+// [trainer.Evaluator], so the trainer logs the test accuracy and loss at
+// every epoch end.
 type EvalStep struct {
-	Train *Step
-	Test  *datasets.Set
+	*Train
+	Test *datasets.Set
 
 	infer *Inference
 }
+
+// Train is the training step an [EvalStep] embeds. The embedded field
+// cannot be named Step: that name would hide the Step method it passes on.
+type Train = Step
 
 // Evaluate implements trainer.Evaluator. Metrics: test_acc (fraction
 // right) and test_loss (mean cross-entropy, nats per image).
@@ -28,26 +32,3 @@ func (e *EvalStep) Evaluate() ([]trainer.Metric, error) {
 	}
 	return []trainer.Metric{{Name: "test_acc", Value: r.Accuracy}, {Name: "test_loss", Value: r.Loss}}, nil
 }
-
-// Kind implements trainer.Model.
-func (e *EvalStep) Kind() string { return e.Train.Kind() }
-
-// Config implements trainer.Model.
-func (e *EvalStep) Config() any { return e.Train.Config() }
-
-// Batch implements trainer.Model.
-func (e *EvalStep) Batch() int { return e.Train.Batch() }
-
-// Params implements trainer.Model.
-func (e *EvalStep) Params() graphs.Params { return e.Train.Params() }
-
-// Optimizers implements trainer.Model.
-func (e *EvalStep) Optimizers() []trainer.Optimizer { return e.Train.Optimizers() }
-
-// Step implements trainer.Model.
-func (e *EvalStep) Step(images []float32, labels []int) ([]trainer.Metric, error) {
-	return e.Train.Step(images, labels)
-}
-
-// Previews implements trainer.Model.
-func (e *EvalStep) Previews() ([]trainer.Preview, error) { return e.Train.Previews() }

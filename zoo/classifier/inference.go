@@ -3,7 +3,6 @@ package classifier
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	G "gorgonia.org/gorgonia"
 
@@ -23,9 +22,7 @@ const inferBatch = 250
 // model's parameters while an Inference is in use.
 type Inference struct {
 	model *Model
-
-	mu   sync.Mutex
-	free []*engine
+	pool  *graphs.Pool[*engine]
 }
 
 // engine is one compiled graph x → (features, logits) for inferBatch images.
@@ -36,7 +33,11 @@ type engine struct {
 }
 
 // NewInference returns an Inference for m's current parameters.
-func NewInference(m *Model) *Inference { return &Inference{model: m} }
+func NewInference(m *Model) *Inference {
+	f := &Inference{model: m}
+	f.pool = graphs.NewPool(f.build)
+	return f
+}
 
 // Config returns the configuration of the underlying model.
 func (f *Inference) Config() Config { return f.model.Config }
@@ -44,15 +45,7 @@ func (f *Inference) Config() Config { return f.model.Config }
 // FeatureDim returns the number of features per image.
 func (f *Inference) FeatureDim() int { return f.model.Config.Hidden }
 
-func (f *Inference) get() (*engine, error) {
-	f.mu.Lock()
-	if n := len(f.free); n > 0 {
-		e := f.free[n-1]
-		f.free = f.free[:n-1]
-		f.mu.Unlock()
-		return e, nil
-	}
-	f.mu.Unlock()
+func (f *Inference) build() (*engine, error) {
 	b := graphs.NewBuilder()
 	e := &engine{x: b.Input("x", inferBatch, f.model.Config.Pixels())}
 	features, logits := f.model.Forward(b, e.x)
@@ -63,12 +56,6 @@ func (f *Inference) get() (*engine, error) {
 	}
 	e.vm = vm
 	return e, nil
-}
-
-func (f *Inference) put(e *engine) {
-	f.mu.Lock()
-	f.free = append(f.free, e)
-	f.mu.Unlock()
 }
 
 // Outputs returns, for n images (pixels in [0, 1], H×W each, one after
@@ -94,11 +81,11 @@ func (f *Inference) forward(images []float32) (features, logits []float32, err e
 		return nil, nil, fmt.Errorf("classifier: %d values is not a whole number of %dx%d images", len(images), cfg.Height, cfg.Width)
 	}
 	n := len(images) / cfg.Pixels()
-	e, err := f.get()
+	e, err := f.pool.Get()
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.put(e)
+	defer f.pool.Put(e)
 	dim, classes, pixels := cfg.Hidden, cfg.Classes, cfg.Pixels()
 	features, logits = make([]float32, n*dim), make([]float32, n*classes)
 	in := graphs.Value(e.x).Data().([]float32)

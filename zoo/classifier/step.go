@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/trainer"
@@ -50,13 +49,10 @@ type Step struct {
 	lr        float64 // the rate before DecayStep
 	decayStep int64
 	rng       *rand.Rand
-	vm        *graphs.Machine
+	train     *graphs.TrainGraph
 	x, onehot *G.Node
 	loss      *graphs.Result
 	logits    *graphs.Result
-	masks     []graphs.Mask
-	gradNode  []*G.Node
-	grads     []*tensor.Dense
 }
 
 // NewStep builds and compiles the training graph for m with tc's batch
@@ -87,14 +83,10 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	loss := b.Mean(b.CrossEntropyWithLogits(logits, s.onehot))
 	s.loss = b.Keep(loss)
 	s.logits = b.Keep(logits)
-	s.gradNode = b.Grad(loss, m.Params())
-	vm, err := b.Compile()
-	if err != nil {
+	var err error
+	if s.train, err = graphs.NewTrainGraph(b, loss, m.Params()); err != nil {
 		return nil, fmt.Errorf("classifier: building the training graph: %w", err)
 	}
-	s.vm = vm
-	s.masks = b.Masks()
-	s.grads = make([]*tensor.Dense, len(s.gradNode))
 	return s, nil
 }
 
@@ -111,24 +103,18 @@ func (s *Step) Run(images []float32, labels []int) (Losses, error) {
 	if len(images) != s.batch*cfg.Pixels() {
 		return Losses{}, fmt.Errorf("classifier: batch holds %d values, want %d (%d images of %d pixels)", len(images), s.batch*cfg.Pixels(), s.batch, cfg.Pixels())
 	}
-	if len(labels) != s.batch {
-		return Losses{}, fmt.Errorf("classifier: %d labels for a batch of %d images", len(labels), s.batch)
+	if err := graphs.CheckPixels(images, cfg.Pixels(), 0, 1); err != nil {
+		return Losses{}, fmt.Errorf("classifier: %w", err)
 	}
-	oh := graphs.Value(s.onehot).Data().([]float32)
-	clear(oh)
-	for i, l := range labels {
-		if l < 0 || l >= cfg.Classes {
-			return Losses{}, fmt.Errorf("classifier: label %d of image %d is outside 0..%d", l, i, cfg.Classes-1)
-		}
-		oh[i*cfg.Classes+l] = 1
+	if err := graphs.CheckLabels(labels, s.batch, cfg.Classes); err != nil {
+		return Losses{}, fmt.Errorf("classifier: %w", err)
+	}
+	if err := graphs.OneHot(graphs.Value(s.onehot).Data().([]float32), labels, cfg.Classes); err != nil {
+		return Losses{}, fmt.Errorf("classifier: %w", err)
 	}
 	copy(graphs.Value(s.x).Data().([]float32), images)
-	graphs.RefillMasks(s.masks, s.rng)
-	if err := s.vm.Run(); err != nil {
+	if err := s.train.Run(s.rng); err != nil {
 		return Losses{}, fmt.Errorf("classifier: training step: %w", err)
-	}
-	for i, n := range s.gradNode {
-		s.grads[i] = graphs.Value(n)
 	}
 	l := Losses{Loss: s.loss.Scalar()}
 	pred := argmaxRows(s.logits.Float32s(), cfg.Classes)
@@ -144,7 +130,7 @@ func (s *Step) Run(images []float32, labels []int) (Losses, error) {
 	if s.decayStep > 0 && s.Opt.Step >= s.decayStep {
 		s.Opt.LR = s.lr / 10
 	}
-	return l, s.Opt.Update(s.grads)
+	return l, s.Opt.Update(s.train.Grads())
 }
 
 // argmaxRows returns the index of the largest value of each row.

@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
@@ -16,12 +17,11 @@ type attentionBlock struct {
 }
 
 // newAttention returns the self-attention block of a SAGAN layer in the
-// paper's form. channels ≥ 1 is guaranteed by Config.Validate, the only
-// case attention.New refuses.
-func newAttention(prefix string, channels int, spectral bool, rng *rand.Rand) Block {
+// authors' code's form (keys and values pooled, half the value channels).
+func newAttention(prefix string, channels int, spectral bool, rng *rand.Rand) (Block, error) {
 	blk, err := attention.New(prefix, channels, attention.Config{Pool: true, HalfValues: true}, rng)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("gan: %w", err)
 	}
 	a := &attentionBlock{Block: blk}
 	if spectral {
@@ -30,7 +30,7 @@ func newAttention(prefix string, channels int, spectral bool, rng *rand.Rand) Bl
 			a.sns = append(a.sns, l.SN)
 		}
 	}
-	return a
+	return a, nil
 }
 
 // SpectralNorms returns the normalisations of the block's layers.

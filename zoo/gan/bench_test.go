@@ -38,7 +38,7 @@ func benchStep(b *testing.B, cfg Config, tc TrainConfig) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := s.Run(batch); err != nil {
+		if _, err := s.Run(batch, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -77,21 +77,3 @@ func (m *Model) labelInput(b *graphs.Builder, name string, batch int) *G.Node {
 	}
 	return b.Input(name, batch, m.Config.Classes)
 }
-
-// OneHot writes the one-hot codes of labels into dst (len(labels)×classes
-// values), after checking that every label is in [0, classes).
-func OneHot(dst []float32, labels []int, classes int) error {
-	if len(dst) != len(labels)*classes {
-		return fmt.Errorf("gan: one-hot buffer holds %d values, want %d labels × %d classes", len(dst), len(labels), classes)
-	}
-	for i, y := range labels {
-		if y < 0 || y >= classes {
-			return fmt.Errorf("gan: label %d (image %d) is not a class in [0, %d)", y, i, classes)
-		}
-	}
-	clear(dst)
-	for i, y := range labels {
-		dst[i*classes+y] = 1
-	}
-	return nil
-}

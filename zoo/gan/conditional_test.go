@@ -87,11 +87,11 @@ func TestConditionalStepNeedsLabels(t *testing.T) {
 	require.NoError(t, err)
 	s, err := NewStep(m, TrainConfig{Batch: 4}, 1)
 	require.NoError(t, err)
-	_, err = s.Run(make([]float32, 4*6))
+	_, err = s.Run(make([]float32, 4*6), nil)
 	require.ErrorContains(t, err, "needs 4 labels")
-	_, err = s.RunLabels(make([]float32, 4*6), []int{0, 1, 3, 2})
+	_, err = s.Run(make([]float32, 4*6), []int{0, 1, 3, 2})
 	require.ErrorContains(t, err, "label 3")
-	l, err := s.RunLabels(make([]float32, 4*6), []int{0, 1, 2, 2})
+	l, err := s.Run(make([]float32, 4*6), []int{0, 1, 2, 2})
 	require.NoError(t, err)
 	require.False(t, math.IsNaN(l.D) || math.IsNaN(l.G))
 	p, err := s.Previews()
@@ -119,7 +119,7 @@ func TestGenerateClass(t *testing.T) {
 		a, b := seven[i*784:(i+1)*784], three[i*784:(i+1)*784]
 		require.NotEqual(t, a, b, "image %d ignores its class", i)
 	}
-	// FromNoiseLabels with per-image classes agrees with GenerateClass.
+	// FromNoise with per-image classes agrees with GenerateClass.
 	z, err := g.noise(150, 5)
 	require.NoError(t, err)
 	labels := make([]int, 150)
@@ -129,7 +129,7 @@ func TestGenerateClass(t *testing.T) {
 			labels[i] = 3
 		}
 	}
-	mixed, err := g.FromNoiseLabels(z, labels)
+	mixed, err := g.FromNoise(z, labels)
 	require.NoError(t, err)
 	for i := range 150 {
 		want := seven
@@ -149,16 +149,16 @@ func TestGenerateClass(t *testing.T) {
 		_, err := g.GenerateClass(4, c.class, 1)
 		require.ErrorContains(t, err, c.want)
 	}
-	_, err = g.FromNoise(make([]float32, 100))
-	require.ErrorContains(t, err, "need 1 labels")
-	_, err = g.FromNoiseLabels(make([]float32, 100), []int{12})
+	_, err = g.FromNoise(make([]float32, 100), nil)
+	require.ErrorContains(t, err, "needs 1 labels")
+	_, err = g.FromNoise(make([]float32, 100), []int{12})
 	require.ErrorContains(t, err, "label 12")
 
 	plain, err := New(Config{}, 2)
 	require.NoError(t, err)
 	_, err = NewGenerator(plain).GenerateClass(4, 1, 1)
 	require.ErrorContains(t, err, "not class-conditional")
-	_, err = NewGenerator(plain).FromNoiseLabels(make([]float32, 100), []int{1})
+	_, err = NewGenerator(plain).FromNoise(make([]float32, 100), []int{1})
 	require.ErrorContains(t, err, "takes no labels")
 }
 
@@ -184,7 +184,7 @@ func TestConditionalLearnsClasses(t *testing.T) {
 	labels := make([]int, batch)
 	for step := range 1000 {
 		require.NoError(t, loader.Fill(step/(n/batch), step%(n/batch), images, labels))
-		_, err := s.RunLabels(images, labels)
+		_, err := s.Run(images, labels)
 		require.NoError(t, err)
 	}
 
@@ -261,7 +261,7 @@ func TestDiscriminatorSeesLabels(t *testing.T) {
 			graphs.Value(x).Data().([]float32)[i] = v
 		}
 		logits := func(labels []int) []float32 {
-			require.NoError(t, OneHot(graphs.Value(y).Data().([]float32), labels, 3))
+			require.NoError(t, graphs.OneHot(graphs.Value(y).Data().([]float32), labels, 3))
 			require.NoError(t, vm.Run())
 			return append([]float32(nil), out.Float32s()...)
 		}

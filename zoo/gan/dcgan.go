@@ -40,7 +40,7 @@ type Block interface {
 // newConvGenerator returns the generator cfg describes (Arch "dcgan" or
 // "sagan") reading z vectors of size in, its parameters named prefix.fc.weight
 // and so on.
-func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) *ConvGenerator {
+func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) (*ConvGenerator, error) {
 	c0, c1 := cfg.GChannels[0], cfg.GChannels[1]
 	g := &ConvGenerator{
 		FC:       graphs.NewLinear(prefix+".fc", in, c0*(cfg.Height/4)*(cfg.Width/4), rng),
@@ -51,9 +51,12 @@ func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) *ConvGe
 		W:        cfg.Width,
 	}
 	if cfg.Arch == "sagan" {
-		g.Attention = newAttention(prefix+".attn", c1, false, rng)
+		var err error
+		if g.Attention, err = newAttention(prefix+".attn", c1, false, rng); err != nil {
+			return nil, err
+		}
 	}
-	return g
+	return g, nil
 }
 
 // Forward returns G(z) for z [batch, in]: images [batch, H·W] in [-1, 1].
@@ -103,7 +106,7 @@ type ConvDiscriminator struct {
 
 // newConvDiscriminator returns the discriminator cfg describes, its
 // parameters named prefix.conv1.weight and so on.
-func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) *ConvDiscriminator {
+func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) (*ConvDiscriminator, error) {
 	c1, c2 := cfg.DChannels[0], cfg.DChannels[1]
 	pack := max(cfg.DPack, 1)
 	d := &ConvDiscriminator{
@@ -118,14 +121,17 @@ func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) *ConvDiscri
 	}
 	spectral := cfg.DNorm == "spectral"
 	if cfg.Arch == "sagan" {
-		d.Attention = newAttention(prefix+".attn", c1, spectral, rng)
+		var err error
+		if d.Attention, err = newAttention(prefix+".attn", c1, spectral, rng); err != nil {
+			return nil, err
+		}
 	}
 	if spectral {
 		d.Conv1.SN = graphs.NewSpectralNorm(d.Conv1.Weight, rng)
 		d.Conv2.SN = graphs.NewSpectralNorm(d.Conv2.Weight, rng)
 		d.FC.SN = graphs.NewSpectralNorm(d.FC.Weight, rng)
 	}
-	return d
+	return d, nil
 }
 
 // Forward returns D's logits [batch/Pack, 1] for images x [batch, H·W].

@@ -138,11 +138,11 @@ func TestStepMovesDiscriminator(t *testing.T) {
 	require.NoError(t, err)
 	s, err := NewStep(m, TrainConfig{Batch: 32}, 1)
 	require.NoError(t, err)
-	first, err := s.Run(batch)
+	first, err := s.Run(batch, nil)
 	require.NoError(t, err)
 	var last Losses
 	for range 10 {
-		last, err = s.Run(batch)
+		last, err = s.Run(batch, nil)
 		require.NoError(t, err)
 	}
 	require.Greater(t, last.DReal, first.DReal+0.05, "D(x) should rise on data it is trained to accept")
@@ -153,10 +153,10 @@ func TestStepMovesDiscriminator(t *testing.T) {
 	// One G update with D's learning rate at zero: D(G(z)) on the same z must rise.
 	s.OptD.LR = 0
 	noise := *s.Noise
-	before, err := s.Run(batch)
+	before, err := s.Run(batch, nil)
 	require.NoError(t, err)
 	*s.Noise = noise // replay the same z
-	after, err := s.Run(batch)
+	after, err := s.Run(batch, nil)
 	require.NoError(t, err)
 	require.Greater(t, after.DFake, before.DFake, "a G step should make D accept G's samples more")
 }
@@ -166,7 +166,7 @@ func TestStepRejectsWrongBatch(t *testing.T) {
 	require.NoError(t, err)
 	s, err := NewStep(m, TrainConfig{Batch: 4}, 1)
 	require.NoError(t, err)
-	_, err = s.Run(make([]float32, 3*784))
+	_, err = s.Run(make([]float32, 3*784), nil)
 	require.ErrorContains(t, err, "4 images")
 }
 
@@ -188,7 +188,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	s, err := NewStep(m, TrainConfig{Batch: 4}, 5)
 	require.NoError(t, err)
 	for range 3 {
-		_, err := s.Run(make([]float32, 4*6))
+		_, err := s.Run(make([]float32, 4*6), nil)
 		require.NoError(t, err)
 	}
 	c, err := trainer.Checkpoint(s, 3, 0, 5, nil)
@@ -267,7 +267,7 @@ func testGeneratorConcurrent(t *testing.T, cfg Config) {
 	for _, v := range want[0] {
 		require.True(t, v >= 0 && v <= 1, "pixel %v outside [0,1]", v)
 	}
-	_, err = g.FromNoise(make([]float32, 7))
+	_, err = g.FromNoise(make([]float32, 7), nil)
 	require.Error(t, err)
 }
 
@@ -281,7 +281,7 @@ func TestEMAGenerator(t *testing.T) {
 	s, err := NewStep(m, TrainConfig{Batch: 4}, 4)
 	require.NoError(t, err)
 	for range 5 {
-		_, err := s.Run(make([]float32, 4*6))
+		_, err := s.Run(make([]float32, 4*6), nil)
 		require.NoError(t, err)
 	}
 	require.EqualValues(t, 5, s.EMA.Updates)
@@ -294,4 +294,20 @@ func TestEMAGenerator(t *testing.T) {
 	fromG, err := NewGenerator(plain).Generate(3, 1)
 	require.NoError(t, err)
 	require.NotEqual(t, fromG, fromAvg, "sampling must use the averaged weights")
+}
+
+// TestStepRejectsPixelScale: a GAN takes pixels in [-1, 1], the range of
+// its generator's tanh; images in [0, 255] would train D on a shift alone.
+func TestStepRejectsPixelScale(t *testing.T) {
+	m, err := New(Config{Z: 2, GHidden: []int{8}, DHidden: []int{8}, Height: 4, Width: 4}, 1)
+	require.NoError(t, err)
+	s, err := NewStep(m, TrainConfig{Batch: 2}, 1)
+	require.NoError(t, err)
+	images := make([]float32, 2*16)
+	images[3] = 2
+	_, err = s.Run(images, nil)
+	require.ErrorContains(t, err, "pixel 3 of image 0 is 2, outside the model's scale [-1, 1]")
+	images[3] = -1
+	_, err = s.Run(images, nil)
+	require.NoError(t, err)
 }

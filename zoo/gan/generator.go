@@ -3,7 +3,6 @@ package gan
 import (
 	"fmt"
 	"math/rand/v2"
-	"sync"
 
 	G "gorgonia.org/gorgonia"
 
@@ -20,9 +19,7 @@ const generateBatch = 100
 // the model's parameters while a Generator is in use.
 type Generator struct {
 	model *Model
-
-	mu   sync.Mutex
-	free []*forward
+	pool  *graphs.Pool[*forward]
 }
 
 // forward is one compiled graph z → G(z) for generateBatch samples.
@@ -35,20 +32,16 @@ type forward struct {
 
 // NewGenerator returns a generator for m's current parameters: the moving
 // average of G's weights when m keeps one, else G itself.
-func NewGenerator(m *Model) *Generator { return &Generator{model: m} }
+func NewGenerator(m *Model) *Generator {
+	g := &Generator{model: m}
+	g.pool = graphs.NewPool(g.build)
+	return g
+}
 
 // Config returns the architecture of the underlying model.
 func (g *Generator) Config() Config { return g.model.Config }
 
-func (g *Generator) get() (*forward, error) {
-	g.mu.Lock()
-	if n := len(g.free); n > 0 {
-		f := g.free[n-1]
-		g.free = g.free[:n-1]
-		g.mu.Unlock()
-		return f, nil
-	}
-	g.mu.Unlock()
+func (g *Generator) build() (*forward, error) {
 	b := graphs.NewBuilder()
 	f := &forward{z: b.Input("z", generateBatch, g.model.Config.Z)}
 	f.y = g.model.labelInput(b, "y", generateBatch)
@@ -61,43 +54,24 @@ func (g *Generator) get() (*forward, error) {
 	return f, nil
 }
 
-func (g *Generator) put(f *forward) {
-	g.mu.Lock()
-	g.free = append(g.free, f)
-	g.mu.Unlock()
-}
-
 // FromNoise maps latent vectors (n×Z values, one vector after another) to
-// n images with pixels in [0, 1] (black 0, white 1), H×W each. A
-// conditional model also needs classes: use [Generator.FromNoiseLabels].
-func (g *Generator) FromNoise(z []float32) ([]float32, error) {
-	return g.FromNoiseLabels(z, nil)
-}
-
-// FromNoiseLabels is FromNoise for a conditional model: image i shows class
-// labels[i]. labels must be nil for an unconditional model.
-func (g *Generator) FromNoiseLabels(z []float32, labels []int) ([]float32, error) {
+// n images with pixels in [0, 1] (black 0, white 1), H×W each. labels are
+// the images' classes for a conditional model (image i shows class
+// labels[i]) and must be nil for an unconditional one.
+func (g *Generator) FromNoise(z []float32, labels []int) ([]float32, error) {
 	zdim, pixels, classes := g.model.Config.Z, g.model.Config.Pixels(), g.model.Config.Classes
 	if len(z)%zdim != 0 {
 		return nil, fmt.Errorf("gan: %d noise values is not a whole number of %d-dimensional latent vectors", len(z), zdim)
 	}
 	n := len(z) / zdim
-	switch {
-	case classes == 0 && labels != nil:
-		return nil, fmt.Errorf("gan: the model is not class-conditional; it takes no labels")
-	case classes > 0 && len(labels) != n:
-		return nil, fmt.Errorf("gan: the model is conditioned on %d classes: %d latent vectors need %d labels, got %d", classes, n, n, len(labels))
+	if err := graphs.CheckLabels(labels, n, classes); err != nil {
+		return nil, fmt.Errorf("gan: %w", err)
 	}
-	for i, y := range labels {
-		if y < 0 || y >= classes {
-			return nil, fmt.Errorf("gan: label %d (image %d) is not a class in [0, %d)", y, i, classes)
-		}
-	}
-	f, err := g.get()
+	f, err := g.pool.Get()
 	if err != nil {
 		return nil, err
 	}
-	defer g.put(f)
+	defer g.pool.Put(f)
 	out := make([]float32, n*pixels)
 	zin := graphs.Value(f.z).Data().([]float32)
 	for start := 0; start < n; start += generateBatch {
@@ -105,10 +79,8 @@ func (g *Generator) FromNoiseLabels(z []float32, labels []int) ([]float32, error
 		copy(zin, z[start*zdim:(start+k)*zdim])
 		clear(zin[k*zdim:])
 		if f.y != nil {
-			yin := graphs.Value(f.y).Data().([]float32)
-			clear(yin)
-			if err := OneHot(yin[:k*classes], labels[start:start+k], classes); err != nil {
-				return nil, err
+			if err := graphs.OneHot(graphs.Value(f.y).Data().([]float32), labels[start:start+k], classes); err != nil {
+				return nil, fmt.Errorf("gan: %w", err)
 			}
 		}
 		if err := f.vm.Run(); err != nil {
@@ -133,7 +105,7 @@ func (g *Generator) Generate(n int, seed uint64) ([]float32, error) {
 	}
 	classes := g.model.Config.Classes
 	if classes == 0 {
-		return g.FromNoise(z)
+		return g.FromNoise(z, nil)
 	}
 	// A stream of its own, so that the noise is the one GenerateClass uses.
 	rng := rand.New(rand.NewPCG(seed, 0x9b05688c))
@@ -141,7 +113,7 @@ func (g *Generator) Generate(n int, seed uint64) ([]float32, error) {
 	for i := range labels {
 		labels[i] = rng.IntN(classes)
 	}
-	return g.FromNoiseLabels(z, labels)
+	return g.FromNoise(z, labels)
 }
 
 // GenerateClass draws n images of class class from a conditional model,
@@ -164,7 +136,7 @@ func (g *Generator) GenerateClass(n, class int, seed uint64) ([]float32, error) 
 	for i := range labels {
 		labels[i] = class
 	}
-	return g.FromNoiseLabels(z, labels)
+	return g.FromNoise(z, labels)
 }
 
 // noise returns n latent vectors seeded by seed.

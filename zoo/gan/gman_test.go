@@ -159,7 +159,7 @@ func TestGMANStep(t *testing.T) {
 		real[i] = float32(i%3) - 1
 	}
 	for range 3 {
-		l, err := s.Run(real)
+		l, err := s.Run(real, nil)
 		require.NoError(t, err)
 		for _, v := range []float64{l.D, l.G, l.DReal, l.DFake} {
 			require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "%+v", l)
@@ -186,7 +186,7 @@ func TestGMANCheckpointRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	real := make([]float32, 4*6)
 	for range 3 {
-		_, err := s.Run(real)
+		_, err := s.Run(real, nil)
 		require.NoError(t, err)
 	}
 	c, err := trainer.Checkpoint(s, 3, 0, 5, nil)
@@ -211,9 +211,9 @@ func TestGMANCheckpointRoundTrip(t *testing.T) {
 	_, err = trainer.Resume(loaded, s2)
 	require.NoError(t, err)
 	require.Equal(t, s.prevG, s2.prevG)
-	a, err := s.Run(real)
+	a, err := s.Run(real, nil)
 	require.NoError(t, err)
-	b, err := s2.Run(real)
+	b, err := s2.Run(real, nil)
 	require.NoError(t, err)
 	require.Equal(t, a, b, "the resumed step must continue exactly")
 }

@@ -236,14 +236,9 @@ type MLPDiscriminator struct {
 	Embed *graphs.Param
 }
 
-// NewMLPDiscriminator returns the discriminator cfg describes, its
-// parameters named disc.fc1.weight and so on.
-func NewMLPDiscriminator(cfg Config, rng *rand.Rand) *MLPDiscriminator {
-	return newMLPDiscriminator("disc", cfg, rng)
-}
-
-// newMLPDiscriminator is NewMLPDiscriminator with parameter names under
-// prefix ("disc1", "disc2", … when there are several discriminators).
+// newMLPDiscriminator returns the discriminator cfg describes, its
+// parameters named prefix.fc1.weight and so on (prefix "disc", or "disc1",
+// "disc2", … when there are several discriminators).
 func newMLPDiscriminator(prefix string, cfg Config, rng *rand.Rand) *MLPDiscriminator {
 	pack := max(cfg.DPack, 1)
 	// A conditional D sees each image's one-hot label next to it; with

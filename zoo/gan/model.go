@@ -68,19 +68,28 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x6a09e667))
 	m := &Model{Config: cfg}
 	// A conditional G reads [z, one-hot(y)], so only gen.fc1 grows.
-	m.Gen = newGenerator("gen", cfg, rng)
+	var err error
+	if m.Gen, err = newGenerator("gen", cfg, rng); err != nil {
+		return nil, err
+	}
 	k := cfg.DiscCount()
 	var first Network
 	if k == 1 {
-		m.Disc = newDiscriminator("disc", cfg, rng)
+		m.Disc, err = newDiscriminator("disc", cfg, rng)
 	} else {
 		// disc1 takes the draws the single discriminator would take, and
 		// the others come after every existing parameter, so that adding
 		// discriminators leaves the rest of the initialisation unchanged.
-		first = newDiscriminator("disc1", cfg, rng)
+		first, err = newDiscriminator("disc1", cfg, rng)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if cfg.EMA > 0 {
-		avg := newGenerator("gen_ema", cfg, rng)
+		avg, err := newGenerator("gen_ema", cfg, rng)
+		if err != nil {
+			return nil, err
+		}
 		for i, p := range avg.Params() {
 			copy(p.Float32s(), m.Gen.Params()[i].Float32s())
 		}
@@ -89,7 +98,11 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	if k > 1 {
 		m.Discs = []Network{first}
 		for i := 2; i <= k; i++ {
-			m.Discs = append(m.Discs, newDiscriminator(fmt.Sprintf("disc%d", i), cfg, rng))
+			d, err := newDiscriminator(fmt.Sprintf("disc%d", i), cfg, rng)
+			if err != nil {
+				return nil, err
+			}
+			m.Discs = append(m.Discs, d)
 		}
 	}
 	if err := m.Params().Validate(); err != nil {
@@ -100,19 +113,19 @@ func New(cfg Config, seed uint64) (*Model, error) {
 
 // newGenerator returns the generator of cfg's architecture, named prefix.
 // A conditional G reads [z, one-hot(y)], so only its first layer grows.
-func newGenerator(prefix string, cfg Config, rng *rand.Rand) Network {
+func newGenerator(prefix string, cfg Config, rng *rand.Rand) (Network, error) {
 	if cfg.Convolutional() {
 		return newConvGenerator(prefix, cfg.Z+cfg.Classes, cfg, rng)
 	}
-	return NewMLPGenerator(prefix, cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng)
+	return NewMLPGenerator(prefix, cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng), nil
 }
 
 // newDiscriminator returns the discriminator of cfg's architecture, named prefix.
-func newDiscriminator(prefix string, cfg Config, rng *rand.Rand) Network {
+func newDiscriminator(prefix string, cfg Config, rng *rand.Rand) (Network, error) {
 	if cfg.Convolutional() {
 		return newConvDiscriminator(prefix, cfg, rng)
 	}
-	return newMLPDiscriminator(prefix, cfg, rng)
+	return newMLPDiscriminator(prefix, cfg, rng), nil
 }
 
 // SpectralNorms returns the spectral normalisations of every

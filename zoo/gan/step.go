@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/trainer"
@@ -56,10 +55,11 @@ type Step struct {
 	batch int
 	rng   *rand.Rand
 	sns   []*graphs.SpectralNorm // D's, advanced once per step
-	d     phase                  // L_D; gradients for D's parameters
-	g     phase                  // L_G; gradients for G's parameters
-	// outputs of the D graph that are reported, not optimised
-	dReal, dFake *graphs.Result
+	d, g  *graphs.TrainGraph     // L_D for D's parameters; L_G for G's
+	// inputs: the real images in the D graph, the noise in each graph
+	dReal, dz, gz *G.Node
+	// results: the losses, and D's mean outputs on the real and fake images
+	lossD, lossG, dRealOut, dFakeOut *graphs.Result
 	// one-hot label inputs of a conditional model (nil otherwise): the real
 	// images' labels and the fakes' in the D graph, the fakes' in the G graph
 	dyReal, dyFake, gy *G.Node
@@ -74,26 +74,6 @@ type Step struct {
 	preview       *Generator
 	previewNoise  []float32
 	previewLabels []int // a conditional model's preview classes; nil otherwise
-}
-
-// phase is one compiled graph with its inputs, loss and gradients.
-type phase struct {
-	vm       *graphs.Machine
-	z, real  *G.Node // inputs (real is nil in the G graph)
-	loss     *graphs.Result
-	gradNode []*G.Node
-	grads    []*tensor.Dense
-	masks    []graphs.Mask // dropout masks, refilled before each run
-}
-
-func (p *phase) run() error {
-	if err := p.vm.Run(); err != nil {
-		return err
-	}
-	for i, n := range p.gradNode {
-		p.grads[i] = graphs.Value(n)
-	}
-	return nil
 }
 
 // NewStep builds and compiles the D and G graphs for m with tc's batch
@@ -125,56 +105,51 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	// follows paths from D's parameters, so no gradient flows into G.
 	b := graphs.NewBuilder()
 	b.Training = true
-	s.d.real = b.Input("real", tc.Batch, cfg.Pixels())
-	s.d.z = b.Input("z", tc.Batch, cfg.Z)
+	s.dReal = b.Input("real", tc.Batch, cfg.Pixels())
+	s.dz = b.Input("z", tc.Batch, cfg.Z)
 	s.dyReal = m.labelInput(b, "real_y", tc.Batch)
 	s.dyFake = m.labelInput(b, "fake_y", tc.Batch)
-	fake := m.Generate(b, m.Gen, s.d.z, s.dyFake)
+	fake := m.Generate(b, m.Gen, s.dz, s.dyFake)
+	var lossD *G.Node
 	if len(m.Discs) == 0 {
-		realLogits, fakeLogits := m.discriminatePair(b, s.d.real, fake, s.dyReal, s.dyFake)
-		lossD := m.DiscLoss(b, realLogits, fakeLogits)
-		s.d.loss = b.Keep(lossD)
-		s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
-		s.dFake = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
-		s.d.gradNode = b.Grad(lossD, m.Disc.Params().Trainable())
+		realLogits, fakeLogits := m.discriminatePair(b, s.dReal, fake, s.dyReal, s.dyFake)
+		lossD = m.DiscLoss(b, realLogits, fakeLogits)
+		s.lossD = b.Keep(lossD)
+		s.dRealOut = b.Keep(b.Mean(b.Sigmoid(realLogits)))
+		s.dFakeOut = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
 	} else {
 		// The discriminators' parameters are disjoint, so the gradient of
 		// the summed loss gives each one the gradient of its own loss.
-		lossD, dReal, dFake := MultiDiscriminatorLoss(b, m.Discs, s.d.real, fake)
+		var dReal, dFake *G.Node
+		lossD, dReal, dFake = MultiDiscriminatorLoss(b, m.Discs, s.dReal, fake)
 		inv := 1 / float64(len(m.Discs))
-		s.d.loss = b.Keep(b.Scale(lossD, inv))
-		s.dReal = b.Keep(b.Scale(dReal, inv))
-		s.dFake = b.Keep(b.Scale(dFake, inv))
-		s.d.gradNode = b.Grad(lossD, m.DiscParams().Trainable())
+		s.lossD = b.Keep(b.Scale(lossD, inv))
+		s.dRealOut = b.Keep(b.Scale(dReal, inv))
+		s.dFakeOut = b.Keep(b.Scale(dFake, inv))
 	}
 	var err error
-	if s.d.vm, err = b.Compile(); err != nil {
+	if s.d, err = graphs.NewTrainGraph(b, lossD, m.DiscParams().Trainable()); err != nil {
 		return nil, fmt.Errorf("gan: building the D graph: %w", err)
 	}
-	s.d.masks = b.Masks()
-	s.d.grads = make([]*tensor.Dense, len(s.d.gradNode))
 
 	// G graph: D's layers are bound to D's tensors but only G is differentiated.
 	b = graphs.NewBuilder()
 	b.Training = true
-	s.g.z = b.Input("z", tc.Batch, cfg.Z)
+	s.gz = b.Input("z", tc.Batch, cfg.Z)
 	s.gy = m.labelInput(b, "y", tc.Batch)
 	var lossG *G.Node
 	if len(m.Discs) == 0 {
-		lossG = m.GenLoss(b, m.Discriminate(b, m.Generate(b, m.Gen, s.g.z, s.gy), s.gy))
+		lossG = m.GenLoss(b, m.Discriminate(b, m.Generate(b, m.Gen, s.gz, s.gy), s.gy))
 	} else {
 		s.gw = b.Input("w", len(m.Discs))
 		var perDisc *G.Node
-		lossG, perDisc = WeightedGeneratorLoss(b, m.Discs, m.Generate(b, m.Gen, s.g.z, nil), s.gw)
+		lossG, perDisc = WeightedGeneratorLoss(b, m.Discs, m.Generate(b, m.Gen, s.gz, nil), s.gw)
 		s.gLosses = b.Keep(perDisc)
 	}
-	s.g.loss = b.Keep(lossG)
-	s.g.gradNode = b.Grad(lossG, m.Gen.Params().Trainable())
-	if s.g.vm, err = b.Compile(); err != nil {
+	s.lossG = b.Keep(lossG)
+	if s.g, err = graphs.NewTrainGraph(b, lossG, m.Gen.Params().Trainable()); err != nil {
 		return nil, fmt.Errorf("gan: building the G graph: %w", err)
 	}
-	s.g.masks = b.Masks()
-	s.g.grads = make([]*tensor.Dense, len(s.g.gradNode))
 
 	s.preview = NewGenerator(m)
 	previewRNG := rand.New(rand.NewPCG(tc.PreviewSeed, 0x3c6ef372))
@@ -208,33 +183,32 @@ func previewGrid(zdim, classes int, rng *rand.Rand) ([]float32, []int) {
 	return z, labels
 }
 
-// Run performs one D update and one G update of an unconditional model.
-// real holds Batch images scaled to [-1, 1], one after another. A
-// conditional model needs the images' labels: use [Step.RunLabels].
-func (s *Step) Run(real []float32) (Losses, error) { return s.RunLabels(real, nil) }
-
-// RunLabels performs one D update and one G update; labels are the real
-// images' classes, required when the model is conditional and ignored
-// otherwise. The fakes' classes are drawn uniformly from the step's noise
-// generator, the same ones for the D and the G update.
-func (s *Step) RunLabels(real []float32, labels []int) (Losses, error) {
+// Run performs one D update and one G update. real holds Batch images
+// scaled to [-1, 1], one after another; labels are their classes, required
+// when the model is conditional and ignored otherwise (nil for an
+// unconditional model). The fakes' classes are drawn uniformly from the
+// step's noise generator, the same ones for the D and the G update.
+func (s *Step) Run(real []float32, labels []int) (Losses, error) {
 	pixels := s.Model.Config.Pixels()
 	if len(real) != s.batch*pixels {
 		return Losses{}, fmt.Errorf("gan: batch holds %d values, want %d (%d images of %d pixels)", len(real), s.batch*pixels, s.batch, pixels)
 	}
+	if err := graphs.CheckPixels(real, pixels, -1, 1); err != nil {
+		return Losses{}, fmt.Errorf("gan: %w", err)
+	}
 	classes := s.Model.Config.Classes
 	if classes > 0 {
-		if len(labels) != s.batch {
-			return Losses{}, fmt.Errorf("gan: a model conditioned on %d classes needs %d labels, got %d", classes, s.batch, len(labels))
+		if err := graphs.CheckLabels(labels, s.batch, classes); err != nil {
+			return Losses{}, fmt.Errorf("gan: %w", err)
 		}
-		if err := OneHot(graphs.Value(s.dyReal).Data().([]float32), labels, classes); err != nil {
-			return Losses{}, err
+		if err := graphs.OneHot(graphs.Value(s.dyReal).Data().([]float32), labels, classes); err != nil {
+			return Losses{}, fmt.Errorf("gan: %w", err)
 		}
 	}
-	copy(graphs.Value(s.d.real).Data().([]float32), real)
-	z := graphs.Value(s.d.z).Data().([]float32)
+	copy(graphs.Value(s.dReal).Data().([]float32), real)
+	z := graphs.Value(s.dz).Data().([]float32)
 	graphs.FillNormal(z, s.rng)
-	copy(graphs.Value(s.g.z).Data().([]float32), z)
+	copy(graphs.Value(s.gz).Data().([]float32), z)
 	if classes > 0 {
 		// Drawn only for conditional models, so that an unconditional run
 		// consumes the noise generator exactly as before.
@@ -242,24 +216,24 @@ func (s *Step) RunLabels(real []float32, labels []int) (Losses, error) {
 			s.fakeLabels[i] = s.rng.IntN(classes)
 		}
 		yFake := graphs.Value(s.dyFake).Data().([]float32)
-		if err := OneHot(yFake, s.fakeLabels, classes); err != nil {
-			return Losses{}, err
+		if err := graphs.OneHot(yFake, s.fakeLabels, classes); err != nil {
+			return Losses{}, fmt.Errorf("gan: %w", err)
 		}
 		copy(graphs.Value(s.gy).Data().([]float32), yFake)
 	}
 
-	graphs.RefillMasks(s.d.masks, s.rng)
-	graphs.RefillMasks(s.g.masks, s.rng)
 	// One power iteration per step, on D's weights as they are before its
 	// update; both graphs then divide by the same σ estimates.
 	for _, sn := range s.sns {
 		sn.Iterate()
 	}
-	if err := s.d.run(); err != nil {
+	// D's dropout masks are drawn before G's: nothing else draws from
+	// the generator between the two runs.
+	if err := s.d.Run(s.rng); err != nil {
 		return Losses{}, fmt.Errorf("gan: D step: %w", err)
 	}
-	l := Losses{D: s.d.loss.Scalar(), DReal: s.dReal.Scalar(), DFake: s.dFake.Scalar()}
-	if err := s.OptD.Update(s.d.grads); err != nil {
+	l := Losses{D: s.lossD.Scalar(), DReal: s.dRealOut.Scalar(), DFake: s.dFakeOut.Scalar()}
+	if err := s.OptD.Update(s.d.Grads()); err != nil {
 		return l, err
 	}
 	if s.gw != nil {
@@ -268,17 +242,17 @@ func (s *Step) RunLabels(real []float32, labels []int) (Losses, error) {
 			w[i] = float32(v)
 		}
 	}
-	if err := s.g.run(); err != nil {
+	if err := s.g.Run(s.rng); err != nil {
 		return l, fmt.Errorf("gan: G step: %w", err)
 	}
-	l.G = s.g.loss.Scalar()
+	l.G = s.lossG.Scalar()
 	if s.gLosses != nil {
 		s.prevG = s.prevG[:0]
 		for _, v := range s.gLosses.Float32s() {
 			s.prevG = append(s.prevG, float64(v))
 		}
 	}
-	if err := s.OptG.Update(s.g.grads); err != nil {
+	if err := s.OptG.Update(s.g.Grads()); err != nil {
 		return l, err
 	}
 	if s.EMA != nil {
@@ -313,7 +287,7 @@ func (s *Step) Optimizers() []trainer.Optimizer {
 
 // Step implements trainer.Model; labels are used by conditional models only.
 func (s *Step) Step(images []float32, labels []int) ([]trainer.Metric, error) {
-	l, err := s.RunLabels(images, labels)
+	l, err := s.Run(images, labels)
 	return []trainer.Metric{
 		{Name: "loss_d", Value: l.D}, {Name: "loss_g", Value: l.G},
 		{Name: "D(x)", Value: l.DReal}, {Name: "D(G(z))", Value: l.DFake},
@@ -328,16 +302,12 @@ func (s *Step) Step(images []float32, labels []int) ([]trainer.Metric, error) {
 // each row one latent vector.
 func (s *Step) Previews() ([]trainer.Preview, error) {
 	cfg := s.Model.Config
-	if cfg.Classes > 0 {
-		imgs, err := s.preview.FromNoiseLabels(s.previewNoise, s.previewLabels)
-		if err != nil {
-			return nil, err
-		}
-		return []trainer.Preview{{Name: "samples", Images: imgs, N: len(s.previewLabels), H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: cfg.Classes}}, nil
-	}
-	imgs, err := s.preview.FromNoise(s.previewNoise)
+	imgs, err := s.preview.FromNoise(s.previewNoise, s.previewLabels)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Classes > 0 {
+		return []trainer.Preview{{Name: "samples", Images: imgs, N: len(s.previewLabels), H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: cfg.Classes}}, nil
 	}
 	return []trainer.Preview{{Name: "samples", Images: imgs, N: 64, H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: 8}}, nil
 }

@@ -35,13 +35,13 @@ func benchmarkTrainStep(b *testing.B, cfg Config) {
 	}
 	// The first run allocates the machine's buffers; keep it out of the
 	// per-step figures.
-	if _, err := s.Run(images); err != nil {
+	if _, err := s.Run(images, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := s.Run(images); err != nil {
+		if _, err := s.Run(images, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -66,17 +66,17 @@ func BenchmarkInference(b *testing.B) {
 		b.Fatal(err)
 	}
 	// Warm the pool so that graph construction is not timed.
-	if _, _, err := f.Encode(images[:m.Config.Pixels()]); err != nil {
+	if _, _, err := f.Encode(images[:m.Config.Pixels()], nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		mu, _, err := f.Encode(images)
+		mu, _, err := f.Encode(images, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := f.Decode(mu); err != nil {
+		if _, err := f.Decode(mu, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

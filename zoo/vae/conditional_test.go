@@ -52,7 +52,7 @@ func TestConditionalObjectiveGradients(t *testing.T) {
 			for i := range 4 {
 				yv[i*cfg.Classes+(i*2+1)%cfg.Classes] = 1
 			}
-			return ObjectiveLabels(b, m64, x, y, eps, m.Config.Beta).Loss
+			return Objective(b, m64, x, y, eps, m.Config.Beta).Loss
 		}, 0, 1e-5))
 	}
 }
@@ -77,7 +77,7 @@ func TestConditionalLabelsReachDecoder(t *testing.T) {
 	}
 	z, err := v.prior(5, 7)
 	require.NoError(t, err)
-	d, err := v.DecodeLabels(z, []int{3, 3, 3, 3, 3})
+	d, err := v.Decode(z, []int{3, 3, 3, 3, 3})
 	require.NoError(t, err)
 	require.Equal(t, a, d, "SampleClass decodes the prior draws of its seed")
 	// Rows beyond the first batch of the inference graph get their own labels.
@@ -85,7 +85,7 @@ func TestConditionalLabelsReachDecoder(t *testing.T) {
 	require.NoError(t, err)
 	zm, err := v.prior(inferBatch+3, 2)
 	require.NoError(t, err)
-	one, err := v.DecodeLabels(zm[inferBatch*4:(inferBatch+1)*4], []int{9})
+	one, err := v.Decode(zm[inferBatch*4:(inferBatch+1)*4], []int{9})
 	require.NoError(t, err)
 	require.Equal(t, one, many[inferBatch*784:(inferBatch+1)*784])
 
@@ -94,9 +94,9 @@ func TestConditionalLabelsReachDecoder(t *testing.T) {
 	require.Len(t, mixed, 50*784)
 
 	images, _ := synthLabelled(t, 2)
-	mu0, _, err := v.EncodeLabels(images, []int{0, 0})
+	mu0, _, err := v.Encode(images, []int{0, 0})
 	require.NoError(t, err)
-	mu1, _, err := v.EncodeLabels(images, []int{1, 1})
+	mu1, _, err := v.Encode(images, []int{1, 1})
 	require.NoError(t, err)
 	require.NotEqual(t, mu0, mu1, "the encoder reads the labels")
 }
@@ -110,34 +110,34 @@ func TestConditionalErrors(t *testing.T) {
 	require.NoError(t, err)
 	v := NewInference(m)
 	images, labels := synthLabelled(t, 4)
-	_, _, err = v.Encode(images)
+	_, _, err = v.Encode(images, nil)
 	require.ErrorContains(t, err, "class-conditional")
-	_, err = v.Decode(make([]float32, 4))
+	_, err = v.Decode(make([]float32, 4), nil)
 	require.ErrorContains(t, err, "class-conditional")
-	_, err = v.Reconstruct(images)
+	_, err = v.Reconstruct(images, nil)
 	require.ErrorContains(t, err, "class-conditional")
 	_, err = v.Manifold(4)
 	require.ErrorContains(t, err, "unconditional")
-	_, err = v.DecodeLabels(make([]float32, 4), []int{0, 3})
+	_, err = v.Decode(make([]float32, 4), []int{0, 3})
 	require.ErrorContains(t, err, "label 3")
-	_, err = v.DecodeLabels(make([]float32, 4), []int{0})
-	require.ErrorContains(t, err, "one label per item")
+	_, err = v.Decode(make([]float32, 4), []int{0})
+	require.ErrorContains(t, err, "one label per image")
 	_, err = v.SampleClass(2, 3, 1)
 	require.ErrorContains(t, err, "class 3 is not in [0, 3)")
 
 	s, err := NewStep(m, TrainConfig{Batch: 4}, 1)
 	require.NoError(t, err)
-	_, err = s.Run(images)
+	_, err = s.Run(images, nil)
 	require.ErrorContains(t, err, "needs 4 labels")
 	for i := range labels {
 		labels[i] %= 3
 	}
-	_, err = s.RunLabels(images, labels)
+	_, err = s.Run(images, labels)
 	require.NoError(t, err)
 	bad := []int{0, 1, 2, 5}
-	_, err = s.RunLabels(images, bad)
+	_, err = s.Run(images, bad)
 	require.ErrorContains(t, err, "label 5")
-	require.ErrorContains(t, s.SetPreviewImages(images), "one label per image")
+	require.ErrorContains(t, s.SetPreviewImages(images, nil), "one label per image")
 
 	set := datasets.Synthetic(20, 1)
 	_, err = NewTester(m, set, TestConfig{})
@@ -151,7 +151,7 @@ func TestConditionalErrors(t *testing.T) {
 	vu := NewInference(u)
 	_, err = vu.SampleClass(2, 0, 1)
 	require.ErrorContains(t, err, "not class-conditional")
-	_, err = vu.DecodeLabels(make([]float32, 2), []int{0})
+	_, err = vu.Decode(make([]float32, 2), []int{0})
 	require.ErrorContains(t, err, "not class-conditional")
 }
 
@@ -182,7 +182,7 @@ func TestConditionalTrainEvalCheckpoint(t *testing.T) {
 	k20, err := tester.IWAE(20, 0)
 	require.NoError(t, err)
 	require.Less(t, k20, loss.Loss)
-	require.NoError(t, s.SetPreviewImagesLabels(tester.Images(0, 32), tester.Labels(0, 32)))
+	require.NoError(t, s.SetPreviewImages(tester.Images(0, 32), tester.Labels(0, 32)))
 	ps, err := s.Previews()
 	require.NoError(t, err)
 	require.Len(t, ps, 2, "reconstructions and samples; no manifold for a conditional model")
@@ -202,9 +202,9 @@ func TestConditionalTrainEvalCheckpoint(t *testing.T) {
 	got, err := v2.SampleClass(6, 7, 3)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
-	rec, err := v2.ReconstructLabels(images, labels)
+	rec, err := v2.Reconstruct(images, labels)
 	require.NoError(t, err)
-	wantRec, err := NewInference(m).ReconstructLabels(images, labels)
+	wantRec, err := NewInference(m).Reconstruct(images, labels)
 	require.NoError(t, err)
 	require.Equal(t, wantRec, rec)
 }

@@ -66,20 +66,6 @@ func (e *ConvEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.No
 	return e.Mu.Forward(b, h), e.LogVar.Forward(b, h)
 }
 
-// Params returns the encoder's parameters in forward order.
-func (e *ConvEncoder) Params() graphs.Params {
-	var ps graphs.Params
-	for i, c := range e.Convs {
-		ps = append(ps, c.Params()...)
-		if i == 0 && e.Attention != nil {
-			ps = append(ps, e.Attention.Params()...)
-		}
-	}
-	for _, l := range []*graphs.Linear{e.Hidden, e.Mu, e.LogVar} {
-		ps = append(ps, l.Params()...)
-	}
-	return ps
-}
 
 // ConvDecoder mirrors [ConvEncoder]: Linear+ReLU layers from z (joined to
 // the one-hot label of a conditional model) to the smallest feature maps,
@@ -147,14 +133,3 @@ func (d *ConvDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	return b.Flatten(h)
 }
 
-// Params returns the decoder's parameters in forward order.
-func (d *ConvDecoder) Params() graphs.Params {
-	ps := append(d.Hidden.Params(), d.Maps.Params()...)
-	for i, c := range d.Convs {
-		if i+1 == len(d.Convs) && d.Attention != nil {
-			ps = append(ps, d.Attention.Params()...)
-		}
-		ps = append(ps, c.Params()...)
-	}
-	return ps
-}

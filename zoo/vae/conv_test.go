@@ -85,7 +85,7 @@ func TestConvForwardShapes(t *testing.T) {
 			if y != nil {
 				graphs.Value(y).Data().([]float32)[0] = 1
 			}
-			terms := ObjectiveLabels(b, m, x, y, eps, 1)
+			terms := Objective(b, m, x, y, eps, 1)
 			mu, logvar, logits := b.Keep(terms.Mu), b.Keep(terms.LogVar), b.Keep(terms.Logits)
 			vm, err := b.Compile()
 			require.NoError(t, err)
@@ -155,7 +155,7 @@ func TestConvObjectiveGradients(t *testing.T) {
 						yv[i*classes+(2*i+1)%classes] = 1
 					}
 				}
-				return ObjectiveLabels(b, m64, x, y, eps, c.beta).Loss
+				return Objective(b, m64, x, y, eps, c.beta).Loss
 			}, 0, 1e-5))
 		})
 	}
@@ -282,9 +282,9 @@ func TestConvObjectiveMatchesReference(t *testing.T) {
 		graphs.FillNormal(ed, rng)
 		labels := []int{2, 0, 3}
 		if y != nil {
-			require.NoError(t, oneHot(graphs.Value(y).Data().([]float32), labels, cfg.Classes))
+			require.NoError(t, graphs.OneHot(graphs.Value(y).Data().([]float32), labels, cfg.Classes))
 		}
-		terms := ObjectiveLabels(b, m, x, y, eps, 1)
+		terms := Objective(b, m, x, y, eps, 1)
 		bceV, klV := b.Keep(terms.BCE), b.Keep(terms.KL)
 		vm, err := b.Compile()
 		require.NoError(t, err)
@@ -354,9 +354,9 @@ func TestConvCheckpointAndResume(t *testing.T) {
 		}
 		v2, err := Load(path)
 		require.NoError(t, err)
-		want, err := NewInference(m).ReconstructLabels(images, labels)
+		want, err := NewInference(m).Reconstruct(images, labels)
 		require.NoError(t, err)
-		got, err := v2.ReconstructLabels(images, labels)
+		got, err := v2.Reconstruct(images, labels)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 
@@ -399,7 +399,7 @@ func TestConvTesterAndInference(t *testing.T) {
 	require.NoError(t, err)
 	images := synthBatch(t, 16)
 	for range 10 {
-		_, err := s.Run(images)
+		_, err := s.Run(images, nil)
 		require.NoError(t, err)
 	}
 	tester, err := NewTester(m, datasets.Synthetic(30, 2), TestConfig{Batch: 7, Chunk: 11})

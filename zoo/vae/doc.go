@@ -71,11 +71,12 @@
 // With Config.Classes > 0 the model is a conditional VAE (Sohn et al.,
 // 2015): encoder q(z|x, y) and decoder p(x|z, y) read the one-hot label y
 // joined to their input, and the prior stays N(0, I). Training takes the
-// batch's labels ([Step.RunLabels]; the trainer passes them), the test
-// loss and IWAE bound use the test labels, and inference takes labels too:
-// [Inference.EncodeLabels], [Inference.DecodeLabels],
-// [Inference.SampleClass]. Encode, Decode and Reconstruct refuse a
-// conditional model; Sample draws random classes.
+// batch's labels ([Step.Run]; the trainer passes them), the test loss and
+// IWAE bound use the test labels, and inference takes labels too:
+// [Inference.Encode], [Inference.Decode] and [Inference.Reconstruct] take
+// one label per image (nil for an unconditional model, and a conditional
+// one refuses nil), [Inference.SampleClass] draws one class; Sample draws
+// random classes.
 //
 // # Parameter names
 //

@@ -148,7 +148,7 @@ func (t *Tester) fillLabels(y *G.Node, first, n int) error {
 	if y == nil {
 		return nil
 	}
-	return oneHot(graphs.Value(y).Data().([]float32), t.Labels(first, n), t.model.Config.Classes)
+	return graphs.OneHot(graphs.Value(y).Data().([]float32), t.Labels(first, n), t.model.Config.Classes)
 }
 
 // fill converts n images starting at first into dst.
@@ -177,7 +177,7 @@ func (t *Tester) Loss() (TestLoss, error) {
 		b := graphs.NewBuilder()
 		g := &elboGraph{x: b.Input("x", t.cfg.Batch, cfg.Pixels()), eps: b.Input("eps", t.cfg.Batch, cfg.Z)}
 		g.y = t.model.labelInput(b, "y", t.cfg.Batch)
-		terms := ObjectiveLabels(b, t.model, g.x, g.y, g.eps, 1)
+		terms := Objective(b, t.model, g.x, g.y, g.eps, 1)
 		g.bce, g.kl = b.Keep(terms.BCE), b.Keep(terms.KL)
 		vm, err := b.Compile()
 		if err != nil {
@@ -387,19 +387,24 @@ func iwaeBounds(mu, logvar []float32, zdim, k, chunk int, rng *rand.Rand, ll log
 	return bounds, nil
 }
 
-// EvalStep is a training [Step] with a [Tester]: it implements
-// [trainer.Model] and [trainer.Evaluator], so the trainer logs the test
-// loss at every epoch end and, once the run reaches FinalStep (or at every
-// evaluation with IWAEEvery), the IWAE bounds.
+// EvalStep is a training [Step] with a [Tester]: it embeds the Step, so it
+// trains, checkpoints and previews as the Step does, and it implements
+// [trainer.Evaluator], so the trainer logs the test loss at every epoch
+// end and, once the run reaches FinalStep (or at every evaluation with
+// IWAEEvery), the IWAE bounds.
 type EvalStep struct {
-	Train *Step
-	Test  *Tester
+	*Train
+	Test *Tester
 
 	IWAEK      []int // sample counts of the IWAE bounds to report; none when empty
 	IWAEImages int   // test images the IWAE bounds use; 0 means all
 	IWAEEvery  bool  // compute the IWAE bounds at every evaluation
 	FinalStep  int64 // optimiser step count at which the run ends; the IWAE bounds are computed there
 }
+
+// Train is the training step an [EvalStep] embeds. The embedded field
+// cannot be named Step: that name would hide the Step method it passes on.
+type Train = Step
 
 // Evaluate implements trainer.Evaluator. Metrics: test_loss, test_bce,
 // test_kl (nats per image), and test_iwae_nll_k<k> for each k when due.
@@ -424,32 +429,3 @@ func (e *EvalStep) Evaluate() ([]trainer.Metric, error) {
 
 // IWAEMetric names the metric of the k-sample IWAE bound.
 func IWAEMetric(k int) string { return fmt.Sprintf("test_iwae_nll_k%d", k) }
-
-// Kind implements trainer.Model.
-func (e *EvalStep) Kind() string { return e.Train.Kind() }
-
-// Config implements trainer.Model.
-func (e *EvalStep) Config() any { return e.Train.Config() }
-
-// Batch implements trainer.Model.
-func (e *EvalStep) Batch() int { return e.Train.Batch() }
-
-// Params implements trainer.Model.
-func (e *EvalStep) Params() graphs.Params { return e.Train.Params() }
-
-// Optimizers implements trainer.Model.
-func (e *EvalStep) Optimizers() []trainer.Optimizer { return e.Train.Optimizers() }
-
-// Step implements trainer.Model.
-func (e *EvalStep) Step(images []float32, labels []int) ([]trainer.Metric, error) {
-	return e.Train.Step(images, labels)
-}
-
-// Previews implements trainer.Model.
-func (e *EvalStep) Previews() ([]trainer.Preview, error) { return e.Train.Previews() }
-
-// State implements trainer.Stateful.
-func (e *EvalStep) State() (map[string]string, error) { return e.Train.State() }
-
-// SetState implements trainer.Stateful.
-func (e *EvalStep) SetState(st map[string]string) error { return e.Train.SetState(st) }

@@ -51,12 +51,12 @@ func ExampleLoad() {
 	}
 	cfg := v.Config()
 	images := make([]float32, 3*cfg.Pixels()) // three blank 28×28 images
-	mu, logvar, err := v.Encode(images)
+	mu, logvar, err := v.Encode(images, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	recon, err := v.Reconstruct(images)
+	recon, err := v.Reconstruct(images, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -86,7 +86,7 @@ func ExampleInference_Decode() {
 		return
 	}
 	v := vae.NewInference(m)
-	imgs, err := v.Decode([]float32{0, 0, 1, 0})
+	imgs, err := v.Decode([]float32{0, 0, 1, 0}, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -110,7 +110,7 @@ func ExampleNew_convAttention() {
 	fmt.Println(m.Config.Channels, m.Params().Find("enc.attn.gamma").Shape())
 	inf := vae.NewInference(m)
 	images := make([]float32, 2*784) // two blank images, pixels in [0, 1]
-	mu, _, err := inf.Encode(images)
+	mu, _, err := inf.Encode(images, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -42,7 +42,7 @@ func TestHeapFlatOverSteps(t *testing.T) {
 	}
 	var at1k, mallocs0 uint64
 	for i := 1; i <= steps; i++ {
-		if _, err := s.Run(images); err != nil {
+		if _, err := s.Run(images, nil); err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
 		if i == measure {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 
 	G "gorgonia.org/gorgonia"
 
@@ -22,9 +21,7 @@ const inferBatch = 100
 // build other graphs on the same model, while an Inference is in use.
 type Inference struct {
 	model *Model
-
-	mu   sync.Mutex
-	free []*engine
+	pool  *graphs.Pool[*engine]
 }
 
 // engine is one compiled encoder graph x → (μ, log σ²) and one compiled
@@ -41,20 +38,16 @@ type engine struct {
 }
 
 // NewInference returns an Inference for m's current parameters.
-func NewInference(m *Model) *Inference { return &Inference{model: m} }
+func NewInference(m *Model) *Inference {
+	f := &Inference{model: m}
+	f.pool = graphs.NewPool(f.build)
+	return f
+}
 
 // Config returns the configuration of the underlying model.
 func (f *Inference) Config() Config { return f.model.Config }
 
-func (f *Inference) get() (*engine, error) {
-	f.mu.Lock()
-	if n := len(f.free); n > 0 {
-		e := f.free[n-1]
-		f.free = f.free[:n-1]
-		f.mu.Unlock()
-		return e, nil
-	}
-	f.mu.Unlock()
+func (f *Inference) build() (*engine, error) {
 	cfg := f.model.Config
 	e := &engine{}
 	b := graphs.NewBuilder()
@@ -76,12 +69,6 @@ func (f *Inference) get() (*engine, error) {
 	return e, nil
 }
 
-func (f *Inference) put(e *engine) {
-	f.mu.Lock()
-	f.free = append(f.free, e)
-	f.mu.Unlock()
-}
-
 // count checks that values holds whole rows of width and returns how many.
 func count(values []float32, width int, what string) (int, error) {
 	if len(values)%width != 0 {
@@ -92,46 +79,22 @@ func count(values []float32, width int, what string) (int, error) {
 
 // Encode returns the posterior q(z|x) of each image: μ and log σ², n×Z
 // values each, for images holding n images of H×W pixels in [0, 1], one
-// after another. A conditional model needs the labels: use
-// [Inference.EncodeLabels].
-func (f *Inference) Encode(images []float32) (mu, logvar []float32, err error) {
-	return f.EncodeLabels(images, nil)
-}
-
-// checkLabels checks that a conditional model gets one label per item and
-// an unconditional one none.
-func (f *Inference) checkLabels(labels []int, n int, what string) error {
-	classes := f.model.Config.Classes
-	switch {
-	case classes == 0 && labels != nil:
-		return fmt.Errorf("vae: the model is not class-conditional; %s takes no labels", what)
-	case classes > 0 && len(labels) != n:
-		return fmt.Errorf("vae: the model is class-conditional (%d classes); %s needs one label per item, got %d for %d", classes, what, len(labels), n)
-	}
-	for i, y := range labels {
-		if y < 0 || y >= classes {
-			return fmt.Errorf("vae: label %d (item %d) is not a class in [0, %d)", y, i, classes)
-		}
-	}
-	return nil
-}
-
-// EncodeLabels is [Inference.Encode] for a conditional model: labels holds
-// one class per image (nil for an unconditional model).
-func (f *Inference) EncodeLabels(images []float32, labels []int) (mu, logvar []float32, err error) {
+// after another. labels holds one class per image for a conditional model
+// and is nil for an unconditional one.
+func (f *Inference) Encode(images []float32, labels []int) (mu, logvar []float32, err error) {
 	cfg := f.model.Config
 	n, err := count(images, cfg.Pixels(), "images")
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := f.checkLabels(labels, n, "encoding"); err != nil {
-		return nil, nil, err
+	if err := graphs.CheckLabels(labels, n, cfg.Classes); err != nil {
+		return nil, nil, fmt.Errorf("vae: encoding: %w", err)
 	}
-	e, err := f.get()
+	e, err := f.pool.Get()
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.put(e)
+	defer f.pool.Put(e)
 	mu, logvar = make([]float32, n*cfg.Z), make([]float32, n*cfg.Z)
 	in := graphs.Value(e.x).Data().([]float32)
 	for start := 0; start < n; start += inferBatch {
@@ -139,8 +102,8 @@ func (f *Inference) EncodeLabels(images []float32, labels []int) (mu, logvar []f
 		copy(in, images[start*cfg.Pixels():(start+k)*cfg.Pixels()])
 		clear(in[k*cfg.Pixels():])
 		if e.xy != nil {
-			if err := oneHot(graphs.Value(e.xy).Data().([]float32), labels[start:start+k], cfg.Classes); err != nil {
-				return nil, nil, err
+			if err := graphs.OneHot(graphs.Value(e.xy).Data().([]float32), labels[start:start+k], cfg.Classes); err != nil {
+				return nil, nil, fmt.Errorf("vae: %w", err)
 			}
 		}
 		if err := e.encVM.Run(); err != nil {
@@ -154,27 +117,22 @@ func (f *Inference) EncodeLabels(images []float32, labels []int) (mu, logvar []f
 
 // Decode maps latent vectors (n×Z values, one vector after another) to n
 // images of the decoder's mean pixel intensities σ(logits), in [0, 1].
-// A conditional model needs the labels: use [Inference.DecodeLabels].
-func (f *Inference) Decode(z []float32) ([]float32, error) {
-	return f.DecodeLabels(z, nil)
-}
-
-// DecodeLabels is [Inference.Decode] for a conditional model: labels holds
-// the class to draw for each latent vector (nil for an unconditional model).
-func (f *Inference) DecodeLabels(z []float32, labels []int) ([]float32, error) {
+// labels holds the class to draw for each latent vector for a conditional
+// model and is nil for an unconditional one.
+func (f *Inference) Decode(z []float32, labels []int) ([]float32, error) {
 	cfg := f.model.Config
 	n, err := count(z, cfg.Z, "latent vectors")
 	if err != nil {
 		return nil, err
 	}
-	if err := f.checkLabels(labels, n, "decoding"); err != nil {
-		return nil, err
+	if err := graphs.CheckLabels(labels, n, cfg.Classes); err != nil {
+		return nil, fmt.Errorf("vae: decoding: %w", err)
 	}
-	e, err := f.get()
+	e, err := f.pool.Get()
 	if err != nil {
 		return nil, err
 	}
-	defer f.put(e)
+	defer f.pool.Put(e)
 	out := make([]float32, n*cfg.Pixels())
 	in := graphs.Value(e.z).Data().([]float32)
 	for start := 0; start < n; start += inferBatch {
@@ -182,8 +140,8 @@ func (f *Inference) DecodeLabels(z []float32, labels []int) ([]float32, error) {
 		copy(in, z[start*cfg.Z:(start+k)*cfg.Z])
 		clear(in[k*cfg.Z:])
 		if e.zy != nil {
-			if err := oneHot(graphs.Value(e.zy).Data().([]float32), labels[start:start+k], cfg.Classes); err != nil {
-				return nil, err
+			if err := graphs.OneHot(graphs.Value(e.zy).Data().([]float32), labels[start:start+k], cfg.Classes); err != nil {
+				return nil, fmt.Errorf("vae: %w", err)
 			}
 		}
 		if err := e.decVM.Run(); err != nil {
@@ -195,19 +153,15 @@ func (f *Inference) DecodeLabels(z []float32, labels []int) ([]float32, error) {
 }
 
 // Reconstruct encodes images and decodes the posterior means: the model's
-// deterministic reconstruction, pixels in [0, 1].
-func (f *Inference) Reconstruct(images []float32) ([]float32, error) {
-	return f.ReconstructLabels(images, nil)
-}
-
-// ReconstructLabels is [Inference.Reconstruct] for a conditional model,
-// which encodes and decodes each image with its label.
-func (f *Inference) ReconstructLabels(images []float32, labels []int) ([]float32, error) {
-	mu, _, err := f.EncodeLabels(images, labels)
+// deterministic reconstruction, pixels in [0, 1]. A conditional model
+// encodes and decodes each image with its label; labels is nil for an
+// unconditional one.
+func (f *Inference) Reconstruct(images []float32, labels []int) ([]float32, error) {
+	mu, _, err := f.Encode(images, labels)
 	if err != nil {
 		return nil, err
 	}
-	return f.DecodeLabels(mu, labels)
+	return f.Decode(mu, labels)
 }
 
 // prior returns n draws from N(0, I) made with seed.
@@ -233,14 +187,14 @@ func (f *Inference) Sample(n int, seed uint64) ([]float32, error) {
 	}
 	classes := f.model.Config.Classes
 	if classes == 0 {
-		return f.Decode(z)
+		return f.Decode(z, nil)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5be0cd19))
 	labels := make([]int, n)
 	for i := range labels {
 		labels[i] = rng.IntN(classes)
 	}
-	return f.DecodeLabels(z, labels)
+	return f.Decode(z, labels)
 }
 
 // SampleClass decodes n prior draws made with seed, all as class class, from
@@ -262,7 +216,7 @@ func (f *Inference) SampleClass(n, class int, seed uint64) ([]float32, error) {
 	for i := range labels {
 		labels[i] = class
 	}
-	return f.DecodeLabels(z, labels)
+	return f.Decode(z, labels)
 }
 
 // Manifold decodes a side×side grid of a 2-D latent space, taken at the
@@ -289,5 +243,5 @@ func (f *Inference) Manifold(side int) ([]float32, error) {
 			z = append(z, float32(q[c]), float32(q[side-1-r]))
 		}
 	}
-	return f.Decode(z)
+	return f.Decode(z, nil)
 }

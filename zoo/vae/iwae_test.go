@@ -169,7 +169,7 @@ func TestTesterOnModel(t *testing.T) {
 	images := make([]float32, 50*784)
 	for i := range 30 {
 		require.NoError(t, loader.Fill(i/6, i%6, images, nil))
-		_, err := s.Run(images)
+		_, err := s.Run(images, nil)
 		require.NoError(t, err)
 	}
 	tester, err := NewTester(m, set, TestConfig{Batch: 64, Chunk: 200, Seed: 1})

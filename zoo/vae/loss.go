@@ -35,16 +35,11 @@ func Reparameterise(b *graphs.Builder, mu, logvar, eps *G.Node) *G.Node {
 }
 
 // Objective adds the negative ELBO of m on images x [batch, pixels] with
-// noise eps [batch, Z] to b, with weight beta on the KL term.
-func Objective(b *graphs.Builder, m *Model, x, eps *G.Node, beta float64) Terms {
-	return ObjectiveLabels(b, m, x, nil, eps, beta)
-}
-
-// ObjectiveLabels is [Objective] for a conditional model: y holds the
-// images' one-hot labels [batch, Classes], read by both encoder and
-// decoder (nil for an unconditional model). The prior stays N(0, I) for
-// every class, so the KL term is unchanged.
-func ObjectiveLabels(b *graphs.Builder, m *Model, x, y, eps *G.Node, beta float64) Terms {
+// noise eps [batch, Z] to b, with weight beta on the KL term. y holds a
+// conditional model's one-hot labels [batch, Classes], read by both
+// encoder and decoder, and is nil for an unconditional model. The prior
+// stays N(0, I) for every class, so the KL term is unchanged.
+func Objective(b *graphs.Builder, m *Model, x, y, eps *G.Node, beta float64) Terms {
 	var t Terms
 	t.Mu, t.LogVar = m.Encode(b, x, y)
 	if t.Mu == nil {

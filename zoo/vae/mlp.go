@@ -43,14 +43,6 @@ func (e *MLPEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.Nod
 	return e.Mu.Forward(b, h), e.LogVar.Forward(b, h)
 }
 
-// Params returns the encoder's parameters: hidden layers, then μ, then log σ².
-func (e *MLPEncoder) Params() graphs.Params {
-	var ps graphs.Params
-	for _, l := range e.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return append(append(ps, e.Mu.Params()...), e.LogVar.Params()...)
-}
 
 // MLPDecoder mirrors [MLPEncoder]: hidden Linear+ReLU layers, then a
 // Linear layer to the pixels' logits with no activation.
@@ -86,11 +78,3 @@ func (d *MLPDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	return h
 }
 
-// Params returns the decoder's parameters in layer order.
-func (d *MLPDecoder) Params() graphs.Params {
-	var ps graphs.Params
-	for _, l := range d.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return ps
-}

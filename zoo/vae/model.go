@@ -143,7 +143,6 @@ func (c Config) Pixels() int { return c.Height * c.Width }
 // than joined by the caller.
 type Encoder interface {
 	Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.Node)
-	Params() graphs.Params
 }
 
 // Decoder is the generative network p(x|z): it maps latent vectors z
@@ -152,7 +151,6 @@ type Encoder interface {
 // logits, pixel intensities are their sigmoid.
 type Decoder interface {
 	Forward(b *graphs.Builder, z, y *G.Node) *G.Node
-	Params() graphs.Params
 }
 
 // Architecture names (Config.Arch).
@@ -172,46 +170,80 @@ type Model struct {
 	Config Config
 	Enc    Encoder
 	Dec    Decoder
+
+	params graphs.Params // every layer's, in the order the layers were made
 }
 
 // layerMaker makes a model's layers in the order the architecture
-// declares them. New draws each layer's initial values as it is made, so
-// that order is the initialisation order; Rebind hands out given
+// declares them, and records their parameters in that order, which is
+// the order of [Model.Params]: the parameters cannot fall out of step
+// with the layers. New draws each layer's initial values as it is made,
+// so that order is also the initialisation order; Rebind hands out given
 // parameters in the same order.
 type layerMaker interface {
 	linear(name string, in, out int) *graphs.Linear
 	conv(name string, in, out, kernel, stride, pad int) *graphs.Conv2d
 	attention(name string, channels int) *attention.Block
+	made() *madeLayers
 }
+
+// madeLayers holds the parameters of the layers made so far, in order,
+// and the first error met.
+type madeLayers struct {
+	params graphs.Params
+	err    error
+}
+
+func (m *madeLayers) made() *madeLayers { return m }
+
+func (m *madeLayers) add(ps graphs.Params) { m.params = append(m.params, ps...) }
 
 // attentionConfig is the conv-attn VAE's block: the SAGAN authors' form,
 // keys and values max-pooled 2×2 and C/2 value channels, which costs a
 // quarter of the paper form's attention weights.
 var attentionConfig = attention.Config{Pool: true, HalfValues: true}
 
-type freshLayers struct{ rng *rand.Rand }
-
-func (f freshLayers) linear(name string, in, out int) *graphs.Linear {
-	return graphs.NewLinear(name, in, out, f.rng)
+// freshLayers makes layers with initial values drawn from rng.
+type freshLayers struct {
+	madeLayers
+	rng *rand.Rand
 }
 
-func (f freshLayers) conv(name string, in, out, kernel, stride, pad int) *graphs.Conv2d {
-	return graphs.NewConv2d(name, in, out, kernel, stride, pad, f.rng)
+func (f *freshLayers) linear(name string, in, out int) *graphs.Linear {
+	l := graphs.NewLinear(name, in, out, f.rng)
+	f.add(l.Params())
+	return l
 }
 
-// attention cannot fail: Validate has checked that channels are positive.
-func (f freshLayers) attention(name string, channels int) *attention.Block {
-	a, _ := attention.New(name, channels, attentionConfig, f.rng)
+func (f *freshLayers) conv(name string, in, out, kernel, stride, pad int) *graphs.Conv2d {
+	c := graphs.NewConv2d(name, in, out, kernel, stride, pad, f.rng)
+	f.add(c.Params())
+	return c
+}
+
+func (f *freshLayers) attention(name string, channels int) *attention.Block {
+	a, err := attention.New(name, channels, attentionConfig, f.rng)
+	if err != nil {
+		if f.err == nil {
+			f.err = fmt.Errorf("vae: %w", err)
+		}
+		return nil
+	}
+	f.add(a.Params())
 	return a
 }
 
 // givenLayers hands out ps in order; Rebind has checked beforehand that
 // they are the ones the architecture asks for.
-type givenLayers struct{ ps graphs.Params }
+type givenLayers struct {
+	madeLayers
+	ps graphs.Params
+}
 
 func (g *givenLayers) next() *graphs.Param {
 	p := g.ps[0]
 	g.ps = g.ps[1:]
+	g.add(graphs.Params{p})
 	return p
 }
 
@@ -231,14 +263,19 @@ func (g *givenLayers) attention(name string, channels int) *attention.Block {
 	return a
 }
 
-// build makes the encoder and the decoder of a validated cfg.
-func build(cfg Config, layers layerMaker) (Encoder, Decoder) {
-	if cfg.Convolutional() {
-		enc := newConvEncoder(cfg, layers)
-		return enc, newConvDecoder(cfg, layers)
+// build makes the encoder and the decoder of a validated cfg into m, with
+// their parameters in the order layers made them.
+func build(m *Model, layers layerMaker) error {
+	if m.Config.Convolutional() {
+		m.Enc = newConvEncoder(m.Config, layers)
+		m.Dec = newConvDecoder(m.Config, layers)
+	} else {
+		m.Enc = newMLPEncoder(m.Config, layers)
+		m.Dec = newMLPDecoder(m.Config, layers)
 	}
-	enc := newMLPEncoder(cfg, layers)
-	return enc, newMLPDecoder(cfg, layers)
+	made := layers.made()
+	m.params = made.params
+	return made.err
 }
 
 // New builds a model with fresh parameters drawn from a generator seeded
@@ -252,17 +289,18 @@ func New(cfg Config, seed uint64) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{Config: cfg}
-	m.Enc, m.Dec = build(cfg, freshLayers{rand.New(rand.NewPCG(seed, 0x9b05688c))})
+	if err := build(m, &freshLayers{rng: rand.New(rand.NewPCG(seed, 0x9b05688c))}); err != nil {
+		return nil, err
+	}
 	if err := m.Params().Validate(); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// Params returns the encoder's parameters, then the decoder's.
-func (m *Model) Params() graphs.Params {
-	return append(m.Enc.Params(), m.Dec.Params()...)
-}
+// Params returns the encoder's parameters, then the decoder's, each in
+// the order of its layers.
+func (m *Model) Params() graphs.Params { return append(graphs.Params(nil), m.params...) }
 
 // Rebind returns a model of m's architecture whose parameters are ps, given
 // in the order of [Model.Params]. It lets a gradient check run the model on
@@ -278,7 +316,9 @@ func (m *Model) Rebind(ps graphs.Params) (*Model, error) {
 		}
 	}
 	out := &Model{Config: m.Config}
-	out.Enc, out.Dec = build(m.Config, &givenLayers{ps})
+	if err := build(out, &givenLayers{ps: ps}); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -317,23 +357,4 @@ func (m *Model) labelInput(b *graphs.Builder, name string, batch int) *G.Node {
 		return nil
 	}
 	return b.Input(name, batch, m.Config.Classes)
-}
-
-// oneHot writes the one-hot codes of labels into dst (len(labels)×classes
-// values, zeroing any rows past them), after checking every label is in
-// [0, classes).
-func oneHot(dst []float32, labels []int, classes int) error {
-	if len(dst) < len(labels)*classes {
-		return fmt.Errorf("vae: one-hot buffer holds %d values, want at least %d labels × %d classes", len(dst), len(labels), classes)
-	}
-	for i, y := range labels {
-		if y < 0 || y >= classes {
-			return fmt.Errorf("vae: label %d (image %d) is not a class in [0, %d)", y, i, classes)
-		}
-	}
-	clear(dst)
-	for i, y := range labels {
-		dst[i*classes+y] = 1
-	}
-	return nil
 }

@@ -1,6 +1,7 @@
 package vae
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -59,4 +60,12 @@ func TestParamOrder(t *testing.T) {
 			require.Equal(t, c.want, got)
 		})
 	}
+}
+
+// TestAttentionErrorReported: a block that cannot be made is an error
+// of the model, not a missing block.
+func TestAttentionErrorReported(t *testing.T) {
+	l := &freshLayers{rng: rand.New(rand.NewPCG(1, 2))}
+	require.Nil(t, l.attention("enc.attn", 0))
+	require.ErrorContains(t, l.made().err, "channel")
 }

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/trainer"
@@ -52,16 +51,12 @@ type Step struct {
 
 	batch int
 	rng   *rand.Rand
-	vm    *graphs.Machine
+	train *graphs.TrainGraph
 	x     *G.Node // input images (after binarisation)
 	eps   *G.Node // input ε
 	y     *G.Node // input one-hot labels; nil for an unconditional model
-	terms Terms
 	// reported metrics: the loss and the batch means of its two terms
 	loss, bce, kl *graphs.Result
-
-	gradNode []*G.Node
-	grads    []*tensor.Dense
 
 	preview       *Inference
 	previewNoise  []float32
@@ -90,17 +85,14 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.x = b.Input("x", tc.Batch, cfg.Pixels())
 	s.eps = b.Input("eps", tc.Batch, cfg.Z)
 	s.y = m.labelInput(b, "y", tc.Batch)
-	s.terms = ObjectiveLabels(b, m, s.x, s.y, s.eps, cfg.Beta)
-	s.loss = b.Keep(s.terms.Loss)
-	s.bce = b.Keep(b.Mean(s.terms.BCE))
-	s.kl = b.Keep(b.Mean(s.terms.KL))
-	s.gradNode = b.Grad(s.terms.Loss, m.Params())
-	vm, err := b.Compile()
-	if err != nil {
+	terms := Objective(b, m, s.x, s.y, s.eps, cfg.Beta)
+	s.loss = b.Keep(terms.Loss)
+	s.bce = b.Keep(b.Mean(terms.BCE))
+	s.kl = b.Keep(b.Mean(terms.KL))
+	var err error
+	if s.train, err = graphs.NewTrainGraph(b, terms.Loss, m.Params()); err != nil {
 		return nil, fmt.Errorf("vae: building the training graph: %w", err)
 	}
-	s.vm = vm
-	s.grads = make([]*tensor.Dense, len(s.gradNode))
 
 	s.preview = NewInference(m)
 	s.previewNoise = make([]float32, previewSamples*cfg.Z)
@@ -117,23 +109,23 @@ type Losses struct {
 
 // Run performs one update. images holds Batch images with pixels in
 // [0, 1], one after another; with Config.Binarize each pixel is replaced
-// by a Bernoulli draw with that probability.
-func (s *Step) Run(images []float32) (Losses, error) { return s.RunLabels(images, nil) }
-
-// RunLabels is [Step.Run] with the images' labels, which a conditional
-// model needs (one per image, in [0, Classes)) and an unconditional one
-// ignores.
-func (s *Step) RunLabels(images []float32, labels []int) (Losses, error) {
+// by a Bernoulli draw with that probability. labels are the images'
+// classes, which a conditional model needs (one per image, in
+// [0, Classes)) and an unconditional one ignores (nil).
+func (s *Step) Run(images []float32, labels []int) (Losses, error) {
 	pixels := s.Model.Config.Pixels()
 	if len(images) != s.batch*pixels {
 		return Losses{}, fmt.Errorf("vae: batch holds %d values, want %d (%d images of %d pixels)", len(images), s.batch*pixels, s.batch, pixels)
 	}
+	if err := graphs.CheckPixels(images, pixels, 0, 1); err != nil {
+		return Losses{}, fmt.Errorf("vae: %w", err)
+	}
 	if s.y != nil {
-		if len(labels) != s.batch {
-			return Losses{}, fmt.Errorf("vae: a conditional model needs %d labels for the batch, got %d", s.batch, len(labels))
+		if err := graphs.CheckLabels(labels, s.batch, s.Model.Config.Classes); err != nil {
+			return Losses{}, fmt.Errorf("vae: %w", err)
 		}
-		if err := oneHot(graphs.Value(s.y).Data().([]float32), labels, s.Model.Config.Classes); err != nil {
-			return Losses{}, err
+		if err := graphs.OneHot(graphs.Value(s.y).Data().([]float32), labels, s.Model.Config.Classes); err != nil {
+			return Losses{}, fmt.Errorf("vae: %w", err)
 		}
 	}
 	if s.previewImages == nil {
@@ -153,14 +145,11 @@ func (s *Step) RunLabels(images []float32, labels []int) (Losses, error) {
 	}
 	graphs.FillNormal(graphs.Value(s.eps).Data().([]float32), s.rng)
 
-	if err := s.vm.Run(); err != nil {
+	if err := s.train.Run(s.rng); err != nil {
 		return Losses{}, fmt.Errorf("vae: training step: %w", err)
 	}
-	for i, n := range s.gradNode {
-		s.grads[i] = graphs.Value(n)
-	}
 	l := Losses{Loss: s.loss.Scalar(), BCE: s.bce.Scalar(), KL: s.kl.Scalar()}
-	if err := s.Opt.Update(s.grads); err != nil {
+	if err := s.Opt.Update(s.train.Grads()); err != nil {
 		return l, err
 	}
 	return l, nil
@@ -179,28 +168,17 @@ func binarise(dst, src []float32, rng *rand.Rand) {
 
 // SetPreviewImages chooses the images (pixels in [0, 1], at most 32 are
 // used) whose reconstructions are drawn at each epoch end; train-vae
-// passes test images. A conditional model needs their labels: use
-// [Step.SetPreviewImagesLabels].
-func (s *Step) SetPreviewImages(images []float32) error {
-	return s.SetPreviewImagesLabels(images, nil)
-}
-
-// SetPreviewImagesLabels is [Step.SetPreviewImages] with the images'
-// labels, one per image, which a conditional model reconstructs with.
-func (s *Step) SetPreviewImagesLabels(images []float32, labels []int) error {
+// passes test images. labels are the images' classes, one per image, which
+// a conditional model reconstructs with; nil for an unconditional model.
+func (s *Step) SetPreviewImages(images []float32, labels []int) error {
 	pixels := s.Model.Config.Pixels()
 	if len(images) == 0 || len(images)%pixels != 0 {
 		return fmt.Errorf("vae: preview images: %d values is not a positive whole number of %d-pixel images", len(images), pixels)
 	}
 	n := min(previewPairs, len(images)/pixels)
 	if classes := s.Model.Config.Classes; classes > 0 {
-		if len(labels) != len(images)/pixels {
-			return fmt.Errorf("vae: preview images: a conditional model needs one label per image, got %d for %d images", len(labels), len(images)/pixels)
-		}
-		for _, y := range labels {
-			if y < 0 || y >= classes {
-				return fmt.Errorf("vae: preview images: label %d is not a class in [0, %d)", y, classes)
-			}
+		if err := graphs.CheckLabels(labels, len(images)/pixels, classes); err != nil {
+			return fmt.Errorf("vae: preview images: %w", err)
 		}
 		s.previewLabels = append([]int(nil), labels[:n]...)
 	}
@@ -228,7 +206,7 @@ func (s *Step) Optimizers() []trainer.Optimizer {
 // Step implements trainer.Model; labels are used by a conditional model
 // only.
 func (s *Step) Step(images []float32, labels []int) ([]trainer.Metric, error) {
-	l, err := s.RunLabels(images, labels)
+	l, err := s.Run(images, labels)
 	return []trainer.Metric{{Name: "loss", Value: l.Loss}, {Name: "bce", Value: l.BCE}, {Name: "kl", Value: l.KL}}, err
 }
 
@@ -242,7 +220,7 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 	h, w, pixels := cfg.Height, cfg.Width, cfg.Pixels()
 	var out []trainer.Preview
 	if n := len(s.previewImages) / pixels; n > 0 {
-		rec, err := s.preview.ReconstructLabels(s.previewImages, s.previewLabels)
+		rec, err := s.preview.Reconstruct(s.previewImages, s.previewLabels)
 		if err != nil {
 			return nil, err
 		}
@@ -263,13 +241,13 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 				labels = append(labels, c)
 			}
 		}
-		samples, err := s.preview.DecodeLabels(z, labels)
+		samples, err := s.preview.Decode(z, labels)
 		if err != nil {
 			return nil, err
 		}
 		return append(out, trainer.Preview{Name: "samples", Images: samples, N: rows * classes, H: h, W: w, Lo: 0, Hi: 1, Cols: classes}), nil
 	}
-	samples, err := s.preview.Decode(s.previewNoise)
+	samples, err := s.preview.Decode(s.previewNoise, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func TestObjectiveGradients(t *testing.T) {
 				eps := b.Input("eps", 4, m.Config.Z)
 				fillUnit(x, 1, c.binary)
 				fillNormal64(eps, 2)
-				return Objective(b, m64, x, eps, c.beta).Loss
+				return Objective(b, m64, x, nil, eps, c.beta).Loss
 			}, 0, 1e-5))
 		})
 	}
@@ -158,7 +158,7 @@ func TestObjectiveMatchesReference(t *testing.T) {
 		xd[i] = rng.Float32()
 	}
 	graphs.FillNormal(ed, rng)
-	terms := Objective(b, m, x, eps, beta)
+	terms := Objective(b, m, x, nil, eps, beta)
 	bceV, klV := b.Keep(terms.BCE), b.Keep(terms.KL)
 	require.NoError(t, b.Err())
 	vm := G.NewTapeMachine(b.G)
@@ -204,7 +204,7 @@ func TestReparameterisationDeterminism(t *testing.T) {
 			require.NoError(t, err)
 			var ls []Losses
 			for range 3 {
-				l, err := s.Run(images)
+				l, err := s.Run(images, nil)
 				require.NoError(t, err)
 				ls = append(ls, l)
 			}
@@ -226,10 +226,10 @@ func TestReparameterisationDeterminism(t *testing.T) {
 		// sees the same ε and reports the same loss.
 		sa.Opt.LR = 0
 		saved := *sa.Noise
-		first, err := sa.Run(images)
+		first, err := sa.Run(images, nil)
 		require.NoError(t, err)
 		*sa.Noise = saved
-		again, err := sa.Run(images)
+		again, err := sa.Run(images, nil)
 		require.NoError(t, err)
 		require.Equal(t, first, again, "binarize=%v", binarize)
 	}
@@ -243,11 +243,11 @@ func TestStepLearns(t *testing.T) {
 	require.NoError(t, err)
 	s, err := NewStep(m, TrainConfig{Batch: 32}, 2)
 	require.NoError(t, err)
-	first, err := s.Run(images)
+	first, err := s.Run(images, nil)
 	require.NoError(t, err)
 	var last Losses
 	for range 15 {
-		last, err = s.Run(images)
+		last, err = s.Run(images, nil)
 		require.NoError(t, err)
 	}
 	require.Less(t, last.Loss, first.Loss-20, "loss %v → %v", first.Loss, last.Loss)
@@ -255,7 +255,7 @@ func TestStepLearns(t *testing.T) {
 	require.Greater(t, last.KL, 0.0)
 	require.EqualValues(t, 16, s.Opt.Step)
 
-	_, err = s.Run(images[:100])
+	_, err = s.Run(images[:100], nil)
 	require.ErrorContains(t, err, "32 images")
 }
 
@@ -292,7 +292,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	images := synthBatch(t, 8)
 	for range 3 {
-		_, err := s.Run(images)
+		_, err := s.Run(images, nil)
 		require.NoError(t, err)
 	}
 	c, err := trainer.Checkpoint(s, 3, 0, 5, nil)
@@ -322,9 +322,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	v1 := NewInference(m)
 	v2, err := Load(path)
 	require.NoError(t, err)
-	r1, err := v1.Reconstruct(images)
+	r1, err := v1.Reconstruct(images, nil)
 	require.NoError(t, err)
-	r2, err := v2.Reconstruct(images)
+	r2, err := v2.Reconstruct(images, nil)
 	require.NoError(t, err)
 	require.Equal(t, r1, r2)
 
@@ -357,13 +357,13 @@ func testInferenceConcurrent(t *testing.T, cfg Config) {
 	compute := func(i int) (result, error) {
 		var r result
 		var err error
-		if r.mu, r.logvar, err = v.Encode(images); err != nil {
+		if r.mu, r.logvar, err = v.Encode(images, nil); err != nil {
 			return r, err
 		}
-		if r.dec, err = v.Decode(r.mu); err != nil {
+		if r.dec, err = v.Decode(r.mu, nil); err != nil {
 			return r, err
 		}
-		if r.rec, err = v.Reconstruct(images); err != nil {
+		if r.rec, err = v.Reconstruct(images, nil); err != nil {
 			return r, err
 		}
 		r.samples, err = v.Sample(130, uint64(i))
@@ -401,9 +401,9 @@ func testInferenceConcurrent(t *testing.T, cfg Config) {
 		require.True(t, p >= 0 && p <= 1, "pixel %v outside [0, 1]", p)
 	}
 
-	_, _, err = v.Encode(make([]float32, 783))
+	_, _, err = v.Encode(make([]float32, 783), nil)
 	require.ErrorContains(t, err, "784")
-	_, err = v.Decode(make([]float32, 7))
+	_, err = v.Decode(make([]float32, 7), nil)
 	require.ErrorContains(t, err, "latent vectors of 5")
 	_, err = v.Sample(-1, 1)
 	require.Error(t, err)
@@ -420,14 +420,14 @@ func TestPreviewsAndManifold(t *testing.T) {
 	s, err := NewStep(m, TrainConfig{Batch: 40}, 3)
 	require.NoError(t, err)
 	images := synthBatch(t, 40)
-	_, err = s.Run(images)
+	_, err = s.Run(images, nil)
 	require.NoError(t, err)
 	ps, err := s.Previews()
 	require.NoError(t, err)
 	require.Len(t, ps, 3)
 	require.Equal(t, "reconstructions", ps[0].Name)
 	require.Equal(t, 64, ps[0].N)
-	rec, err := NewInference(m).Reconstruct(images[:32*784])
+	rec, err := NewInference(m).Reconstruct(images[:32*784], nil)
 	require.NoError(t, err)
 	for i := range 32 {
 		require.Equal(t, images[i*784:(i+1)*784], ps[0].Images[2*i*784:(2*i+1)*784], "pair %d: image", i)
@@ -442,14 +442,30 @@ func TestPreviewsAndManifold(t *testing.T) {
 	// (19−r, 19−c) decode z and −z. Check one pair against Decode.
 	v := NewInference(m)
 	q := math.Sqrt2 * math.Erfinv(2*(0.5)/20-1) // first quantile, Φ⁻¹(0.025)
-	want, err := v.Decode([]float32{float32(q), float32(-q)})
+	want, err := v.Decode([]float32{float32(q), float32(-q)}, nil)
 	require.NoError(t, err)
 	require.Equal(t, want, ps[2].Images[:784], "top-left cell is (Φ⁻¹(0.025), −Φ⁻¹(0.025))")
 
-	require.NoError(t, s.SetPreviewImages(images[784:3*784]))
+	require.NoError(t, s.SetPreviewImages(images[784:3*784], nil))
 	ps, err = s.Previews()
 	require.NoError(t, err)
 	require.Equal(t, 4, ps[0].N)
 	require.Equal(t, images[784:2*784], ps[0].Images[:784])
-	require.Error(t, s.SetPreviewImages(images[:100]))
+	require.Error(t, s.SetPreviewImages(images[:100], nil))
+}
+
+// TestStepRejectsPixelScale: a VAE takes pixels in [0, 1]; images in
+// [-1, 1] trained without error and reported a negative loss.
+func TestStepRejectsPixelScale(t *testing.T) {
+	m, err := New(Config{Z: 2, Hidden: []int{8}, Height: 4, Width: 4}, 1)
+	require.NoError(t, err)
+	s, err := NewStep(m, TrainConfig{Batch: 2}, 1)
+	require.NoError(t, err)
+	images := make([]float32, 2*16)
+	images[20] = -1
+	_, err = s.Run(images, nil)
+	require.ErrorContains(t, err, "pixel 4 of image 1 is -1, outside the model's scale [0, 1]")
+	images[20] = 1
+	_, err = s.Run(images, nil)
+	require.NoError(t, err)
 }

@@ -75,7 +75,7 @@ func ExampleGenerator_FromNoise() {
 	}
 	g := gan.NewGenerator(m)
 	z := []float32{0, 0, 0, 0, 1, -1, 0.5, 2} // two latent vectors
-	imgs, err := g.FromNoise(z, nil) // nil: an unconditional model takes no labels
+	imgs, err := g.FromNoise(z, nil)          // nil: an unconditional model takes no labels
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -66,7 +66,6 @@ func (e *ConvEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.No
 	return e.Mu.Forward(b, h), e.LogVar.Forward(b, h)
 }
 
-
 // ConvDecoder mirrors [ConvEncoder]: Linear+ReLU layers from z (joined to
 // the one-hot label of a conditional model) to the smallest feature maps,
 // then per stage a ×2 nearest-neighbour upsampling and a 3×3 convolution,
@@ -132,4 +131,3 @@ func (d *ConvDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	}
 	return b.Flatten(h)
 }
-

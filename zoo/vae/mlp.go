@@ -43,7 +43,6 @@ func (e *MLPEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.Nod
 	return e.Mu.Forward(b, h), e.LogVar.Forward(b, h)
 }
 
-
 // MLPDecoder mirrors [MLPEncoder]: hidden Linear+ReLU layers, then a
 // Linear layer to the pixels' logits with no activation.
 type MLPDecoder struct {
@@ -77,4 +76,3 @@ func (d *MLPDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	}
 	return h
 }
-

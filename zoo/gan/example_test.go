@@ -75,7 +75,8 @@ func ExampleGenerator_FromNoise() {
 	}
 	g := gan.NewGenerator(m)
 	z := []float32{0, 0, 0, 0, 1, -1, 0.5, 2} // two latent vectors
-	imgs, err := g.FromNoise(z, nil)          // nil: an unconditional model takes no labels
+	// No labels: the model is unconditional.
+	imgs, err := g.FromNoise(z, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

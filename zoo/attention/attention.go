@@ -80,13 +80,7 @@ func (a *Block) Layers() []*graphs.Conv2d {
 
 // Params returns the parameters in the order of PyTorch's state_dict:
 // the layers' weights and biases, then gamma.
-func (a *Block) Params() graphs.Params {
-	var ps graphs.Params
-	for _, l := range a.Layers() {
-		ps = append(ps, l.Params()...)
-	}
-	return append(ps, a.Gamma)
-}
+func (a *Block) Params() graphs.Params { return graphs.CollectParams(a) }
 
 // Forward returns y = γ·o + x for x [batch, C, H, W] (see the package
 // documentation).

@@ -54,14 +54,9 @@ func (a *Tokens) Layers() []*graphs.Linear {
 	return ls
 }
 
-// Params returns the parameters in the order of PyTorch's state_dict.
-func (a *Tokens) Params() graphs.Params {
-	var ps graphs.Params
-	for _, l := range a.Layers() {
-		ps = append(ps, l.Params()...)
-	}
-	return append(ps, a.Gamma)
-}
+// Params returns the parameters in the order of PyTorch's state_dict:
+// the layers' weights and biases, then gamma.
+func (a *Tokens) Params() graphs.Params { return graphs.CollectParams(a) }
 
 // Forward returns y = γ·o + x for x [batch, tokens, dim].
 func (a *Tokens) Forward(b *graphs.Builder, x *G.Node) *G.Node {

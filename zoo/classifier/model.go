@@ -91,7 +91,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Model is the network: conv blocks, then two Linear layers.
+// Model is the network: conv blocks, then two Linear layers, declared in
+// the order of the parameters in checkpoints, which [Model.Params] follows.
 type Model struct {
 	Config Config
 	Convs  []*graphs.Conv2d // conv1, conv2, …
@@ -123,13 +124,7 @@ func New(cfg Config, seed uint64) (*Model, error) {
 }
 
 // Params returns the conv blocks' parameters, then fc1's and fc2's.
-func (m *Model) Params() graphs.Params {
-	var ps graphs.Params
-	for _, c := range m.Convs {
-		ps = append(ps, c.Params()...)
-	}
-	return append(append(ps, m.FC1.Params()...), m.FC2.Params()...)
-}
+func (m *Model) Params() graphs.Params { return graphs.CollectParams(m) }
 
 // Forward returns the features [batch, Hidden] and the logits
 // [batch, Classes] of images x [batch, pixels]. Dropout acts only when the

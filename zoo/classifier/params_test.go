@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
 )
 
 // TestParamOrder pins the names and the order of the network's
@@ -28,6 +30,16 @@ func TestParamOrder(t *testing.T) {
 				got = append(got, p.Name)
 			}
 			require.Equal(t, c.want, got)
+
+			// A forward pass binds exactly the parameters listed.
+			b := graphs.NewBuilder()
+			m.Forward(b, b.Input("x", 2, m.Config.Pixels()))
+			require.NoError(t, b.Err())
+			var bound []string
+			for _, p := range b.Bound() {
+				bound = append(bound, p.Name)
+			}
+			require.ElementsMatch(t, c.want, bound)
 		})
 	}
 }

@@ -20,7 +20,9 @@ import (
 //
 // PixelNorm stands in for DCGAN's BatchNorm: it needs no batch statistics,
 // so a sample does not depend on the rest of its batch and a checkpoint
-// holds only weights. SAGAN adds the self-attention block at H/2.
+// holds only weights. SAGAN adds the self-attention block at H/2. The
+// layers are declared in the order of the parameters in checkpoints,
+// which [ConvGenerator.Params] follows.
 type ConvGenerator struct {
 	FC        *graphs.Linear // <prefix>.fc
 	Conv1     *graphs.Conv2d // <prefix>.conv1
@@ -79,25 +81,22 @@ func (g *ConvGenerator) Forward(b *graphs.Builder, z *G.Node) *G.Node {
 	return b.Reshape(h, batch, g.H*g.W)
 }
 
-// Params returns the generator's parameters in layer order.
-func (g *ConvGenerator) Params() graphs.Params {
-	ps := append(append(g.FC.Params(), g.Conv1.Params()...), g.Conv2.Params()...)
-	if g.Attention != nil {
-		ps = append(ps, g.Attention.Params()...)
-	}
-	return ps
-}
+// Params returns the generator's parameters: fc, conv1, conv2, attention.
+func (g *ConvGenerator) Params() graphs.Params { return graphs.CollectParams(g) }
 
 // ConvDiscriminator is DCGAN's discriminator: two 4×4 convolutions of
 // stride 2 with LeakyReLU (H → H/2 → H/4), then a linear layer to one
 // logit. A pack of images (PacGAN) enters as that many input channels.
 // SAGAN adds the self-attention block at H/2 and spectral normalisation
 // on every layer.
+//
+// The layers are declared in the order of the parameters in checkpoints,
+// which [ConvDiscriminator.Params] follows.
 type ConvDiscriminator struct {
 	Conv1     *graphs.Conv2d // <prefix>.conv1
 	Conv2     *graphs.Conv2d // <prefix>.conv2
-	FC        *graphs.Linear // <prefix>.fc
 	Attention Block          // <prefix>.attn; nil for DCGAN
+	FC        *graphs.Linear // <prefix>.fc
 	Slope     float64
 	Dropout   graphs.Dropout // after each LeakyReLU, in training graphs
 	Pack      int
@@ -158,15 +157,9 @@ func (d *ConvDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
 	return d.FC.Forward(b, b.Flatten(h))
 }
 
-// Params returns the discriminator's parameters (with the spectral-norm
-// buffers after each layer's weight and bias).
-func (d *ConvDiscriminator) Params() graphs.Params {
-	ps := append(d.Conv1.Params(), d.Conv2.Params()...)
-	if d.Attention != nil {
-		ps = append(ps, d.Attention.Params()...)
-	}
-	return append(ps, d.FC.Params()...)
-}
+// Params returns the discriminator's parameters: conv1, conv2, attention,
+// fc, with the spectral-norm buffers after each layer's weight and bias.
+func (d *ConvDiscriminator) Params() graphs.Params { return graphs.CollectParams(d) }
 
 // SpectralNorms returns the normalisations of D's layers, whose power
 // iterations the training step advances once per step.

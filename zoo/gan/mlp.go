@@ -213,17 +213,12 @@ func (g *MLPGenerator) Forward(b *graphs.Builder, z *G.Node) *G.Node {
 }
 
 // Params returns the generator's parameters in layer order.
-func (g *MLPGenerator) Params() graphs.Params {
-	var ps graphs.Params
-	for _, l := range g.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return ps
-}
+func (g *MLPGenerator) Params() graphs.Params { return graphs.CollectParams(g) }
 
 // MLPDiscriminator maps an image (or a pack of images) to one logit:
 // Linear and LeakyReLU layers, then a Linear layer with no activation (the
-// losses take logits).
+// losses take logits). Its parameters are those of its fields, in the
+// order they are declared.
 type MLPDiscriminator struct {
 	Layers       []*graphs.Linear // disc.fc1, disc.fc2, … (disc1.fc1, … with several)
 	Slope        float64
@@ -322,14 +317,6 @@ func (d *MLPDiscriminator) ForwardLabels(b *graphs.Builder, x, y *G.Node) *G.Nod
 	return h
 }
 
-// Params returns the discriminator's parameters in layer order.
-func (d *MLPDiscriminator) Params() graphs.Params {
-	var ps graphs.Params
-	for _, l := range d.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	if d.Embed != nil {
-		ps = append(ps, d.Embed)
-	}
-	return ps
-}
+// Params returns the discriminator's parameters: the layers', then the
+// class embedding's.
+func (d *MLPDiscriminator) Params() graphs.Params { return graphs.CollectParams(d) }

@@ -21,15 +21,17 @@ type Network interface {
 }
 
 // Model is a generator and a discriminator built from one Config, and
-// optionally a moving average of the generator's weights.
+// optionally a moving average of the generator's weights. The networks
+// are declared in the order of the parameters in checkpoints, which
+// [Model.Params] follows.
 type Model struct {
 	Config Config
 	Gen    Network
 	Disc   Network // the discriminator when there is one; nil with several
-	GenEMA Network // nil unless Config.EMA > 0; same architecture as Gen
 	// Discs are the discriminators when Config.Discriminators > 1 (named
 	// disc1, disc2, …); nil otherwise.
-	Discs []Network
+	Discs  []Network
+	GenEMA Network // nil unless Config.EMA > 0; same architecture as Gen
 }
 
 // Discriminators returns every discriminator: Disc alone, or Discs.
@@ -173,13 +175,7 @@ func HingeGeneratorLoss(b *graphs.Builder, fakeLogits *G.Node) *G.Node {
 
 // Params returns the generator's parameters, the discriminators', then the
 // averaged generator's.
-func (m *Model) Params() graphs.Params {
-	ps := append(m.Gen.Params(), m.DiscParams()...)
-	if m.GenEMA != nil {
-		ps = append(ps, m.GenEMA.Params()...)
-	}
-	return ps
-}
+func (m *Model) Params() graphs.Params { return graphs.CollectParams(m) }
 
 // DiscriminatorLoss is the mean over the batch of
 // softplus(−D(x)) + softplus(D(G(z))), i.e. BCE against 1 for real logits

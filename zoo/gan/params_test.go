@@ -60,6 +60,23 @@ func TestParamOrder(t *testing.T) {
 			m, err := New(c.cfg, 1)
 			require.NoError(t, err)
 			require.Equal(t, c.want, names(m.Params()))
+
+			// Forward passes through every network bind exactly the
+			// parameters listed.
+			b := graphs.NewBuilder()
+			z, y := b.Input("z", 2, m.Config.Z), m.labelInput(b, "y", 2)
+			fake := m.Generate(b, m.Gen, z, y)
+			if m.Disc != nil {
+				m.Discriminate(b, fake, y)
+			}
+			for _, d := range m.Discs {
+				d.Forward(b, fake)
+			}
+			if m.GenEMA != nil {
+				m.Generate(b, m.GenEMA, z, y)
+			}
+			require.NoError(t, b.Err())
+			require.ElementsMatch(t, c.want, names(b.Bound()))
 		})
 	}
 }

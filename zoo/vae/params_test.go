@@ -5,7 +5,18 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gorgozoo/gorgozoo/graphs"
 )
+
+// names returns the parameters' names in order.
+func names(ps graphs.Params) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	return out
+}
 
 // TestParamOrder pins the names and the order of every architecture's
 // parameters: checkpoints store them by name and the optimiser's state
@@ -53,11 +64,16 @@ func TestParamOrder(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := New(c.cfg, 1)
 			require.NoError(t, err)
-			var got []string
-			for _, p := range m.Params() {
-				got = append(got, p.Name)
-			}
-			require.Equal(t, c.want, got)
+			require.Equal(t, c.want, names(m.Params()))
+
+			// A forward pass through encoder and decoder binds exactly the
+			// parameters listed.
+			b := graphs.NewBuilder()
+			y := m.labelInput(b, "y", 2)
+			mu, _ := m.Encode(b, b.Input("x", 2, m.Config.Pixels()), y)
+			m.Decode(b, mu, y)
+			require.NoError(t, b.Err())
+			require.ElementsMatch(t, c.want, names(b.Bound()))
 		})
 	}
 }

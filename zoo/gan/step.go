@@ -57,9 +57,9 @@ type Step struct {
 	sns   []*graphs.SpectralNorm // D's, advanced once per step
 	d, g  *graphs.TrainGraph     // L_D for D's parameters; L_G for G's
 	// inputs: the real images in the D graph, the noise in each graph
-	dReal, dz, gz *G.Node
+	real, dz, gz *G.Node
 	// results: the losses, and D's mean outputs on the real and fake images
-	lossD, lossG, dRealOut, dFakeOut *graphs.Result
+	lossD, lossG, dReal, dFake *graphs.Result
 	// one-hot label inputs of a conditional model (nil otherwise): the real
 	// images' labels and the fakes' in the D graph, the fakes' in the G graph
 	dyReal, dyFake, gy *G.Node
@@ -105,27 +105,27 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	// follows paths from D's parameters, so no gradient flows into G.
 	b := graphs.NewBuilder()
 	b.Training = true
-	s.dReal = b.Input("real", tc.Batch, cfg.Pixels())
+	s.real = b.Input("real", tc.Batch, cfg.Pixels())
 	s.dz = b.Input("z", tc.Batch, cfg.Z)
 	s.dyReal = m.labelInput(b, "real_y", tc.Batch)
 	s.dyFake = m.labelInput(b, "fake_y", tc.Batch)
 	fake := m.Generate(b, m.Gen, s.dz, s.dyFake)
 	var lossD *G.Node
 	if len(m.Discs) == 0 {
-		realLogits, fakeLogits := m.discriminatePair(b, s.dReal, fake, s.dyReal, s.dyFake)
+		realLogits, fakeLogits := m.discriminatePair(b, s.real, fake, s.dyReal, s.dyFake)
 		lossD = m.DiscLoss(b, realLogits, fakeLogits)
 		s.lossD = b.Keep(lossD)
-		s.dRealOut = b.Keep(b.Mean(b.Sigmoid(realLogits)))
-		s.dFakeOut = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
+		s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
+		s.dFake = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
 	} else {
 		// The discriminators' parameters are disjoint, so the gradient of
 		// the summed loss gives each one the gradient of its own loss.
 		var dReal, dFake *G.Node
-		lossD, dReal, dFake = MultiDiscriminatorLoss(b, m.Discs, s.dReal, fake)
+		lossD, dReal, dFake = MultiDiscriminatorLoss(b, m.Discs, s.real, fake)
 		inv := 1 / float64(len(m.Discs))
 		s.lossD = b.Keep(b.Scale(lossD, inv))
-		s.dRealOut = b.Keep(b.Scale(dReal, inv))
-		s.dFakeOut = b.Keep(b.Scale(dFake, inv))
+		s.dReal = b.Keep(b.Scale(dReal, inv))
+		s.dFake = b.Keep(b.Scale(dFake, inv))
 	}
 	var err error
 	if s.d, err = graphs.NewTrainGraph(b, lossD, m.DiscParams().Trainable()); err != nil {
@@ -205,7 +205,7 @@ func (s *Step) Run(real []float32, labels []int) (Losses, error) {
 			return Losses{}, fmt.Errorf("gan: %w", err)
 		}
 	}
-	copy(graphs.Value(s.dReal).Data().([]float32), real)
+	copy(graphs.Value(s.real).Data().([]float32), real)
 	z := graphs.Value(s.dz).Data().([]float32)
 	graphs.FillNormal(z, s.rng)
 	copy(graphs.Value(s.gz).Data().([]float32), z)
@@ -227,12 +227,13 @@ func (s *Step) Run(real []float32, labels []int) (Losses, error) {
 	for _, sn := range s.sns {
 		sn.Iterate()
 	}
-	// D's dropout masks are drawn before G's: nothing else draws from
-	// the generator between the two runs.
+	// Each graph draws its dropout masks as it runs; nothing else draws
+	// from the generator between the two runs, so D's masks still come
+	// before G's in the stream.
 	if err := s.d.Run(s.rng); err != nil {
 		return Losses{}, fmt.Errorf("gan: D step: %w", err)
 	}
-	l := Losses{D: s.lossD.Scalar(), DReal: s.dRealOut.Scalar(), DFake: s.dFakeOut.Scalar()}
+	l := Losses{D: s.lossD.Scalar(), DReal: s.dReal.Scalar(), DFake: s.dFake.Scalar()}
 	if err := s.OptD.Update(s.d.Grads()); err != nil {
 		return l, err
 	}

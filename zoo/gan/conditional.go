@@ -8,13 +8,6 @@ import (
 	"github.com/gorgozoo/gorgozoo/graphs"
 )
 
-// LabelledNetwork is a network that also reads one-hot labels, as the
-// conditional discriminator does.
-type LabelledNetwork interface {
-	Network
-	ForwardLabels(b *graphs.Builder, x, y *G.Node) *G.Node
-}
-
 // Generate adds net(z) to b for an unconditional model (y nil), and
 // net([z, y]) for a conditional one, y being one-hot labels [batch, Classes].
 // net is m.Gen or m.GenEMA.
@@ -23,10 +16,7 @@ func (m *Model) Generate(b *graphs.Builder, net Network, z, y *G.Node) *G.Node {
 		b.Fail("generator", fmt.Errorf("labels given: %v, but the model has %d classes", y != nil, m.Config.Classes))
 		return nil
 	}
-	if y == nil {
-		return net.Forward(b, z)
-	}
-	return net.Forward(b, b.Concat(1, z, y))
+	return net.Forward(b, z, y)
 }
 
 // Discriminate adds D's logits for images x to b; y is nil for an
@@ -36,15 +26,7 @@ func (m *Model) Discriminate(b *graphs.Builder, x, y *G.Node) *G.Node {
 		b.Fail("discriminator", fmt.Errorf("the model has %d discriminators: use Model.Discriminators", len(m.Discs)))
 		return nil
 	}
-	if y == nil {
-		return m.Disc.Forward(b, x)
-	}
-	d, ok := m.Disc.(LabelledNetwork)
-	if !ok {
-		b.Fail("discriminator", fmt.Errorf("%T does not take labels", m.Disc))
-		return nil
-	}
-	return d.ForwardLabels(b, x, y)
+	return m.Disc.Forward(b, x, y)
 }
 
 // discriminatePair returns D's logits for a real and a generated batch

@@ -62,13 +62,17 @@ func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) (*ConvG
 }
 
 // Forward returns G(z) for z [batch, in]: images [batch, H·W] in [-1, 1].
-func (g *ConvGenerator) Forward(b *graphs.Builder, z *G.Node) *G.Node {
+// A conditional generator reads [z, y].
+func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	if b.Err() != nil {
 		return nil
 	}
 	if z == nil {
 		b.Fail("generator", fmt.Errorf("no noise input"))
 		return nil
+	}
+	if y != nil {
+		z = b.Concat(1, z, y)
 	}
 	batch := z.Shape()[0]
 	h := b.Reshape(g.FC.Forward(b, z), batch, g.Channels[0], g.H/4, g.W/4)
@@ -134,12 +138,17 @@ func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) (*ConvDiscr
 }
 
 // Forward returns D's logits [batch/Pack, 1] for images x [batch, H·W].
-func (d *ConvDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
+// It takes no labels: y must be nil.
+func (d *ConvDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 	if b.Err() != nil {
 		return nil
 	}
 	if x == nil {
 		b.Fail("discriminator", fmt.Errorf("no input images"))
+		return nil
+	}
+	if y != nil {
+		b.Fail("discriminator", fmt.Errorf("the convolutional discriminator takes no labels"))
 		return nil
 	}
 	batch := x.Shape()[0]

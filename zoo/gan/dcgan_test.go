@@ -68,12 +68,12 @@ func TestConvLossGradients(t *testing.T) {
 				real, z := b.Input("real", 4, 64), b.Input("z", 4, 3)
 				fill(real, 1, 1)
 				fill(z, 2, 1)
-				return m.DiscLoss(b, m.Disc.Forward(b, real), m.Disc.Forward(b, m.Gen.Forward(b, z)))
+				return m.DiscLoss(b, m.Disc.Forward(b, real, nil), m.Disc.Forward(b, m.Gen.Forward(b, z, nil), nil))
 			}, 0, 1e-5), "D loss wrt D")
 			require.NoError(t, graphs.GradCheck(m.Gen.Params().Trainable(), func(b *graphs.Builder) *G.Node {
 				z := b.Input("z", 4, 3)
 				fill(z, 2, 1)
-				return m.GenLoss(b, m.Disc.Forward(b, m.Gen.Forward(b, z)))
+				return m.GenLoss(b, m.Disc.Forward(b, m.Gen.Forward(b, z, nil), nil))
 			}, 0, 1e-5), "G loss wrt G")
 		})
 	}

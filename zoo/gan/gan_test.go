@@ -57,13 +57,13 @@ func TestLossGradients(t *testing.T) {
 				fill(z, 2, 1)
 				// as the training step builds it: one stacked pass, or two
 				// with minibatch std
-				realLogits, fakeLogits := m64.discriminatePair(b, real, m64.Gen.Forward(b, z), nil, nil)
+				realLogits, fakeLogits := m64.discriminatePair(b, real, m64.Gen.Forward(b, z, nil), nil, nil)
 				return DiscriminatorLoss(b, realLogits, fakeLogits)
 			}, 0, 1e-5), "D loss wrt D")
 			require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
 				z := b.Input("z", 4, 3)
 				fill(z, 2, 1)
-				return GeneratorLoss(b, m64.Disc.Forward(b, m64.Gen.Forward(b, z)))
+				return GeneratorLoss(b, m64.Disc.Forward(b, m64.Gen.Forward(b, z, nil), nil))
 			}, 0, 1e-5), "G loss wrt G")
 		})
 	}

@@ -50,14 +50,14 @@ func TestGMANLossGradients(t *testing.T) {
 				real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
 				fill(real, 1, 1)
 				fill(z, 2, 1)
-				loss, _, _ := MultiDiscriminatorLoss(b, discs, real, g64.Forward(b, z))
+				loss, _, _ := MultiDiscriminatorLoss(b, discs, real, g64.Forward(b, z, nil))
 				return loss
 			}, 0, 1e-5), "D loss wrt both Ds")
 			require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
 				z, w := b.Input("z", 4, 3), b.Input("w", 2)
 				fill(z, 2, 1)
 				copy(graphs.Value(w).Data().([]float64), []float64{0.3, 0.7})
-				loss, _ := WeightedGeneratorLoss(b, discs, g64.Forward(b, z), w)
+				loss, _ := WeightedGeneratorLoss(b, discs, g64.Forward(b, z, nil), w)
 				return loss
 			}, 0, 1e-5), "weighted G loss wrt G")
 		})
@@ -73,9 +73,9 @@ func TestWeightedGeneratorLossValue(t *testing.T) {
 	b := graphs.NewBuilder()
 	z, w := b.Input("z", 4, 3), b.Input("w", 2)
 	copy(graphs.Value(w).Data().([]float32), []float32{0.25, 0.75})
-	fake := m.Gen.Forward(b, z)
+	fake := m.Gen.Forward(b, z, nil)
 	loss, per := WeightedGeneratorLoss(b, m.Discs, fake, w)
-	l0, l1 := GeneratorLoss(b, m.Discs[0].Forward(b, fake)), GeneratorLoss(b, m.Discs[1].Forward(b, fake))
+	l0, l1 := GeneratorLoss(b, m.Discs[0].Forward(b, fake, nil)), GeneratorLoss(b, m.Discs[1].Forward(b, fake, nil))
 	kl, kp, k0, k1 := b.Keep(loss), b.Keep(per), b.Keep(l0), b.Keep(l1)
 	vm, err := b.Compile()
 	require.NoError(t, err)

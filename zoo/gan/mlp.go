@@ -201,8 +201,12 @@ func NewMLPGenerator(prefix string, z int, hidden []int, pixels int, rng *rand.R
 }
 
 // Forward returns G(z) for z of shape [batch, Z]: images [batch, pixels].
-func (g *MLPGenerator) Forward(b *graphs.Builder, z *G.Node) *G.Node {
+// A conditional generator reads [z, y].
+func (g *MLPGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	h := z
+	if y != nil {
+		h = b.Concat(1, z, y)
+	}
 	for i, l := range g.Layers {
 		h = l.Forward(b, h)
 		if i+1 < len(g.Layers) {
@@ -257,20 +261,10 @@ func newMLPDiscriminator(prefix string, cfg Config, rng *rand.Rand) *MLPDiscrimi
 	return d
 }
 
-// Forward returns D's logits [batch/Pack, 1] for images x [batch, pixels].
-// A conditional discriminator needs labels: use [MLPDiscriminator.ForwardLabels].
-func (d *MLPDiscriminator) Forward(b *graphs.Builder, x *G.Node) *G.Node {
-	if d.Classes > 0 {
-		b.Fail("discriminator", fmt.Errorf("a discriminator conditioned on %d classes needs labels", d.Classes))
-		return nil
-	}
-	return d.ForwardLabels(b, x, nil)
-}
-
-// ForwardLabels returns D's logits [batch/Pack, 1] for images x [batch,
-// pixels] and their one-hot labels y [batch, Classes] (nil when Classes is
-// 0). A pack's row is its images' pixels followed by their labels.
-func (d *MLPDiscriminator) ForwardLabels(b *graphs.Builder, x, y *G.Node) *G.Node {
+// Forward returns D's logits [batch/Pack, 1] for images x [batch, pixels]
+// and their one-hot labels y [batch, Classes] (nil when Classes is 0). A
+// pack's row is its images' pixels followed by their labels.
+func (d *MLPDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 	if (y == nil) != (d.Classes == 0) || (y != nil && d.Embed == nil) {
 		b.Fail("discriminator", fmt.Errorf("labels given: %v, but the discriminator has %d classes and embedding %v", y != nil, d.Classes, d.Embed != nil))
 		return nil

@@ -14,9 +14,12 @@ import (
 const Kind = "gan"
 
 // Network is a generator or a discriminator: a forward pass that can be
-// added to any graph, and the parameters it binds.
+// added to any graph, and the parameters it binds. The forward pass reads
+// x (a generator's noise, a discriminator's images) and, for a
+// conditional model, their one-hot labels y [batch, Classes]; y is nil
+// for an unconditional model.
 type Network interface {
-	Forward(b *graphs.Builder, x *G.Node) *G.Node
+	Forward(b *graphs.Builder, x, y *G.Node) *G.Node
 	Params() graphs.Params
 }
 

@@ -70,7 +70,7 @@ func TestParamOrder(t *testing.T) {
 				m.Discriminate(b, fake, y)
 			}
 			for _, d := range m.Discs {
-				d.Forward(b, fake)
+				d.Forward(b, fake, nil)
 			}
 			if m.GenEMA != nil {
 				m.Generate(b, m.GenEMA, z, y)

@@ -372,7 +372,7 @@ func (s *Step) SetState(st map[string]string) error {
 // and the sums over k of mean σ(D_k(x)) and mean σ(D_k(fake)).
 func MultiDiscriminatorLoss(b *graphs.Builder, discs []Network, real, fake *G.Node) (loss, dReal, dFake *G.Node) {
 	for _, d := range discs {
-		rl, fl := d.Forward(b, real), d.Forward(b, fake)
+		rl, fl := d.Forward(b, real, nil), d.Forward(b, fake, nil)
 		l, r, f := DiscriminatorLoss(b, rl, fl), b.Mean(b.Sigmoid(rl)), b.Mean(b.Sigmoid(fl))
 		if loss == nil {
 			loss, dReal, dFake = l, r, f
@@ -390,7 +390,7 @@ func MultiDiscriminatorLoss(b *graphs.Builder, discs []Network, real, fake *G.No
 func WeightedGeneratorLoss(b *graphs.Builder, discs []Network, fake, w *G.Node) (loss, perDisc *G.Node) {
 	logits := make([]*G.Node, len(discs))
 	for i, d := range discs {
-		logits[i] = d.Forward(b, fake)
+		logits[i] = d.Forward(b, fake, nil)
 	}
 	// [n, K] logits → per-column means: the K losses in one node.
 	perDisc = b.Mean(b.BCEWithLogitsConst(b.Concat(1, logits...), 1), 0)

@@ -97,7 +97,8 @@ type Losses struct {
 }
 
 // Run performs one update on images (Batch images of the model's size,
-// pixels in [0, 1], one after another) with their labels.
+// pixels in [0, 1], one after another; a batch in another scale is
+// refused) with their labels.
 func (s *Step) Run(images []float32, labels []int) (Losses, error) {
 	cfg := s.Model.Config
 	if len(images) != s.batch*cfg.Pixels() {

@@ -184,7 +184,8 @@ func previewGrid(zdim, classes int, rng *rand.Rand) ([]float32, []int) {
 }
 
 // Run performs one D update and one G update. real holds Batch images
-// scaled to [-1, 1], one after another; labels are their classes, required
+// scaled to [-1, 1], one after another (a batch in another scale is
+// refused); labels are their classes, required
 // when the model is conditional and ignored otherwise (nil for an
 // unconditional model). The fakes' classes are drawn uniformly from the
 // step's noise generator, the same ones for the D and the G update.

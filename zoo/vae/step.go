@@ -108,10 +108,12 @@ type Losses struct {
 }
 
 // Run performs one update. images holds Batch images with pixels in
-// [0, 1], one after another; with Config.Binarize each pixel is replaced
-// by a Bernoulli draw with that probability. labels are the images'
-// classes, which a conditional model needs (one per image, in
-// [0, Classes)) and an unconditional one ignores (nil).
+// [0, 1], one after another; a batch in another scale is refused, as the
+// BCE of a pixel outside [0, 1] is no likelihood (it can be negative).
+// With Config.Binarize each pixel is replaced by a Bernoulli draw with
+// that probability. labels are the images' classes, which a conditional
+// model needs (one per image, in [0, Classes)) and an unconditional one
+// ignores (nil).
 func (s *Step) Run(images []float32, labels []int) (Losses, error) {
 	pixels := s.Model.Config.Pixels()
 	if len(images) != s.batch*pixels {

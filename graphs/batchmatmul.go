@@ -14,8 +14,8 @@ import (
 // axis of two 3-D tensors, one GEMM call with transpose flags per matrix.
 // It is [matMulOp] for stacks of matrices, as self-attention needs
 // (per-image query·key products and weighted sums of values). Gorgonia's
-// BatchedMatMul is not used: DESIGN.md records it misbehaving with an inner
-// size of 1, and its transposes would be copies.
+// BatchedMatMul is not used: it misbehaves when the inner size is 1 (see
+// docs/architecture.md), and its transposes would be copies.
 type batchedMatMulOp struct {
 	transA, transB bool
 	out            *outBuffer // kept from run to run, as in matMulOp

@@ -173,8 +173,8 @@ func (op softmaxOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 }
 
 // softmaxGradOp computes softmaxOp's input gradient from its output y and
-// the upstream gradient d. Second derivatives are not needed (see
-// DESIGN.md: Gorgonia's are unreliable anyway), so it has no SymDiff.
+// the upstream gradient d. Second derivatives are not needed (and
+// Gorgonia's second-order gradients are silently wrong), so it has no SymDiff.
 type softmaxGradOp struct {
 	dims int
 	out  *outBuffer

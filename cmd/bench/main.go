@@ -312,7 +312,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// The peer must read the same files as we do.
 		dir, _ := datasets.MNISTDir(o.Data)
 		peer.env = peerEnv(os.Environ(), dir)
-		rep.Notes = append(rep.Notes, "the PyTorch peer runs with glibc's malloc keeping freed memory ("+strings.Join(peerMallocEnv, " ")+"), its fastest setting here: see the README's Speed section")
+		rep.Notes = append(rep.Notes, "the PyTorch peer runs with glibc's malloc keeping freed memory ("+strings.Join(peerMallocEnv, " ")+"), its fastest setting here: see docs/speed.md")
 	}
 	resetPeak := resetPeakRSS()
 	if !resetPeak {
@@ -600,7 +600,7 @@ func findUp(rel string) string {
 // maps it with mmap and unmaps it on free, so each step of the peer
 // page-faults through megabytes of new memory. On a VM where page faults
 // are slow that made the peer 2–4× slower (MLP GAN 3,000 against 12,000
-// images/s on the 2-core Firecracker machine the README's table comes
+// images/s on the 2-core Firecracker machine the tables in docs/speed.md come
 // from), a handicap no PyTorch user would choose to keep.
 var peerMallocEnv = []string{
 	"MALLOC_MMAP_THRESHOLD_=1000000000",

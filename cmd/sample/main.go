@@ -42,7 +42,7 @@ type options struct {
 	Out   string
 	Cols  int
 	Scale int
-	Class int // class of a conditional GAN or VAE; -1: random classes (issue 8)
+	Class int // class of a conditional GAN or VAE; -1: random classes
 }
 
 func main() {

@@ -60,7 +60,7 @@ type options struct {
 	DMBStd   bool    `json:"d_minibatch_std"`
 	DPack    int     `json:"d_pack"`
 	EMA      float64 `json:"ema"`
-	Classes  int     `json:"classes"` // conditional GAN (issue 8)
+	Classes  int     `json:"classes"` // conditional GAN
 	Discs    int     `json:"discriminators"`
 	GMAN     float64 `json:"gman_lambda"`
 	GChans   []int   `json:"g_channels,omitempty"`
@@ -90,9 +90,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.DPack, "d-pack", 2, "D judges packs of this many images (PacGAN; 1: single images)")
 	fs.Float64Var(&o.EMA, "ema", 0.999, "decay of a moving average of G's weights used for sampling (0: none)")
 	fs.Float64Var(&o.DDropout, "d-dropout", 0.3, "dropout probability in D's hidden layers while training (0: none)")
-	// Conditional GAN (issue 8).
+	// Conditional GAN.
 	fs.IntVar(&o.Classes, "classes", 0, "condition G and D on this many classes (10 for MNIST digits; 0: unconditional; needs labelled data)")
-	// Several discriminators (GMAN, issue 8).
+	// Several discriminators (GMAN).
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
 	var gChans, dChans string
@@ -279,7 +279,7 @@ func parseChannels(name, s string) ([]int, error) {
 }
 
 // modelDefaults are the flag values each -model starts from. The MLP's
-// come from its recipe search (README). The convolutional models' epochs
+// come from its recipe search (docs/models/gan.md). The convolutional models' epochs
 // take about the MLP's training time (6.3, 6.6, 6.7 minutes on a quiet
 // 2-core machine); they need no packing or
 // dropout in D, and a shorter weight average (0.99) because their runs are

@@ -10,11 +10,15 @@
 // shows medians, so that a burst of load on a shared machine hits both
 // sides rather than one.
 //
-// The MLP peers live in the shared peer folder; the convolutional models'
-// peers (peer/gan_conv.py and peer/vae_conv.py beside this file, the
-// second importing the first) are embedded in the binary and written to
-// a temporary folder for the run, so that it is found from any
-// folder and from an installed binary alike.
+// Both sides get the same number of cores: -threads (default: every core)
+// sets GOMAXPROCS for the Go side and the peer's torch and OpenBLAS
+// threads.
+//
+// The peers (peer/gan_mlp.py, gan_conv.py, vae_mlp.py and vae_conv.py
+// beside this file, the others importing gan_conv.py's data reader and
+// training loops) are embedded in the binary and written to a temporary
+// folder for the run, so that they are found from any folder and from an
+// installed binary alike.
 package main
 
 import (
@@ -54,21 +58,19 @@ bench times one training step of each zoo model on MNIST and, when
   go run ./cmd/bench -models dcgan,sagan -steps 30
   go run ./cmd/bench -json > bench.json
 
-The MLP peers (gan_mlp.py, vae_mlp.py) are found in -peer-dir, else
-$GORGOZOO_PEER, else the first shared/peer folder above the current one.
-The peers of the convolutional models (cmd/bench/peer/gan_conv.py for
-DCGAN and SAGAN, vae_conv.py for the conv VAEs) are built into the
-command.`
+The peers (cmd/bench/peer/gan_mlp.py, gan_conv.py, vae_mlp.py and
+vae_conv.py) are built into the command. Go and PyTorch both run on
+-threads cores (default: all).`
 
 // ownPeers are the peer scripts kept in this repository, written to a
-// temporary folder when a selected model needs one.
+// temporary folder when the peer takes part.
 //
 //go:embed peer/*.py
 var ownPeers embed.FS
 
 // peerTimeout bounds one PyTorch run, so that a hung interpreter cannot
-// hang the benchmark (vae_mlp.py's shortest run is a full epoch, ~5 s;
-// gan_conv.py's SAGAN runs about 4 steps/s, so ~1 min for 200 steps).
+// hang the benchmark: the slowest peer, gan_conv.py's SAGAN, needs about
+// a minute for 200 steps on 2 cores.
 const peerTimeout = 5 * time.Minute
 
 type options struct {
@@ -78,7 +80,7 @@ type options struct {
 	Models  []string
 	Peer    string // auto, on, off
 	Python  string
-	PeerDir string
+	Threads int // GOMAXPROCS for Go, torch and OpenBLAS threads for the peer
 	Data    string
 	JSON    bool
 }
@@ -94,17 +96,12 @@ type model struct {
 	// peerArgs returns the peer script and its arguments for about steps
 	// timed steps.
 	peerArgs func(steps int) []string
-	// ownPeer says the script is one of ownPeers rather than one of the
-	// shared peer folder's.
-	ownPeer bool
 }
 
 var models = []model{
 	mlpGAN("gan", "MLP GAN", gan.Config{DDropout: 0.3, DPack: 2, EMA: 0.999}),
-	// The same networks with the peer's textbook recipe: the same work on
-	// both sides (no packing, dropout or weight average, which gan_mlp.py
-	// does not do; its D has LeakyReLU(0.2) after the first layer with
-	// --d-act leaky, as ours has).
+	// The same networks with the textbook recipe: no packing, dropout or
+	// weight average.
 	mlpGAN("gan-textbook", "MLP GAN (textbook)", gan.Config{DPack: 1}),
 	{
 		id: "vae", name: "MLP VAE", batch: 128, scale: datasets.ScaleUnit,
@@ -119,10 +116,9 @@ var models = []model{
 			}
 			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
 		},
-		// vae_mlp.py has no step limit: one epoch (468 steps) is its
-		// shortest run; it times training only, not the test pass.
-		peerArgs: func(int) []string {
-			return []string{"vae_mlp.py", "--epochs", "1", "--iw-k", "0", "--seed", "1"}
+		// vae_mlp.py times the steps after its 20 warm-up steps.
+		peerArgs: func(steps int) []string {
+			return []string{"vae_mlp.py", "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
 		},
 	},
 	// The convolutional VAEs with train-vae's defaults, against
@@ -136,7 +132,9 @@ var models = []model{
 		gan.TrainConfig{Batch: 64, LRD: 1e-3, LRG: 5e-4, Beta1: 0, Beta2: 0.9}),
 }
 
-// mlpGAN is the row of an MLP GAN, timed against gan_mlp.py.
+// mlpGAN is the row of an MLP GAN, timed against gan_mlp.py with the same
+// recipe (packing, dropout and weight average), so both sides do the same
+// work.
 func mlpGAN(id, name string, cfg gan.Config) model {
 	return model{
 		id: id, name: name, batch: 64, scale: datasets.ScaleSigned,
@@ -153,7 +151,8 @@ func mlpGAN(id, name string, cfg gan.Config) model {
 		},
 		// gan_mlp.py times the steps after its 20 warm-up steps.
 		peerArgs: func(steps int) []string {
-			return []string{"gan_mlp.py", "--epochs", "1", "--steps", strconv.Itoa(steps + 20), "--seed", "0", "--d-act", "leaky"}
+			return []string{"gan_mlp.py", "--steps", strconv.Itoa(steps + 20), "--seed", "0",
+				"--d-pack", strconv.Itoa(max(cfg.DPack, 1)), "--d-dropout", fmtFloat(cfg.DDropout), "--ema", fmtFloat(cfg.EMA)}
 		},
 	}
 }
@@ -177,7 +176,6 @@ func convVAE(id, name, arch string) model {
 		peerArgs: func(steps int) []string {
 			return []string{"vae_conv.py", "--arch", arch, "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
 		},
-		ownPeer: true,
 	}
 }
 
@@ -202,9 +200,11 @@ func convGAN(id, name string, cfg gan.Config, tc gan.TrainConfig) model {
 		peerArgs: func(steps int) []string {
 			return []string{"gan_conv.py", "--arch", id, "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
 		},
-		ownPeer: true,
 	}
 }
+
+// fmtFloat writes x for a peer's command line, as short as it reads back.
+func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
 // modelIDs returns the ids of the table's rows, comma-separated.
 func modelIDs() string {
@@ -255,7 +255,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&names, "models", modelIDs(), "comma-separated models to time")
 	fs.StringVar(&o.Peer, "peer", "auto", "PyTorch peer: auto (when python3 imports torch), on (fail without it), off")
 	fs.StringVar(&o.Python, "python", "/usr/bin/python3", "Python interpreter for the peer")
-	fs.StringVar(&o.PeerDir, "peer-dir", "", "folder of the shared MLP peer scripts (default: $GORGOZOO_PEER or shared/peer above the current folder)")
+	fs.IntVar(&o.Threads, "threads", runtime.NumCPU(), "cores for each side: GOMAXPROCS for Go, torch and OpenBLAS threads for the peer")
 	fs.StringVar(&o.Data, "data", "", "MNIST folder (default: $GORGOZOO_DATA or the GoMNIST module)")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of a table")
 	if err := cli.Parse(fs, args); err != nil {
@@ -268,6 +268,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Positive("steps", int64(o.Steps))
 	c.NonNegative("warmup", int64(o.Warmup))
 	c.Positive("repeats", int64(o.Repeats))
+	c.Positive("threads", int64(o.Threads))
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -293,6 +294,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Before any graph runs: the worker pool takes its size from
+	// GOMAXPROCS when it starts.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.Threads))
 	rep := report{Steps: o.Steps, Repeats: o.Repeats, GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
 	rep.LoadBefore = loadAverage()
 
@@ -437,76 +441,30 @@ func median(v []float64) float64 {
 
 // peerRunner runs the PyTorch peer scripts.
 type peerRunner struct {
-	python string
-	shared string // the shared peer folder; "" when it was not found
-	own    string // temporary folder holding ownPeers; "" when no model needs it
-	env    []string
+	python  string
+	dir     string // temporary folder holding ownPeers
+	threads int
+	env     []string
 }
 
-// has reports whether m's peer script is available.
+// has reports whether m has a PyTorch peer.
 func (p *peerRunner) has(m model) bool {
-	return p != nil && m.peerArgs != nil && p.dir(m) != ""
-}
-
-func (p *peerRunner) dir(m model) string {
-	if m.ownPeer {
-		return p.own
-	}
-	return p.shared
+	return p != nil && m.peerArgs != nil
 }
 
 // close removes the folder of the embedded scripts.
 func (p *peerRunner) close() {
-	if p.own != "" {
-		os.RemoveAll(p.own)
+	if p.dir != "" {
+		os.RemoveAll(p.dir)
 	}
 }
 
 // findPeer decides whether the PyTorch peer takes part. With -peer auto a
-// missing interpreter, torch or shared script yields notes and no peer (or
-// no peer for the models whose script is missing), never an error, so that
-// CI machines without PyTorch pass.
+// missing interpreter or torch yields a note and no peer, never an error,
+// so that CI machines without PyTorch pass.
 func findPeer(ctx context.Context, o options) (*peerRunner, []string, error) {
 	if o.Peer == "off" {
 		return nil, []string{"PyTorch peer off (-peer off)"}, nil
-	}
-	fail := func(why string) (*peerRunner, []string, error) {
-		if o.Peer == "on" {
-			return nil, nil, fmt.Errorf("-peer on: %s", why)
-		}
-		return nil, []string{"PyTorch peer n/a: " + why}, nil
-	}
-	var sharedScripts []string // of the selected models
-	var sharedNames []string
-	needOwn := false
-	for _, m := range models {
-		if !slices.Contains(o.Models, m.id) {
-			continue
-		}
-		if m.peerArgs == nil {
-			continue // no PyTorch twin: Go figures only
-		}
-		if m.ownPeer {
-			needOwn = true
-			continue
-		}
-		sharedScripts = append(sharedScripts, m.peerArgs(o.Steps)[0])
-		sharedNames = append(sharedNames, m.name)
-	}
-	// The shared folder first: a missing script is the cheaper finding.
-	p := &peerRunner{python: o.Python}
-	var notes []string
-	if len(sharedScripts) > 0 {
-		dir, why := sharedPeerDir(o.PeerDir, sharedScripts)
-		switch {
-		case why == "":
-			p.shared = dir
-		case o.Peer == "on" || !needOwn:
-			return fail(why)
-		default:
-			// The models with embedded scripts still get their peer.
-			notes = append(notes, fmt.Sprintf("PyTorch peer n/a for %s: %s", strings.Join(sharedNames, ", "), why))
-		}
 	}
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -518,37 +476,17 @@ func findPeer(ctx context.Context, o options) (*peerRunner, []string, error) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return fail(fmt.Sprintf("%s cannot import torch (%s); install with apt-get install -y python3-torch python3-numpy", o.Python, msg))
-	}
-	if needOwn {
-		dir, err := writeOwnPeers()
-		if err != nil {
-			return nil, nil, err
+		why := fmt.Sprintf("%s cannot import torch (%s); install with apt-get install -y python3-torch python3-numpy", o.Python, msg)
+		if o.Peer == "on" {
+			return nil, nil, fmt.Errorf("-peer on: %s", why)
 		}
-		p.own = dir
+		return nil, []string{"PyTorch peer n/a: " + why}, nil
 	}
-	return p, notes, nil
-}
-
-// sharedPeerDir returns the folder of the shared peer scripts (-peer-dir,
-// else $GORGOZOO_PEER, else shared/peer above the current folder), or why
-// it has none of them.
-func sharedPeerDir(dir string, scripts []string) (string, string) {
-	if dir == "" {
-		dir = os.Getenv("GORGOZOO_PEER")
+	dir, err := writeOwnPeers()
+	if err != nil {
+		return nil, nil, err
 	}
-	if dir == "" {
-		dir = findUp(filepath.Join("shared", "peer", scripts[0]))
-	}
-	if dir == "" {
-		return "", "no shared/peer folder found above the current one (set -peer-dir)"
-	}
-	for _, s := range scripts {
-		if _, err := os.Stat(filepath.Join(dir, s)); err != nil {
-			return "", fmt.Sprintf("%s has no %s", dir, s)
-		}
-	}
-	return dir, ""
+	return &peerRunner{python: o.Python, dir: dir, threads: o.Threads}, nil, nil
 }
 
 // writeOwnPeers writes the embedded peer scripts to a new temporary folder.
@@ -574,25 +512,6 @@ func writeOwnPeers() (string, error) {
 		return "", fmt.Errorf("writing the embedded peer scripts: %w", err)
 	}
 	return dir, nil
-}
-
-// findUp returns the folder holding rel in the current folder or the
-// nearest parent that has it, or "".
-func findUp(rel string) string {
-	d, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, rel)); err == nil {
-			return filepath.Dir(filepath.Join(d, rel))
-		}
-		up := filepath.Dir(d)
-		if up == d {
-			return ""
-		}
-		d = up
-	}
 }
 
 // peerMallocEnv keeps glibc's malloc from handing memory back to the
@@ -624,15 +543,14 @@ func peerEnv(environ []string, mnistDir string) []string {
 	return env
 }
 
-// run runs m's peer script for steps timed steps with 2 threads (the
-// machine's cores, as our GEMM uses) and returns the images/s from its
-// last line.
+// run runs m's peer script for steps timed steps on p.threads threads
+// (the cores the Go side has) and returns the images/s from its last line.
 func (p *peerRunner) run(ctx context.Context, m model, steps int) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
 	defer cancel()
-	args := append(m.peerArgs(steps), "--threads", "2")
+	args := append(m.peerArgs(steps), "--threads", strconv.Itoa(p.threads))
 	cmd := exec.CommandContext(ctx, p.python, args...)
-	cmd.Dir = p.dir(m)
+	cmd.Dir = p.dir
 	cmd.Env = p.env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

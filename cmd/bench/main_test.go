@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestJSONAndMissingPython(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	missing := filepath.Join(t.TempDir(), "no-python")
 	err := run(context.Background(), []string{"-steps", "2", "-repeats", "1", "-warmup", "0", "-models", "gan",
-		"-python", missing, "-peer-dir", t.TempDir(), "-json"}, &stdout, &stderr)
+		"-python", missing, "-json"}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	var rep report
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
@@ -57,22 +58,26 @@ func TestJSONAndMissingPython(t *testing.T) {
 // loudly instead of printing a table without it.
 func TestPeerOnFailsWithoutTorch(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-peer", "on", "-peer-dir", t.TempDir()}, &stdout, &stderr)
+	missing := filepath.Join(t.TempDir(), "no-python")
+	err := run(context.Background(), []string{"-peer", "on", "-python", missing}, &stdout, &stderr)
 	require.ErrorContains(t, err, "-peer on")
 }
 
-// TestEmbeddedPeer runs each conv row with an embedded peer against a
-// stand-in interpreter that passes the torch check and answers like a
-// peer script: the embedded script must be found without any shared peer
-// folder (-peer on, an empty -peer-dir), get its arguments, and its
-// temporary folder must be gone afterwards.
+// TestEmbeddedPeer runs rows against a stand-in interpreter that passes
+// the torch check and answers like a peer script: the embedded script must
+// be found from the test's folder (-peer on), get its arguments (the
+// model's recipe and -threads), and its temporary folder must be gone
+// afterwards.
 func TestEmbeddedPeer(t *testing.T) {
 	for _, c := range []struct {
-		model, name string
-		args        []string
+		model, name, threads string
+		args                 []string
 	}{
-		{"dcgan", "DCGAN", []string{"gan_conv.py", "--arch", "dcgan", "--steps", "21", "--seed", "0", "--threads", "2"}},
-		{"vae-conv", "conv VAE", []string{"vae_conv.py", "--arch", "conv", "--steps", "21", "--seed", "0", "--threads", "2"}},
+		{"dcgan", "DCGAN", "2", []string{"gan_conv.py", "--arch", "dcgan", "--steps", "21", "--seed", "0", "--threads", "2"}},
+		{"vae-conv", "conv VAE", "2", []string{"vae_conv.py", "--arch", "conv", "--steps", "21", "--seed", "0", "--threads", "2"}},
+		{"gan", "MLP GAN", "3", []string{"gan_mlp.py", "--steps", "21", "--seed", "0", "--d-pack", "2", "--d-dropout", "0.3", "--ema", "0.999", "--threads", "3"}},
+		{"gan-textbook", "MLP GAN (textbook)", "1", []string{"gan_mlp.py", "--steps", "21", "--seed", "0", "--d-pack", "1", "--d-dropout", "0", "--ema", "0", "--threads", "1"}},
+		{"vae", "MLP VAE", "2", []string{"vae_mlp.py", "--steps", "21", "--seed", "0", "--threads", "2"}},
 	} {
 		t.Run(c.model, func(t *testing.T) {
 			tmp := t.TempDir()
@@ -87,7 +92,7 @@ echo "steps_per_s=2.0 images_per_s=128.0"
 			require.NoError(t, os.WriteFile(python, []byte(script), 0o755))
 			var stdout, stderr bytes.Buffer
 			err := run(context.Background(), []string{"-models", c.model, "-steps", "1", "-repeats", "1", "-warmup", "0",
-				"-peer", "on", "-python", python, "-peer-dir", t.TempDir(), "-json"}, &stdout, &stderr)
+				"-peer", "on", "-python", python, "-threads", c.threads, "-json"}, &stdout, &stderr)
 			require.NoError(t, err, "stderr: %s", stderr.String())
 			var rep report
 			require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
@@ -99,6 +104,7 @@ echo "steps_per_s=2.0 images_per_s=128.0"
 			require.NoError(t, err)
 			f := strings.Fields(string(b))
 			require.Equal(t, c.args, f[1:])
+			require.Equal(t, c.threads, strconv.Itoa(rep.GOMAXPROCS), "the Go side runs on the peer's thread count")
 			_, err = os.Stat(f[0])
 			require.True(t, os.IsNotExist(err), "the embedded scripts' folder %s is left behind", f[0])
 		})
@@ -112,7 +118,7 @@ func TestEmbeddedPeerParses(t *testing.T) {
 	if err != nil {
 		t.Skip("no python3")
 	}
-	for _, name := range []string{"gan_conv.py", "vae_conv.py"} {
+	for _, name := range []string{"gan_conv.py", "gan_mlp.py", "vae_conv.py", "vae_mlp.py"} {
 		src, err := ownPeers.ReadFile("peer/" + name)
 		require.NoError(t, err)
 		cmd := exec.Command(python, "-c", "import ast, sys; ast.parse(sys.stdin.read(), sys.argv[1])", name)
@@ -123,7 +129,7 @@ func TestEmbeddedPeerParses(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-steps", "0"}, {"-models", "gan,cnn"}, {"-peer", "maybe"}, {"-repeats", "-1"}} {
+	for _, args := range [][]string{{"-steps", "0"}, {"-models", "gan,cnn"}, {"-peer", "maybe"}, {"-repeats", "-1"}, {"-threads", "0"}} {
 		_, err := parse(args, &bytes.Buffer{})
 		var u *cli.UsageError
 		require.ErrorAs(t, err, &u, "%v", args)

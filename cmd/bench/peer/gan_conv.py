@@ -48,6 +48,7 @@ The data is MNIST's IDX files in $MNIST_DIR (cmd/bench sets it), else the
 GoMNIST module in the Go module cache.
 """
 import argparse
+import copy
 import ctypes
 import gzip
 import os
@@ -58,7 +59,7 @@ import time
 import numpy as np
 
 # libgomp's default active spin-wait fights OpenBLAS's pthreads for the cores
-# (3-4x slower at 2 threads, see shared/peer/README.md); must be set before
+# (3-4x slower at 2 threads on a 2-core machine); must be set before
 # torch loads libgomp. Override by exporting OMP_WAIT_POLICY yourself.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
@@ -70,8 +71,7 @@ WARMUP = 20
 GOMNIST = "github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63/data"
 
 
-# --- MNIST (a copy of the shared peer's tiny IDX reader, so that this script
-# runs from a fresh clone without the shared folder) ---
+# --- MNIST: a tiny IDX reader, shared by every peer script ---
 
 def mnist_dir():
     d = os.environ.get("MNIST_DIR")
@@ -205,27 +205,18 @@ def g_loss(kind, fake_logits):
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", choices=sorted(ARCHS), required=True)
-    ap.add_argument("--steps", type=int, default=220, help="steps in total, the first 20 untimed")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--log-every", type=int, default=0)
-    a = ap.parse_args()
-    cfg = ARCHS[a.arch]
-
+def train(a, g, d, loss, lr_d, lr_g, betas, ema, label):
+    """Runs a.steps GAN steps of batch a.batch (the first WARMUP untimed) and
+    prints the summary and speed lines cmd/bench reads. ema is the decay of
+    G's weight average (0: none); label starts the summary line."""
     blas = set_threads(a.threads)
-    torch.manual_seed(a.seed)
     x = load_train()
-    g = Generator(cfg["attention"])
-    d = Discriminator(cfg["attention"], cfg["spectral"])
-    g_ema = Generator(cfg["attention"])
-    g_ema.load_state_dict(g.state_dict())
-    g_ema.requires_grad_(False)
-    opt_d = torch.optim.Adam(d.parameters(), lr=cfg["lr_d"], betas=cfg["betas"])
-    opt_g = torch.optim.Adam(g.parameters(), lr=cfg["lr_g"], betas=cfg["betas"])
+    g_ema = None
+    if ema > 0:
+        g_ema = copy.deepcopy(g)
+        g_ema.requires_grad_(False)
+    opt_d = torch.optim.Adam(d.parameters(), lr=lr_d, betas=betas)
+    opt_g = torch.optim.Adam(g.parameters(), lr=lr_g, betas=betas)
     B = a.batch
     per_epoch = len(x) // B  # drop the last partial batch, as our loader does
     step, t_warm, t_start = 0, None, time.time()
@@ -237,7 +228,7 @@ def main():
         real = x[perm[i * B:(i + 1) * B]]
         fake = g(torch.randn(B, ZDIM))
         # D update on real and G(z), no gradient into G.
-        loss_d = d_loss(cfg["loss"], d(real), d(fake.detach()))
+        loss_d = d_loss(loss, d(real), d(fake.detach()))
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
@@ -245,29 +236,47 @@ def main():
         # meanwhile so that backward skips their gradients, which our G graph
         # does not compute either (BigGAN-PyTorch's toggle_grad does the same).
         d.requires_grad_(False)
-        loss_g = g_loss(cfg["loss"], d(fake))
+        loss_g = g_loss(loss, d(fake))
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
         d.requires_grad_(True)
-        with torch.no_grad():
-            t = step + 1
-            decay = min(0.99, (1 + t) / (10 + t))
-            for pe, p in zip(g_ema.parameters(), g.parameters()):
-                pe.mul_(decay).add_(p, alpha=1 - decay)
+        if g_ema is not None:
+            with torch.no_grad():
+                t = step + 1
+                decay = min(ema, (1 + t) / (10 + t))
+                for pe, p in zip(g_ema.parameters(), g.parameters()):
+                    pe.mul_(decay).add_(p, alpha=1 - decay)
         step += 1
         if step == WARMUP:
             t_warm = time.time()
         if a.log_every and step % a.log_every == 0:
             print(f"step {step} loss_d={loss_d.item():.4f} loss_g={loss_g.item():.4f}", flush=True)
     t_end = time.time()
-    print(f"arch={a.arch} train_wall_s={t_end - t_start:.2f} steps={step} threads={a.threads} blas={blas} "
+    print(f"{label} train_wall_s={t_end - t_start:.2f} steps={step} threads={a.threads} blas={blas} "
           f"torch={torch.__version__} loss_d={loss_d.item():.4f} loss_g={loss_g.item():.4f}")
     if t_warm is not None and step > WARMUP:
         sps = (step - WARMUP) / (t_end - t_warm)
         print(f"steps_per_s={sps:.2f} images_per_s={sps * B:.1f}")
     else:
         print("steps_per_s=nan images_per_s=nan  (need more than %d steps)" % WARMUP)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", choices=sorted(ARCHS), required=True)
+    ap.add_argument("--steps", type=int, default=220, help="steps in total, the first 20 untimed")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--log-every", type=int, default=0)
+    a = ap.parse_args()
+    cfg = ARCHS[a.arch]
+
+    torch.manual_seed(a.seed)
+    g = Generator(cfg["attention"])
+    d = Discriminator(cfg["attention"], cfg["spectral"])
+    train(a, g, d, cfg["loss"], cfg["lr_d"], cfg["lr_g"], cfg["betas"], ema=0.99, label=f"arch={a.arch}")
 
 
 if __name__ == "__main__":

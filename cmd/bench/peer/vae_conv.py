@@ -69,19 +69,12 @@ class Decoder(nn.Module):
         return self.conv2(F.interpolate(h, scale_factor=2, mode="nearest"))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", choices=["conv", "conv-attn"], required=True)
-    ap.add_argument("--steps", type=int, default=120, help="steps in total, the first 20 untimed")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--batch", type=int, default=128)
-    a = ap.parse_args()
-
+def train(a, enc, dec, label):
+    """Runs a.steps VAE steps of batch a.batch (the first WARMUP untimed) and
+    prints the summary and speed lines cmd/bench reads; label starts the
+    summary line."""
     blas = set_threads(a.threads)
-    torch.manual_seed(a.seed)
     x = (load_train() + 1) / 2  # gan_conv scales to [-1, 1]; the VAE reads [0, 1]
-    enc, dec = Encoder(a.arch == "conv-attn"), Decoder(a.arch == "conv-attn")
     opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=1e-3)
     B = a.batch
     per_epoch = len(x) // B  # drop the last partial batch, as our loader does
@@ -95,7 +88,7 @@ def main():
         mu, logvar = enc(real)
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
         logits = dec(z)
-        bce = F.binary_cross_entropy_with_logits(logits, real, reduction="none").flatten(1).sum(1)
+        bce = F.binary_cross_entropy_with_logits(logits, real.view(logits.shape), reduction="none").flatten(1).sum(1)
         kl = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(1)
         loss = (bce + kl).mean()
         opt.zero_grad()
@@ -105,13 +98,27 @@ def main():
         if step == WARMUP:
             t_warm = time.time()
     t_end = time.time()
-    print(f"arch={a.arch} train_wall_s={t_end - t_start:.2f} steps={step} threads={a.threads} blas={blas} "
+    print(f"{label} train_wall_s={t_end - t_start:.2f} steps={step} threads={a.threads} blas={blas} "
           f"torch={torch.__version__} loss={loss.item():.4f}")
     if t_warm is not None and step > WARMUP:
         sps = (step - WARMUP) / (t_end - t_warm)
         print(f"steps_per_s={sps:.2f} images_per_s={sps * B:.1f}")
     else:
         print("steps_per_s=nan images_per_s=nan  (need more than %d steps)" % WARMUP)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", choices=["conv", "conv-attn"], required=True)
+    ap.add_argument("--steps", type=int, default=120, help="steps in total, the first 20 untimed")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=128)
+    a = ap.parse_args()
+
+    torch.manual_seed(a.seed)
+    enc, dec = Encoder(a.arch == "conv-attn"), Decoder(a.arch == "conv-attn")
+    train(a, enc, dec, label=f"arch={a.arch}")
 
 
 if __name__ == "__main__":

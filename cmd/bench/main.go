@@ -624,7 +624,7 @@ func peakRSSMiB() float64 {
 	return math.NaN()
 }
 
-// printTable writes the report as a Markdown table, ready for the README.
+// printTable writes the report as a Markdown table, ready for docs/speed.md.
 func printTable(w io.Writer, rep report) {
 	fmt.Fprintln(w, "| model | batch | images/s | ms/step | allocs/step | KiB/step | peak RSS MiB | PyTorch images/s | ours/PyTorch |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -10,14 +10,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
-	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
 	"github.com/gorgozoo/gorgozoo/visual"
-	"github.com/gorgozoo/gorgozoo/zoo/gan"
-	"github.com/gorgozoo/gorgozoo/zoo/vae"
+	"github.com/gorgozoo/gorgozoo/zoo"
 )
 
 const summary = `
@@ -46,7 +46,9 @@ type options struct {
 }
 
 func main() {
-	os.Exit(cli.Exit(os.Stderr, "sample", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(cli.Exit(os.Stderr, "sample", run(ctx, os.Args[1:], os.Stdout, os.Stderr)))
 }
 
 func parse(args []string, stdout io.Writer) (options, error) {
@@ -84,75 +86,24 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	return o, nil
 }
 
-// sampler is what every model kind offers this command.
-type sampler interface {
-	Generate(n int, seed uint64) ([]float32, error) // pixels in [0, 1]
-}
-
-func load(path string) (s sampler, h, w int, err error) {
-	c, err := checkpoints.Load(path)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	switch c.Meta.Kind {
-	case gan.Kind:
-		m, err := gan.FromCheckpoint(c)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		return gan.NewGenerator(m), m.Config.Height, m.Config.Width, nil
-	case vae.Kind:
-		m, err := vae.FromCheckpoint(c)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		return vaeSampler{vae.NewInference(m)}, m.Config.Height, m.Config.Width, nil
-	}
-	return nil, 0, 0, fmt.Errorf("%s: cannot sample from a %q checkpoint (known kinds: %s, %s)", path, c.Meta.Kind, gan.Kind, vae.Kind)
-}
-
-// classSampler is a sampler that can draw a chosen class (a conditional
-// GAN's generator or VAE's decoder; it errors for an unconditional one).
-type classSampler interface {
-	GenerateClass(n, class int, seed uint64) ([]float32, error)
-}
-
-// vaeSampler samples a VAE by decoding prior draws; its pixels are the
-// decoder's Bernoulli means σ(logits), in [0, 1].
-type vaeSampler struct{ *vae.Inference }
-
-func (v vaeSampler) Generate(n int, seed uint64) ([]float32, error) { return v.Sample(n, seed) }
-
-func (v vaeSampler) GenerateClass(n, class int, seed uint64) ([]float32, error) {
-	return v.SampleClass(n, class, seed)
-}
-
-func run(_ context.Context, args []string, stdout, _ io.Writer) error {
+func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	o, err := parse(args, stdout)
 	if err != nil {
 		return err
 	}
-	path, err := cli.CheckpointPath(o.Ckpt)
+	if _, err := cli.CheckpointPath(o.Ckpt); err != nil {
+		return err
+	}
+	m, err := zoo.Load(o.Ckpt)
 	if err != nil {
 		return err
 	}
-	s, h, w, err := load(path)
+	path := m.Checkpoint().Path
+	imgs, err := m.Generate(ctx, o.N, o.Seed, o.Class)
 	if err != nil {
 		return err
 	}
-	var imgs []float32
-	if o.Class >= 0 {
-		cs, ok := s.(classSampler)
-		if !ok {
-			return fmt.Errorf("%s: -class %d needs a class-conditional GAN or VAE checkpoint", path, o.Class)
-		}
-		imgs, err = cs.GenerateClass(o.N, o.Class, o.Seed)
-	} else {
-		imgs, err = s.Generate(o.N, o.Seed)
-	}
-	if err != nil {
-		return err
-	}
+	_, h, w := m.Shape()
 	if strings.HasSuffix(o.Out, ".idx") {
 		data := make([]uint8, len(imgs))
 		visual.ToUint8(imgs, 0, 1, data)

@@ -154,31 +154,14 @@ func CheckpointPath(p string) (string, error) {
 	if p == "" {
 		return "", Usagef("-ckpt is required (a checkpoint file or a run folder)")
 	}
-	st, err := os.Stat(p)
-	if err != nil {
-		return "", fmt.Errorf("-ckpt %s: %w", p, err)
-	}
-	if !st.IsDir() {
-		return p, nil
-	}
-	for _, dir := range []string{filepath.Join(p, "checkpoints"), p} {
-		if latest, err := (checkpoints.Dir{Path: dir}).Latest(); err == nil {
-			return latest, nil
-		}
-	}
-	return "", fmt.Errorf("-ckpt %s: no checkpoint in this folder or its checkpoints/ folder", p)
+	return checkpoints.Resolve(p)
 }
 
 // OpenCheckpoint resolves p as CheckpointPath does and loads the file,
 // returning it with its path.
 func OpenCheckpoint(p string) (*checkpoints.Checkpoint, string, error) {
-	path, err := CheckpointPath(p)
-	if err != nil {
+	if _, err := CheckpointPath(p); err != nil {
 		return nil, "", err
 	}
-	c, err := checkpoints.Load(path)
-	if err != nil {
-		return nil, "", err
-	}
-	return c, path, nil
+	return checkpoints.Open(p)
 }

@@ -14,12 +14,13 @@ func FromCheckpoint(c *checkpoints.Checkpoint) (*Model, error) {
 }
 
 // Load loads a classifier checkpoint file (a training checkpoint or a
-// weights file) and returns it ready for inference:
+// weights file), or a run folder's latest checkpoint, and returns it ready
+// for inference:
 //
 //	clf, err := classifier.Load("eval/mnist-classifier.safetensors")
 //	features, probs, err := clf.Outputs(images) // images: n×784 pixels in [0, 1]
 func Load(path string) (*Inference, error) {
-	c, err := checkpoints.Load(path)
+	c, _, err := checkpoints.Open(path)
 	if err != nil {
 		return nil, err
 	}

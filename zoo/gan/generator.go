@@ -99,19 +99,9 @@ func (g *Generator) FromNoise(z []float32, labels []int) ([]float32, error) {
 // the same seed gives the same images. A conditional model draws each
 // image's class uniformly, from a generator seeded by seed as well.
 func (g *Generator) Generate(n int, seed uint64) ([]float32, error) {
-	z, err := g.noise(n, seed)
+	z, labels, err := g.Draws(n, seed, -1)
 	if err != nil {
 		return nil, err
-	}
-	classes := g.model.Config.Classes
-	if classes == 0 {
-		return g.FromNoise(z, nil)
-	}
-	// A stream of its own, so that the noise is the one GenerateClass uses.
-	rng := rand.New(rand.NewPCG(seed, 0x9b05688c))
-	labels := make([]int, n)
-	for i := range labels {
-		labels[i] = rng.IntN(classes)
 	}
 	return g.FromNoise(z, labels)
 }
@@ -121,22 +111,50 @@ func (g *Generator) Generate(n int, seed uint64) ([]float32, error) {
 // same images, and one seed with two classes gives the same latent points
 // drawn as each class.
 func (g *Generator) GenerateClass(n, class int, seed uint64) ([]float32, error) {
-	classes := g.model.Config.Classes
-	if classes == 0 {
+	if g.model.Config.Classes == 0 {
 		return nil, fmt.Errorf("gan: the model is not class-conditional; cannot draw class %d", class)
 	}
-	if class < 0 || class >= classes {
-		return nil, fmt.Errorf("gan: class %d is not in [0, %d)", class, classes)
+	if class < 0 {
+		return nil, fmt.Errorf("gan: class %d is not in [0, %d)", class, g.model.Config.Classes)
 	}
-	z, err := g.noise(n, seed)
+	z, labels, err := g.Draws(n, seed, class)
 	if err != nil {
 		return nil, err
 	}
-	labels := make([]int, n)
-	for i := range labels {
-		labels[i] = class
-	}
 	return g.FromNoise(z, labels)
+}
+
+// Draws returns the latent vectors and labels that Generate (class −1) or
+// GenerateClass (class ≥ 0) map to images, for callers that map them in
+// parts: labels are nil for an unconditional model, and class −1 draws a
+// conditional model's classes uniformly.
+func (g *Generator) Draws(n int, seed uint64, class int) (z []float32, labels []int, err error) {
+	classes := g.model.Config.Classes
+	if class >= 0 && class >= classes || class < -1 {
+		if classes == 0 {
+			return nil, nil, fmt.Errorf("gan: the model is not class-conditional; cannot draw class %d", class)
+		}
+		return nil, nil, fmt.Errorf("gan: class %d is not in [0, %d)", class, classes)
+	}
+	if z, err = g.noise(n, seed); err != nil {
+		return nil, nil, err
+	}
+	if classes == 0 {
+		return z, nil, nil
+	}
+	labels = make([]int, n)
+	if class >= 0 {
+		for i := range labels {
+			labels[i] = class
+		}
+		return z, labels, nil
+	}
+	// A stream of its own, so that the noise is the one GenerateClass uses.
+	rng := rand.New(rand.NewPCG(seed, 0x9b05688c))
+	for i := range labels {
+		labels[i] = rng.IntN(classes)
+	}
+	return z, labels, nil
 }
 
 // noise returns n latent vectors seeded by seed.

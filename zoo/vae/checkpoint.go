@@ -10,14 +10,15 @@ func FromCheckpoint(c *checkpoints.Checkpoint) (*Model, error) {
 	return checkpoints.Rebuild(c, Kind, func(cfg Config) (*Model, error) { return New(cfg, 0) }, (*Model).Params)
 }
 
-// Load loads a VAE checkpoint file and returns it ready for inference:
+// Load loads a VAE checkpoint file, or a run folder's latest checkpoint,
+// and returns it ready for inference:
 //
 //	v, err := vae.Load("runs/vae/checkpoints/ckpt-000004680.safetensors")
 //	mu, logvar, err := v.Encode(images) // images: n×784 pixels in [0, 1]
 //	recon, err := v.Reconstruct(images)
 //	samples, err := v.Sample(16, 1)
 func Load(path string) (*Inference, error) {
-	c, err := checkpoints.Load(path)
+	c, _, err := checkpoints.Open(path)
 	if err != nil {
 		return nil, err
 	}

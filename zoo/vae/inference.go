@@ -181,18 +181,9 @@ func (f *Inference) prior(n int, seed uint64) ([]float32, error) {
 // sample-quality evaluation (which wants the data's mix of classes)
 // working for both kinds of model.
 func (f *Inference) Sample(n int, seed uint64) ([]float32, error) {
-	z, err := f.prior(n, seed)
+	z, labels, err := f.Draws(n, seed, -1)
 	if err != nil {
 		return nil, err
-	}
-	classes := f.model.Config.Classes
-	if classes == 0 {
-		return f.Decode(z, nil)
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x5be0cd19))
-	labels := make([]int, n)
-	for i := range labels {
-		labels[i] = rng.IntN(classes)
 	}
 	return f.Decode(z, labels)
 }
@@ -201,22 +192,49 @@ func (f *Inference) Sample(n int, seed uint64) ([]float32, error) {
 // a conditional model: the same seed and class give the same images, and
 // one seed with two classes gives the same latent points drawn as each.
 func (f *Inference) SampleClass(n, class int, seed uint64) ([]float32, error) {
-	classes := f.model.Config.Classes
-	if classes == 0 {
+	if f.model.Config.Classes == 0 {
 		return nil, fmt.Errorf("vae: the model is not class-conditional; cannot draw class %d", class)
 	}
-	if class < 0 || class >= classes {
-		return nil, fmt.Errorf("vae: class %d is not in [0, %d)", class, classes)
+	if class < 0 {
+		return nil, fmt.Errorf("vae: class %d is not in [0, %d)", class, f.model.Config.Classes)
 	}
-	z, err := f.prior(n, seed)
+	z, labels, err := f.Draws(n, seed, class)
 	if err != nil {
 		return nil, err
 	}
-	labels := make([]int, n)
-	for i := range labels {
-		labels[i] = class
-	}
 	return f.Decode(z, labels)
+}
+
+// Draws returns the prior draws and labels that Sample (class −1) or
+// SampleClass (class ≥ 0) decode, for callers that decode them in parts:
+// labels are nil for an unconditional model, and class −1 draws a
+// conditional model's classes uniformly.
+func (f *Inference) Draws(n int, seed uint64, class int) (z []float32, labels []int, err error) {
+	classes := f.model.Config.Classes
+	if class >= 0 && class >= classes || class < -1 {
+		if classes == 0 {
+			return nil, nil, fmt.Errorf("vae: the model is not class-conditional; cannot draw class %d", class)
+		}
+		return nil, nil, fmt.Errorf("vae: class %d is not in [0, %d)", class, classes)
+	}
+	if z, err = f.prior(n, seed); err != nil {
+		return nil, nil, err
+	}
+	if classes == 0 {
+		return z, nil, nil
+	}
+	labels = make([]int, n)
+	if class >= 0 {
+		for i := range labels {
+			labels[i] = class
+		}
+		return z, labels, nil
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5be0cd19))
+	for i := range labels {
+		labels[i] = rng.IntN(classes)
+	}
+	return z, labels, nil
 }
 
 // Manifold decodes a side×side grid of a 2-D latent space, taken at the

@@ -1,0 +1,169 @@
+package zoo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/zoo/gan"
+	"github.com/gorgozoo/gorgozoo/zoo/vae"
+)
+
+// Model is a trained generative model loaded from a checkpoint. Its methods
+// are safe for concurrent use.
+type Model interface {
+	// Kind is the checkpoint's model kind: gan.Kind or vae.Kind.
+	Kind() string
+	// Config is the model's architecture: a gan.Config or a vae.Config,
+	// with its defaults filled in.
+	Config() any
+	// Shape is the size of one image: channels, height and width.
+	Shape() (channels, height, width int)
+	// Classes is the number of classes a conditional model draws; 0 for an
+	// unconditional one.
+	Classes() int
+	// Generate draws n images, c×h×w pixels in [0, 1] each, one after
+	// another: the same seed gives the same images. class −1 draws a
+	// conditional model's classes at random (and is the only choice of an
+	// unconditional model); class ≥ 0 draws that class only, from the same
+	// latent points as class −1. A cancelled ctx stops it between batches
+	// with ctx's error.
+	Generate(ctx context.Context, n int, seed uint64, class int) ([]float32, error)
+	// Checkpoint describes the file the model came from: its path, step,
+	// seed and so on.
+	Checkpoint() Source
+}
+
+// Source is where a model was loaded from.
+type Source struct {
+	Path string           // the checkpoint file (a run folder's latest)
+	Meta checkpoints.Meta // its kind, step, seed, config and versions
+}
+
+// Kinds lists the checkpoint kinds Load opens.
+var Kinds = []string{gan.Kind, vae.Kind}
+
+// Load opens the checkpoint file path, or the latest checkpoint of the run
+// folder path, of any model kind in Kinds.
+func Load(path string) (Model, error) {
+	c, file, err := checkpoints.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	src := Source{Path: file, Meta: c.Meta}
+	switch c.Meta.Kind {
+	case gan.Kind:
+		m, err := gan.FromCheckpoint(c)
+		if err != nil {
+			return nil, err
+		}
+		return &GAN{Model: m, gen: gan.NewGenerator(m), src: src}, nil
+	case vae.Kind:
+		m, err := vae.FromCheckpoint(c)
+		if err != nil {
+			return nil, err
+		}
+		return &VAE{Model: m, inf: vae.NewInference(m), src: src}, nil
+	case "":
+		return nil, fmt.Errorf("zoo: %s is not a gorgozoo model checkpoint (no model kind in its metadata)", file)
+	}
+	return nil, fmt.Errorf("zoo: %s holds a %q model, which draws no images (kinds that do: %v)", file, c.Meta.Kind, Kinds)
+}
+
+// GAN is a loaded GAN: its generator draws the images.
+type GAN struct {
+	Model *gan.Model
+	gen   *gan.Generator
+	src   Source
+}
+
+// Kind returns gan.Kind.
+func (g *GAN) Kind() string { return gan.Kind }
+
+// Config returns the gan.Config of the model.
+func (g *GAN) Config() any { return g.Model.Config }
+
+// Shape returns one grey channel and the model's image size.
+func (g *GAN) Shape() (channels, height, width int) {
+	return 1, g.Model.Config.Height, g.Model.Config.Width
+}
+
+// Classes returns the classes of a conditional GAN, 0 otherwise.
+func (g *GAN) Classes() int { return g.Model.Config.Classes }
+
+// Checkpoint returns where the model was loaded from.
+func (g *GAN) Checkpoint() Source { return g.src }
+
+// Generate draws n images as gan.Generator's Generate (class −1) and
+// GenerateClass do, with the same images for the same seed.
+func (g *GAN) Generate(ctx context.Context, n int, seed uint64, class int) ([]float32, error) {
+	z, labels, err := g.gen.Draws(n, seed, class)
+	if err != nil {
+		return nil, err
+	}
+	return inParts(ctx, n, g.Model.Config.Z, g.Model.Config.Pixels(), z, labels, g.gen.FromNoise)
+}
+
+// VAE is a loaded VAE: its decoder draws the images from the prior.
+type VAE struct {
+	Model *vae.Model
+	inf   *vae.Inference
+	src   Source
+}
+
+// Kind returns vae.Kind.
+func (v *VAE) Kind() string { return vae.Kind }
+
+// Config returns the vae.Config of the model.
+func (v *VAE) Config() any { return v.Model.Config }
+
+// Shape returns one grey channel and the model's image size.
+func (v *VAE) Shape() (channels, height, width int) {
+	return 1, v.Model.Config.Height, v.Model.Config.Width
+}
+
+// Classes returns the classes of a conditional VAE, 0 otherwise.
+func (v *VAE) Classes() int { return v.Model.Config.Classes }
+
+// Checkpoint returns where the model was loaded from.
+func (v *VAE) Checkpoint() Source { return v.src }
+
+// Generate decodes n prior draws as vae.Inference's Sample (class −1) and
+// SampleClass do, with the same images for the same seed; pixels are the
+// decoder's Bernoulli means.
+func (v *VAE) Generate(ctx context.Context, n int, seed uint64, class int) ([]float32, error) {
+	z, labels, err := v.inf.Draws(n, seed, class)
+	if err != nil {
+		return nil, err
+	}
+	return inParts(ctx, n, v.Model.Config.Z, v.Model.Config.Pixels(), z, labels, v.inf.Decode)
+}
+
+// part is the number of images mapped between two looks at the context. It
+// is a multiple of the models' inference batch (100), so that each image
+// is computed at the same row of the same batch as in one call, and so
+// comes out bit for bit the same.
+const part = 1000
+
+// inParts maps n latent vectors of zdim values (and their labels, nil for
+// an unconditional model) to images of pixels values with decode, part
+// images at a time, stopping when ctx is done.
+func inParts(ctx context.Context, n, zdim, pixels int, z []float32, labels []int, decode func([]float32, []int) ([]float32, error)) ([]float32, error) {
+	out := make([]float32, 0, n*pixels)
+	for start := 0; start < n; start += part {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		end := min(start+part, n)
+		var ys []int
+		if labels != nil {
+			ys = labels[start:end]
+		}
+		imgs, err := decode(z[start*zdim:end*zdim], ys)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, imgs...)
+	}
+	return out, nil
+}

@@ -1,0 +1,181 @@
+package zoo_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/zoo"
+	"github.com/gorgozoo/gorgozoo/zoo/classifier"
+	"github.com/gorgozoo/gorgozoo/zoo/gan"
+	"github.com/gorgozoo/gorgozoo/zoo/vae"
+)
+
+// saveRun writes s as a training run does and returns the run folder and
+// the checkpoint file.
+func saveRun(t *testing.T, s trainer.Model) (dir, file string) {
+	t.Helper()
+	c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
+	require.NoError(t, err)
+	dir = t.TempDir()
+	file, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
+	require.NoError(t, err)
+	return dir, file
+}
+
+// TestLoadDrawsTheModelsOwnImages: whatever the kind, a model loaded by
+// Load (from a run folder or a file) draws the images its own generator
+// draws for the seed and class, in parts or not.
+func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
+	type draw func(n, class int, seed uint64) ([]float32, error)
+	for _, c := range []struct {
+		name    string
+		build   func(t *testing.T) (trainer.Model, draw, any)
+		kind    string
+		classes int
+	}{
+		{"gan", func(t *testing.T) (trainer.Model, draw, any) {
+			m, err := gan.New(gan.Config{GHidden: []int{32}, DHidden: []int{16}, Z: 8}, 3)
+			require.NoError(t, err)
+			s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
+			require.NoError(t, err)
+			g := gan.NewGenerator(m)
+			return s, func(n, _ int, seed uint64) ([]float32, error) { return g.Generate(n, seed) }, m.Config
+		}, gan.Kind, 0},
+		{"conditional gan", func(t *testing.T) (trainer.Model, draw, any) {
+			m, err := gan.New(gan.Config{GHidden: []int{32}, DHidden: []int{16}, Z: 8, Classes: 4}, 3)
+			require.NoError(t, err)
+			s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
+			require.NoError(t, err)
+			g := gan.NewGenerator(m)
+			return s, func(n, class int, seed uint64) ([]float32, error) {
+				if class < 0 {
+					return g.Generate(n, seed)
+				}
+				return g.GenerateClass(n, class, seed)
+			}, m.Config
+		}, gan.Kind, 4},
+		{"vae", func(t *testing.T) (trainer.Model, draw, any) {
+			m, err := vae.New(vae.Config{Hidden: []int{32}, Z: 4}, 3)
+			require.NoError(t, err)
+			s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
+			require.NoError(t, err)
+			v := vae.NewInference(m)
+			return s, func(n, _ int, seed uint64) ([]float32, error) { return v.Sample(n, seed) }, m.Config
+		}, vae.Kind, 0},
+		{"conditional vae", func(t *testing.T) (trainer.Model, draw, any) {
+			m, err := vae.New(vae.Config{Hidden: []int{32}, Z: 4, Classes: 3}, 3)
+			require.NoError(t, err)
+			s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
+			require.NoError(t, err)
+			v := vae.NewInference(m)
+			return s, func(n, class int, seed uint64) ([]float32, error) {
+				if class < 0 {
+					return v.Sample(n, seed)
+				}
+				return v.SampleClass(n, class, seed)
+			}, m.Config
+		}, vae.Kind, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, own, cfg := c.build(t)
+			dir, file := saveRun(t, s)
+			for _, path := range []string{dir, file} {
+				m, err := zoo.Load(path)
+				require.NoError(t, err)
+				require.Equal(t, c.kind, m.Kind())
+				require.Equal(t, cfg, m.Config())
+				require.Equal(t, c.classes, m.Classes())
+				require.Equal(t, file, m.Checkpoint().Path)
+				ch, h, w := m.Shape()
+				require.Equal(t, []int{1, 28, 28}, []int{ch, h, w})
+				classes := []int{-1}
+				if c.classes > 0 {
+					classes = append(classes, c.classes-1)
+				}
+				for _, class := range classes {
+					for _, n := range []int{0, 7, 1000, 2345} {
+						got, err := m.Generate(context.Background(), n, 11, class)
+						require.NoError(t, err)
+						want, err := own(n, class, 11)
+						require.NoError(t, err)
+						require.Len(t, got, n*28*28)
+						require.Equal(t, want, got, "n %d class %d", n, class)
+					}
+				}
+				_, err = m.Generate(context.Background(), 3, 1, c.classes)
+				require.ErrorContains(t, err, "class")
+				_, err = m.Generate(context.Background(), 3, 1, -2)
+				require.ErrorContains(t, err, "class -2")
+				_, err = m.Generate(context.Background(), -1, 1, -1)
+				require.Error(t, err)
+
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				_, err = m.Generate(ctx, 10, 1, -1)
+				require.ErrorIs(t, err, context.Canceled)
+			}
+		})
+	}
+}
+
+func TestLoadRefuses(t *testing.T) {
+	clf, err := classifier.New(classifier.Config{}, 1)
+	require.NoError(t, err)
+	weights, err := classifier.Weights(clf, checkpoints.Meta{})
+	require.NoError(t, err)
+	clfPath := filepath.Join(t.TempDir(), "clf.safetensors")
+	require.NoError(t, checkpoints.Save(clfPath, weights))
+
+	bare := filepath.Join(t.TempDir(), "bare.safetensors")
+	require.NoError(t, checkpoints.Save(bare, &checkpoints.Checkpoint{Tensors: []checkpoints.Tensor{{Name: "w", Shape: []int{1}, Data: []float32{1}}}}))
+
+	junk := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(junk, []byte(`{"arch": "mlp"}`), 0o644))
+
+	for _, c := range []struct {
+		path, want string
+	}{
+		{clfPath, `"classifier" model, which draws no images`},
+		{bare, "not a gorgozoo model checkpoint"},
+		{junk, "config.json"},
+		{t.TempDir(), "no checkpoint"},
+		{"/no/such/file", "/no/such/file"},
+	} {
+		_, err := zoo.Load(c.path)
+		require.ErrorContains(t, err, c.want, c.path)
+	}
+}
+
+// TestPackageLoadersTakeRunFolders: each package's own loader takes a run
+// folder, as every command does.
+func TestPackageLoadersTakeRunFolders(t *testing.T) {
+	g, err := gan.New(gan.Config{GHidden: []int{8}, DHidden: []int{8}, Z: 2}, 1)
+	require.NoError(t, err)
+	gs, err := gan.NewStep(g, gan.TrainConfig{Batch: 2}, 1)
+	require.NoError(t, err)
+	dir, _ := saveRun(t, gs)
+	_, err = gan.LoadGenerator(dir)
+	require.NoError(t, err)
+
+	v, err := vae.New(vae.Config{Hidden: []int{8}, Z: 2}, 1)
+	require.NoError(t, err)
+	vs, err := vae.NewStep(v, vae.TrainConfig{Batch: 2}, 1)
+	require.NoError(t, err)
+	dir, _ = saveRun(t, vs)
+	_, err = vae.Load(filepath.Join(dir, "checkpoints"))
+	require.NoError(t, err)
+
+	c, err := classifier.New(classifier.Config{}, 1)
+	require.NoError(t, err)
+	cs, err := classifier.NewStep(c, classifier.TrainConfig{Batch: 2}, 1)
+	require.NoError(t, err)
+	dir, _ = saveRun(t, cs)
+	_, err = classifier.Load(dir)
+	require.NoError(t, err)
+}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -101,14 +102,14 @@ func TestEmbeddedClassifier(t *testing.T) {
 // set.
 func TestReferenceRows(t *testing.T) {
 	setup(t)
-	real, err := fixture.ev.Evaluate(trainImages(5000, 1, nil))
+	real, err := fixture.ev.Evaluate(context.Background(), trainImages(5000, 1, nil))
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(2, 2))
 	noiseImages := make([]float32, 2000*784)
 	for i := range noiseImages {
 		noiseImages[i] = rng.Float32()
 	}
-	noise, err := fixture.ev.Evaluate(noiseImages)
+	noise, err := fixture.ev.Evaluate(context.Background(), noiseImages)
 	require.NoError(t, err)
 	t.Logf("real: %+v", *real)
 	t.Logf("noise: %+v", *noise)
@@ -131,7 +132,7 @@ func TestReferenceRows(t *testing.T) {
 func TestOneDigit(t *testing.T) {
 	setup(t)
 	threes := trainImages(1000, 3, func(l uint8) bool { return l == 3 })
-	r, err := fixture.ev.Evaluate(threes)
+	r, err := fixture.ev.Evaluate(context.Background(), threes)
 	require.NoError(t, err)
 	require.Equal(t, 1, r.DigitsCovered, "histogram %v", r.Histogram)
 	require.Greater(t, r.Histogram[3], 980)
@@ -159,14 +160,18 @@ func TestEvaluateErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := fixture.ev.Evaluate(c.images)
+			_, err := fixture.ev.Evaluate(context.Background(), c.images)
 			require.ErrorContains(t, err, c.want)
 		})
 	}
 	nan := append([]float32(nil), good...)
 	nan[5] = float32(math.NaN())
-	_, err := fixture.ev.Evaluate(nan)
+	_, err := fixture.ev.Evaluate(context.Background(), nan)
 	require.ErrorContains(t, err, "pixel 5 of image 0 is NaN")
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = fixture.ev.Evaluate(cancelled, good)
+	require.ErrorIs(t, err, context.Canceled)
 	_, err = NewEvaluator(fixture.clf, good, "x", Options{K: 30})
 	require.ErrorContains(t, err, "more than k points")
 }
@@ -188,7 +193,7 @@ func TestEvaluatorConcurrent(t *testing.T) {
 	sets := [][]float32{trainImages(200, 11, nil), trainImages(250, 12, nil), trainImages(150, 13, func(l uint8) bool { return l < 5 })}
 	want := make([]*Report, len(sets))
 	for i, s := range sets {
-		want[i], err = small.Evaluate(s)
+		want[i], err = small.Evaluate(context.Background(), s)
 		require.NoError(t, err)
 	}
 	got := make([]*Report, len(sets))
@@ -198,7 +203,7 @@ func TestEvaluatorConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i], errs[i] = small.Evaluate(s)
+			got[i], errs[i] = small.Evaluate(context.Background(), s)
 		}()
 	}
 	wg.Wait()

@@ -1,6 +1,7 @@
 package eval_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gorgozoo/gorgozoo/datasets"
@@ -45,7 +46,7 @@ func ExampleEvaluator() {
 		fmt.Println(err)
 		return
 	}
-	r, err := ev.Evaluate(eval.Pixels(samples))
+	r, err := ev.Evaluate(context.Background(), eval.Pixels(samples))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -3,6 +3,7 @@ package zoo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
@@ -67,7 +68,7 @@ func Load(path string) (Model, error) {
 	case "":
 		return nil, fmt.Errorf("zoo: %s is not a gorgozoo model checkpoint (no model kind in its metadata)", file)
 	}
-	return nil, fmt.Errorf("zoo: %s holds a %q model, which draws no images (kinds that do: %v)", file, c.Meta.Kind, Kinds)
+	return nil, fmt.Errorf("zoo: %s: cannot draw images from a %q checkpoint (kinds that can: %s)", file, c.Meta.Kind, strings.Join(Kinds, ", "))
 }
 
 // GAN is a loaded GAN: its generator draws the images.

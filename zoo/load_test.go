@@ -141,7 +141,7 @@ func TestLoadRefuses(t *testing.T) {
 	for _, c := range []struct {
 		path, want string
 	}{
-		{clfPath, `"classifier" model, which draws no images`},
+		{clfPath, `cannot draw images from a "classifier" checkpoint (kinds that can: gan, vae)`},
 		{bare, "not a gorgozoo model checkpoint"},
 		{junk, "config.json"},
 		{t.TempDir(), "no checkpoint"},

@@ -16,7 +16,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -24,8 +26,8 @@ import (
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/eval"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/zoo"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
-	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
 
@@ -72,7 +74,9 @@ type options struct {
 }
 
 func main() {
-	os.Exit(cli.Exit(os.Stderr, "eval", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(cli.Exit(os.Stderr, "eval", run(ctx, os.Args[1:], os.Stdout, os.Stderr)))
 }
 
 func parse(args []string, stdout io.Writer) (options, error) {
@@ -157,7 +161,7 @@ type vaeResult struct {
 	IWAEN    int     `json:"iwae_n,omitempty"`
 }
 
-func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	o, err := parse(args, stdout)
 	if err != nil {
@@ -185,7 +189,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case o.Ckpt != "":
 		res.Source = "checkpoint"
-		images, tester, err = fromCheckpoint(o, res, test, cfg)
+		images, tester, err = fromCheckpoint(ctx, o, res, test, cfg)
 	case o.Samples != "":
 		res.Source, res.Path = "samples", o.Samples
 		var n int
@@ -222,11 +226,11 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.Reference, res.ReferenceN = "MNIST test set", ref.N
-	if res.Report, err = ev.Evaluate(images); err != nil {
+	if res.Report, err = ev.Evaluate(ctx, images); err != nil {
 		return err
 	}
 	if tester != nil {
-		if res.VAE, err = measureVAE(tester, o); err != nil {
+		if res.VAE, err = measureVAE(ctx, tester, o); err != nil {
 			return err
 		}
 	}
@@ -253,7 +257,7 @@ func loadClassifier(path string) (*classifier.Inference, checkpoints.Meta, strin
 		clf, meta, err := eval.DefaultClassifier()
 		return clf, meta, eval.ClassifierName, err
 	}
-	c, err := checkpoints.Load(path)
+	c, path, err := checkpoints.Open(path)
 	if err != nil {
 		return nil, checkpoints.Meta{}, "", fmt.Errorf("-classifier: %w", err)
 	}
@@ -266,53 +270,32 @@ func loadClassifier(path string) (*classifier.Inference, checkpoints.Meta, strin
 
 // fromCheckpoint draws o.N samples from a GAN or VAE checkpoint; for a VAE
 // it also returns a tester of the test set.
-func fromCheckpoint(o options, res *result, test *datasets.Set, cfg classifier.Config) ([]float32, *vae.Tester, error) {
+func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.Set, cfg classifier.Config) ([]float32, *vae.Tester, error) {
 	path, err := cli.CheckpointPath(o.Ckpt)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := checkpoints.Load(path)
+	m, err := zoo.Load(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
+	}
+	src := m.Checkpoint()
+	res.Path, res.Kind, res.Step = src.Path, m.Kind(), src.Meta.Step
+	if _, h, w := m.Shape(); h != cfg.Height || w != cfg.Width {
+		return nil, nil, fmt.Errorf("-ckpt %s: the model draws %dx%d images, the classifier takes %dx%d", src.Path, h, w, cfg.Height, cfg.Width)
+	}
+	images, err := m.Generate(ctx, o.N, o.Seed, -1)
 	if err != nil {
 		return nil, nil, err
 	}
-	res.Path, res.Kind, res.Step = path, c.Meta.Kind, c.Meta.Step
-	checkSize := func(h, w int) error {
-		if h != cfg.Height || w != cfg.Width {
-			return fmt.Errorf("-ckpt %s: the model draws %dx%d images, the classifier takes %dx%d", path, h, w, cfg.Height, cfg.Width)
-		}
-		return nil
+	v, ok := m.(*zoo.VAE)
+	if !ok {
+		return images, nil, nil
 	}
-	switch c.Meta.Kind {
-	case gan.Kind:
-		m, err := gan.FromCheckpoint(c)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := checkSize(m.Config.Height, m.Config.Width); err != nil {
-			return nil, nil, err
-		}
-		images, err := gan.NewGenerator(m).Generate(o.N, o.Seed)
-		return images, nil, err
-	case vae.Kind:
-		m, err := vae.FromCheckpoint(c)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := checkSize(m.Config.Height, m.Config.Width); err != nil {
-			return nil, nil, err
-		}
-		images, err := vae.NewInference(m).Sample(o.N, o.Seed)
-		if err != nil {
-			return nil, nil, err
-		}
-		// The checkpoint's seed, as train-vae -eval uses: the ε draws (and a
-		// binarising model's fixed test draw) are the training run's.
-		tester, err := vae.NewTester(m, test, vae.TestConfig{Seed: c.Meta.Seed})
-		return images, tester, err
-	case "":
-		return nil, nil, fmt.Errorf("-ckpt %s: not a gorgozoo checkpoint (no model kind in its metadata)", path)
-	}
-	return nil, nil, fmt.Errorf("-ckpt %s: cannot evaluate a %q checkpoint (known kinds: %s, %s)", path, c.Meta.Kind, gan.Kind, vae.Kind)
+	// The checkpoint's seed, as train-vae -ckpt uses: the ε draws (and a
+	// binarising model's fixed test draw) are the training run's.
+	tester, err := vae.NewTester(v.Model, test, vae.TestConfig{Seed: src.Meta.Seed})
+	return images, tester, err
 }
 
 // realTrain returns o.N training images drawn without replacement with
@@ -339,8 +322,8 @@ func realTrain(o options, cfg classifier.Config) ([]float32, error) {
 	return images, nil
 }
 
-func measureVAE(t *vae.Tester, o options) (*vaeResult, error) {
-	l, err := t.Loss()
+func measureVAE(ctx context.Context, t *vae.Tester, o options) (*vaeResult, error) {
+	l, err := t.Loss(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +333,7 @@ func measureVAE(t *vae.Tester, o options) (*vaeResult, error) {
 		if n <= 0 || n > t.N() {
 			n = t.N()
 		}
-		if r.IWAENLL, err = t.IWAE(o.IWAEK, n); err != nil {
+		if r.IWAENLL, err = t.IWAE(ctx, o.IWAEK, n); err != nil {
 			return nil, err
 		}
 		r.IWAEK, r.IWAEN = o.IWAEK, n

@@ -188,7 +188,7 @@ func TestErrors(t *testing.T) {
 		{"bad k", []string{"-noise", "-k", "0"}, "-k", true},
 		{"stray argument", []string{"-noise", "extra"}, "extra", true},
 		{"missing checkpoint", []string{"-ckpt", "/no/such/run"}, "-ckpt /no/such/run", false},
-		{"classifier checkpoint", []string{"-ckpt", clfRun}, `cannot evaluate a "classifier" checkpoint`, false},
+		{"classifier checkpoint", []string{"-ckpt", clfRun}, `cannot draw images from a "classifier" checkpoint`, false},
 		{"missing samples", []string{"-samples", "/no/such.idx"}, "-samples /no/such.idx", false},
 		{"not IDX", []string{"-samples", notIDX}, "notes.txt", false},
 		{"IDX of vectors", []string{"-samples", flat}, "want N×28×28", false},
@@ -220,4 +220,19 @@ func TestHelp(t *testing.T) {
 	for _, want := range []string{"-ckpt", "-samples", "-real", "-noise", "FID", "precision"} {
 		require.Contains(t, stdout.String(), want)
 	}
+}
+
+// TestCancelled: a cancelled context (Ctrl-C) stops an evaluation with the
+// context's error.
+func TestCancelled(t *testing.T) {
+	m, err := vae.New(vae.Config{Hidden: []int{16}, Z: 2}, 1)
+	require.NoError(t, err)
+	s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
+	require.NoError(t, err)
+	dir := saveRun(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	err = run(ctx, append(quick, "-ckpt", dir), &out, &out)
+	require.ErrorIs(t, err, context.Canceled)
 }

@@ -91,14 +91,15 @@ func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cli.CheckpointPath(o.Ckpt); err != nil {
-		return err
-	}
-	m, err := zoo.Load(o.Ckpt)
+	path, err := cli.CheckpointPath(o.Ckpt)
 	if err != nil {
 		return err
 	}
-	path := m.Checkpoint().Path
+	m, err := zoo.Load(path)
+	if err != nil {
+		return fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
+	}
+	path = m.Checkpoint().Path
 	imgs, err := m.Generate(ctx, o.N, o.Seed, o.Class)
 	if err != nil {
 		return err

@@ -114,3 +114,15 @@ func TestSampleVAE(t *testing.T) {
 		require.NoError(t, err)
 	}
 }
+
+// TestSampleCancelled: a cancelled context (Ctrl-C) stops sampling with the
+// context's error and writes nothing.
+func TestSampleCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := filepath.Join(t.TempDir(), "s.idx")
+	var log bytes.Buffer
+	err := run(ctx, []string{"-ckpt", ganCheckpoint(t), "-n", "5000", "-o", out}, &log, &log)
+	require.ErrorIs(t, err, context.Canceled)
+	require.NoFileExists(t, out)
+}

@@ -196,7 +196,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		iwaeN = test.N
 	}
 	if o.Eval != "" {
-		return evaluate(o, test, iwaeN, stdout)
+		return evaluate(ctx, o, test, iwaeN, stdout)
 	}
 	ckpt, err := o.OpenResume(vae.Kind)
 	if err != nil {
@@ -335,7 +335,7 @@ func closing(ms []trainer.Metric, ks []int, testN, iwaeN int) string {
 // evaluate measures a saved model as the end of its training run did: the
 // tester takes the seed recorded in the checkpoint, so its ε draws (and a
 // binarising model's fixed test draw) are the ones the run used.
-func evaluate(o options, test *datasets.Set, iwaeN int, stdout io.Writer) error {
+func evaluate(ctx context.Context, o options, test *datasets.Set, iwaeN int, stdout io.Writer) error {
 	c, path, err := cli.OpenCheckpoint(o.Eval)
 	if err != nil {
 		return err
@@ -350,7 +350,7 @@ func evaluate(o options, test *datasets.Set, iwaeN int, stdout io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "checkpoint: %s (step %d, epoch %d)\n", path, c.Meta.Step, c.Meta.Epoch)
 	start := time.Now()
-	loss, err := tester.Loss()
+	loss, err := tester.Loss(ctx)
 	if err != nil {
 		return err
 	}
@@ -358,7 +358,7 @@ func evaluate(o options, test *datasets.Set, iwaeN int, stdout io.Writer) error 
 	fmt.Fprintf(stdout, "test loss %.2f nats/image on %d images (%s)\n", loss.Loss, test.N, time.Since(start).Round(time.Millisecond))
 	for _, k := range o.IWAEK {
 		start := time.Now()
-		nll, err := tester.IWAE(k, iwaeN)
+		nll, err := tester.IWAE(ctx, k, iwaeN)
 		if err != nil {
 			return err
 		}

@@ -154,7 +154,11 @@ func CheckpointPath(p string) (string, error) {
 	if p == "" {
 		return "", Usagef("-ckpt is required (a checkpoint file or a run folder)")
 	}
-	return checkpoints.Resolve(p)
+	path, err := checkpoints.Resolve(p)
+	if err != nil {
+		return "", fmt.Errorf("-ckpt %s: %w", p, err)
+	}
+	return path, nil
 }
 
 // OpenCheckpoint resolves p as CheckpointPath does and loads the file,

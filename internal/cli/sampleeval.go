@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gorgozoo/gorgozoo/eval"
@@ -79,7 +80,7 @@ func (d *sampleEval) Evaluate() ([]trainer.Metric, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sample evaluation: drawing %d samples: %w", n, err)
 	}
-	r, err := d.Eval.Evaluate(images)
+	r, err := d.Eval.Evaluate(context.Background(), images)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package vae
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"testing"
@@ -174,12 +175,12 @@ func TestConditionalTrainEvalCheckpoint(t *testing.T) {
 	tester, err := NewTester(m, datasets.Synthetic(30, 2), TestConfig{Batch: 7, Chunk: 11})
 	require.NoError(t, err)
 	require.Len(t, tester.Labels(0, 32), 30)
-	loss, err := tester.Loss()
+	loss, err := tester.Loss(context.Background())
 	require.NoError(t, err)
-	k1, err := tester.IWAE(1, 0)
+	k1, err := tester.IWAE(context.Background(), 1, 0)
 	require.NoError(t, err)
 	require.InDelta(t, loss.Loss, k1, 0.1*loss.Loss, "IWAE k=1 estimates the conditional test loss")
-	k20, err := tester.IWAE(20, 0)
+	k20, err := tester.IWAE(context.Background(), 20, 0)
 	require.NoError(t, err)
 	require.Less(t, k20, loss.Loss)
 	require.NoError(t, s.SetPreviewImages(tester.Images(0, 32), tester.Labels(0, 32)))

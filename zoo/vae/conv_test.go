@@ -1,6 +1,7 @@
 package vae
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -404,12 +405,12 @@ func TestConvTesterAndInference(t *testing.T) {
 	}
 	tester, err := NewTester(m, datasets.Synthetic(30, 2), TestConfig{Batch: 7, Chunk: 11})
 	require.NoError(t, err)
-	loss, err := tester.Loss()
+	loss, err := tester.Loss(context.Background())
 	require.NoError(t, err)
-	k1, err := tester.IWAE(1, 0)
+	k1, err := tester.IWAE(context.Background(), 1, 0)
 	require.NoError(t, err)
 	require.InDelta(t, loss.Loss, k1, 0.1*loss.Loss)
-	k20, err := tester.IWAE(20, 0)
+	k20, err := tester.IWAE(context.Background(), 20, 0)
 	require.NoError(t, err)
 	require.Less(t, k20, loss.Loss)
 

@@ -1,6 +1,7 @@
 package vae
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -170,8 +171,8 @@ type TestLoss struct {
 // one z drawn from q(z|x), the summed BCE of its reconstruction plus the
 // analytic KL, averaged over the test images. The draws come from the
 // tester's seed afresh at each call, so the number moves only because the
-// model did.
-func (t *Tester) Loss() (TestLoss, error) {
+// model did. A cancelled ctx stops it between batches with ctx's error.
+func (t *Tester) Loss(ctx context.Context) (TestLoss, error) {
 	cfg := t.model.Config
 	if t.elbo == nil {
 		b := graphs.NewBuilder()
@@ -192,6 +193,9 @@ func (t *Tester) Loss() (TestLoss, error) {
 	rng := rand.New(rand.NewPCG(t.cfg.Seed, 0x71374491))
 	var bce, kl float64
 	for start := 0; start < t.n; start += t.cfg.Batch {
+		if err := ctx.Err(); err != nil {
+			return TestLoss{}, err
+		}
 		k := min(t.cfg.Batch, t.n-start)
 		t.fill(g.xin[:k*cfg.Pixels()], start, k)
 		clear(g.xin[k*cfg.Pixels():])
@@ -223,8 +227,8 @@ func (t *Tester) Loss() (TestLoss, error) {
 // over the first n test images (all of them when n is 0 or too large).
 // Its cost is k decoder passes per image: the encoder runs once per batch
 // of images and the decoder over chunks of samples, so memory does not
-// grow with k.
-func (t *Tester) IWAE(k, n int) (float64, error) {
+// grow with k. A cancelled ctx stops it between chunks with ctx's error.
+func (t *Tester) IWAE(ctx context.Context, k, n int) (float64, error) {
 	if k < 1 {
 		return 0, fmt.Errorf("vae: IWAE needs at least one sample, got k = %d", k)
 	}
@@ -248,6 +252,9 @@ func (t *Tester) IWAE(k, n int) (float64, error) {
 	classes := cfg.Classes
 	var start int // first test image of the current batch
 	ll := func(z []float32, rows []int, out []float64) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		copy(zin, z)
 		clear(zin[len(z):])
 		for r, i := range rows {
@@ -409,7 +416,7 @@ type Train = Step
 // Evaluate implements trainer.Evaluator. Metrics: test_loss, test_bce,
 // test_kl (nats per image), and test_iwae_nll_k<k> for each k when due.
 func (e *EvalStep) Evaluate() ([]trainer.Metric, error) {
-	l, err := e.Test.Loss()
+	l, err := e.Test.Loss(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +425,7 @@ func (e *EvalStep) Evaluate() ([]trainer.Metric, error) {
 		return ms, nil
 	}
 	for _, k := range e.IWAEK {
-		nll, err := e.Test.IWAE(k, e.IWAEImages)
+		nll, err := e.Test.IWAE(context.Background(), k, e.IWAEImages)
 		if err != nil {
 			return nil, err
 		}

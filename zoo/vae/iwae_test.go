@@ -1,6 +1,7 @@
 package vae
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -174,16 +175,16 @@ func TestTesterOnModel(t *testing.T) {
 	}
 	tester, err := NewTester(m, set, TestConfig{Batch: 64, Chunk: 200, Seed: 1})
 	require.NoError(t, err)
-	loss, err := tester.Loss()
+	loss, err := tester.Loss(context.Background())
 	require.NoError(t, err)
 	require.InDelta(t, loss.BCE+loss.KL, loss.Loss, 1e-9)
-	again, err := tester.Loss()
+	again, err := tester.Loss(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, loss, again, "a fixed seed makes the test loss repeatable")
 
-	k1, err := tester.IWAE(1, 0)
+	k1, err := tester.IWAE(context.Background(), 1, 0)
 	require.NoError(t, err)
-	k20, err := tester.IWAE(20, 0)
+	k20, err := tester.IWAE(context.Background(), 20, 0)
 	require.NoError(t, err)
 	require.InDelta(t, loss.Loss, k1, 0.02*loss.Loss, "test loss %v, IWAE k=1 %v", loss.Loss, k1)
 	require.Less(t, k20, k1)
@@ -191,18 +192,25 @@ func TestTesterOnModel(t *testing.T) {
 
 	other, err := NewTester(m, set, TestConfig{Batch: 7, Chunk: 33, Seed: 1})
 	require.NoError(t, err)
-	k20b, err := other.IWAE(20, 0)
+	k20b, err := other.IWAE(context.Background(), 20, 0)
 	require.NoError(t, err)
 	require.InDelta(t, k20, k20b, 1e-4, "batching does not change the estimate")
-	lossB, err := other.Loss()
+	lossB, err := other.Loss(context.Background())
 	require.NoError(t, err)
 	require.InDelta(t, loss.Loss, lossB.Loss, 1e-4)
 
-	part, err := tester.IWAE(20, 10)
+	part, err := tester.IWAE(context.Background(), 20, 10)
 	require.NoError(t, err)
 	require.NotEqual(t, k20, part, "n = 10 uses only ten images")
-	_, err = tester.IWAE(0, 0)
+	_, err = tester.IWAE(context.Background(), 0, 0)
 	require.Error(t, err)
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = tester.Loss(cancelled)
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = tester.IWAE(cancelled, 20, 0)
+	require.ErrorIs(t, err, context.Canceled)
 
 	_, err = NewTester(m, datasets.Synthetic(0, 1), TestConfig{})
 	require.Error(t, err)

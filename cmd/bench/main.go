@@ -99,79 +99,104 @@ type model struct {
 }
 
 var models = []model{
-	mlpGAN("gan", "MLP GAN", gan.Config{DDropout: 0.3, DPack: 2, EMA: 0.999}),
+	mlpGAN("gan", "MLP GAN", ganRecipe("mlp")),
 	// The same networks with the textbook recipe: no packing, dropout or
 	// weight average.
-	mlpGAN("gan-textbook", "MLP GAN (textbook)", gan.Config{DPack: 1}),
+	mlpGAN("gan-textbook", "MLP GAN (textbook)", textbook(ganRecipe("mlp"))),
 	{
-		id: "vae", name: "MLP VAE", batch: 128, scale: datasets.ScaleUnit,
-		build: func(seed uint64) (func([]float32) error, error) {
-			m, err := vae.New(vae.Config{}, seed)
-			if err != nil {
-				return nil, err
-			}
-			s, err := vae.NewStep(m, vae.TrainConfig{Batch: 128}, seed)
-			if err != nil {
-				return nil, err
-			}
-			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
-		},
+		id: "vae", name: "MLP VAE", batch: vaeRecipe(vae.ArchMLP).Train.Batch, scale: datasets.ScaleUnit,
+		build: vaeStep(vaeRecipe(vae.ArchMLP)),
 		// vae_mlp.py times the steps after its 20 warm-up steps.
 		peerArgs: func(steps int) []string {
 			return []string{"vae_mlp.py", "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
 		},
 	},
-	// The convolutional VAEs with train-vae's defaults, against
-	// peer/vae_conv.py.
+	// The convolutional models with their recipes (train-vae's and
+	// train-gan's -model), against peer/vae_conv.py and peer/gan_conv.py.
 	convVAE("vae-conv", "conv VAE", vae.ArchConv),
 	convVAE("vae-conv-attn", "conv-attn VAE", vae.ArchConvAttn),
-	// The convolutional GANs with train-gan's modelDefaults for -model
-	// dcgan and sagan (cmd/train-gan/main.go); keep the two in step.
-	convGAN("dcgan", "DCGAN", gan.Config{Arch: "dcgan", DPack: 1, EMA: 0.99}, gan.TrainConfig{Batch: 64, LR: 5e-4}),
-	convGAN("sagan", "SAGAN", gan.Config{Arch: "sagan", DPack: 1, EMA: 0.99},
-		gan.TrainConfig{Batch: 64, LRD: 1e-3, LRG: 5e-4, Beta1: 0, Beta2: 0.9}),
+	convGAN("dcgan", "DCGAN", ganRecipe("dcgan")),
+	convGAN("sagan", "SAGAN", ganRecipe("sagan")),
+}
+
+// ganRecipe and vaeRecipe return the library's recipes. The names are
+// this file's own, so an unknown one is a bug, found when the command
+// starts.
+func ganRecipe(name string) gan.Recipe {
+	r, err := gan.Preset(name)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func vaeRecipe(name string) vae.Recipe {
+	r, err := vae.Preset(name)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// textbook returns r without packing, dropout or weight average.
+func textbook(r gan.Recipe) gan.Recipe {
+	r.Config.DPack, r.Config.DDropout, r.Config.EMA = 1, -1, -1
+	return r
+}
+
+// ganStep and vaeStep build a recipe's training step as a function of one
+// batch.
+func ganStep(r gan.Recipe) func(seed uint64) (func([]float32) error, error) {
+	return func(seed uint64) (func([]float32) error, error) {
+		m, err := gan.New(r.Config, seed)
+		if err != nil {
+			return nil, err
+		}
+		s, err := gan.NewStep(m, r.Train, seed)
+		if err != nil {
+			return nil, err
+		}
+		return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
+	}
+}
+
+func vaeStep(r vae.Recipe) func(seed uint64) (func([]float32) error, error) {
+	return func(seed uint64) (func([]float32) error, error) {
+		m, err := vae.New(r.Config, seed)
+		if err != nil {
+			return nil, err
+		}
+		s, err := vae.NewStep(m, r.Train, seed)
+		if err != nil {
+			return nil, err
+		}
+		return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
+	}
 }
 
 // mlpGAN is the row of an MLP GAN, timed against gan_mlp.py with the same
 // recipe (packing, dropout and weight average), so both sides do the same
 // work.
-func mlpGAN(id, name string, cfg gan.Config) model {
+func mlpGAN(id, name string, r gan.Recipe) model {
+	cfg := r.Config.WithDefaults()
 	return model{
-		id: id, name: name, batch: 64, scale: datasets.ScaleSigned,
-		build: func(seed uint64) (func([]float32) error, error) {
-			m, err := gan.New(cfg, seed)
-			if err != nil {
-				return nil, err
-			}
-			s, err := gan.NewStep(m, gan.TrainConfig{Batch: 64}, seed)
-			if err != nil {
-				return nil, err
-			}
-			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
-		},
-		// gan_mlp.py times the steps after its 20 warm-up steps.
+		id: id, name: name, batch: r.Train.Batch, scale: datasets.ScaleSigned,
+		build: ganStep(r),
+		// gan_mlp.py times the steps after its 20 warm-up steps; a
+		// negative setting (none) is its 0.
 		peerArgs: func(steps int) []string {
 			return []string{"gan_mlp.py", "--steps", strconv.Itoa(steps + 20), "--seed", "0",
-				"--d-pack", strconv.Itoa(max(cfg.DPack, 1)), "--d-dropout", fmtFloat(cfg.DDropout), "--ema", fmtFloat(cfg.EMA)}
+				"--d-pack", strconv.Itoa(max(cfg.DPack, 1)), "--d-dropout", fmtFloat(max(cfg.DDropout, 0)), "--ema", fmtFloat(max(cfg.EMA, 0))}
 		},
 	}
 }
 
-// convVAE is the row of a convolutional VAE with train-vae's defaults.
+// convVAE is the row of a convolutional VAE with its recipe.
 func convVAE(id, name, arch string) model {
+	r := vaeRecipe(arch)
 	return model{
-		id: id, name: name, batch: 128, scale: datasets.ScaleUnit,
-		build: func(seed uint64) (func([]float32) error, error) {
-			m, err := vae.New(vae.Config{Arch: arch}, seed)
-			if err != nil {
-				return nil, err
-			}
-			s, err := vae.NewStep(m, vae.TrainConfig{Batch: 128}, seed)
-			if err != nil {
-				return nil, err
-			}
-			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
-		},
+		id: id, name: name, batch: r.Train.Batch, scale: datasets.ScaleUnit,
+		build: vaeStep(r),
 		// vae_conv.py times the steps after its 20 warm-up steps.
 		peerArgs: func(steps int) []string {
 			return []string{"vae_conv.py", "--arch", arch, "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
@@ -181,20 +206,10 @@ func convVAE(id, name, arch string) model {
 
 // convGAN is the row of a convolutional GAN, timed against gan_conv.py
 // with the same architecture.
-func convGAN(id, name string, cfg gan.Config, tc gan.TrainConfig) model {
+func convGAN(id, name string, r gan.Recipe) model {
 	return model{
-		id: id, name: name, batch: tc.Batch, scale: datasets.ScaleSigned,
-		build: func(seed uint64) (func([]float32) error, error) {
-			m, err := gan.New(cfg, seed)
-			if err != nil {
-				return nil, err
-			}
-			s, err := gan.NewStep(m, tc, seed)
-			if err != nil {
-				return nil, err
-			}
-			return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
-		},
+		id: id, name: name, batch: r.Train.Batch, scale: datasets.ScaleSigned,
+		build: ganStep(r),
 		// gan_conv.py, like gan_mlp.py, times the steps after its 20
 		// warm-up steps.
 		peerArgs: func(steps int) []string {

@@ -67,10 +67,9 @@ type options struct {
 	K          int
 	Splits     int
 	RefN       int
-	IWAEK      int
-	IWAEN      int
-	JSON       bool
-	Out        string
+	cli.IWAEFlags
+	JSON bool
+	Out  string
 }
 
 func main() {
@@ -93,8 +92,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.K, "k", eval.DefaultK, "neighbourhood size of precision and recall")
 	fs.IntVar(&o.Splits, "splits", eval.DefaultSplits, "splits of the Inception score")
 	fs.IntVar(&o.RefN, "ref-n", 0, "test images in the reference set (0: all)")
-	fs.IntVar(&o.IWAEK, "iwae-k", 10, "VAE only: importance samples of the IWAE bound (0: skip it)")
-	fs.IntVar(&o.IWAEN, "iwae-n", 1000, "VAE only: test images of the IWAE bound (0: all; costs k decoder passes per image)")
+	o.IWAEFlags.Register(fs, "(VAE only; as train-vae measures it at the end of training)")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object instead of the table")
 	fs.StringVar(&o.Out, "o", "", "also write the JSON object to this file")
 	if err := cli.Parse(fs, args); err != nil {
@@ -108,8 +106,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Positive("k", int64(o.K))
 	c.Positive("splits", int64(o.Splits))
 	c.NonNegative("ref-n", int64(o.RefN))
-	c.NonNegative("iwae-k", int64(o.IWAEK))
-	c.NonNegative("iwae-n", int64(o.IWAEN))
+	o.IWAEFlags.Check(&c)
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -151,14 +148,19 @@ type result struct {
 	Seconds float64    `json:"seconds"`
 }
 
+// iwaeBound is the IWAE bound on the test NLL with K importance samples.
+type iwaeBound struct {
+	K   int     `json:"k"`
+	NLL float64 `json:"nll"`
+}
+
 type vaeResult struct {
-	TestLoss float64 `json:"test_loss"` // negative ELBO, nats per image
-	TestBCE  float64 `json:"test_bce"`
-	TestKL   float64 `json:"test_kl"`
-	TestN    int     `json:"test_n"`
-	IWAEK    int     `json:"iwae_k,omitempty"`
-	IWAENLL  float64 `json:"iwae_nll,omitempty"`
-	IWAEN    int     `json:"iwae_n,omitempty"`
+	TestLoss float64     `json:"test_loss"` // negative ELBO, nats per image
+	TestBCE  float64     `json:"test_bce"`
+	TestKL   float64     `json:"test_kl"`
+	TestN    int         `json:"test_n"`
+	IWAE     []iwaeBound `json:"iwae,omitempty"` // one per -iwae-k
+	IWAEN    int         `json:"iwae_n,omitempty"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -328,15 +330,19 @@ func measureVAE(ctx context.Context, t *vae.Tester, o options) (*vaeResult, erro
 		return nil, err
 	}
 	r := &vaeResult{TestLoss: l.Loss, TestBCE: l.BCE, TestKL: l.KL, TestN: t.N()}
-	if o.IWAEK > 0 {
+	if len(o.IWAEK) > 0 {
 		n := o.IWAEN
 		if n <= 0 || n > t.N() {
 			n = t.N()
 		}
-		if r.IWAENLL, err = t.IWAE(ctx, o.IWAEK, n); err != nil {
-			return nil, err
+		for _, k := range o.IWAEK {
+			nll, err := t.IWAE(ctx, k, n)
+			if err != nil {
+				return nil, err
+			}
+			r.IWAE = append(r.IWAE, iwaeBound{K: k, NLL: nll})
 		}
-		r.IWAEK, r.IWAEN = o.IWAEK, n
+		r.IWAEN = n
 	}
 	return r, nil
 }
@@ -368,8 +374,8 @@ func printTable(w io.Writer, r *result) error {
 	fmt.Fprintf(tw, "KL from uniform\t%.4f\tnats, of the predicted-digit histogram (0 balanced, %.2f one digit)\n", r.KLUniform, math.Log(float64(len(r.Histogram))))
 	if v := r.VAE; v != nil {
 		fmt.Fprintf(tw, "VAE test loss\t%.2f\tnegative ELBO, nats/image on %d test images (BCE %.2f + KL %.2f)\n", v.TestLoss, v.TestN, v.TestBCE, v.TestKL)
-		if v.IWAEK > 0 {
-			fmt.Fprintf(tw, "VAE IWAE bound\t%.2f\tupper bound on the test NLL, k = %d, %d test images\n", v.IWAENLL, v.IWAEK, v.IWAEN)
+		for _, b := range v.IWAE {
+			fmt.Fprintf(tw, "VAE IWAE bound\t%.2f\tupper bound on the test NLL, k = %d, %d test images\n", b.NLL, b.K, v.IWAEN)
 		}
 	}
 	if err := tw.Flush(); err != nil {

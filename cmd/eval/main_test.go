@@ -97,9 +97,10 @@ func TestVAECheckpoint(t *testing.T) {
 		// 784·log 2 ≈ 543 nats of BCE per image.
 		require.InDelta(t, 543, r.VAE.TestBCE, 100)
 		require.Equal(t, 10000, r.VAE.TestN)
-		require.Equal(t, 2, r.VAE.IWAEK)
+		require.Len(t, r.VAE.IWAE, 1)
+		require.Equal(t, 2, r.VAE.IWAE[0].K)
 		require.Equal(t, 50, r.VAE.IWAEN)
-		require.Greater(t, r.VAE.IWAENLL, 0.0)
+		require.Greater(t, r.VAE.IWAE[0].NLL, 0.0)
 		written, err := os.ReadFile(out)
 		require.NoError(t, err)
 		var w result

@@ -27,16 +27,16 @@ import (
 const summary = `
 train-classifier trains the MNIST classifier that cmd/eval measures samples with.
 
-  go run ./cmd/train-classifier                                        # the default network
-  go run ./cmd/train-classifier -weights eval/mnist-classifier.safetensors   # replace the embedded weights
+  go run ./cmd/train-classifier                  # the default network
+  go run ./cmd/train-classifier -o runs/clf      # then copy runs/clf/mnist-classifier.safetensors to eval/ to replace the embedded weights
 
 The network is conv 5x5 (16) → ReLU → max-pool 2 → conv 5x5 (32) → ReLU →
 max-pool 2 → 128 (the features) → ReLU → dropout → 10, trained with softmax
 cross-entropy and Adam (the last epoch at a tenth of the rate) on the
 60,000 training images; the test accuracy on
 the 10,000 test images is measured at every epoch end. The run folder gets
-config.json, metrics.jsonl, loss.png and checkpoints/; the weights alone
-(no optimiser state) go to -weights.`
+config.json, metrics.jsonl, loss.png, checkpoints/ and the weights alone
+(no optimiser state) as mnist-classifier.safetensors.`
 
 // defaultEpochs is the training budget that reproduces the committed
 // weights.
@@ -49,7 +49,6 @@ type options struct {
 	Hidden  int     `json:"hidden"`
 	Dropout float64 `json:"dropout"`
 	Decay   int     `json:"decay_epochs"`
-	Weights string  `json:"weights"`
 }
 
 func main() {
@@ -61,12 +60,11 @@ func main() {
 func parse(args []string, stdout io.Writer) (options, error) {
 	o := options{}
 	fs := flag.NewFlagSet("train-classifier", flag.ContinueOnError)
-	o.Register(fs, defaultEpochs, 64, "classifier", "train 20 steps on 1280 images, test on 500, write every output (a smoke test)")
+	o.Register(fs, cli.RunDefaults{Epochs: defaultEpochs, Batch: 64, Prefix: "classifier", DryRun: "train 20 steps on 1280 images, test on 500, write every output (a smoke test)"})
 	fs.Float64Var(&o.LR, "lr", 1e-3, "Adam learning rate")
 	fs.IntVar(&o.Hidden, "hidden", 128, "size of the penultimate layer (the features cmd/eval uses)")
 	fs.Float64Var(&o.Dropout, "dropout", 0.25, "dropout probability before the last layer while training")
 	fs.IntVar(&o.Decay, "decay-epochs", 1, "train the last N epochs at a tenth of -lr (0: constant rate)")
-	fs.StringVar(&o.Weights, "weights", "", "where to write the weights (default: RUN_FOLDER/mnist-classifier.safetensors)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -81,17 +79,6 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.NonNegative("decay-epochs", int64(o.Decay))
 	if err := c.Err(); err != nil {
 		return o, err
-	}
-	// The shared training flags include some that only generative models
-	// use; refuse them rather than ignore them.
-	for _, f := range []struct {
-		name string
-		set  bool
-	}{{"resume", o.Resume != ""}, {"init-from", o.InitFrom != ""}, {"freeze", o.Freeze != ""},
-		{"digits", o.Digits != ""}, {"limit", o.Limit != 0}, {"eval-every", o.EvalEvery != 0}} {
-		if f.set {
-			return o, cli.Usagef("-%s is not supported by train-classifier", f.name)
-		}
 	}
 	return o, nil
 }
@@ -129,13 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	o.Out = out
-	if o.Weights == "" {
-		o.Weights = filepath.Join(out, "mnist-classifier.safetensors")
-	}
-	// Checked now rather than after minutes of training.
-	if st, err := os.Stat(filepath.Dir(o.Weights)); err != nil || !st.IsDir() {
-		return fmt.Errorf("-weights %s: the folder %s does not exist", o.Weights, filepath.Dir(o.Weights))
-	}
+	weights := filepath.Join(out, "mnist-classifier.safetensors")
 
 	model, err := classifier.New(classifier.Config{Height: set.H, Width: set.W, Hidden: o.Hidden, Dropout: o.Dropout}, o.Seed)
 	if err != nil {
@@ -185,9 +166,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkpoints.Save(o.Weights, w); err != nil {
+	if err := checkpoints.Save(weights, w); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "weights: %s\ncheckpoint: %s\n", o.Weights, res.Checkpoint)
+	fmt.Fprintf(stdout, "weights: %s\ncheckpoint: %s\n", weights, res.Checkpoint)
 	return nil
 }

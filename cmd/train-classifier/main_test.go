@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,9 +20,9 @@ import (
 // folder and that the weights load with their recorded accuracy.
 func TestDryRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
-	weights := filepath.Join(t.TempDir(), "w.safetensors")
+	weights := filepath.Join(out, "mnist-classifier.safetensors")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-out", out, "-weights", weights}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-o", out}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
 	require.Contains(t, stdout.String(), "of 500 images")
@@ -55,11 +56,11 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-hidden", "0"}, "-hidden"},
 		{[]string{"-nosuchflag"}, "nosuchflag"},
 		{[]string{"-data", "/no/such/folder", "-dry-run"}, "/no/such/folder"},
-		{[]string{"-dry-run", "-weights", "/no/such/dir/w.safetensors"}, "/no/such/dir/w.safetensors"},
+		{[]string{"-dry-run", "-weights", "w.safetensors"}, "-weights"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), append(c.args, "-out", t.TempDir()), &stdout, &stderr)
+		err := run(context.Background(), append(c.args, "-o", t.TempDir()), &stdout, &stderr)
 		require.Error(t, err, "%v", c.args)
 		require.Contains(t, err.Error(), c.want, "%v", c.args)
 		require.NotZero(t, cli.Exit(&stderr, "train-classifier", err))
@@ -67,9 +68,16 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
+// TestRefusesGenerativeOnlyFlags: the flags of the generative models'
+// commands are not offered: -h does not list them and they are refused.
 func TestRefusesGenerativeOnlyFlags(t *testing.T) {
-	for _, args := range [][]string{{"-resume", "x"}, {"-freeze", "fc1"}, {"-digits", "1"}, {"-eval-every", "2"}} {
+	var help bytes.Buffer
+	_, err := parse([]string{"-h"}, &help)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	for _, args := range [][]string{{"-resume", "x"}, {"-init-from", "x"}, {"-freeze", "fc1"}, {"-digits", "1"}, {"-limit", "5"}, {"-eval-every", "2"}, {"-eval-n", "2"}, {"-weights", "w.safetensors"}} {
 		_, err := parse(args, io.Discard)
-		require.ErrorContains(t, err, args[0], "%v", args)
+		require.ErrorContains(t, err, "flag provided but not defined: "+args[0], "%v", args)
+		require.NotContains(t, help.String(), "\n  "+args[0]+" ", "-h lists %s", args[0])
 	}
+	require.Contains(t, help.String(), "\n  -o ")
 }

@@ -20,7 +20,7 @@ import (
 func TestDryRunConditional(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-classes", "10", "-out", out}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-classes", "10", "-o", out}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
 
@@ -47,6 +47,6 @@ func TestBadClasses(t *testing.T) {
 	err := run(context.Background(), []string{"-dry-run", "-classes", "-1"}, &bytes.Buffer{}, &bytes.Buffer{})
 	require.ErrorContains(t, err, "-classes")
 	// MNIST's labels go up to 9.
-	err = run(context.Background(), []string{"-dry-run", "-classes", "5", "-out", filepath.Join(t.TempDir(), "run")}, &bytes.Buffer{}, &bytes.Buffer{})
+	err = run(context.Background(), []string{"-dry-run", "-classes", "5", "-o", filepath.Join(t.TempDir(), "run")}, &bytes.Buffer{}, &bytes.Buffer{})
 	require.ErrorContains(t, err, "has label")
 }

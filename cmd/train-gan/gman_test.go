@@ -19,7 +19,7 @@ import (
 func TestDryRunDiscriminators(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-discriminators", "3", "-gman-lambda", "1", "-out", out}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-discriminators", "3", "-gman-lambda", "1", "-o", out}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
 
@@ -45,7 +45,7 @@ func TestBadDiscriminators(t *testing.T) {
 		{"-discriminators", "2", "-gman-lambda", "-1"},
 		{"-discriminators", "2", "-classes", "10"},
 	} {
-		err := run(context.Background(), append(args, "-dry-run", "-out", t.TempDir()), &bytes.Buffer{}, &bytes.Buffer{})
+		err := run(context.Background(), append(args, "-dry-run", "-o", t.TempDir()), &bytes.Buffer{}, &bytes.Buffer{})
 		var u *cli.UsageError
 		require.True(t, errors.As(err, &u), "%v: %v", args, err)
 		require.ErrorContains(t, err, args[len(args)-2], "%v", args)

@@ -31,7 +31,7 @@ train-gan trains a generative adversarial network on MNIST.
   go run ./cmd/train-gan                 # the classic MLP GAN, default settings
   go run ./cmd/train-gan -model dcgan    # convolutional G and D
   go run ./cmd/train-gan -model sagan    # DCGAN + self-attention, spectral norm, hinge loss
-  go run ./cmd/train-gan -epochs 5 -out runs/quick
+  go run ./cmd/train-gan -epochs 5 -o runs/quick
 
 Each -model has its own defaults for the optimiser and D settings (see
 -help of each flag); flags given on the command line override them.
@@ -57,10 +57,11 @@ type options struct {
 	Beta2    float64 `json:"beta2"`
 	Z        int     `json:"z"`
 	DDropout float64 `json:"d_dropout"`
+	DSlope   float64 `json:"d_slope"`
 	DMBStd   bool    `json:"d_minibatch_std"`
 	DPack    int     `json:"d_pack"`
 	EMA      float64 `json:"ema"`
-	Classes  int     `json:"classes"` // conditional GAN
+	Classes  int     `json:"classes"`
 	Discs    int     `json:"discriminators"`
 	GMAN     float64 `json:"gman_lambda"`
 	GChans   []int   `json:"g_channels,omitempty"`
@@ -77,22 +78,28 @@ func main() {
 
 func parse(args []string, stdout io.Writer) (options, error) {
 	o := options{}
+	// The flags show the default recipe; -model's recipe replaces the
+	// values not given on the command line.
+	def, err := gan.Preset("mlp")
+	if err != nil {
+		return o, err
+	}
+	cfg, tc := def.Config.WithDefaults(), def.Train.WithDefaults()
 	fs := flag.NewFlagSet("train-gan", flag.ContinueOnError)
-	o.Register(fs, defaultEpochs, 64, "gan", "train 20 steps on 1280 images and write every output (a smoke test)")
-	fs.StringVar(&o.Model, "model", "mlp", "architecture: mlp, dcgan or sagan")
-	fs.Float64Var(&o.LR, "lr", 2e-4, "Adam learning rate (both players)")
+	o.Register(fs, cli.RunDefaults{Epochs: def.Epochs, Batch: tc.Batch, Prefix: "gan", DryRun: "train 20 steps on 1280 images and write every output (a smoke test)", Generative: true, Freeze: "gen.fc1,gen.fc2"})
+	fs.StringVar(&o.Model, "model", def.Config.Arch, "architecture and its recipe: "+strings.Join(gan.Presets, ", "))
+	fs.Float64Var(&o.LR, "lr", tc.LR, "Adam learning rate (both players; dcgan: 5e-4)")
 	fs.Float64Var(&o.LRD, "lr-d", 0, "D's learning rate (0: -lr; sagan: 1e-3)")
 	fs.Float64Var(&o.LRG, "lr-g", 0, "G's learning rate (0: -lr; sagan: 5e-4)")
-	fs.Float64Var(&o.Beta1, "beta1", 0.5, "Adam β1 (sagan: 0)")
-	fs.Float64Var(&o.Beta2, "beta2", 0.999, "Adam β2 (sagan: 0.9)")
-	fs.IntVar(&o.Z, "z", 100, "latent size")
-	fs.BoolVar(&o.DMBStd, "d-minibatch-std", false, "give D the batch's feature spread before its last layer (against mode collapse)")
-	fs.IntVar(&o.DPack, "d-pack", 2, "D judges packs of this many images (PacGAN; 1: single images)")
-	fs.Float64Var(&o.EMA, "ema", 0.999, "decay of a moving average of G's weights used for sampling (0: none)")
-	fs.Float64Var(&o.DDropout, "d-dropout", 0.3, "dropout probability in D's hidden layers while training (0: none)")
-	// Conditional GAN.
+	fs.Float64Var(&o.Beta1, "beta1", cli.Shown(tc.Beta1), "Adam β1 (sagan: 0)")
+	fs.Float64Var(&o.Beta2, "beta2", cli.Shown(tc.Beta2), "Adam β2 (sagan: 0.9)")
+	fs.IntVar(&o.Z, "z", cfg.Z, "latent size")
+	fs.BoolVar(&o.DMBStd, "d-minibatch-std", cfg.DMinibatchStd, "give D the batch's feature spread before its last layer (against mode collapse)")
+	fs.IntVar(&o.DPack, "d-pack", cfg.DPack, "D judges packs of this many images (PacGAN; 1: single images; dcgan, sagan: 1)")
+	fs.Float64Var(&o.EMA, "ema", cli.Shown(cfg.EMA), "decay of a moving average of G's weights used for sampling (0: none; dcgan, sagan: 0.99)")
+	fs.Float64Var(&o.DDropout, "d-dropout", cli.Shown(cfg.DDropout), "dropout probability in D's hidden layers while training (0: none; dcgan, sagan: 0)")
+	fs.Float64Var(&o.DSlope, "d-slope", cli.Shown(cfg.DSlope), "slope of D's LeakyReLU for negative inputs (0: ReLU)")
 	fs.IntVar(&o.Classes, "classes", 0, "condition G and D on this many classes (10 for MNIST digits; 0: unconditional; needs labelled data)")
-	// Several discriminators (GMAN).
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
 	var gChans, dChans string
@@ -105,12 +112,11 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return o, err
 	}
 	fs.Visit(func(f *flag.Flag) { o.modelGiven = o.modelGiven || f.Name == "model" })
-	defaults, ok := modelDefaults[o.Model]
-	if !ok {
-		return o, cli.Usagef("-model %q is not one of mlp, dcgan, sagan", o.Model)
-	}
-	err := cli.SetDefaults(fs, defaults)
+	recipe, err := gan.Preset(o.Model)
 	if err != nil {
+		return o, cli.Usagef("-model must be one of %s (got %q)", strings.Join(gan.Presets, ", "), o.Model)
+	}
+	if err := cli.SetDefaults(fs, recipeFlags(recipe)); err != nil {
 		return o, err
 	}
 	if o.Model != "mlp" {
@@ -125,13 +131,14 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	o.RunFlags.Check(&c)
 	o.Settle(fs)
 	c.Range("lr", o.LR, 0, 1)
-	c.Range("lr-d", o.LRD, -1e-12, 1)
-	c.Range("lr-g", o.LRG, -1e-12, 1)
-	c.Range("beta1", o.Beta1, -1e-12, 0.999999)
+	c.Between("lr-d", o.LRD, 0, 1)
+	c.Between("lr-g", o.LRG, 0, 1)
+	c.Between("beta1", o.Beta1, 0, 0.999999)
 	c.Range("beta2", o.Beta2, 0, 0.999999999)
 	c.Positive("z", int64(o.Z))
 	c.Fraction("d-dropout", o.DDropout)
 	c.Fraction("ema", o.EMA)
+	c.Between("d-slope", o.DSlope, 0, 1)
 	c.Positive("d-pack", int64(o.DPack))
 	c.NonNegative("classes", int64(o.Classes))
 	c.Positive("discriminators", int64(o.Discs))
@@ -145,6 +152,31 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return o, cli.Usagef("-batch %d must be a multiple of -d-pack %d", o.Batch, o.DPack)
 	}
 	return o, c.Err()
+}
+
+// recipeFlags are the flag values of a recipe, which -model's recipe
+// gives the flags not set on the command line.
+func recipeFlags(r gan.Recipe) map[string]string {
+	cfg, tc := r.Config.WithDefaults(), r.Train
+	f := func(v float64) string { return strconv.FormatFloat(cli.Shown(v), 'g', -1, 64) }
+	return map[string]string{
+		"epochs": strconv.Itoa(r.Epochs), "batch": strconv.Itoa(tc.Batch),
+		"lr": f(tc.LR), "lr-d": f(tc.LRD), "lr-g": f(tc.LRG), "beta1": f(tc.Beta1), "beta2": f(tc.Beta2),
+		"d-pack": strconv.Itoa(cfg.DPack), "d-dropout": f(cfg.DDropout), "ema": f(cfg.EMA),
+	}
+}
+
+// configs returns the model and training settings the flags ask for, for
+// images of h×w pixels. A flag's 0 is a setting (no dropout, β1 = 0),
+// which the library spells as a negative number.
+func configs(o options, h, w int) (gan.Config, gan.TrainConfig) {
+	return gan.Config{
+			Arch: o.Model, GChannels: o.GChans, DChannels: o.DChans, Z: o.Z,
+			DDropout: cli.Explicit(o.DDropout), DSlope: cli.Explicit(o.DSlope), DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: cli.Explicit(o.EMA),
+			Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: h, Width: w,
+		}, gan.TrainConfig{
+			Batch: o.Batch, LR: o.LR, LRD: o.LRD, LRG: o.LRG, Beta1: cli.Explicit(o.Beta1), Beta2: cli.Explicit(o.Beta2), PreviewSeed: o.Seed,
+		}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -202,7 +234,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ckpt != nil {
 		model, err = gan.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
 	} else {
-		model, err = gan.New(gan.Config{Arch: o.Model, GChannels: o.GChans, DChannels: o.DChans, Z: o.Z, DDropout: o.DDropout, DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: o.EMA, Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: set.H, Width: set.W}, o.Seed)
+		cfg, _ := configs(o, set.H, set.W)
+		model, err = gan.New(cfg, o.Seed)
 	}
 	if err != nil {
 		return err
@@ -213,7 +246,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if model.Config.Height != set.H || model.Config.Width != set.W {
 		return fmt.Errorf("the model makes %dx%d images but the data set %s holds %dx%d", model.Config.Height, model.Config.Width, set.Source, set.H, set.W)
 	}
-	step, err := gan.NewStep(model, gan.TrainConfig{Batch: o.Batch, LR: o.LR, LRD: o.LRD, LRG: o.LRG, Beta1: o.Beta1, Beta2: o.Beta2, PreviewSeed: o.Seed}, o.Seed)
+	_, tc := configs(o, set.H, set.W)
+	step, err := gan.NewStep(model, tc, o.Seed)
 	if err != nil {
 		return err
 	}
@@ -276,22 +310,6 @@ func parseChannels(name, s string) ([]int, error) {
 		out[i] = v
 	}
 	return out, nil
-}
-
-// modelDefaults are the flag values each -model starts from. The MLP's
-// come from its recipe search (docs/models/gan.md). The convolutional models' epochs
-// take about the MLP's training time (6.3, 6.6, 6.7 minutes on a quiet
-// 2-core machine); they need no packing or
-// dropout in D, and a shorter weight average (0.99) because their runs are
-// a few thousand steps, not 28,000. DCGAN learns twice as fast per step
-// with Adam 5e-4 as with 2e-4 (FID 328 vs 412 after one epoch). SAGAN
-// keeps the paper's two time scales and betas (0, 0.9), but its rates (D
-// 4e-4, G 1e-4) are for a million steps: after two epochs they reached FID
-// 407, D 1e-3 / G 5e-4 reached 238 after one.
-var modelDefaults = map[string]map[string]string{
-	"mlp":   {},
-	"dcgan": {"epochs": "5", "d-pack": "1", "d-dropout": "0", "ema": "0.99", "lr": "5e-4"},
-	"sagan": {"epochs": "3", "d-pack": "1", "d-dropout": "0", "ema": "0.99", "lr-d": "1e-3", "lr-g": "5e-4", "beta1": "0", "beta2": "0.9"},
 }
 
 // checkClassLabels reports, before any training, data that cannot train a

@@ -27,7 +27,7 @@ func TestDryRun(t *testing.T) {
 func testDryRun(t *testing.T, model string) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-model", model, "-out", out}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-model", model, "-o", out}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
 	require.Contains(t, stdout.String(), "model: "+model+" GAN")
@@ -67,7 +67,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-batch", "abc"}, "batch"},
 		{[]string{"stray"}, "stray"},
 		{[]string{"-data", "/no/such/folder", "-dry-run"}, "/no/such/folder"},
-		{[]string{"-dry-run", "-out", filepath.Join(notADir, "run")}, "file/run"},
+		{[]string{"-dry-run", "-o", filepath.Join(notADir, "run")}, "file/run"},
 		{[]string{"-dry-run", "-resume", corrupt}, "ckpt.safetensors"},
 		{[]string{"-dry-run", "-resume", "/no/such/run"}, "/no/such/run"},
 		{[]string{"-d-pack", "0"}, "-d-pack"},
@@ -75,8 +75,8 @@ func TestBadFlags(t *testing.T) {
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
 		args := c.args
-		if !slices.Contains(args, "-out") {
-			args = append(args, "-out", t.TempDir())
+		if !slices.Contains(args, "-o") {
+			args = append(args, "-o", t.TempDir())
 		}
 		err := run(context.Background(), args, &stdout, &stderr)
 		require.Error(t, err, "%v", c.args)
@@ -102,10 +102,10 @@ func TestHelp(t *testing.T) {
 func TestResumeMatchesUninterrupted(t *testing.T) {
 	var out bytes.Buffer
 	straight := filepath.Join(t.TempDir(), "straight")
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "20", "-out", straight}, &out, &out))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "20", "-o", straight}, &out, &out))
 
 	split := filepath.Join(t.TempDir(), "split")
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "10", "-out", split}, &out, &out))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "10", "-o", split}, &out, &out))
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "20", "-resume", split}, &out, &out))
 	require.Contains(t, out.String(), "resuming at step 10")
@@ -134,7 +134,7 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 func TestDryRunWithSampleEval(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-eval-every", "1", "-eval-n", "300", "-out", out}, &stdout, &stderr), stderr.String())
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-eval-every", "1", "-eval-n", "300", "-o", out}, &stdout, &stderr), stderr.String())
 	require.Contains(t, stdout.String(), "sample quality: fid ")
 	require.Contains(t, stdout.String(), "digits_covered")
 	b, err := os.ReadFile(filepath.Join(out, "metrics.jsonl"))
@@ -151,11 +151,11 @@ func TestDryRunWithSampleEval(t *testing.T) {
 func TestDigitsAndLimit(t *testing.T) {
 	var stdout bytes.Buffer
 	out := filepath.Join(t.TempDir(), "run")
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-digits", "3,7", "-limit", "300", "-out", out}, &stdout, &stdout))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-digits", "3,7", "-limit", "300", "-o", out}, &stdout, &stdout))
 	require.Contains(t, stdout.String(), "(300 images 28x28)")
 	require.Contains(t, stdout.String(), "digits [3 7]")
 
-	err := run(context.Background(), []string{"-dry-run", "-digits", "3,x", "-out", out}, &stdout, &stdout)
+	err := run(context.Background(), []string{"-dry-run", "-digits", "3,x", "-o", out}, &stdout, &stdout)
 	require.ErrorContains(t, err, "-digits")
 }
 
@@ -164,11 +164,11 @@ func TestDigitsAndLimit(t *testing.T) {
 func TestInitFromAndFreeze(t *testing.T) {
 	var stdout bytes.Buffer
 	pre := filepath.Join(t.TempDir(), "pre")
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "10", "-out", pre}, &stdout, &stdout))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "10", "-o", pre}, &stdout, &stdout))
 	stdout.Reset()
 	fine := filepath.Join(t.TempDir(), "fine")
 	require.NoError(t, run(context.Background(), []string{"-dry-run", "-digits", "5,6,7,8,9", "-limit", "500",
-		"-init-from", pre, "-freeze", "gen.fc1,disc.fc1", "-out", fine}, &stdout, &stdout))
+		"-init-from", pre, "-freeze", "gen.fc1,disc.fc1", "-o", fine}, &stdout, &stdout))
 	require.Contains(t, stdout.String(), "loaded 18 parameters")
 	require.Contains(t, stdout.String(), "frozen: disc.fc1.weight disc.fc1.bias gen.fc1.weight gen.fc1.bias")
 
@@ -187,7 +187,7 @@ func TestInitFromAndFreeze(t *testing.T) {
 	tb, _ := b.Find("gen.fc2.weight")
 	require.NotEqual(t, ta.Data, tb.Data, "gen.fc2 trains")
 
-	err := run(context.Background(), []string{"-dry-run", "-freeze", "nosuch.", "-out", t.TempDir()}, &stdout, &stdout)
+	err := run(context.Background(), []string{"-dry-run", "-freeze", "nosuch.", "-o", t.TempDir()}, &stdout, &stdout)
 	require.ErrorContains(t, err, "nosuch.")
 	err = run(context.Background(), []string{"-dry-run", "-steps", "30", "-init-from", pre, "-resume", pre}, &stdout, &stdout)
 	require.ErrorContains(t, err, "-init-from")
@@ -211,7 +211,7 @@ func TestModelDefaults(t *testing.T) {
 
 	out := filepath.Join(t.TempDir(), "run")
 	var log bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-model", "sagan", "-dry-run", "-steps", "2", "-out", out}, &log, &log), log.String())
+	require.NoError(t, run(context.Background(), []string{"-model", "sagan", "-dry-run", "-steps", "2", "-o", out}, &log, &log), log.String())
 	log.Reset()
 	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "3", "-resume", out}, &log, &log), log.String())
 	b, err := os.ReadFile(filepath.Join(out, "config.json"))

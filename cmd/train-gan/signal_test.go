@@ -35,7 +35,7 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 		t.Skip("runs a training process")
 	}
 	out := filepath.Join(t.TempDir(), "run")
-	cmd := exec.Command(os.Args[0], "-epochs", "5", "-log-every", "10", "-out", out)
+	cmd := exec.Command(os.Args[0], "-epochs", "5", "-log-every", "10", "-o", out)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -31,11 +31,11 @@ const summary = `
 train-vae trains a variational autoencoder on MNIST.
 
   go run ./cmd/train-vae                 # the pytorch/examples VAE, 10 epochs
-  go run ./cmd/train-vae -z 2 -epochs 20 -out runs/vae-2d
+  go run ./cmd/train-vae -z 2 -epochs 20 -o runs/vae-2d
   go run ./cmd/train-vae -binarize -iwae-k 1,50,5000 -iwae-n 1000
-  go run ./cmd/train-vae -classes 10 -out runs/cvae   # conditional VAE
+  go run ./cmd/train-vae -classes 10 -o runs/cvae   # conditional VAE
   go run ./cmd/train-vae -model conv -epochs 5        # convolutional VAE
-  go run ./cmd/train-vae -eval runs/vae-20260101-120000 -iwae-k 1,50,5000
+  go run ./cmd/train-vae -ckpt runs/vae-20260101-120000 -iwae-k 1,50,5000   # evaluate, no training
 
 The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
 names a folder with the four MNIST IDX files (train- and t10k-, images and
@@ -52,34 +52,27 @@ the digit's one-hot label, samples.png has one column per digit, and
 cmd/sample -class N draws digit N.
 Sample from a run with: go run ./cmd/sample -ckpt RUN_FOLDER -n 64 -o grid.png`
 
-// defaultEpochs is the training budget of a plain `go run ./cmd/train-vae`:
-// pytorch/examples' 10 epochs, so the test loss compares directly.
-const defaultEpochs = 10
-
 // dryRun* set the smoke test's size: one epoch of 20 steps, a slice of the
 // test set, and a few importance samples.
 const (
-	dryRunSteps  = 20
-	dryRunTest   = 500
-	dryRunMaxK   = 5
-	maxIWAE      = 100000
-	maxIWAEItems = 8
+	dryRunSteps = 20
+	dryRunTest  = 500
+	dryRunMaxK  = 5
 )
 
 // options are the command's flags.
 type options struct {
 	cli.RunFlags
-	Model     string  `json:"model"`
-	LR        float64 `json:"lr"`
-	Z         int     `json:"z"`
-	Hidden    []int   `json:"hidden"`
-	Beta      float64 `json:"beta"`
-	Binarize  bool    `json:"binarize"`
-	Classes   int     `json:"classes,omitempty"`
-	IWAEK     []int   `json:"iwae_k"`
-	IWAEN     int     `json:"iwae_n"`
-	IWAEEvery bool    `json:"iwae_every"`
-	Eval      string  `json:"eval"`
+	Model    string  `json:"model"`
+	LR       float64 `json:"lr"`
+	Z        int     `json:"z"`
+	Hidden   []int   `json:"hidden"`
+	Beta     float64 `json:"beta"`
+	Binarize bool    `json:"binarize"`
+	Classes  int     `json:"classes,omitempty"`
+	cli.IWAEFlags
+	IWAEEvery bool   `json:"iwae_every"`
+	Ckpt      string `json:"-"`
 }
 
 func main() {
@@ -88,43 +81,26 @@ func main() {
 	os.Exit(cli.Exit(os.Stderr, "train-vae", run(ctx, os.Args[1:], os.Stdout, os.Stderr)))
 }
 
-// parseInts parses a comma-separated list of integers in [lo, hi] for flag
-// name; "" and "0" give an empty list when allowNone is set.
-func parseInts(name, s string, lo, hi int, allowNone bool) ([]int, error) {
-	s = strings.TrimSpace(s)
-	if allowNone && (s == "" || s == "0") {
-		return nil, nil
-	}
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v < lo || v > hi {
-			return nil, cli.Usagef("-%s: %q is not a whole number from %d to %d", name, f, lo, hi)
-		}
-		out = append(out, v)
-	}
-	if len(out) > maxIWAEItems {
-		return nil, cli.Usagef("-%s: at most %d values, got %d", name, maxIWAEItems, len(out))
-	}
-	return out, nil
-}
-
 func parse(args []string, stdout io.Writer) (options, error) {
 	o := options{}
-	var hidden, iwaeK string
+	def, err := vae.Preset(vae.ArchMLP)
+	if err != nil {
+		return o, err
+	}
+	cfg, tc := def.Config.WithDefaults(), def.Train.WithDefaults()
+	var hidden string
 	fs := flag.NewFlagSet("train-vae", flag.ContinueOnError)
-	o.Register(fs, defaultEpochs, 128, "vae", "train 20 steps on a slice, test on 500 images with at most 5 importance samples, write every output (a smoke test)")
-	fs.StringVar(&o.Model, "model", vae.ArchMLP, "architecture: "+strings.Join(vae.Archs, " or ")+" (conv: two stride-2 convolutions 32, 64 → 256 → z, mirrored with upsampling)")
-	fs.Float64Var(&o.LR, "lr", 1e-3, "Adam learning rate")
-	fs.IntVar(&o.Z, "z", 20, "latent size (2 also draws a manifold grid)")
+	o.RunFlags.Register(fs, cli.RunDefaults{Epochs: def.Epochs, Batch: tc.Batch, Prefix: "vae", DryRun: "train 20 steps on a slice, test on 500 images with at most 5 importance samples, write every output (a smoke test)", Generative: true, Freeze: "enc.fc1,enc.fc_mu"})
+	fs.StringVar(&o.Model, "model", cfg.Arch, "architecture and its recipe: "+strings.Join(vae.Archs, ", ")+" (conv: two stride-2 convolutions 32, 64 → 256 → z, mirrored with upsampling)")
+	fs.Float64Var(&o.LR, "lr", tc.LR, "Adam learning rate")
+	fs.IntVar(&o.Z, "z", cfg.Z, "latent size (2 also draws a manifold grid)")
 	fs.StringVar(&hidden, "hidden", "400", "MLP encoder hidden sizes, comma-separated; the decoder mirrors them (-model mlp only)")
-	fs.Float64Var(&o.Beta, "beta", 1, "weight of the KL term in training (β-VAE); the test loss always uses 1")
+	fs.Float64Var(&o.Beta, "beta", cli.Shown(cfg.Beta), "weight of the KL term in training (β-VAE; 0: a KL-free objective); the test loss always uses 1")
 	fs.BoolVar(&o.Binarize, "binarize", false, "train on a fresh Bernoulli draw of the pixels each step, test on one fixed draw")
 	fs.IntVar(&o.Classes, "classes", 0, "condition encoder and decoder on the label, one of this many classes (10 for MNIST; 0: unconditional)")
-	fs.StringVar(&iwaeK, "iwae-k", "100", "importance samples of the IWAE bound at the end, comma-separated for several (e.g. 1,50,5000); 0: none")
-	fs.IntVar(&o.IWAEN, "iwae-n", 0, "test images the IWAE bound uses (0: all); its cost is k decoder passes per image")
+	o.IWAEFlags.Register(fs, "at the end of training")
 	fs.BoolVar(&o.IWAEEvery, "iwae-every", false, "compute the IWAE bound at every epoch end, not only at the end")
-	fs.StringVar(&o.Eval, "eval", "", "evaluate this checkpoint (file or run folder) instead of training: test loss and the -iwae-k bounds")
+	fs.StringVar(&o.Ckpt, "ckpt", "", "evaluate this checkpoint (file or run folder) instead of training: test loss and the -iwae-k bounds")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -133,32 +109,40 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	var c cli.Checks
 	o.RunFlags.Check(&c)
+	o.IWAEFlags.Check(&c)
 	o.Settle(fs)
 	c.Range("lr", o.LR, 0, 1)
 	c.Positive("z", int64(o.Z))
-	c.Range("beta", o.Beta, 0, 1e6)
-	c.NonNegative("iwae-n", int64(o.IWAEN))
+	c.Between("beta", o.Beta, 0, 1e6)
 	c.NonNegative("classes", int64(o.Classes))
 	if err := c.Err(); err != nil {
 		return o, err
 	}
-	if !slices.Contains(vae.Archs, o.Model) {
+	recipe, err := vae.Preset(o.Model)
+	if err != nil {
 		return o, cli.Usagef("-model must be one of %s (got %q)", strings.Join(vae.Archs, ", "), o.Model)
 	}
-	var err error
+	if err := cli.SetDefaults(fs, map[string]string{"epochs": strconv.Itoa(recipe.Epochs), "batch": strconv.Itoa(recipe.Train.Batch), "lr": strconv.FormatFloat(recipe.Train.LR, 'g', -1, 64)}); err != nil {
+		return o, err
+	}
 	if o.Model != vae.ArchMLP {
 		// The conv model's sizes are its own; a -hidden meant for the MLP
 		// would silently mean something else.
 		if given(fs, "hidden") {
 			return o, cli.Usagef("-hidden sets the MLP's layers; -model %s has fixed sizes", o.Model)
 		}
-	} else if o.Hidden, err = parseInts("hidden", hidden, 1, 1<<16, false); err != nil {
-		return o, err
-	}
-	if o.IWAEK, err = parseInts("iwae-k", iwaeK, 1, maxIWAE, true); err != nil {
+	} else if o.Hidden, err = cli.ParseInts("hidden", hidden, 1, 1<<16); err != nil {
 		return o, err
 	}
 	return o, nil
+}
+
+// configs returns the model and training settings the flags ask for, for
+// images of h×w pixels. A flag's 0 is a setting (β = 0), which the library
+// spells as a negative number.
+func configs(o options, h, w int) (vae.Config, vae.TrainConfig) {
+	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes},
+		vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}
 }
 
 // given reports whether flag name was set on the command line.
@@ -195,7 +179,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if iwaeN <= 0 || iwaeN > test.N {
 		iwaeN = test.N
 	}
-	if o.Eval != "" {
+	if o.Ckpt != "" {
 		return evaluate(ctx, o, test, iwaeN, stdout)
 	}
 	ckpt, err := o.OpenResume(vae.Kind)
@@ -227,7 +211,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ckpt != nil {
 		model, err = vae.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
 	} else {
-		model, err = vae.New(vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, Height: set.H, Width: set.W, Beta: o.Beta, Binarize: o.Binarize, Classes: o.Classes}, o.Seed)
+		cfg, _ := configs(o, set.H, set.W)
+		model, err = vae.New(cfg, o.Seed)
 	}
 	if err != nil {
 		return err
@@ -235,7 +220,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if model.Config.Height != set.H || model.Config.Width != set.W {
 		return fmt.Errorf("the model takes %dx%d images but the data set %s holds %dx%d", model.Config.Height, model.Config.Width, set.Source, set.H, set.W)
 	}
-	step, err := vae.NewStep(model, vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}, o.Seed)
+	_, tc := configs(o, set.H, set.W)
+	step, err := vae.NewStep(model, tc, o.Seed)
 	if err != nil {
 		return err
 	}
@@ -277,7 +263,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		channels = fmt.Sprintf(" channels=%v", model.Config.Channels)
 	}
 	fmt.Fprintf(stdout, "model: %s VAE z=%d%s hidden=%v β=%g binarize=%v,%s %d parameters\n",
-		model.Config.Arch, model.Config.Z, channels, model.Config.Hidden, model.Config.Beta, model.Config.Binarize, conditional, model.Params().Count())
+		model.Config.Arch, model.Config.Z, channels, model.Config.Hidden, cli.Shown(model.Config.Beta), model.Config.Binarize, conditional, model.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
 	if _, err := o.Transfer(ev, stdout); err != nil {
@@ -336,13 +322,13 @@ func closing(ms []trainer.Metric, ks []int, testN, iwaeN int) string {
 // tester takes the seed recorded in the checkpoint, so its ε draws (and a
 // binarising model's fixed test draw) are the ones the run used.
 func evaluate(ctx context.Context, o options, test *datasets.Set, iwaeN int, stdout io.Writer) error {
-	c, path, err := cli.OpenCheckpoint(o.Eval)
+	c, path, err := cli.OpenCheckpoint(o.Ckpt)
 	if err != nil {
 		return err
 	}
 	model, err := vae.FromCheckpoint(c)
 	if err != nil {
-		return fmt.Errorf("-eval %s: %w", path, err)
+		return fmt.Errorf("-ckpt %s: %w", path, err)
 	}
 	tester, err := vae.NewTester(model, test, vae.TestConfig{Seed: c.Meta.Seed})
 	if err != nil {

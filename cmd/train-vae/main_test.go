@@ -40,7 +40,7 @@ func evalRecords(t *testing.T, out string) []map[string]any {
 func TestDryRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-out", out, "-iwae-k", "1,50"}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-o", out, "-iwae-k", "1,50"}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "trained 1.00 epochs (20 steps)")
 	require.Contains(t, stdout.String(), "IWAE NLL bound k=1 ")
@@ -75,7 +75,7 @@ func TestDryRun(t *testing.T) {
 	// -eval on the run folder repeats the run's final evaluation exactly:
 	// same checkpoint, same seed, same draws.
 	var evalOut bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-eval", out, "-iwae-k", "1,50"}, &evalOut, &stderr))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-ckpt", out, "-iwae-k", "1,50"}, &evalOut, &stderr))
 	lines := bytes.Split(bytes.TrimSpace(stdout.Bytes()), []byte("\n"))
 	var closingLine string
 	for _, l := range lines {
@@ -99,7 +99,7 @@ func TestDryRun(t *testing.T) {
 func TestDryRunManifold(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-out", out, "-z", "2", "-hidden", "64", "-binarize", "-beta", "2", "-iwae-every"}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-o", out, "-z", "2", "-hidden", "64", "-binarize", "-beta", "2", "-iwae-every"}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	for _, f := range []string{"manifold.png", "samples/manifold-epoch-001.png"} {
 		_, err := os.Stat(filepath.Join(out, f))
@@ -120,7 +120,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-lr", "-1"}, "-lr"},
 		{[]string{"-epochs", "-3"}, "-epochs"},
 		{[]string{"-z", "0"}, "-z"},
-		{[]string{"-beta", "0"}, "-beta"},
+		{[]string{"-beta", "-1"}, "-beta"},
 		{[]string{"-beta", "NaN"}, "-beta"},
 		{[]string{"-hidden", "400,x"}, "-hidden"},
 		{[]string{"-hidden", "0"}, "-hidden"},
@@ -137,7 +137,7 @@ func TestBadFlags(t *testing.T) {
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), append(c.args, "-out", t.TempDir()), &stdout, &stderr)
+		err := run(context.Background(), append(c.args, "-o", t.TempDir()), &stdout, &stderr)
 		require.Error(t, err, "%v", c.args)
 		require.Contains(t, err.Error(), c.want, "%v", c.args)
 		require.Equal(t, 2, cli.Exit(&stderr, "train-vae", err), "%v: a usage error exits 2", c.args)
@@ -145,11 +145,11 @@ func TestBadFlags(t *testing.T) {
 	}
 	// A missing data folder is not a usage error, but still one line naming it.
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-data", "/no/such/folder", "-dry-run", "-out", t.TempDir()}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-data", "/no/such/folder", "-dry-run", "-o", t.TempDir()}, &stdout, &stderr)
 	require.ErrorContains(t, err, "/no/such/folder")
 	require.Equal(t, 1, cli.Exit(&stderr, "train-vae", err))
 	stderr.Reset()
-	err = run(context.Background(), []string{"-eval", "/no/such/ckpt", "-dry-run"}, &stdout, &stderr)
+	err = run(context.Background(), []string{"-ckpt", "/no/such/ckpt", "-dry-run"}, &stdout, &stderr)
 	require.ErrorContains(t, err, "-ckpt /no/such/ckpt")
 	require.Equal(t, 1, cli.Exit(&stderr, "train-vae", err))
 }
@@ -168,9 +168,9 @@ func TestHelp(t *testing.T) {
 func TestResumeMatchesUninterrupted(t *testing.T) {
 	var out bytes.Buffer
 	straight := filepath.Join(t.TempDir(), "straight")
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "16", "-iwae-k", "0", "-out", straight}, &out, &out))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "16", "-iwae-k", "0", "-o", straight}, &out, &out))
 	split := filepath.Join(t.TempDir(), "split")
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "8", "-iwae-k", "0", "-out", split}, &out, &out))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "8", "-iwae-k", "0", "-o", split}, &out, &out))
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "16", "-iwae-k", "0", "-resume", split}, &out, &out))
 	require.Contains(t, out.String(), "resuming at step 8")
@@ -194,7 +194,7 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 func TestDryRunConditional(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-classes", "10", "-z", "2", "-out", out, "-iwae-k", "1,5"}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-classes", "10", "-z", "2", "-o", out, "-iwae-k", "1,5"}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "conditional on 10 classes")
 	require.NotContains(t, stdout.String(), "manifold:")
@@ -222,10 +222,10 @@ func TestDryRunConditional(t *testing.T) {
 
 	// -eval measures a conditional checkpoint with the test labels.
 	var evalOut bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-dry-run", "-eval", out, "-iwae-k", "1"}, &evalOut, &stderr))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-ckpt", out, "-iwae-k", "1"}, &evalOut, &stderr))
 	require.Contains(t, evalOut.String(), "test loss")
 
-	err = run(context.Background(), []string{"-dry-run", "-classes", "-1", "-out", out}, &stdout, &stderr)
+	err = run(context.Background(), []string{"-dry-run", "-classes", "-1", "-o", out}, &stdout, &stderr)
 	require.ErrorContains(t, err, "-classes")
 }
 
@@ -240,7 +240,7 @@ func TestDryRunConv(t *testing.T) {
 	dir := t.TempDir()
 	straight, split := filepath.Join(dir, "straight"), filepath.Join(dir, "split")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), append(convArgs, "-steps", "4", "-out", straight, "-iwae-k", "1,2", "-iwae-n", "50"), &stdout, &stderr)
+	err := run(context.Background(), append(convArgs, "-steps", "4", "-o", straight, "-iwae-k", "1,2", "-iwae-n", "50"), &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "model: conv VAE z=20 channels=[32 64] hidden=[256] ")
 	require.Contains(t, stdout.String(), "trained 0.20 epochs (4 steps)")
@@ -267,7 +267,7 @@ func TestDryRunConv(t *testing.T) {
 
 	// Resuming continues the conv run bit for bit; the default -model mlp
 	// gives way to the checkpoint's architecture.
-	require.NoError(t, run(context.Background(), append(convArgs, "-steps", "2", "-out", split), &stdout, &stdout))
+	require.NoError(t, run(context.Background(), append(convArgs, "-steps", "2", "-o", split), &stdout, &stdout))
 	stdout.Reset()
 	require.NoError(t, run(context.Background(), []string{"-dry-run", "-batch", "16", "-iwae-k", "0", "-steps", "4", "-resume", split}, &stdout, &stdout))
 	require.Contains(t, stdout.String(), "resuming at step 2")
@@ -283,7 +283,7 @@ func TestDryRunConv(t *testing.T) {
 
 	// -init-from a conv run loads all 18 conv parameters.
 	stdout.Reset()
-	require.NoError(t, run(context.Background(), append(convArgs, "-steps", "1", "-init-from", straight, "-out", filepath.Join(dir, "init")), &stdout, &stdout))
+	require.NoError(t, run(context.Background(), append(convArgs, "-steps", "1", "-init-from", straight, "-o", filepath.Join(dir, "init")), &stdout, &stdout))
 	require.Contains(t, stdout.String(), "loaded 18 parameters")
 }
 
@@ -292,7 +292,7 @@ func TestDryRunConv(t *testing.T) {
 func TestDryRunConvAttention(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-dry-run", "-model", "conv-attn", "-batch", "16", "-steps", "3", "-iwae-k", "0", "-out", out}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-dry-run", "-model", "conv-attn", "-batch", "16", "-steps", "3", "-iwae-k", "0", "-o", out}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	require.Contains(t, stdout.String(), "model: conv-attn VAE")
 	c, _, err := cli.OpenCheckpoint(out)

@@ -54,6 +54,28 @@ func (c *Checks) Range(name string, v, lo, hi float64) {
 	}
 }
 
+// Between requires lo ≤ v ≤ hi for a float flag whose bounds are values a
+// user may give, such as 0 for "none".
+func (c *Checks) Between(name string, v, lo, hi float64) {
+	if c.err == nil && !(v >= lo && v <= hi) {
+		c.err = Usagef("-%s must be in [%g, %g] (got %g)", name, lo, hi, v)
+	}
+}
+
+// Explicit returns a flag's value for a library setting whose zero means
+// its default: a flag's 0 is a value the user asked for (no dropout, β =
+// 0), which the library's settings spell as a negative number.
+func Explicit(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
+// Shown returns a library setting as its flag shows it: the negative
+// stand-in for zero as 0.
+func Shown(v float64) float64 { return max(v, 0) }
+
 // Err returns the first failed check.
 func (c *Checks) Err() error { return c.err }
 
@@ -128,11 +150,11 @@ func RunFolder(out, prefix string) (string, error) {
 		out = filepath.Join("runs", prefix+"-"+time.Now().Format("20060102-150405"))
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return "", fmt.Errorf("-out %s: cannot create the run folder: %w", out, err)
+		return "", fmt.Errorf("-o %s: cannot create the run folder: %w", out, err)
 	}
 	probe, err := os.CreateTemp(out, ".write-test-*")
 	if err != nil {
-		return "", fmt.Errorf("-out %s: the run folder is not writable: %w", out, err)
+		return "", fmt.Errorf("-o %s: the run folder is not writable: %w", out, err)
 	}
 	probe.Close()
 	os.Remove(probe.Name())

@@ -43,31 +43,52 @@ type RunFlags struct {
 	Start int64 `json:"start,omitempty"`
 }
 
-// Register adds the flags to fs with a command's default epochs and batch;
-// prefix names default run folders (runs/<prefix>-<time>).
-func (r *RunFlags) Register(fs *flag.FlagSet, epochs, batch int, prefix, dryRun string) {
-	fs.IntVar(&r.Epochs, "epochs", epochs, "epochs to train")
+// defaultEvalN is the number of samples of a sample evaluation.
+const defaultEvalN = 10000
+
+// RunDefaults are a training command's defaults for the shared flags,
+// and which of them it offers.
+type RunDefaults struct {
+	Epochs, Batch int
+	Prefix        string // names default run folders: runs/<Prefix>-<time>
+	DryRun        string // what -dry-run does
+	// Generative offers the flags of generative models: -resume,
+	// -init-from, -freeze (Freeze is an example of its parameter names),
+	// -digits, -limit, -eval-every and -eval-n.
+	Generative bool
+	Freeze     string
+}
+
+// Register adds the flags to fs with a command's defaults; a command
+// that is not Generative gets only the flags it accepts, and the rest
+// keep their zero values.
+func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
+	fs.IntVar(&r.Epochs, "epochs", d.Epochs, "epochs to train")
 	fs.Int64Var(&r.Steps, "steps", 0, "stop after this many steps in total (0: train -epochs epochs)")
-	fs.IntVar(&r.Batch, "batch", batch, "images per step")
+	fs.IntVar(&r.Batch, "batch", d.Batch, "images per step")
 	fs.Uint64Var(&r.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
 	fs.StringVar(&r.Data, "data", "", "folder with MNIST-layout IDX files (default: $"+datasets.DataEnv+", else MNIST from the GoMNIST module)")
-	fs.StringVar(&r.Out, "out", "", "run folder (default: runs/"+prefix+"-<time>)")
+	fs.StringVar(&r.Out, "o", "", "run folder to write (default: runs/"+d.Prefix+"-<time>)")
 	fs.Int64Var(&r.SampleEvery, "sample-every", 0, "also write the grids every N steps (0: at each epoch end)")
 	fs.Int64Var(&r.CkptEvery, "ckpt-every", 0, "also checkpoint every N steps (0: at each epoch end)")
 	fs.IntVar(&r.Keep, "keep", 3, "checkpoints to keep")
 	fs.Int64Var(&r.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
-	fs.BoolVar(&r.DryRun, "dry-run", false, dryRun)
+	fs.BoolVar(&r.DryRun, "dry-run", false, d.DryRun)
+	if !d.Generative {
+		r.EvalN = defaultEvalN // recorded in config.json as before
+		return
+	}
 	fs.StringVar(&r.InitFrom, "init-from", "", "start from another run's parameters (checkpoint file or run folder), matched by name and shape; the rest stay fresh")
-	fs.StringVar(&r.Freeze, "freeze", "", "comma-separated parameter name prefixes to keep fixed, e.g. gen.fc1,gen.fc2")
+	fs.StringVar(&r.Freeze, "freeze", "", "comma-separated parameter name prefixes to keep fixed, e.g. "+d.Freeze)
 	fs.StringVar(&r.Digits, "digits", "", "train only on these digits, e.g. 5,6,7,8,9 (default: all)")
 	fs.IntVar(&r.Limit, "limit", 0, "train on at most this many images, in file order after -digits (0: all)")
 	fs.IntVar(&r.EvalEvery, "eval-every", 0, "measure samples (FID, Inception score, precision/recall, digits covered) every N epochs; 0: at the end of the run only, -1: never")
-	fs.IntVar(&r.EvalN, "eval-n", 10000, "samples per measurement (-eval-every)")
+	fs.IntVar(&r.EvalN, "eval-n", defaultEvalN, "samples per measurement (-eval-every)")
 	fs.StringVar(&r.Resume, "resume", "", "continue the run saved in this checkpoint (file or run folder): same model, optimiser state, seed, data order and noise; -epochs/-steps give the new total")
 }
 
 // OpenResume loads the -resume checkpoint, if any. The run continues with
-// the checkpoint's seed (which fixes the data order) and, unless -out says
+// the checkpoint's seed (which fixes the data order) and, unless -o says
 // otherwise, in the run folder that holds it.
 func (r *RunFlags) OpenResume(kind string) (*checkpoints.Checkpoint, error) {
 	if r.Resume == "" {

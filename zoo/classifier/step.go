@@ -14,7 +14,7 @@ import (
 type TrainConfig struct {
 	Batch        int     // images per step; 0 means 64
 	LR           float64 // Adam learning rate; 0 means 1e-3
-	Beta1, Beta2 float64 // Adam betas; both 0 means (0.9, 0.999)
+	Beta1, Beta2 float64 // Adam betas; 0 means 0.9 and 0.999, negative means 0
 	// DecayStep is the optimiser step from which the learning rate is
 	// LR/10; 0 keeps it constant. A last epoch at a tenth of the rate
 	// settles the weights: measured on the default network, 99.04% test
@@ -23,7 +23,8 @@ type TrainConfig struct {
 }
 
 // WithDefaults returns c with zero fields replaced by the defaults: batch
-// 64, Adam 1e-3 with PyTorch's default betas.
+// 64, Adam 1e-3 with PyTorch's default betas. A negative beta, standing
+// for zero, is kept.
 func (c TrainConfig) WithDefaults() TrainConfig {
 	if c.Batch == 0 {
 		c.Batch = 64
@@ -31,8 +32,11 @@ func (c TrainConfig) WithDefaults() TrainConfig {
 	if c.LR == 0 {
 		c.LR = 1e-3
 	}
-	if c.Beta1 == 0 && c.Beta2 == 0 {
-		c.Beta1, c.Beta2 = 0.9, 0.999
+	if c.Beta1 == 0 {
+		c.Beta1 = 0.9
+	}
+	if c.Beta2 == 0 {
+		c.Beta2 = 0.999
 	}
 	return c
 }
@@ -68,7 +72,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	}
 	s := &Step{
 		Model:     m,
-		Opt:       graphs.NewAdam(m.Params(), tc.LR, tc.Beta1, tc.Beta2),
+		Opt:       graphs.NewAdam(m.Params(), tc.LR, max(tc.Beta1, 0), max(tc.Beta2, 0)),
 		Noise:     rand.NewPCG(seed, 0x1f83d9ab),
 		batch:     tc.Batch,
 		lr:        tc.LR,

@@ -14,7 +14,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.Run("mlp-textbook", func(b *testing.B) { benchStep(b, Config{DPack: 1}, TrainConfig{}) })
 	b.Run("dcgan", func(b *testing.B) { benchStep(b, Config{Arch: "dcgan"}, TrainConfig{}) })
 	b.Run("sagan", func(b *testing.B) {
-		benchStep(b, Config{Arch: "sagan"}, TrainConfig{LRD: 4e-4, LRG: 1e-4, Beta2: 0.9})
+		benchStep(b, Config{Arch: "sagan"}, TrainConfig{LRD: 4e-4, LRG: 1e-4, Beta1: -1, Beta2: 0.9})
 	})
 }
 

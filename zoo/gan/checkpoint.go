@@ -7,7 +7,28 @@ import (
 // FromCheckpoint rebuilds the model saved in c: its architecture from the
 // metadata, its parameters from the tensors.
 func FromCheckpoint(c *checkpoints.Checkpoint) (*Model, error) {
-	return checkpoints.Rebuild(c, Kind, func(cfg Config) (*Model, error) { return New(cfg, 0) }, (*Model).Params)
+	return checkpoints.Rebuild(c, Kind, func(cfg Config) (*Model, error) { return New(cfg.saved(), 0) }, (*Model).Params)
+}
+
+// saved returns the configuration a checkpoint's config stands for. A
+// saved config went through WithDefaults, so a zero in it was a setting,
+// not a default left to fill: checkpoints written while zero meant "none"
+// for the dropout and the average, and "single images" for the pack, keep
+// those meanings.
+func (c Config) saved() Config {
+	if c.DDropout == 0 {
+		c.DDropout = -1
+	}
+	if c.EMA == 0 {
+		c.EMA = -1
+	}
+	if c.DPack == 0 {
+		c.DPack = 1
+	}
+	if c.DSlope == 0 {
+		c.DSlope = -1
+	}
+	return c
 }
 
 // LoadGenerator loads a GAN checkpoint file, or a run folder's latest

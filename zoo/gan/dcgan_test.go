@@ -189,7 +189,7 @@ func TestConvStep(t *testing.T) {
 			require.NoError(t, loader.Fill(0, 0, batch, nil))
 			m, err := New(cfg, 1)
 			require.NoError(t, err)
-			s, err := NewStep(m, TrainConfig{Batch: 16, LRD: 4e-4, LRG: 1e-4, Beta1: 0, Beta2: 0.9}, 1)
+			s, err := NewStep(m, TrainConfig{Batch: 16, LRD: 4e-4, LRG: 1e-4, Beta1: -1, Beta2: 0.9}, 1)
 			require.NoError(t, err)
 			require.InDelta(t, 4e-4, s.OptD.LR, 1e-12)
 			require.InDelta(t, 1e-4, s.OptG.LR, 1e-12)

@@ -99,7 +99,7 @@ func ExampleNew_sagan() {
 		return
 	}
 	fmt.Println(m.Config.Loss, m.Config.DNorm, len(m.SpectralNorms()), "normalised layers in D")
-	step, err := gan.NewStep(m, gan.TrainConfig{Batch: 8, LRD: 1e-3, LRG: 5e-4, Beta2: 0.9}, 1)
+	step, err := gan.NewStep(m, gan.TrainConfig{Batch: 8, LRD: 1e-3, LRG: 5e-4, Beta1: -1, Beta2: 0.9}, 1)
 	if err != nil {
 		fmt.Println(err)
 		return

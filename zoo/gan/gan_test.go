@@ -17,7 +17,7 @@ import (
 )
 
 // small is a model small enough for finite differences.
-var small = Config{Z: 3, Height: 2, Width: 3, GHidden: []int{4}, DHidden: []int{5, 3}}
+var small = Config{Z: 3, Height: 2, Width: 3, GHidden: []int{4}, DHidden: []int{5, 3}, DDropout: -1, DPack: 1, EMA: -1}
 
 // float64Copy returns the model with float64 copies of its parameters.
 func float64Copy(t *testing.T, m *Model) (*Model, graphs.Params, graphs.Params) {

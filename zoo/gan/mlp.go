@@ -11,8 +11,15 @@ import (
 )
 
 // Config describes a GAN architecture; it is saved in checkpoints so that a
-// generator can be rebuilt from one. The zero value is the classic MLP GAN
-// on 28×28 images: G z(100) → 256 → 256 → 784, D 784 → 256 → 128 → 1.
+// generator can be rebuilt from one. The zero value is the MLP GAN that
+// cmd/train-gan trains by default ([Preset]("mlp")) on 28×28 images:
+// G z(100) → 256 → 256 → 784, D 784 → 256 → 128 → 1 judging pairs of
+// images with dropout 0.3, and a moving average of G's weights (decay
+// 0.999) to sample from.
+//
+// Zero fields take their defaults; where zero is itself a setting (no
+// dropout, no average, a LeakyReLU slope of 0), a negative value asks for
+// it. The textbook MLP GAN is Config{DDropout: -1, DPack: 1, EMA: -1}.
 type Config struct {
 	// Arch is "mlp" (default), "dcgan" (convolutional, [ConvGenerator]
 	// and [ConvDiscriminator]) or "sagan" (dcgan with self-attention at
@@ -23,19 +30,22 @@ type Config struct {
 	Width   int     `json:"width"`    // image width; 0 means 28
 	GHidden []int   `json:"g_hidden"` // MLP generator hidden sizes; nil means [256 256]
 	DHidden []int   `json:"d_hidden"` // MLP discriminator hidden sizes; nil means [256 128]
-	DSlope  float64 `json:"d_slope"`  // LeakyReLU slope in D; 0 means 0.2
+	DSlope  float64 `json:"d_slope"`  // LeakyReLU slope in D; 0 means 0.2, negative means 0 (ReLU)
 	// DDropout is the dropout probability after each hidden layer of D
-	// while training (0: none). It weakens D just enough that G keeps
-	// getting a useful signal, which keeps all ten digits alive.
+	// while training; 0 means the architecture's recipe (mlp 0.3, dcgan
+	// and sagan none), negative means none. It weakens D just enough that
+	// G keeps getting a useful signal, which keeps all ten digits alive.
 	DDropout float64 `json:"d_dropout"`
 	// DMinibatchStd appends the batch's feature standard deviation to D's
 	// last hidden layer (Karras et al. 2018), so D can see a collapsed batch.
 	DMinibatchStd bool `json:"d_minibatch_std"`
 	// DPack makes D judge packs of this many images at once (PacGAN, Lin
-	// et al. 2018); 0 or 1 judges images one by one.
+	// et al. 2018); 1 judges images one by one, 0 means the recipe's (mlp
+	// 2, dcgan and sagan 1).
 	DPack int `json:"d_pack,omitempty"`
-	// EMA is the decay of an exponential moving average of G's weights
-	// (0: none). Sampling uses the average; training is unchanged.
+	// EMA is the decay of an exponential moving average of G's weights;
+	// 0 means the recipe's (mlp 0.999, dcgan and sagan 0.99), negative
+	// means none. Sampling uses the average; training is unchanged.
 	EMA float64 `json:"ema,omitempty"`
 	// Classes makes the GAN class-conditional (Mirza & Osindero 2014) when
 	// positive: G sees [z, one-hot(y)] and D sees [x, one-hot(y)], so the
@@ -67,10 +77,24 @@ func (c Config) Convolutional() bool { return c.Arch == "dcgan" || c.Arch == "sa
 // DiscCount returns the number of discriminators: at least one.
 func (c Config) DiscCount() int { return max(c.Discriminators, 1) }
 
-// WithDefaults returns c with every zero field replaced by its default.
+// WithDefaults returns c with every zero field replaced by its default:
+// the values of its architecture's [Preset], then the sizes above. A
+// negative value, standing for zero, is kept, so that WithDefaults can be
+// applied again.
 func (c Config) WithDefaults() Config {
 	if c.Arch == "" {
 		c.Arch = "mlp"
+	}
+	if r, ok := recipes[c.Arch]; ok {
+		if c.DDropout == 0 {
+			c.DDropout = r.Config.DDropout
+		}
+		if c.DPack == 0 {
+			c.DPack = r.Config.DPack
+		}
+		if c.EMA == 0 {
+			c.EMA = r.Config.EMA
+		}
 	}
 	if c.Z == 0 {
 		c.Z = 100
@@ -148,8 +172,8 @@ func (c Config) Validate() error {
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
 	}
-	if c.EMA < 0 || c.EMA >= 1 {
-		return fmt.Errorf("gan: EMA decay %g must be in [0, 1)", c.EMA)
+	if !(c.EMA < 1) {
+		return fmt.Errorf("gan: EMA decay %g must be below 1 (negative: none)", c.EMA)
 	}
 	if c.DPack < 0 {
 		return fmt.Errorf("gan: D pack %d must not be negative", c.DPack)
@@ -157,8 +181,11 @@ func (c Config) Validate() error {
 	if c.Classes < 0 {
 		return fmt.Errorf("gan: class count %d must not be negative", c.Classes)
 	}
-	if c.DDropout < 0 || c.DDropout >= 1 {
-		return fmt.Errorf("gan: D dropout %g must be in [0, 1)", c.DDropout)
+	if !(c.DDropout < 1) {
+		return fmt.Errorf("gan: D dropout %g must be below 1 (negative: none)", c.DDropout)
+	}
+	if math.IsNaN(c.DSlope) || math.IsInf(c.DSlope, 0) {
+		return fmt.Errorf("gan: D's LeakyReLU slope %g must be finite", c.DSlope)
 	}
 	if c.Discriminators < 0 {
 		return fmt.Errorf("gan: discriminator count %d must not be negative", c.Discriminators)
@@ -243,7 +270,7 @@ func newMLPDiscriminator(prefix string, cfg Config, rng *rand.Rand) *MLPDiscrimi
 	// A conditional D sees each image's one-hot label next to it; with
 	// packs, the labels of a pack are joined after its images.
 	sizes := append(append([]int{(cfg.Pixels() + cfg.Classes) * pack}, cfg.DHidden...), 1)
-	d := &MLPDiscriminator{Slope: cfg.DSlope, Dropout: graphs.Dropout{P: cfg.DDropout}, MinibatchStd: cfg.DMinibatchStd, Pack: pack, Classes: cfg.Classes}
+	d := &MLPDiscriminator{Slope: max(cfg.DSlope, 0), Dropout: graphs.Dropout{P: max(cfg.DDropout, 0)}, MinibatchStd: cfg.DMinibatchStd, Pack: pack, Classes: cfg.Classes}
 	for i := 0; i+1 < len(sizes); i++ {
 		in := sizes[i]
 		if d.MinibatchStd && i+2 == len(sizes) {

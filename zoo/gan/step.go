@@ -12,28 +12,37 @@ import (
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
-// TrainConfig holds the optimisation settings of a GAN run.
+// TrainConfig holds the optimisation settings of a GAN run. Its zero value
+// is the MLP recipe's ([Preset]("mlp").Train): batch 64, Adam 2e-4 with
+// β = (0.5, 0.999), the classic setting of Radford et al.
 type TrainConfig struct {
 	Batch int     // images per step; 0 means 64
 	LR    float64 // Adam learning rate of both players; 0 means 2e-4
 	// LRD and LRG override LR for D and for G when positive: SAGAN's
 	// two-time-scale rule (Heusel et al. 2017) trains D faster than G.
-	LRD, LRG     float64
-	Beta1, Beta2 float64 // Adam betas; both 0 means (0.5, 0.999)
-	PreviewSeed  uint64  // seed of the fixed noise behind the per-epoch sample grid
+	LRD, LRG float64
+	// Beta1 and Beta2 are Adam's betas; 0 means 0.5 and 0.999, negative
+	// means 0 (SAGAN's β1).
+	Beta1, Beta2 float64
+	PreviewSeed  uint64 // seed of the fixed noise behind the per-epoch sample grid
 }
 
-// WithDefaults returns c with zero fields replaced by the defaults of the
-// classic GAN recipe (Radford et al.): batch 64, Adam 2e-4, β = (0.5, 0.999).
+// WithDefaults returns c with zero fields replaced by their defaults. A
+// negative beta, standing for zero, is kept, so that WithDefaults can be
+// applied again.
 func (c TrainConfig) WithDefaults() TrainConfig {
+	d := recipes["mlp"].Train
 	if c.Batch == 0 {
-		c.Batch = 64
+		c.Batch = d.Batch
 	}
 	if c.LR == 0 {
-		c.LR = 2e-4
+		c.LR = d.LR
 	}
-	if c.Beta1 == 0 && c.Beta2 == 0 {
-		c.Beta1, c.Beta2 = 0.5, 0.999
+	if c.Beta1 == 0 {
+		c.Beta1 = d.Beta1
+	}
+	if c.Beta2 == 0 {
+		c.Beta2 = d.Beta2
 	}
 	if c.LRD == 0 {
 		c.LRD = c.LR
@@ -86,8 +95,8 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	cfg := m.Config
 	s := &Step{
 		Model: m,
-		OptD:  graphs.NewAdam(m.DiscParams().Trainable(), tc.LRD, tc.Beta1, tc.Beta2),
-		OptG:  graphs.NewAdam(m.Gen.Params().Trainable(), tc.LRG, tc.Beta1, tc.Beta2),
+		OptD:  graphs.NewAdam(m.DiscParams().Trainable(), tc.LRD, max(tc.Beta1, 0), max(tc.Beta2, 0)),
+		OptG:  graphs.NewAdam(m.Gen.Params().Trainable(), tc.LRG, max(tc.Beta1, 0), max(tc.Beta2, 0)),
 		Noise: rand.NewPCG(seed, 0xbb67ae85),
 		batch: tc.Batch,
 	}

@@ -32,7 +32,7 @@ type Config struct {
 	Hidden   []int   `json:"hidden"`   // mlp: encoder hidden sizes, mirrored by the decoder, nil means [400]; conv: the one Linear layer's width, nil means [256]
 	Height   int     `json:"height"`   // image height; 0 means 28
 	Width    int     `json:"width"`    // image width; 0 means 28
-	Beta     float64 `json:"beta"`     // weight of the KL term in training; 0 means 1
+	Beta     float64 `json:"beta"`     // weight of the KL term in training; 0 means 1, negative means 0
 	Binarize bool    `json:"binarize"` // train on Bernoulli draws of the pixels and test on one fixed draw
 	// Classes > 0 makes the model class-conditional (a CVAE, Sohn et al.
 	// 2015): the encoder reads one-hot(y) beside x (the conv encoder
@@ -47,8 +47,9 @@ type Config struct {
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
-// Because 0 means 1 for Beta, a KL-free autoencoder needs a tiny β (1e-9)
-// rather than 0.
+// Because 0 means 1 for Beta, a KL-free objective (β = 0) is asked for
+// with a negative Beta, which WithDefaults keeps so that it can be applied
+// again.
 func (c Config) WithDefaults() Config {
 	if c.Arch == "" {
 		c.Arch = ArchMLP
@@ -102,8 +103,8 @@ func (c Config) Validate() error {
 			return fmt.Errorf("vae: hidden sizes must be positive, got %v", c.Hidden)
 		}
 	}
-	if !(c.Beta > 0) || math.IsInf(c.Beta, 0) {
-		return fmt.Errorf("vae: β must be positive and finite, got %v", c.Beta)
+	if math.IsNaN(c.Beta) || math.IsInf(c.Beta, 0) {
+		return fmt.Errorf("vae: β must be finite (negative: 0), got %v", c.Beta)
 	}
 	if c.Arch == ArchMLP {
 		if len(c.Channels) > 0 {

@@ -10,25 +10,34 @@ import (
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
-// TrainConfig holds the optimisation settings of a VAE run.
+// TrainConfig holds the optimisation settings of a VAE run. Its zero value
+// is every [Preset]'s: pytorch/examples' batch 128 and Adam 1e-3 with
+// PyTorch's default betas.
 type TrainConfig struct {
-	Batch        int     // images per step; 0 means 128
-	LR           float64 // Adam learning rate; 0 means 1e-3
-	Beta1, Beta2 float64 // Adam betas; both 0 means (0.9, 0.999)
-	PreviewSeed  uint64  // seed of the fixed prior draws behind the per-epoch sample grid
+	Batch int     // images per step; 0 means 128
+	LR    float64 // Adam learning rate; 0 means 1e-3
+	// Beta1 and Beta2 are Adam's betas; 0 means 0.9 and 0.999, negative
+	// means 0.
+	Beta1, Beta2 float64
+	PreviewSeed  uint64 // seed of the fixed prior draws behind the per-epoch sample grid
 }
 
-// WithDefaults returns c with zero fields replaced by pytorch/examples'
-// settings: batch 128, Adam 1e-3 with PyTorch's default betas.
+// WithDefaults returns c with zero fields replaced by their defaults. A
+// negative beta, standing for zero, is kept, so that WithDefaults can be
+// applied again.
 func (c TrainConfig) WithDefaults() TrainConfig {
+	d := defaultTraining
 	if c.Batch == 0 {
-		c.Batch = 128
+		c.Batch = d.Batch
 	}
 	if c.LR == 0 {
-		c.LR = 1e-3
+		c.LR = d.LR
 	}
-	if c.Beta1 == 0 && c.Beta2 == 0 {
-		c.Beta1, c.Beta2 = 0.9, 0.999
+	if c.Beta1 == 0 {
+		c.Beta1 = d.Beta1
+	}
+	if c.Beta2 == 0 {
+		c.Beta2 = d.Beta2
 	}
 	return c
 }
@@ -75,7 +84,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	cfg := m.Config
 	s := &Step{
 		Model: m,
-		Opt:   graphs.NewAdam(m.Params(), tc.LR, tc.Beta1, tc.Beta2),
+		Opt:   graphs.NewAdam(m.Params(), tc.LR, max(tc.Beta1, 0), max(tc.Beta2, 0)),
 		Noise: rand.NewPCG(seed, 0x5be0cd19),
 		batch: tc.Batch,
 	}
@@ -85,7 +94,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.x = b.Input("x", tc.Batch, cfg.Pixels())
 	s.eps = b.Input("eps", tc.Batch, cfg.Z)
 	s.y = m.labelInput(b, "y", tc.Batch)
-	terms := Objective(b, m, s.x, s.y, s.eps, cfg.Beta)
+	terms := Objective(b, m, s.x, s.y, s.eps, max(cfg.Beta, 0))
 	s.loss = b.Keep(terms.Loss)
 	s.bce = b.Keep(b.Mean(terms.BCE))
 	s.kl = b.Keep(b.Mean(terms.KL))

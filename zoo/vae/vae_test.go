@@ -260,7 +260,7 @@ func TestStepLearns(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	for _, c := range []Config{{Arch: "transformer"}, {Z: -1}, {Hidden: []int{400, 0}}, {Beta: -1}, {Beta: math.Inf(1)}, {Height: -2}} {
+	for _, c := range []Config{{Arch: "transformer"}, {Z: -1}, {Hidden: []int{400, 0}}, {Beta: math.NaN()}, {Beta: math.Inf(1)}, {Height: -2}} {
 		_, err := New(c, 1)
 		require.Error(t, err, "%+v", c)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // classifierFile holds the weights of the reference classifier, trained by
-// `go run ./cmd/train-classifier -weights eval/mnist-classifier.safetensors`.
+// `go run ./cmd/train-classifier` (its run folder's mnist-classifier.safetensors).
 // Embedding them means evaluation works from a fresh clone, and every
 // number it reports comes from the same network.
 //

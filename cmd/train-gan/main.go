@@ -1,6 +1,6 @@
 // Command train-gan trains a GAN on MNIST (or any IDX data set of the same
 // layout) and writes a run folder with sample grids, metrics and
-// checkpoints. With no flags it trains the classic MLP GAN on the MNIST
+// checkpoints. With no flags it trains the MLP GAN of gan.Preset("mlp") on the MNIST
 // files that ship inside the GoMNIST module: nothing to download.
 package main
 
@@ -28,13 +28,15 @@ import (
 const summary = `
 train-gan trains a generative adversarial network on MNIST.
 
-  go run ./cmd/train-gan                 # the classic MLP GAN, default settings
+  go run ./cmd/train-gan                 # the MLP GAN recipe (gan.Preset("mlp"))
   go run ./cmd/train-gan -model dcgan    # convolutional G and D
   go run ./cmd/train-gan -model sagan    # DCGAN + self-attention, spectral norm, hinge loss
   go run ./cmd/train-gan -epochs 5 -o runs/quick
 
-Each -model has its own defaults for the optimiser and D settings (see
--help of each flag); flags given on the command line override them.
+Each -model has its own recipe (gan.Preset) for the optimiser and D
+settings (see each flag's help); flags given on the command line override
+it. A flag's 0 is a setting: -d-pack 1 -d-dropout 0 -ema 0 trains the
+textbook MLP GAN.
 
 The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
 names a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz].

@@ -30,6 +30,10 @@
 // come with their labels; fakes get classes drawn uniformly each step.
 // [Generator.GenerateClass] draws a chosen class.
 //
+// [Preset] returns the tried recipes, architecture and training settings
+// together: "mlp", which Config{} and TrainConfig{} also mean, "dcgan" and
+// "sagan".
+//
 // [Config.Arch] chooses the networks: "mlp" (the classic GAN), "dcgan"
 // ([ConvGenerator]: upsampling and 3×3 convolutions with PixelNorm;
 // [ConvDiscriminator]: strided 4×4 convolutions) or "sagan" (DCGAN with

@@ -45,9 +45,6 @@ latest grid), samples/ (one grid per epoch, from fixed noise) and
 checkpoints/ (the last few). Ctrl-C saves a checkpoint and exits.
 Sample from a run with: go run ./cmd/sample -ckpt RUN_FOLDER -n 64 -o grid.png`
 
-// defaultEpochs is the training budget of a plain `go run ./cmd/train-gan`.
-const defaultEpochs = 30
-
 // options are the command's flags.
 type options struct {
 	cli.RunFlags

@@ -8,6 +8,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	"github.com/gorgozoo/gorgozoo/internal/vec"
 )
 
@@ -95,7 +96,7 @@ func (a *Adam) Update(grads []*tensor.Dense) error {
 		// Each value's update is independent of the others, so large
 		// parameters are updated in pieces over the cores.
 		pd, gd, m, v := p.Float32s(), grads[i].Data().([]float32), a.M[i], a.V[i]
-		inPieces(len(pd), func(lo, hi int) {
+		parallel.Pieces(len(pd), func(lo, hi int) {
 			vec.Adam(pd[lo:hi], gd[lo:hi], m[lo:hi], v[lo:hi], b1, b2, stepSize, sqrtBias2, eps)
 		})
 	}

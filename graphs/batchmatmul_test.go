@@ -1,6 +1,7 @@
 package graphs
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -18,7 +19,7 @@ func TestBatchedMatMulTransposes(t *testing.T) {
 	for _, size := range []struct{ m, k, n int }{{3, 4, 5}, {4, 1, 3}} {
 		for _, tc := range []struct{ ta, tb bool }{{false, false}, {false, true}, {true, false}, {true, true}} {
 			m, k, n := size.m, size.k, size.n
-			t.Run(batchedMatMulOp{transA: tc.ta, transB: tc.tb}.String(), func(t *testing.T) {
+			t.Run(fmt.Sprintf("transA=%v,transB=%v", tc.ta, tc.tb), func(t *testing.T) {
 				sa, sb := []int{batch, m, k}, []int{batch, k, n}
 				if tc.ta {
 					sa = []int{batch, k, m}

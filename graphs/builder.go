@@ -5,6 +5,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gorgozoo/gorgozoo/graphs/ops"
 )
 
 // Builder builds one expression graph. It keeps the first error: once an
@@ -148,7 +150,7 @@ func (b *Builder) AddBias(x, bias *G.Node) *G.Node {
 	if b.failed(x, bias) {
 		return nil
 	}
-	return b.keep("add bias")(addBias(x, bias))
+	return b.keep("add bias")(ops.AddBias(x, bias))
 }
 
 // ReLU returns max(x, 0).
@@ -159,7 +161,7 @@ func (b *Builder) ReLU(x *G.Node) *G.Node {
 	if x.IsScalar() { // our ops work on tensors only
 		return b.keep("relu")(serialised(func() (*G.Node, error) { return G.Rectify(x) }))
 	}
-	return b.keep("relu")(activate(x, actReLU, 0))
+	return b.keep("relu")(ops.ReLU(x))
 }
 
 // LeakyReLU returns x for x ≥ 0 and alpha·x otherwise; alpha must not be
@@ -175,7 +177,7 @@ func (b *Builder) LeakyReLU(x *G.Node, alpha float64) *G.Node {
 	if x.IsScalar() {
 		return b.keep("leaky relu")(G.LeakyRelu(x, alpha))
 	}
-	return b.keep("leaky relu")(activate(x, actLeakyReLU, alpha))
+	return b.keep("leaky relu")(ops.LeakyReLU(x, alpha))
 }
 
 // Tanh returns tanh(x).
@@ -186,7 +188,7 @@ func (b *Builder) Tanh(x *G.Node) *G.Node {
 	if x.IsScalar() {
 		return b.keep("tanh")(G.Tanh(x))
 	}
-	return b.keep("tanh")(activate(x, actTanh, 0))
+	return b.keep("tanh")(ops.Tanh(x))
 }
 
 // Sigmoid returns 1/(1+e⁻ˣ).
@@ -197,11 +199,11 @@ func (b *Builder) Sigmoid(x *G.Node) *G.Node {
 	if x.IsScalar() {
 		return b.keep("sigmoid")(G.Sigmoid(x))
 	}
-	return b.keep("sigmoid")(activate(x, actSigmoid, 0))
+	return b.keep("sigmoid")(ops.Sigmoid(x))
 }
 
 // Softplus returns log(1+eˣ), computed without overflow: the binary
-// cross-entropy of x against the target 0 (one bceOp).
+// cross-entropy of x against the target 0 (one op).
 func (b *Builder) Softplus(x *G.Node) *G.Node {
 	return b.BCEWithLogitsConst(x, 0)
 }
@@ -260,7 +262,7 @@ func (b *Builder) Mul(x, y *G.Node) *G.Node {
 		return nil
 	}
 	if x.Dims() > 0 && x.Shape().Eq(y.Shape()) {
-		return b.keep("mul")(hadamard(x, y))
+		return b.keep("mul")(ops.Hadamard(x, y))
 	}
 	return b.keep("mul")(G.HadamardProd(x, y))
 }
@@ -280,13 +282,13 @@ func (b *Builder) Mean(x *G.Node, along ...int) *G.Node {
 
 // Sum returns the sum of x along the given axes, or of all its elements.
 // Row sums of a matrix (along axis 1) run through an op that keeps its
-// output and gradient buffers from run to run (rowsum.go).
+// output and gradient buffers from run to run.
 func (b *Builder) Sum(x *G.Node, along ...int) *G.Node {
 	if b.failed(x) {
 		return nil
 	}
 	if x.Dims() == 2 && len(along) == 1 && along[0] == 1 {
-		return b.keep("sum")(G.ApplyOp(rowSumOp{out: &outBuffer{}}, x))
+		return b.keep("sum")(ops.RowSum(x))
 	}
 	return b.keep("sum")(G.Sum(x, along...))
 }

@@ -6,12 +6,14 @@ import (
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgozoo/gorgozoo/graphs/ops"
 )
 
 // Conv2d is a 2-D convolution over NCHW maps with a square kernel, as
 // PyTorch's nn.Conv2d (groups 1, dilation 1).
 //
-// Forward is our own op (convop.go), Caffe's scheme one image at a time:
+// Forward is our own op (package ops), Caffe's scheme one image at a time:
 // im2col into a scratch buffer, then one GEMM W·col whose rows start out
 // as the bias, so the result lands in NCHW with no transpose and no bias
 // pass. A 1×1 stride-1 unpadded convolution uses the image itself as col.
@@ -94,7 +96,7 @@ func (c *Conv2d) Forward(b *Builder, x *G.Node) *G.Node {
 	if b.failed(w, bias) {
 		return nil
 	}
-	return b.keep("conv2d " + c.Weight.Name)(conv2d(x, w, bias, max(c.Stride, 1), c.Pad, b.mayNeedGrad(x)))
+	return b.keep("conv2d " + c.Weight.Name)(ops.Conv2d(x, w, bias, max(c.Stride, 1), c.Pad, b.mayNeedGrad(x)))
 }
 
 // mayNeedGrad reports whether Grad could ask for a gradient through n:
@@ -122,7 +124,7 @@ func (b *Builder) MaxPool2d(x *G.Node, k int) *G.Node {
 		b.Fail("max pool", fmt.Errorf("a %d×%d window needs [batch, c, h, w] with h, w ≥ %d, got %v", k, k, k, x.Shape()))
 		return nil
 	}
-	return b.keep(fmt.Sprintf("max pool %d of %v", k, x.Shape()))(G.ApplyOp(maxPoolOp{k: k, out: &outBuffer{}, arg: &poolArgmax{}}, x))
+	return b.keep(fmt.Sprintf("max pool %d of %v", k, x.Shape()))(ops.MaxPool2d(x, k))
 }
 
 // Flatten returns x [batch, ...] as [batch, features], keeping the
@@ -152,5 +154,5 @@ func (b *Builder) Upsample(x *G.Node, scale int) *G.Node {
 		b.Fail("upsample", fmt.Errorf("upsampling by %d needs [batch, c, h, w] and a positive scale, got %v", scale, x.Shape()))
 		return nil
 	}
-	return b.keep(fmt.Sprintf("upsample %d of %v", scale, x.Shape()))(resample(x, scale, false))
+	return b.keep(fmt.Sprintf("upsample %d of %v", scale, x.Shape()))(ops.Upsample(x, scale))
 }

@@ -286,30 +286,6 @@ func TestUpsampleValuesAndGradient(t *testing.T) {
 	}, 0, 1e-5))
 }
 
-// TestResample2MatchesAny checks the scale-2 loops against the general
-// ones, both directions, and the split over the cores against one piece,
-// on planes large enough to be split.
-func TestResample2MatchesAny(t *testing.T) {
-	rng := rand.New(rand.NewPCG(35, 36))
-	const planes, h, w = 300, 14, 10
-	x := make([]float32, planes*h*w)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	for _, sum := range []bool{false, true} {
-		n := planes * h * w * 4
-		if sum {
-			n = planes * h * w / 4
-		}
-		want, got, split := make([]float32, n), make([]float32, n), make([]float32, n)
-		resampleAny(x, want, planes, h, w, 2, sum)
-		resample2(x, got, planes, h, w, sum)
-		resamplePlanes(x, split, planes, h, w, 2, sum)
-		require.Equal(t, want, got, "sum %v", sum)
-		require.Equal(t, want, split, "sum %v, split over the cores", sum)
-	}
-}
-
 // TestMaxPoolMatchesGorgonia compares MaxPool2d (our op) with Gorgonia's
 // MaxPool2D, values and input gradients, in both dtypes, over two runs
 // with different inputs (kept buffers must be rewritten, the kept maxima
@@ -344,23 +320,4 @@ func TestMaxPoolMatchesGorgonia(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestMaxPoolNaNAndTies: a NaN wins its window (as in PyTorch), and of
-// equal maxima the first in row-major order takes the gradient.
-func TestMaxPoolNaNAndTies(t *testing.T) {
-	nan := math.NaN()
-	x := []float64{
-		1, nan, 5, 5,
-		2, 3, 5, 5,
-	}
-	y, at := make([]float64, 2), make([]int32, 2)
-	poolMax(poolGeom{planes: 1, h: 2, w: 4, k: 2}, x, y, at)
-	require.True(t, math.IsNaN(y[0]), "NaN window gave %v", y[0])
-	require.Equal(t, int32(1), at[0])
-	require.Equal(t, 5.0, y[1])
-	require.Equal(t, int32(2), at[1], "the first of the tied maxima")
-	dx := make([]float64, 8)
-	poolGrad(dx, []float64{3, 4}, at, 8, 2)
-	require.Equal(t, []float64{0, 3, 4, 0, 0, 0, 0, 0}, dx)
 }

@@ -1,6 +1,7 @@
 package graphs
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,6 +10,9 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
+
+// opType names the Go type of n's op, such as "ops.actOp".
+func opType(n *G.Node) string { return fmt.Sprintf("%T", n.Op()) }
 
 func fillInput(t *testing.T, n *G.Node, rng *rand.Rand, scale float64) {
 	t.Helper()

@@ -1,6 +1,7 @@
 package graphs
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 func TestMatMulTransposes(t *testing.T) {
 	const m, k, n = 3, 4, 5
 	for _, tc := range []struct{ ta, tb bool }{{false, false}, {false, true}, {true, false}, {true, true}} {
-		t.Run(matMulOp{transA: tc.ta, transB: tc.tb}.String(), func(t *testing.T) {
+		t.Run(fmt.Sprintf("transA=%v,transB=%v", tc.ta, tc.tb), func(t *testing.T) {
 			sa, sb := []int{m, k}, []int{k, n}
 			if tc.ta {
 				sa = []int{k, m}

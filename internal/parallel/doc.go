@@ -1,7 +1,7 @@
 // Package parallel runs the chunks of one piece of work on the calling
 // goroutine and a fixed pool of worker goroutines, one per core beyond the
 // caller's. The matrix products (package gemm) and the elementwise and
-// convolution ops (package graphs) share it.
+// convolution ops (package graphs/ops) and the optimisers share it.
 //
 // # Why a pool that spins
 //

@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -9,26 +9,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// ScaleBy returns γ·x for a learned scale γ of shape [1] (PyTorch's
-// nn.Parameter(torch.zeros(1))) and x of any shape.
-//
-// Gorgonia would need a broadcast product here, which repeats γ into a
-// tensor the size of x on every run, or a reshape of γ to a 0-d scalar;
-// this op reads γ's one value, keeps its output from run to run, and its
-// gradients are again one such product (∂L/∂x = γ·d) and one reduction
-// (∂L/∂γ = Σ d⊙x).
-func (b *Builder) ScaleBy(gamma, x *G.Node) *G.Node {
-	if b.failed(gamma, x) {
-		return nil
-	}
-	if !gamma.Shape().Eq(tensor.Shape{1}) {
-		b.Fail("scale by", fmt.Errorf("the scale must have shape [1], got %v", gamma.Shape()))
-		return nil
-	}
-	return b.keep("scale by")(scaleBy(gamma, x))
-}
-
-func scaleBy(gamma, x *G.Node) (*G.Node, error) {
+// ScaleBy returns γ·x for a scale γ of shape [1] and x of any shape.
+func ScaleBy(gamma, x *G.Node) (*G.Node, error) {
 	return G.ApplyOp(scaleByOp{dims: x.Dims(), out: &outBuffer{}}, gamma, x)
 }
 
@@ -98,7 +80,7 @@ func (op scaleByOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	if err != nil {
 		return nil, err
 	}
-	dx, err := scaleBy(gamma, grad)
+	dx, err := ScaleBy(gamma, grad)
 	if err != nil {
 		return nil, err
 	}

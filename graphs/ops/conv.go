@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -102,9 +102,9 @@ func newConvOp(dir convDir, g convGeom, inputGrad bool) convOp {
 	return convOp{dir: dir, g: g, inputGrad: inputGrad, st: &convState{}}
 }
 
-// conv2d applies the convolution of x [n, c, h, w] with w [o, c, k, k] plus
+// Conv2d applies the convolution of x [n, c, h, w] with w [o, c, k, k] plus
 // bias [o]. inputGrad says whether x's gradient may be needed.
-func conv2d(x, w, bias *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
+func Conv2d(x, w, bias *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 	op := newConvOp(convForward, newConvGeom(x.Shape(), w.Shape(), stride, pad), inputGrad)
 	if _, err := op.InferShape(x.Shape(), w.Shape(), bias.Shape()); err != nil {
 		return nil, err

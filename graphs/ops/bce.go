@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	"github.com/gorgozoo/gorgozoo/internal/vec"
 )
 
@@ -58,6 +59,15 @@ type bceSlopes struct {
 	wanted bool // set by SymDiff: only a differentiated loss keeps it
 	buf    outBuffer
 }
+
+// BCEWithLogits returns the elementwise binary cross-entropy of logits x
+// against targets t of x's shape; its gradient reaches both.
+func BCEWithLogits(x, t *G.Node) (*G.Node, error) { return bce(x, t, 0) }
+
+// BCEWithLogitsConst returns the elementwise binary cross-entropy of
+// logits x against the same target for every element (0 gives
+// softplus(x)).
+func BCEWithLogitsConst(x *G.Node, target float64) (*G.Node, error) { return bce(x, nil, target) }
 
 func bce(x, t *G.Node, target float64) (*G.Node, error) {
 	op := bceOp{fed: t != nil, target: target, dims: x.Dims(), out: &outBuffer{}, slope: &bceSlopes{}}
@@ -141,12 +151,12 @@ func bceForward(op bceOp, out, slope, x, t *tensor.Dense) error {
 	case []float32:
 		od, sd, td := out.Data().([]float32), floats[float32](slope), floats[float32](t)
 		target := float32(op.target)
-		inPieces(len(xd), func(lo, hi int) {
+		parallel.Pieces(len(xd), func(lo, hi int) {
 			vec.BCEWithLogits(od[lo:hi], part(sd, lo, hi), xd[lo:hi], part(td, lo, hi), target)
 		})
 	case []float64:
 		od, sd, td := out.Data().([]float64), floats[float64](slope), floats[float64](t)
-		inPieces(len(xd), func(lo, hi int) {
+		parallel.Pieces(len(xd), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				target := op.target
 				if td != nil {
@@ -180,7 +190,7 @@ func bceBackward(op bceOp, out, v, dy *tensor.Dense, sign float64) error {
 
 // scaleProduct sets dst = s·(a ⊙ b), s = ±1, over the cores.
 func scaleProduct[T float32 | float64](dst, a, b []T, s T) {
-	inPieces(len(dst), func(lo, hi int) {
+	parallel.Pieces(len(dst), func(lo, hi int) {
 		d, a, b := dst[lo:hi], a[lo:hi], b[lo:hi]
 		for i := range d {
 			d[i] = s * (a[i] * b[i])

@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -19,6 +19,9 @@ type rowSumOp struct {
 	grad bool // (x, dy) → dy[i] in every column of row i
 	out  *outBuffer
 }
+
+// RowSum returns the sums of the rows of a matrix x, [rows, cols] → [rows].
+func RowSum(x *G.Node) (*G.Node, error) { return G.ApplyOp(rowSumOp{out: &outBuffer{}}, x) }
 
 func (op rowSumOp) Arity() int {
 	if op.grad {

@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -9,32 +9,18 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// StackRows joins tensors along their first axis (the batch): a GAN's D
-// judges the real and the generated batch in one pass, which gives each
-// matrix product twice the rows and sums D's weight gradients inside the
-// products instead of adding two gradients afterwards.
-func (b *Builder) StackRows(xs ...*G.Node) *G.Node {
-	if b.failed(xs...) {
-		return nil
-	}
+// StackRows joins tensors along their first axis.
+func StackRows(xs ...*G.Node) (*G.Node, error) {
 	if len(xs) == 0 {
-		b.Fail("stack rows", fmt.Errorf("nothing to stack"))
-		return nil
+		return nil, fmt.Errorf("stack rows: nothing to stack")
 	}
-	return b.keep("stack rows")(G.ApplyOp(rowsOp{kind: rowsStack, n: len(xs), dims: xs[0].Dims(), out: &outBuffer{}}, xs...))
+	return G.ApplyOp(rowsOp{kind: rowsStack, n: len(xs), dims: xs[0].Dims(), out: &outBuffer{}}, xs...)
 }
 
 // Rows returns rows [lo, hi) of x along its first axis, as a tensor of its
 // own (not a view: the ops after it need plain row-major data anyway).
-func (b *Builder) Rows(x *G.Node, lo, hi int) *G.Node {
-	if b.failed(x) {
-		return nil
-	}
-	if x.Dims() == 0 || lo < 0 || hi > x.Shape()[0] || lo >= hi {
-		b.Fail("rows", fmt.Errorf("rows [%d, %d) of shape %v", lo, hi, x.Shape()))
-		return nil
-	}
-	return b.keep("rows")(G.ApplyOp(rowsOp{kind: rowsTake, n: 1, lo: lo, hi: hi, dims: x.Dims(), out: &outBuffer{}}, x))
+func Rows(x *G.Node, lo, hi int) (*G.Node, error) {
+	return G.ApplyOp(rowsOp{kind: rowsTake, n: 1, lo: lo, hi: hi, dims: x.Dims(), out: &outBuffer{}}, x)
 }
 
 type rowsKind uint8

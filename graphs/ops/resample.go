@@ -1,10 +1,11 @@
-package graphs
+package ops
 
 import (
 	"fmt"
 	"hash"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -19,6 +20,10 @@ type resampleOp struct {
 	sum   bool
 	out   *outBuffer // kept from run to run, as matMulOp's
 }
+
+// Upsample repeats every pixel of x [batch, c, h, w] into a scale×scale
+// block (nearest-neighbour upsampling).
+func Upsample(x *G.Node, scale int) (*G.Node, error) { return resample(x, scale, false) }
 
 func resample(x *G.Node, scale int, sum bool) (*G.Node, error) {
 	return G.ApplyOp(resampleOp{scale: scale, sum: sum, out: &outBuffer{}}, x)
@@ -75,7 +80,7 @@ func resamplePlanes[T float32 | float64](x, y []T, planes, h, w, scale int, sum 
 	if sum {
 		out = h * w / (scale * scale)
 	}
-	inBlocks(planes, in, func(lo, hi int) {
+	parallel.Blocks(planes, in, func(lo, hi int) {
 		resampleData(x[lo*in:hi*in], y[lo*out:hi*out], hi-lo, h, w, scale, sum)
 	})
 }

@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -27,16 +27,9 @@ type matMulOp struct {
 
 type outBuffer struct{ t *tensor.Dense }
 
-// MatMul returns op(a)·op(c) for 2-D nodes, where op(m) is mᵀ when the
+// MatMul returns op(a)·op(b) for 2-D nodes, where op(m) is mᵀ when the
 // matching flag is set. No transposed copy is made.
-func (b *Builder) MatMul(a, c *G.Node, transA, transB bool) *G.Node {
-	if b.failed(a, c) {
-		return nil
-	}
-	return b.keep("matmul")(matMul(a, c, transA, transB))
-}
-
-func matMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
+func MatMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
 	if a.Dims() != 2 || b.Dims() != 2 {
 		return nil, fmt.Errorf("matmul needs matrices, got shapes %v and %v", a.Shape(), b.Shape())
 	}
@@ -173,17 +166,17 @@ func (op matMulOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	var da, db *G.Node
 	var err error
 	if op.transA {
-		da, err = matMul(b, grad, op.transB, true)
+		da, err = MatMul(b, grad, op.transB, true)
 	} else {
-		da, err = matMul(grad, b, false, !op.transB)
+		da, err = MatMul(grad, b, false, !op.transB)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if op.transB {
-		db, err = matMul(grad, a, true, op.transA)
+		db, err = MatMul(grad, a, true, op.transA)
 	} else {
-		db, err = matMul(a, grad, !op.transA, false)
+		db, err = MatMul(a, grad, !op.transA, false)
 	}
 	if err != nil {
 		return nil, err

@@ -1,16 +1,16 @@
-package graphs
+package ops
 
 import (
 	"fmt"
 	"hash"
 	"math"
-	"runtime"
 	"strconv"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	"github.com/gorgozoo/gorgozoo/internal/vec"
 )
 
@@ -39,6 +39,25 @@ type actOp struct {
 	dims  int
 	out   *outBuffer
 }
+
+// ReLU returns max(x, 0) for a tensor x.
+func ReLU(x *G.Node) (*G.Node, error) { return activate(x, actReLU, 0) }
+
+// LeakyReLU returns x for x ≥ 0 and slope·x otherwise, for a tensor x;
+// slope must not be negative (the gradient is read off the sign of the
+// output).
+func LeakyReLU(x *G.Node, slope float64) (*G.Node, error) {
+	if !(slope >= 0) {
+		return nil, fmt.Errorf("leaky relu: slope %v is negative or NaN", slope)
+	}
+	return activate(x, actLeakyReLU, slope)
+}
+
+// Tanh returns tanh(x) for a tensor x.
+func Tanh(x *G.Node) (*G.Node, error) { return activate(x, actTanh, 0) }
+
+// Sigmoid returns 1/(1+e⁻ˣ) for a tensor x.
+func Sigmoid(x *G.Node) (*G.Node, error) { return activate(x, actSigmoid, 0) }
 
 func activate(x *G.Node, kind actKind, slope float64) (*G.Node, error) {
 	return G.ApplyOp(actOp{kind: kind, slope: slope, dims: x.Dims(), out: &outBuffer{}}, x)
@@ -91,13 +110,13 @@ func (op actOp) Do(vals ...G.Value) (G.Value, error) {
 		if op.grad {
 			dy = in[1].Data().([]float32)
 		}
-		inPieces(len(xd), func(lo, hi int) { op.compute32(out.Data().([]float32)[lo:hi], xd[lo:hi], dy, lo) })
+		parallel.Pieces(len(xd), func(lo, hi int) { op.compute32(out.Data().([]float32)[lo:hi], xd[lo:hi], dy, lo) })
 	case []float64:
 		var dy []float64
 		if op.grad {
 			dy = in[1].Data().([]float64)
 		}
-		inPieces(len(xd), func(lo, hi int) { op.compute64(out.Data().([]float64)[lo:hi], xd[lo:hi], dy, lo) })
+		parallel.Pieces(len(xd), func(lo, hi int) { op.compute64(out.Data().([]float64)[lo:hi], xd[lo:hi], dy, lo) })
 	default:
 		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
 	}
@@ -240,29 +259,6 @@ func actGradSmooth[T float32 | float64](dst, y, dy []T, kind actKind) {
 	for i, v := range y {
 		dst[i] = dy[i] * v * (1 - v)
 	}
-}
-
-// piecesMin is the fewest elements worth a goroutine: ReLU runs at about
-// a nanosecond per element, starting a goroutine costs a microsecond or
-// two.
-const piecesMin = 1 << 14
-
-// inPieces calls f on up to 8 contiguous pieces [lo, hi) of n elements,
-// spread over the cores (see forEachChunk). Elementwise results do not
-// depend on the split.
-func inPieces(n int, f func(lo, hi int)) { inBlocks(n, 1, f) }
-
-// inBlocks is inPieces over n blocks of size elements each (the planes of
-// feature maps, say): the pieces are runs of whole blocks.
-func inBlocks(n, size int, f func(lo, hi int)) {
-	pieces := min(convChunks, n, n*size/piecesMin)
-	if pieces < 2 {
-		f(0, n)
-		return
-	}
-	forEachChunk(pieces, min(runtime.GOMAXPROCS(0), pieces), func(_, j int) {
-		f(j*n/pieces, (j+1)*n/pieces)
-	})
 }
 
 func (op actOp) ReturnsPtr() bool      { return false }

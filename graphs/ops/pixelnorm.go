@@ -1,12 +1,12 @@
-package graphs
+package ops
 
 import (
 	"fmt"
 	"hash"
 	"math"
-	"runtime"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -15,24 +15,9 @@ import (
 const pixelNormEps = 1e-8
 
 // PixelNorm divides each pixel's feature vector of x [batch, c, h, w] by
-// its root mean square over the channels: x / √(mean_c x² + 1e-8)
-// (Karras et al. 2018). It normalises a generator's activations without
-// batch statistics, so sampling computes exactly what training did and a
-// checkpoint needs no running means — unlike BatchNorm, whose Gorgonia
-// form keeps them outside the graph.
-//
-// It is one op with a hand-derived gradient rather than Gorgonia's
-// Square, Mean, Sqrt and broadcast division: those and their gradients
-// each allocated a fresh tensor on every run.
-func (b *Builder) PixelNorm(x *G.Node) *G.Node {
-	if b.failed(x) {
-		return nil
-	}
-	if s := x.Shape(); len(s) != 4 {
-		b.Fail("pixel norm", fmt.Errorf("want [batch, c, h, w], got %v", s))
-		return nil
-	}
-	return b.keep("pixel norm")(G.ApplyOp(pixelNormOp{buf: &pixelNormBuf{}}, x))
+// its root mean square over the channels: x / √(mean_c x² + 1e-8).
+func PixelNorm(x *G.Node) (*G.Node, error) {
+	return G.ApplyOp(pixelNormOp{buf: &pixelNormBuf{}}, x)
 }
 
 // pixelNormOp is PixelNorm, (x) → y, or (grad set) its backward pass
@@ -104,10 +89,9 @@ func (op pixelNormOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	sc := op.buf.scratch
 	// Pixels are independent, so splitting the batch cannot change a bit.
-	pieces := min(n, convChunks, max(1, n*c*hw/piecesMin))
 	each := func(f func(i int)) {
-		forEachChunk(pieces, min(runtime.GOMAXPROCS(0), pieces), func(_, j int) {
-			for i := j * n / pieces; i < (j+1)*n/pieces; i++ {
+		parallel.Blocks(n, c*hw, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
 				f(i)
 			}
 		})

@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -20,7 +20,8 @@ type hadamardOp struct {
 	out  *outBuffer
 }
 
-func hadamard(x, y *G.Node) (*G.Node, error) {
+// Hadamard returns the elementwise product x ⊙ y of two nodes of one shape.
+func Hadamard(x, y *G.Node) (*G.Node, error) {
 	return G.ApplyOp(hadamardOp{dims: x.Dims(), out: &outBuffer{}}, x, y)
 }
 
@@ -84,11 +85,11 @@ func (op hadamardOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 2 {
 		return nil, fmt.Errorf("%v: want 2 inputs, got %d", op, len(inputs))
 	}
-	dx, err := hadamard(grad, inputs[1])
+	dx, err := Hadamard(grad, inputs[1])
 	if err != nil {
 		return nil, err
 	}
-	dy, err := hadamard(grad, inputs[0])
+	dy, err := Hadamard(grad, inputs[0])
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -20,7 +20,8 @@ type biasOp struct {
 	out *outBuffer
 }
 
-func addBias(x, bias *G.Node) (*G.Node, error) {
+// AddBias adds the vector bias [out] to every row of x [n, out].
+func AddBias(x, bias *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || bias.Dims() != 1 || x.Shape()[1] != bias.Shape()[0] {
 		return nil, fmt.Errorf("a bias [%d] needs rows of %d, got %v", bias.Shape()[0], bias.Shape()[0], x.Shape())
 	}

@@ -1,10 +1,11 @@
-package graphs
+package ops
 
 import (
 	"fmt"
 	"hash"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -23,6 +24,12 @@ type maxPoolOp struct {
 	grad bool // (x, y, dy) → dx: x for its shape, y to run after the forward op
 	out  *outBuffer
 	arg  *poolArgmax
+}
+
+// MaxPool2d returns the maximum over each k×k window of x [batch, c, h, w],
+// windows k apart; a ragged edge is dropped.
+func MaxPool2d(x *G.Node, k int) (*G.Node, error) {
+	return G.ApplyOp(maxPoolOp{k: k, out: &outBuffer{}, arg: &poolArgmax{}}, x)
 }
 
 // poolArgmax holds, for each output of the last forward run, the offset
@@ -111,7 +118,7 @@ func (g poolGeom) ow() int { return g.w / g.k }
 // whole planes.
 func poolPlanes[T float32 | float64](op maxPoolOp, g poolGeom, x, dst []T, dy *tensor.Dense) {
 	in, out := g.h*g.w, g.oh()*g.ow()
-	inBlocks(g.planes, in, func(lo, hi int) {
+	parallel.Blocks(g.planes, in, func(lo, hi int) {
 		at := op.arg.at[lo*out : hi*out]
 		if op.grad {
 			poolGrad(dst[lo*in:hi*in], dy.Data().([]T)[lo*out:hi*out], at, in, out)

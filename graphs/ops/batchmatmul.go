@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -21,17 +21,10 @@ type batchedMatMulOp struct {
 	out            *outBuffer // kept from run to run, as in matMulOp
 }
 
-// BatchedMatMul returns the stack of products op(a[i])·op(c[i]) for 3-D
-// nodes a [batch, ·, ·] and c [batch, ·, ·], where op(m) is mᵀ when the
+// BatchedMatMul returns the stack of products op(a[i])·op(b[i]) for 3-D
+// nodes a [batch, ·, ·] and b [batch, ·, ·], where op(m) is mᵀ when the
 // matching flag is set. No transposed copy is made.
-func (b *Builder) BatchedMatMul(a, c *G.Node, transA, transB bool) *G.Node {
-	if b.failed(a, c) {
-		return nil
-	}
-	return b.keep("batched matmul")(batchedMatMul(a, c, transA, transB))
-}
-
-func batchedMatMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
+func BatchedMatMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
 	if a.Dims() != 3 || b.Dims() != 3 {
 		return nil, fmt.Errorf("batched matmul needs two [batch, rows, cols] stacks, got shapes %v and %v", a.Shape(), b.Shape())
 	}
@@ -169,17 +162,17 @@ func (op batchedMatMulOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, err
 	var da, db *G.Node
 	var err error
 	if op.transA {
-		da, err = batchedMatMul(b, grad, op.transB, true)
+		da, err = BatchedMatMul(b, grad, op.transB, true)
 	} else {
-		da, err = batchedMatMul(grad, b, false, !op.transB)
+		da, err = BatchedMatMul(grad, b, false, !op.transB)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if op.transB {
-		db, err = batchedMatMul(grad, a, true, op.transA)
+		db, err = BatchedMatMul(grad, a, true, op.transA)
 	} else {
-		db, err = batchedMatMul(a, grad, !op.transA, false)
+		db, err = BatchedMatMul(a, grad, !op.transA, false)
 	}
 	if err != nil {
 		return nil, err

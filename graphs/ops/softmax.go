@@ -1,4 +1,4 @@
-package graphs
+package ops
 
 import (
 	"fmt"
@@ -13,22 +13,9 @@ import (
 
 // Softmax returns softmax along the last axis of x: every run of x's last
 // axis becomes exp(x_j − m) / Σ_k exp(x_k − m), with m the run's maximum,
-// so exp never overflows. Self-attention uses it on [batch, queries, keys]
-// scores.
-//
-// Gorgonia's SoftMax is not used: on a 3-D input its forward and backward
-// passes start one goroutine per row (12 544 per pass for SAGAN's 14×14
-// maps at batch 64) and allocate their outputs on every run, and SoftMax
-// and LogSoftMax of one node hash alike, so one replaces the other.
-func (b *Builder) Softmax(x *G.Node) *G.Node {
-	if b.failed(x) {
-		return nil
-	}
-	if x.Dims() < 1 || x.Shape()[x.Dims()-1] < 1 {
-		b.Fail("softmax", fmt.Errorf("want a tensor with a non-empty last axis, got %v", x.Shape()))
-		return nil
-	}
-	return b.keep("softmax")(G.ApplyOp(softmaxOp{dims: x.Dims(), out: &outBuffer{}}, x))
+// so exp never overflows.
+func Softmax(x *G.Node) (*G.Node, error) {
+	return G.ApplyOp(softmaxOp{dims: x.Dims(), out: &outBuffer{}}, x)
 }
 
 // softmaxOp is softmax along the last axis, its output kept from run to

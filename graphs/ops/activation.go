@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 	"math"
 	"strconv"
 
@@ -33,11 +32,25 @@ const (
 // DCGAN step's 90 MB), on one core; this op keeps its output from run to
 // run, as matMulOp does, and splits large tensors over the cores.
 type actOp struct {
+	base
 	kind  actKind
 	slope float64 // of LeakyReLU for x < 0
 	grad  bool    // (y, dy) → dx instead of (x) → y
 	dims  int
 	out   *outBuffer
+}
+
+// newActOp names the kind, the slope (exactly, so that two slopes never
+// hash alike) and the direction.
+func newActOp(kind actKind, slope float64, grad bool, dims int) actOp {
+	name := [...]string{"ReLU", "LeakyReLU", "Tanh", "Sigmoid"}[kind]
+	if kind == actLeakyReLU {
+		name += "(" + strconv.FormatFloat(slope, 'g', -1, 64) + ")"
+	}
+	if grad {
+		name += "Grad"
+	}
+	return actOp{base: base{name}, kind: kind, slope: slope, grad: grad, dims: dims, out: &outBuffer{}}
 }
 
 // ReLU returns max(x, 0) for a tensor x.
@@ -60,7 +73,7 @@ func Tanh(x *G.Node) (*G.Node, error) { return activate(x, actTanh, 0) }
 func Sigmoid(x *G.Node) (*G.Node, error) { return activate(x, actSigmoid, 0) }
 
 func activate(x *G.Node, kind actKind, slope float64) (*G.Node, error) {
-	return G.ApplyOp(actOp{kind: kind, slope: slope, dims: x.Dims(), out: &outBuffer{}}, x)
+	return G.ApplyOp(newActOp(kind, slope, false, x.Dims()), x)
 }
 
 func (op actOp) Arity() int {
@@ -94,68 +107,41 @@ func (op actOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	return s.Clone(), nil
 }
 
-func (op actOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, op.Arity(), vals)
-	if err != nil {
-		return nil, err
-	}
+func (op actOp) Do(vals ...G.Value) (G.Value, error) { return do(op, vals, act[float32], act[float64]) }
+
+// act fills the output from x (forward) or from y and dy (backward) over
+// the cores.
+func act[T float](op actOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	x := in[0]
 	if op.grad && !in[1].Shape().Eq(x.Shape()) {
 		return nil, fmt.Errorf("%v: shapes %v and %v differ", op, x.Shape(), in[1].Shape())
 	}
 	out := op.out.take(x.Dtype(), x.Shape()...)
-	switch xd := x.Data().(type) {
-	case []float32:
-		var dy []float32
-		if op.grad {
-			dy = in[1].Data().([]float32)
-		}
-		parallel.Pieces(len(xd), func(lo, hi int) { op.compute32(out.Data().([]float32)[lo:hi], xd[lo:hi], dy, lo) })
-	case []float64:
-		var dy []float64
-		if op.grad {
-			dy = in[1].Data().([]float64)
-		}
-		parallel.Pieces(len(xd), func(lo, hi int) { op.compute64(out.Data().([]float64)[lo:hi], xd[lo:hi], dy, lo) })
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
-	}
+	src, dst, dy := data[T](x), data[T](out), data[T](in[1])
+	parallel.Pieces(len(src), func(lo, hi int) { actPiece(op, dst[lo:hi], src[lo:hi], dy, lo) })
 	return out, nil
 }
 
-// compute32 and compute64 fill dst from src (x forward, y backward) and,
-// backward, dy[off:]. Tanh and the sigmoid work in float64 in both
+// actPiece fills dst from src (x forward, y backward) and, backward,
+// dy[off:]. Tanh and the sigmoid work in float64 for both element types
 // (package vec for float32), so large |x| saturates to ±1 or 0/1 instead
 // of overflowing.
-func (op actOp) compute32(dst, src, dy []float32, off int) {
+func actPiece[T float](op actOp, dst, src, dy []T, off int) {
 	switch {
 	case op.grad && (op.kind == actTanh || op.kind == actSigmoid):
 		actGradSmooth(dst, src, dy[off:off+len(dst)], op.kind)
 	case op.grad:
-		actGradLinear(dst, src, dy[off:off+len(dst)], float32(op.slope))
+		actGradLinear(dst, src, dy[off:off+len(dst)], T(op.slope))
 	case op.kind == actTanh || op.kind == actSigmoid:
 		actSmooth(dst, src, op.kind)
 	default:
-		actLinear(dst, src, float32(op.slope))
-	}
-}
-
-func (op actOp) compute64(dst, src, dy []float64, off int) {
-	switch {
-	case op.grad && (op.kind == actTanh || op.kind == actSigmoid):
-		actGradSmooth(dst, src, dy[off:off+len(dst)], op.kind)
-	case op.grad:
-		actGradLinear(dst, src, dy[off:off+len(dst)], op.slope)
-	case op.kind == actTanh || op.kind == actSigmoid:
-		actSmooth(dst, src, op.kind)
-	default:
-		actLinear(dst, src, op.slope)
+		actLinear(dst, src, T(op.slope))
 	}
 }
 
 // actLinear is ReLU (slope 0) and LeakyReLU. ReLU sets 0 rather than
 // multiplying by 0, so that −∞ gives 0 and not NaN.
-func actLinear[T float32 | float64](dst, x []T, slope T) {
+func actLinear[T float](dst, x []T, slope T) {
 	if slope == 0 {
 		for i, v := range x {
 			dst[i] = max(v, 0)
@@ -173,7 +159,7 @@ func actLinear[T float32 | float64](dst, x []T, slope T) {
 // actGradLinear passes dy where y > 0 (so x > 0: the slope is not
 // negative) and slope·dy elsewhere, 0 for ReLU even where dy is not
 // finite, as PyTorch does.
-func actGradLinear[T float32 | float64](dst, y, dy []T, slope T) {
+func actGradLinear[T float](dst, y, dy []T, slope T) {
 	if d32, ok := any(dst).([]float32); ok {
 		actGradLinear32(d32, any(y).([]float32), any(dy).([]float32), float32(slope))
 		return
@@ -214,7 +200,7 @@ func actGradLinear32(dst, y, dy []float32, slope float32) {
 	}
 }
 
-func actSmooth[T float32 | float64](dst, x []T, kind actKind) {
+func actSmooth[T float](dst, x []T, kind actKind) {
 	if d32, ok := any(dst).([]float32); ok {
 		actSmooth32(d32, any(x).([]float32), kind)
 		return
@@ -249,7 +235,7 @@ func sigmoid(x float64) float64 {
 	return e / (1 + e)
 }
 
-func actGradSmooth[T float32 | float64](dst, y, dy []T, kind actKind) {
+func actGradSmooth[T float](dst, y, dy []T, kind actKind) {
 	if kind == actTanh {
 		for i, v := range y {
 			dst[i] = dy[i] * (1 - v*v)
@@ -259,25 +245,6 @@ func actGradSmooth[T float32 | float64](dst, y, dy []T, kind actKind) {
 	for i, v := range y {
 		dst[i] = dy[i] * v * (1 - v)
 	}
-}
-
-func (op actOp) ReturnsPtr() bool      { return false }
-func (op actOp) CallsExtern() bool     { return false }
-func (op actOp) OverwritesInput() int  { return -1 }
-func (op actOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op actOp) Hashcode() uint32      { return hashOf(op) }
-
-// String names the kind, the slope (exactly, so that two slopes never
-// hash alike) and the direction: identical op+input nodes are merged.
-func (op actOp) String() string {
-	s := [...]string{"ReLU", "LeakyReLU", "Tanh", "Sigmoid"}[op.kind]
-	if op.kind == actLeakyReLU {
-		s += "(" + strconv.FormatFloat(op.slope, 'g', -1, 64) + ")"
-	}
-	if op.grad {
-		s += "Grad"
-	}
-	return s
 }
 
 func (op actOp) DiffWRT(int) []bool { return []bool{!op.grad} }
@@ -290,9 +257,7 @@ func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
 	}
-	back := op
-	back.grad, back.out = true, &outBuffer{}
-	dx, err := G.ApplyOp(back, output, grad)
+	dx, err := G.ApplyOp(newActOp(op.kind, op.slope, true, op.dims), output, grad)
 	if err != nil {
 		return nil, err
 	}

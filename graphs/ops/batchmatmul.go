@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"gonum.org/v1/gonum/blas"
@@ -17,8 +16,14 @@ import (
 // BatchedMatMul is not used: it misbehaves when the inner size is 1 (see
 // docs/architecture.md), and its transposes would be copies.
 type batchedMatMulOp struct {
+	base
 	transA, transB bool
-	out            *outBuffer // kept from run to run, as in matMulOp
+	out            *outBuffer
+}
+
+func newBatchedMatMulOp(transA, transB bool) batchedMatMulOp {
+	name := fmt.Sprintf("BatchedMatMul(%s·%s)", transposed(transA, "A"), transposed(transB, "B"))
+	return batchedMatMulOp{base: base{name}, transA: transA, transB: transB, out: &outBuffer{}}
 }
 
 // BatchedMatMul returns the stack of products op(a[i])·op(b[i]) for 3-D
@@ -28,7 +33,7 @@ func BatchedMatMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
 	if a.Dims() != 3 || b.Dims() != 3 {
 		return nil, fmt.Errorf("batched matmul needs two [batch, rows, cols] stacks, got shapes %v and %v", a.Shape(), b.Shape())
 	}
-	op := batchedMatMulOp{transA: transA, transB: transB, out: &outBuffer{}}
+	op := newBatchedMatMulOp(transA, transB)
 	if _, err := op.InferShape(a.Shape(), b.Shape()); err != nil {
 		return nil, err
 	}
@@ -129,24 +134,6 @@ func (op batchedMatMulOp) gemm(out, a, b *tensor.Dense) (*tensor.Dense, error) {
 		return nil, fmt.Errorf("%v: unsupported type %v", op, a.Dtype())
 	}
 	return out, nil
-}
-
-func (op batchedMatMulOp) ReturnsPtr() bool     { return false }
-func (op batchedMatMulOp) CallsExtern() bool    { return false }
-func (op batchedMatMulOp) OverwritesInput() int { return -1 }
-
-func (op batchedMatMulOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-
-func (op batchedMatMulOp) Hashcode() uint32 { return hashOf(op) }
-
-func (op batchedMatMulOp) String() string {
-	name := func(t bool, s string) string {
-		if t {
-			return s + "ᵀ"
-		}
-		return s
-	}
-	return fmt.Sprintf("BatchedMatMul(%s·%s)", name(op.transA, "A"), name(op.transB, "B"))
 }
 
 func (op batchedMatMulOp) DiffWRT(int) []bool { return []bool{true, true} }

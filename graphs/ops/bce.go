@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 	"math"
 	"strconv"
 
@@ -46,12 +45,24 @@ const (
 // after the forward op in the tape, which is what makes the kept slope
 // the current one.
 type bceOp struct {
+	base
 	mode   bceMode
 	fed    bool    // targets are the input after x
 	target float64 // the targets when not fed
 	dims   int
 	out    *outBuffer
 	slope  *bceSlopes // shared by the loss and its bceGradX
+}
+
+// newBCEOp names the mode and the target (exactly, so that two constant
+// targets never hash alike).
+func newBCEOp(mode bceMode, fed bool, target float64, dims int, slope *bceSlopes) bceOp {
+	name := "BCEWithLogits"
+	if !fed {
+		name += "Const(" + strconv.FormatFloat(target, 'g', -1, 64) + ")"
+	}
+	name += [...]string{"", "GradX", "GradT"}[mode]
+	return bceOp{base: base{name}, mode: mode, fed: fed, target: target, dims: dims, out: &outBuffer{}, slope: slope}
 }
 
 // bceSlopes is the slope kept between the forward and backward passes.
@@ -70,7 +81,7 @@ func BCEWithLogits(x, t *G.Node) (*G.Node, error) { return bce(x, t, 0) }
 func BCEWithLogitsConst(x *G.Node, target float64) (*G.Node, error) { return bce(x, nil, target) }
 
 func bce(x, t *G.Node, target float64) (*G.Node, error) {
-	op := bceOp{fed: t != nil, target: target, dims: x.Dims(), out: &outBuffer{}, slope: &bceSlopes{}}
+	op := newBCEOp(bceLoss, t != nil, target, x.Dims(), &bceSlopes{})
 	if t == nil {
 		return G.ApplyOp(op, x)
 	}
@@ -113,10 +124,10 @@ func (op bceOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op bceOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, op.Arity(), vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, bceDo[float32], bceDo[float64])
+}
+
+func bceDo[T float](op bceOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	x := in[0]
 	if op.Arity() == 2 && !in[1].Shape().Eq(x.Shape()) {
 		return nil, fmt.Errorf("%v: shapes %v and %v differ", op, x.Shape(), in[1].Shape())
@@ -128,68 +139,48 @@ func (op bceOp) Do(vals ...G.Value) (G.Value, error) {
 		if op.slope.wanted {
 			slope = op.slope.buf.take(x.Dtype(), x.Shape()...)
 		}
-		err = bceForward(op, out, slope, x, in[1])
+		bceForward(op, data[T](out), data[T](slope), data[T](x), data[T](in[1]))
 	case bceGradX:
 		slope := op.slope.buf.t
 		if slope == nil || !slope.Shape().Eq(x.Shape()) || slope.Dtype() != x.Dtype() {
 			return nil, fmt.Errorf("%v: no slope kept for shape %v: the loss did not run forward", op, x.Shape())
 		}
-		err = bceBackward(op, out, slope, in[1], 1)
+		scaleProduct(data[T](out), data[T](slope), data[T](in[1]), 1)
 	case bceGradT:
-		err = bceBackward(op, out, x, in[1], -1)
-	}
-	if err != nil {
-		return nil, err
+		scaleProduct(data[T](out), data[T](x), data[T](in[1]), -1)
 	}
 	return out, nil
 }
 
 // bceForward sets out to ℓ(x, t) and, unless it is nil, slope to σ(x) − t;
-// t is nil for a constant target.
-func bceForward(op bceOp, out, slope, x, t *tensor.Dense) error {
-	switch xd := x.Data().(type) {
-	case []float32:
-		od, sd, td := out.Data().([]float32), floats[float32](slope), floats[float32](t)
+// t is nil for a constant target. float32 goes through package vec,
+// which shares one exponential between the value and the slope.
+func bceForward[T float](op bceOp, out, slope, x, t []T) {
+	if o32, ok := any(out).([]float32); ok {
+		s32, x32, t32 := any(slope).([]float32), any(x).([]float32), any(t).([]float32)
 		target := float32(op.target)
-		parallel.Pieces(len(xd), func(lo, hi int) {
-			vec.BCEWithLogits(od[lo:hi], part(sd, lo, hi), xd[lo:hi], part(td, lo, hi), target)
+		parallel.Pieces(len(x32), func(lo, hi int) {
+			vec.BCEWithLogits(o32[lo:hi], part(s32, lo, hi), x32[lo:hi], part(t32, lo, hi), target)
 		})
-	case []float64:
-		od, sd, td := out.Data().([]float64), floats[float64](slope), floats[float64](t)
-		parallel.Pieces(len(xd), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				target := op.target
-				if td != nil {
-					target = td[i]
-				}
-				od[i] = bceValue(xd[i], target)
-				if sd != nil {
-					sd[i] = bceSlope(xd[i], target)
-				}
+		return
+	}
+	parallel.Pieces(len(x), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			target := op.target
+			if t != nil {
+				target = float64(t[i])
 			}
-		})
-	default:
-		return fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
-	}
-	return nil
+			out[i] = T(bceValue(float64(x[i]), target))
+			if slope != nil {
+				slope[i] = T(bceSlope(float64(x[i]), target))
+			}
+		}
+	})
 }
 
-// bceBackward sets out = sign·dy ⊙ v: the input gradient from the slope
-// (sign 1) or the target gradient from x (sign −1).
-func bceBackward(op bceOp, out, v, dy *tensor.Dense, sign float64) error {
-	switch vd := v.Data().(type) {
-	case []float32:
-		scaleProduct(out.Data().([]float32), vd, dy.Data().([]float32), float32(sign))
-	case []float64:
-		scaleProduct(out.Data().([]float64), vd, dy.Data().([]float64), sign)
-	default:
-		return fmt.Errorf("%v: unsupported type %v", op, v.Dtype())
-	}
-	return nil
-}
-
-// scaleProduct sets dst = s·(a ⊙ b), s = ±1, over the cores.
-func scaleProduct[T float32 | float64](dst, a, b []T, s T) {
+// scaleProduct sets dst = s·(a ⊙ b), s = ±1, over the cores: the input
+// gradient from the slope (s = 1) or the target gradient from x (s = −1).
+func scaleProduct[T float](dst, a, b []T, s T) {
 	parallel.Pieces(len(dst), func(lo, hi int) {
 		d, a, b := dst[lo:hi], a[lo:hi], b[lo:hi]
 		for i := range d {
@@ -198,15 +189,7 @@ func scaleProduct[T float32 | float64](dst, a, b []T, s T) {
 	})
 }
 
-// floats is t's data, or nil for a nil tensor.
-func floats[T float32 | float64](t *tensor.Dense) []T {
-	if t == nil {
-		return nil
-	}
-	return t.Data().([]T)
-}
-
-func part[T float32 | float64](s []T, lo, hi int) []T {
+func part[T float](s []T, lo, hi int) []T {
 	if s == nil {
 		return nil
 	}
@@ -239,22 +222,6 @@ func bceSlope(x, t float64) float64 {
 	return e/(1+e) - t
 }
 
-func (op bceOp) ReturnsPtr() bool      { return false }
-func (op bceOp) CallsExtern() bool     { return false }
-func (op bceOp) OverwritesInput() int  { return -1 }
-func (op bceOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op bceOp) Hashcode() uint32      { return hashOf(op) }
-
-// String names the mode and the target (exactly, so that two constant
-// targets never hash alike): identical op+input nodes are merged.
-func (op bceOp) String() string {
-	s := "BCEWithLogits"
-	if !op.fed {
-		s += "Const(" + strconv.FormatFloat(op.target, 'g', -1, 64) + ")"
-	}
-	return s + [...]string{"", "GradX", "GradT"}[op.mode]
-}
-
 // DiffWRT: the loss is differentiable in x and in fed targets.
 func (op bceOp) DiffWRT(inputs int) []bool {
 	d := make([]bool, inputs)
@@ -280,17 +247,14 @@ func (op bceOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 		return nil, fmt.Errorf("%v: want %d inputs, got %d", op, op.Arity(), len(inputs))
 	}
 	op.slope.wanted = true
-	back := op
-	back.mode, back.out = bceGradX, &outBuffer{}
-	dx, err := G.ApplyOp(back, output, grad)
+	dx, err := G.ApplyOp(newBCEOp(bceGradX, op.fed, op.target, op.dims, op.slope), output, grad)
 	if err != nil {
 		return nil, err
 	}
 	if !op.fed {
 		return G.Nodes{dx}, nil
 	}
-	back.mode, back.out = bceGradT, &outBuffer{}
-	dt, err := G.ApplyOp(back, inputs[0], grad)
+	dt, err := G.ApplyOp(newBCEOp(bceGradT, op.fed, op.target, op.dims, op.slope), inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}

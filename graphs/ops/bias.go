@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -16,8 +15,17 @@ import (
 // its gradient's Sum returned a fresh tensor too; both ops keep their
 // output from run to run.
 type biasOp struct {
+	base
 	sum bool
 	out *outBuffer
+}
+
+func newBiasOp(sum bool) biasOp {
+	name := "AddBias"
+	if sum {
+		name = "SumRows"
+	}
+	return biasOp{base: base{name}, sum: sum, out: &outBuffer{}}
 }
 
 // AddBias adds the vector bias [out] to every row of x [n, out].
@@ -25,7 +33,7 @@ func AddBias(x, bias *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || bias.Dims() != 1 || x.Shape()[1] != bias.Shape()[0] {
 		return nil, fmt.Errorf("a bias [%d] needs rows of %d, got %v", bias.Shape()[0], bias.Shape()[0], x.Shape())
 	}
-	return G.ApplyOp(biasOp{out: &outBuffer{}}, x, bias)
+	return G.ApplyOp(newBiasOp(false), x, bias)
 }
 
 func (op biasOp) Arity() int {
@@ -63,41 +71,26 @@ func (op biasOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op biasOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, op.Arity(), vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, biasDo[float32], biasDo[float64])
+}
+
+func biasDo[T float](op biasOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	x := in[0]
 	s := x.Shape()
 	if len(s) != 2 || (!op.sum && !in[1].Shape().Eq(tensor.Shape{s[1]})) {
 		return nil, fmt.Errorf("%v: shapes %v and %v", op, s, in[1].Shape())
 	}
-	var out *tensor.Dense
 	if op.sum {
-		out = op.out.take(x.Dtype(), s[1])
-	} else {
-		out = op.out.take(x.Dtype(), s...)
+		out := op.out.take(x.Dtype(), s[1])
+		sumRows(data[T](out), data[T](x))
+		return out, nil
 	}
-	switch xd := x.Data().(type) {
-	case []float32:
-		if op.sum {
-			sumRows(out.Data().([]float32), xd)
-		} else {
-			addRows(out.Data().([]float32), xd, in[1].Data().([]float32))
-		}
-	case []float64:
-		if op.sum {
-			sumRows(out.Data().([]float64), xd)
-		} else {
-			addRows(out.Data().([]float64), xd, in[1].Data().([]float64))
-		}
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
-	}
+	out := op.out.take(x.Dtype(), s...)
+	addRows(data[T](out), data[T](x), data[T](in[1]))
 	return out, nil
 }
 
-func addRows[T float32 | float64](dst, x, bias []T) {
+func addRows[T float](dst, x, bias []T) {
 	for lo := 0; lo < len(x); lo += len(bias) {
 		d, r := dst[lo:lo+len(bias)], x[lo:lo+len(bias)]
 		for j, b := range bias {
@@ -107,7 +100,7 @@ func addRows[T float32 | float64](dst, x, bias []T) {
 }
 
 // sumRows adds the rows in order, as Gorgonia's Sum along axis 0 did.
-func sumRows[T float32 | float64](dst, x []T) {
+func sumRows[T float](dst, x []T) {
 	clear(dst)
 	for lo := 0; lo < len(x); lo += len(dst) {
 		r := x[lo : lo+len(dst)]
@@ -115,19 +108,6 @@ func sumRows[T float32 | float64](dst, x []T) {
 			dst[j] += v
 		}
 	}
-}
-
-func (op biasOp) ReturnsPtr() bool      { return false }
-func (op biasOp) CallsExtern() bool     { return false }
-func (op biasOp) OverwritesInput() int  { return -1 }
-func (op biasOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op biasOp) Hashcode() uint32      { return hashOf(op) }
-
-func (op biasOp) String() string {
-	if op.sum {
-		return "SumRows"
-	}
-	return "AddBias"
 }
 
 func (op biasOp) DiffWRT(inputs int) []bool {
@@ -143,7 +123,7 @@ func (op biasOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	if op.sum || len(inputs) != 2 {
 		return nil, fmt.Errorf("%v: only the bias add is differentiable", op)
 	}
-	db, err := G.ApplyOp(biasOp{sum: true, out: &outBuffer{}}, grad)
+	db, err := G.ApplyOp(newBiasOp(true), grad)
 	if err != nil {
 		return nil, err
 	}

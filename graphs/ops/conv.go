@@ -2,8 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"runtime"
 
 	"github.com/chewxy/hm"
@@ -80,6 +78,7 @@ func (d convDir) String() string {
 // one of its three gradients. The gradients are convOps too, made in
 // SymDiff, so Gorgonia's Grad builds them like any other node.
 type convOp struct {
+	base
 	dir convDir
 	g   convGeom
 	// inputGrad is false when the convolution's input is a plain fed
@@ -87,19 +86,23 @@ type convOp struct {
 	// gradient of it can be asked for, and the tape machine would
 	// otherwise compute the unused dx (col2im and a GEMM) every step.
 	inputGrad bool
-	// st holds this node's output and scratch buffers from run to run (see
-	// matMulOp.out): each node has its own op value and a graph is run by
-	// one goroutine at a time.
+	// st holds this node's output and scratch buffers from run to run.
 	st *convState
 }
 
 type convState struct {
-	out  *tensor.Dense
+	out  outBuffer
 	work any // *convWork[float32] or *convWork[float64]
 }
 
+// newConvOp names everything that makes two convolutions of the same
+// input nodes differ, so Gorgonia merges only truly identical nodes.
 func newConvOp(dir convDir, g convGeom, inputGrad bool) convOp {
-	return convOp{dir: dir, g: g, inputGrad: inputGrad, st: &convState{}}
+	name := fmt.Sprintf("%v(x%v, w%v, stride %d, pad %d)", dir, g.xShape(), g.wShape(), g.stride, g.pad)
+	if dir == convForward && !inputGrad {
+		name += " no dx"
+	}
+	return convOp{base: base{name}, dir: dir, g: g, inputGrad: inputGrad, st: &convState{}}
 }
 
 // Conv2d applies the convolution of x [n, c, h, w] with w [o, c, k, k] plus
@@ -179,65 +182,18 @@ func (op convOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op convOp) Do(vals ...G.Value) (G.Value, error) {
-	want := op.inShapes()
-	if len(vals) != len(want) {
-		return nil, fmt.Errorf("%v: want %d inputs, got %d", op, len(want), len(vals))
-	}
-	var in [3]*tensor.Dense
-	for i, v := range vals {
-		d, ok := v.(*tensor.Dense)
-		if !ok {
-			return nil, fmt.Errorf("%v: input %d is %T, want a dense tensor", op, i, v)
+	return do(op, vals, convDo[float32], convDo[float64])
+}
+
+func convDo[T float](op convOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
+	for i, want := range op.inShapes() {
+		if !in[i].Shape().Eq(want) {
+			return nil, fmt.Errorf("%v: input %d has shape %v, want %v", op, i, in[i].Shape(), want)
 		}
-		if !d.Shape().Eq(want[i]) {
-			return nil, fmt.Errorf("%v: input %d has shape %v, want %v", op, i, d.Shape(), want[i])
-		}
-		if d.IsMaterializable() { // a view: the loops need plain row-major data
-			d = d.Materialize().(*tensor.Dense)
-		}
-		if d.Dtype() != vals[0].Dtype() {
-			return nil, fmt.Errorf("%v: inputs are %v and %v", op, vals[0].Dtype(), d.Dtype())
-		}
-		in[i] = d
 	}
-	dt := in[0].Dtype()
-	out := op.st.out
-	if out == nil || out.Dtype() != dt {
-		out = tensor.New(tensor.WithShape(op.outShape()...), tensor.Of(dt))
-		op.st.out = out
-	}
-	switch dt {
-	case tensor.Float32:
-		runConv(op, workFor[float32](op), in, out)
-	case tensor.Float64:
-		runConv(op, workFor[float64](op), in, out)
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, dt)
-	}
+	out := op.st.out.take(in[0].Dtype(), op.outShape()...)
+	runConv(op, workFor[T](op), in, out)
 	return out, nil
-}
-
-func (op convOp) ReturnsPtr() bool     { return false }
-func (op convOp) CallsExtern() bool    { return false }
-func (op convOp) OverwritesInput() int { return -1 }
-
-// WriteHash covers everything that makes two convolutions of the same
-// input nodes differ, so Gorgonia merges only truly identical nodes.
-func (op convOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-
-func (op convOp) Hashcode() uint32 {
-	h := fnv.New32a()
-	op.WriteHash(h)
-	return h.Sum32()
-}
-
-func (op convOp) String() string {
-	g := op.g
-	s := fmt.Sprintf("%v(x%v, w%v, stride %d, pad %d)", op.dir, g.xShape(), g.wShape(), g.stride, g.pad)
-	if op.dir == convForward && !op.inputGrad {
-		s += " no dx"
-	}
-	return s
 }
 
 func (op convOp) DiffWRT(inputs int) []bool {
@@ -275,8 +231,6 @@ func (op convOp) SymDiff(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 	}
 	return G.Nodes{dx, dw, db}, nil
 }
-
-type float interface{ float32 | float64 }
 
 // convWork is one node's scratch: a column buffer per worker and a weight
 // gradient partial per chunk of the batch.
@@ -336,7 +290,7 @@ func runConv[T float](op convOp, w *convWork[T], in [3]*tensor.Dense, out *tenso
 	switch op.dir {
 	case convForward:
 		x, wt, bias := a, b, in[2].Data().([]T)
-		forEachChunk(g.chunks(), workers, func(worker, j int) {
+		parallel.For(g.chunks(), workers, func(worker, j int) {
 			lo, hi := g.chunk(j)
 			for i := lo; i < hi; i++ {
 				xb, yb := x[i*xSize:(i+1)*xSize], dst[i*ySize:(i+1)*ySize]
@@ -353,7 +307,7 @@ func runConv[T float](op convOp, w *convWork[T], in [3]*tensor.Dense, out *tenso
 		})
 	case convInputGrad:
 		wt, dy := a, b
-		forEachChunk(g.chunks(), workers, func(worker, j int) {
+		parallel.For(g.chunks(), workers, func(worker, j int) {
 			lo, hi := g.chunk(j)
 			for i := lo; i < hi; i++ {
 				dyb, dxb := dy[i*ySize:(i+1)*ySize], dst[i*xSize:(i+1)*xSize]
@@ -369,7 +323,7 @@ func runConv[T float](op convOp, w *convWork[T], in [3]*tensor.Dense, out *tenso
 	case convWeightGrad:
 		x, dy := a, b
 		nc := g.chunks()
-		forEachChunk(nc, workers, func(worker, j int) {
+		parallel.For(nc, workers, func(worker, j int) {
 			part := dst
 			if nc > 1 {
 				part = w.parts[j]
@@ -590,13 +544,4 @@ func gemmT[T float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb
 	case []float64:
 		gonum.Implementation{}.Dgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
-}
-
-// forEachChunk calls f(worker, j) once for every chunk j < chunks, on up to
-// workers goroutines including the caller; worker (< workers) names the
-// goroutine, so each may own a scratch buffer. The work goes to
-// internal/parallel's pool, whose workers stay awake between the sections
-// of a step.
-func forEachChunk(chunks, workers int, f func(worker, j int)) {
-	parallel.For(chunks, workers, f)
 }

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -16,13 +15,14 @@ import (
 // kilobytes per GAN step. This op keeps its output from run to run, and
 // its gradients are again products of this op: ∂L/∂x = d ⊙ y, ∂L/∂y = d ⊙ x.
 type hadamardOp struct {
+	base
 	dims int
 	out  *outBuffer
 }
 
 // Hadamard returns the elementwise product x ⊙ y of two nodes of one shape.
 func Hadamard(x, y *G.Node) (*G.Node, error) {
-	return G.ApplyOp(hadamardOp{dims: x.Dims(), out: &outBuffer{}}, x, y)
+	return G.ApplyOp(hadamardOp{base: base{"Hadamard"}, dims: x.Dims(), out: &outBuffer{}}, x, y)
 }
 
 func (op hadamardOp) Arity() int { return 2 }
@@ -45,27 +45,20 @@ func (op hadamardOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op hadamardOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, 2, vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, hadamardDo[float32], hadamardDo[float64])
+}
+
+func hadamardDo[T float](op hadamardOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	x, y := in[0], in[1]
 	if !x.Shape().Eq(y.Shape()) {
 		return nil, fmt.Errorf("%v: shapes %v and %v differ", op, x.Shape(), y.Shape())
 	}
 	out := op.out.take(x.Dtype(), x.Shape()...)
-	switch xd := x.Data().(type) {
-	case []float32:
-		multiply(out.Data().([]float32), xd, y.Data().([]float32))
-	case []float64:
-		multiply(out.Data().([]float64), xd, y.Data().([]float64))
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
-	}
+	multiply(data[T](out), data[T](x), data[T](y))
 	return out, nil
 }
 
-func multiply[T float32 | float64](dst, x, y []T) {
+func multiply[T float](dst, x, y []T) {
 	y = y[:len(x)]
 	dst = dst[:len(x)]
 	for i, v := range x {
@@ -73,13 +66,7 @@ func multiply[T float32 | float64](dst, x, y []T) {
 	}
 }
 
-func (op hadamardOp) ReturnsPtr() bool      { return false }
-func (op hadamardOp) CallsExtern() bool     { return false }
-func (op hadamardOp) OverwritesInput() int  { return -1 }
-func (op hadamardOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op hadamardOp) Hashcode() uint32      { return hashOf(op) }
-func (op hadamardOp) String() string        { return "Hadamard" }
-func (op hadamardOp) DiffWRT(int) []bool    { return []bool{true, true} }
+func (op hadamardOp) DiffWRT(int) []bool { return []bool{true, true} }
 
 func (op hadamardOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 2 {

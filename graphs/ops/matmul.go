@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"gonum.org/v1/gonum/blas"
@@ -16,16 +15,23 @@ import (
 // in PyTorch's [out, in] layout needs x·Wᵀ on every step and its gradient
 // needs dYᵀ·X, so those copies took a sixth of an MLP step.
 type matMulOp struct {
+	base
 	transA, transB bool
-	// out is this node's output, kept from run to run: Gorgonia's tape
-	// machine calls Do (not UsePreallocDo) for this op and would otherwise
-	// get a fresh tensor for every product of every step, 80% of a
-	// step's allocated bytes. Each node has its own op value and a graph is
-	// run by one goroutine at a time, so reusing the buffer is safe.
-	out *outBuffer
+	out            *outBuffer
 }
 
-type outBuffer struct{ t *tensor.Dense }
+func newMatMulOp(transA, transB bool) matMulOp {
+	name := fmt.Sprintf("MatMul(%s·%s)", transposed(transA, "A"), transposed(transB, "B"))
+	return matMulOp{base: base{name}, transA: transA, transB: transB, out: &outBuffer{}}
+}
+
+// transposed returns s, marked ᵀ when t is set.
+func transposed(t bool, s string) string {
+	if t {
+		return s + "ᵀ"
+	}
+	return s
+}
 
 // MatMul returns op(a)·op(b) for 2-D nodes, where op(m) is mᵀ when the
 // matching flag is set. No transposed copy is made.
@@ -33,7 +39,7 @@ func MatMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
 	if a.Dims() != 2 || b.Dims() != 2 {
 		return nil, fmt.Errorf("matmul needs matrices, got shapes %v and %v", a.Shape(), b.Shape())
 	}
-	op := matMulOp{transA: transA, transB: transB, out: &outBuffer{}}
+	op := newMatMulOp(transA, transB)
 	if _, err := op.InferShape(a.Shape(), b.Shape()); err != nil {
 		return nil, err
 	}
@@ -81,9 +87,6 @@ func (op matMulOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	m, _, _, n := op.dims(a.Shape(), b.Shape())
-	if op.out == nil {
-		return op.gemm(tensor.New(tensor.WithShape(m, n), tensor.Of(a.Dtype())), a, b)
-	}
 	return op.gemm(op.out.take(a.Dtype(), m, n), a, b)
 }
 
@@ -129,24 +132,6 @@ func (op matMulOp) gemm(out, a, b *tensor.Dense) (*tensor.Dense, error) {
 		return nil, fmt.Errorf("%v: unsupported type %v", op, a.Dtype())
 	}
 	return out, nil
-}
-
-func (op matMulOp) ReturnsPtr() bool     { return false }
-func (op matMulOp) CallsExtern() bool    { return false }
-func (op matMulOp) OverwritesInput() int { return -1 }
-
-func (op matMulOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-
-func (op matMulOp) Hashcode() uint32 { return hashOf(op) }
-
-func (op matMulOp) String() string {
-	name := func(t bool, s string) string {
-		if t {
-			return s + "ᵀ"
-		}
-		return s
-	}
-	return fmt.Sprintf("MatMul(%s·%s)", name(op.transA, "A"), name(op.transB, "B"))
 }
 
 func (op matMulOp) DiffWRT(int) []bool { return []bool{true, true} }

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"github.com/gorgozoo/gorgozoo/internal/parallel"
@@ -20,6 +19,7 @@ import (
 // the graph-building lock. Ties go to the first maximum in row-major
 // order, and a NaN wins its window, as in PyTorch.
 type maxPoolOp struct {
+	base
 	k    int
 	grad bool // (x, y, dy) → dx: x for its shape, y to run after the forward op
 	out  *outBuffer
@@ -29,7 +29,15 @@ type maxPoolOp struct {
 // MaxPool2d returns the maximum over each k×k window of x [batch, c, h, w],
 // windows k apart; a ragged edge is dropped.
 func MaxPool2d(x *G.Node, k int) (*G.Node, error) {
-	return G.ApplyOp(maxPoolOp{k: k, out: &outBuffer{}, arg: &poolArgmax{}}, x)
+	return G.ApplyOp(newMaxPoolOp(k, false, &poolArgmax{}), x)
+}
+
+func newMaxPoolOp(k int, grad bool, arg *poolArgmax) maxPoolOp {
+	name := fmt.Sprintf("MaxPool(%d)", k)
+	if grad {
+		name = fmt.Sprintf("MaxPoolGrad(%d)", k)
+	}
+	return maxPoolOp{base: base{name}, k: k, grad: grad, out: &outBuffer{}, arg: arg}
 }
 
 // poolArgmax holds, for each output of the last forward run, the offset
@@ -56,30 +64,41 @@ func (op maxPoolOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 		return nil, fmt.Errorf("%v takes %d inputs, got %d", op, op.Arity(), len(ds))
 	}
 	s, ok := ds[0].(tensor.Shape)
-	if !ok || len(s) != 4 || s[2] < op.k || s[3] < op.k {
-		return nil, fmt.Errorf("%v: input shape %v, want [batch, c, h, w] with h, w ≥ %d", op, ds[0], op.k)
+	if !ok {
+		return nil, fmt.Errorf("%v: input shape %v is not a tensor shape", op, ds[0])
 	}
-	if op.grad {
+	pooled, err := op.pooled(s)
+	switch {
+	case err != nil:
+		return nil, err
+	case op.grad:
 		return s.Clone(), nil
+	}
+	return pooled, nil
+}
+
+// pooled returns the shape of the pooling's output for an input of shape s.
+func (op maxPoolOp) pooled(s tensor.Shape) (tensor.Shape, error) {
+	if len(s) != 4 || s[2] < op.k || s[3] < op.k {
+		return nil, fmt.Errorf("%v: input shape %v, want [batch, c, h, w] with h, w ≥ %d", op, s, op.k)
 	}
 	return tensor.Shape{s[0], s[1], s[2] / op.k, s[3] / op.k}, nil
 }
 
 func (op maxPoolOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, op.Arity(), vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, maxPoolDo[float32], maxPoolDo[float64])
+}
+
+func maxPoolDo[T float](op maxPoolOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	x := in[0]
-	pooled, err := maxPoolOp{k: op.k}.InferShape(x.Shape())
+	s := x.Shape()
+	pooled, err := op.pooled(s)
 	if err != nil {
 		return nil, err
 	}
-	s, shape := x.Shape(), pooled
+	shape := pooled
 	if op.grad {
 		shape = s
-	}
-	if op.grad {
 		if !in[2].Shape().Eq(pooled) {
 			return nil, fmt.Errorf("%v: gradient shape %v, want %v", op, in[2].Shape(), pooled)
 		}
@@ -96,14 +115,7 @@ func (op maxPoolOp) Do(vals ...G.Value) (G.Value, error) {
 		}
 	}
 	g := poolGeom{planes: s[0] * s[1], h: s[2], w: s[3], k: op.k}
-	switch xd := x.Data().(type) {
-	case []float32:
-		poolPlanes(op, g, xd, out.Data().([]float32), in[2])
-	case []float64:
-		poolPlanes(op, g, xd, out.Data().([]float64), in[2])
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
-	}
+	poolPlanes(op, g, data[T](x), data[T](out), data[T](in[2]))
 	return out, nil
 }
 
@@ -116,12 +128,12 @@ func (g poolGeom) ow() int { return g.w / g.k }
 // poolPlanes runs the forward pooling (dst the outputs) or the gradient
 // (dst the input gradient, dy the upstream one) over the cores, in runs of
 // whole planes.
-func poolPlanes[T float32 | float64](op maxPoolOp, g poolGeom, x, dst []T, dy *tensor.Dense) {
+func poolPlanes[T float](op maxPoolOp, g poolGeom, x, dst, dy []T) {
 	in, out := g.h*g.w, g.oh()*g.ow()
 	parallel.Blocks(g.planes, in, func(lo, hi int) {
 		at := op.arg.at[lo*out : hi*out]
 		if op.grad {
-			poolGrad(dst[lo*in:hi*in], dy.Data().([]T)[lo*out:hi*out], at, in, out)
+			poolGrad(dst[lo*in:hi*in], dy[lo*out:hi*out], at, in, out)
 			return
 		}
 		poolMax(g, x[lo*in:hi*in], dst[lo*out:hi*out], at)
@@ -130,7 +142,7 @@ func poolPlanes[T float32 | float64](op maxPoolOp, g poolGeom, x, dst []T, dy *t
 
 // poolMax writes each window's maximum to y and its offset in the plane
 // to at.
-func poolMax[T float32 | float64](g poolGeom, x, y []T, at []int32) {
+func poolMax[T float](g poolGeom, x, y []T, at []int32) {
 	oh, ow, in := g.oh(), g.ow(), g.h*g.w
 	for p := range len(x) / in {
 		plane := x[p*in : (p+1)*in]
@@ -154,24 +166,11 @@ func poolMax[T float32 | float64](g poolGeom, x, y []T, at []int32) {
 
 // poolGrad sets dx to zero but at each window's maximum, which gets its
 // output's gradient.
-func poolGrad[T float32 | float64](dx, dy []T, at []int32, in, out int) {
+func poolGrad[T float](dx, dy []T, at []int32, in, out int) {
 	clear(dx)
 	for o, g := range dy {
 		dx[(o/out)*in+int(at[o])] += g
 	}
-}
-
-func (op maxPoolOp) ReturnsPtr() bool      { return false }
-func (op maxPoolOp) CallsExtern() bool     { return false }
-func (op maxPoolOp) OverwritesInput() int  { return -1 }
-func (op maxPoolOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op maxPoolOp) Hashcode() uint32      { return hashOf(op) }
-
-func (op maxPoolOp) String() string {
-	if op.grad {
-		return fmt.Sprintf("MaxPoolGrad(%d)", op.k)
-	}
-	return fmt.Sprintf("MaxPool(%d)", op.k)
 }
 
 // DiffWRT: the pooling is differentiable in its input; the gradient op is
@@ -192,9 +191,7 @@ func (op maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
 	}
-	back := op
-	back.grad, back.out = true, &outBuffer{}
-	dx, err := G.ApplyOp(back, inputs[0], output, grad)
+	dx, err := G.ApplyOp(newMaxPoolOp(op.k, true, op.arg), inputs[0], output, grad)
 	if err != nil {
 		return nil, err
 	}

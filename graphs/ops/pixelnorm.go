@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 	"math"
 
 	"github.com/chewxy/hm"
@@ -17,7 +16,7 @@ const pixelNormEps = 1e-8
 // PixelNorm divides each pixel's feature vector of x [batch, c, h, w] by
 // its root mean square over the channels: x / √(mean_c x² + 1e-8).
 func PixelNorm(x *G.Node) (*G.Node, error) {
-	return G.ApplyOp(pixelNormOp{buf: &pixelNormBuf{}}, x)
+	return G.ApplyOp(newPixelNormOp(false), x)
 }
 
 // pixelNormOp is PixelNorm, (x) → y, or (grad set) its backward pass
@@ -29,8 +28,17 @@ func PixelNorm(x *G.Node) (*G.Node, error) {
 // r is recomputed from x rather than saved: it costs one pass over x and
 // keeps the two ops independent.
 type pixelNormOp struct {
+	base
 	grad bool
 	buf  *pixelNormBuf
+}
+
+func newPixelNormOp(grad bool) pixelNormOp {
+	name := "PixelNorm"
+	if grad {
+		name = "PixelNormGrad"
+	}
+	return pixelNormOp{base: base{name}, grad: grad, buf: &pixelNormBuf{}}
 }
 
 // pixelNormBuf is one node's kept output and per-pixel scratch (1/r and,
@@ -73,10 +81,10 @@ func (op pixelNormOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op pixelNormOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, op.Arity(), vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, pixelNormDo[float32], pixelNormDo[float64])
+}
+
+func pixelNormDo[T float](op pixelNormOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	x := in[0]
 	s := x.Shape()
 	if len(s) != 4 || (op.grad && !in[1].Shape().Eq(s)) {
@@ -88,51 +96,23 @@ func (op pixelNormOp) Do(vals ...G.Value) (G.Value, error) {
 		op.buf.scratch = make([]float64, need)
 	}
 	sc := op.buf.scratch
+	xd, dst, dy := data[T](x), data[T](out), data[T](in[1])
 	// Pixels are independent, so splitting the batch cannot change a bit.
-	each := func(f func(i int)) {
-		parallel.Blocks(n, c*hw, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				f(i)
+	parallel.Blocks(n, c*hw, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			o, e := i*c*hw, (i+1)*c*hw
+			if op.grad {
+				pixelNormGrad(dst[o:e], xd[o:e], dy[o:e], sc[2*i*hw:2*(i+1)*hw], c, hw)
+			} else {
+				pixelNormForward(dst[o:e], xd[o:e], sc[i*hw:(i+1)*hw], c, hw)
 			}
-		})
-	}
-	switch xd := x.Data().(type) {
-	case []float32:
-		dst := out.Data().([]float32)
-		if op.grad {
-			dy := in[1].Data().([]float32)
-			each(func(i int) {
-				o := i * c * hw
-				pixelNormGrad(dst[o:o+c*hw], xd[o:o+c*hw], dy[o:o+c*hw], sc[2*i*hw:2*(i+1)*hw], c, hw)
-			})
-		} else {
-			each(func(i int) {
-				o := i * c * hw
-				pixelNormForward(dst[o:o+c*hw], xd[o:o+c*hw], sc[i*hw:(i+1)*hw], c, hw)
-			})
 		}
-	case []float64:
-		dst := out.Data().([]float64)
-		if op.grad {
-			dy := in[1].Data().([]float64)
-			each(func(i int) {
-				o := i * c * hw
-				pixelNormGrad(dst[o:o+c*hw], xd[o:o+c*hw], dy[o:o+c*hw], sc[2*i*hw:2*(i+1)*hw], c, hw)
-			})
-		} else {
-			each(func(i int) {
-				o := i * c * hw
-				pixelNormForward(dst[o:o+c*hw], xd[o:o+c*hw], sc[i*hw:(i+1)*hw], c, hw)
-			})
-		}
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
-	}
+	})
 	return out, nil
 }
 
 // invRMS sets inv[p] = 1/r for each pixel p of one image x [c, hw].
-func invRMS[T float32 | float64](inv []float64, x []T, c, hw int) {
+func invRMS[T float](inv []float64, x []T, c, hw int) {
 	clear(inv)
 	for ch := range c {
 		for p, v := range x[ch*hw : (ch+1)*hw] {
@@ -146,7 +126,7 @@ func invRMS[T float32 | float64](inv []float64, x []T, c, hw int) {
 
 // pixelNormForward normalises one image x [c, hw] into y; inv is [hw]
 // scratch.
-func pixelNormForward[T float32 | float64](y, x []T, inv []float64, c, hw int) {
+func pixelNormForward[T float](y, x []T, inv []float64, c, hw int) {
 	invRMS(inv, x, c, hw)
 	for ch := range c {
 		xs, ys := x[ch*hw:(ch+1)*hw], y[ch*hw:(ch+1)*hw]
@@ -157,7 +137,7 @@ func pixelNormForward[T float32 | float64](y, x []T, inv []float64, c, hw int) {
 }
 
 // pixelNormGrad computes dx for one image; scratch is [2·hw].
-func pixelNormGrad[T float32 | float64](dx, x, dy []T, scratch []float64, c, hw int) {
+func pixelNormGrad[T float](dx, x, dy []T, scratch []float64, c, hw int) {
 	inv, dot := scratch[:hw], scratch[hw:]
 	invRMS(inv, x, c, hw)
 	clear(dot)
@@ -179,19 +159,6 @@ func pixelNormGrad[T float32 | float64](dx, x, dy []T, scratch []float64, c, hw 
 	}
 }
 
-func (op pixelNormOp) ReturnsPtr() bool      { return false }
-func (op pixelNormOp) CallsExtern() bool     { return false }
-func (op pixelNormOp) OverwritesInput() int  { return -1 }
-func (op pixelNormOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op pixelNormOp) Hashcode() uint32      { return hashOf(op) }
-
-func (op pixelNormOp) String() string {
-	if op.grad {
-		return "PixelNormGrad"
-	}
-	return "PixelNorm"
-}
-
 func (op pixelNormOp) DiffWRT(int) []bool { return []bool{!op.grad} }
 
 func (op pixelNormOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
@@ -201,7 +168,7 @@ func (op pixelNormOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) 
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
 	}
-	dx, err := G.ApplyOp(pixelNormOp{grad: true, buf: &pixelNormBuf{}}, inputs[0], grad)
+	dx, err := G.ApplyOp(newPixelNormOp(true), inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}

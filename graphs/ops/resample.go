@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"github.com/gorgozoo/gorgozoo/internal/parallel"
@@ -16,9 +15,10 @@ import (
 // every element through At/SetAt, allocating for each; on a DCGAN step it
 // and its gradient took a third of the time.
 type resampleOp struct {
+	base
 	scale int
 	sum   bool
-	out   *outBuffer // kept from run to run, as matMulOp's
+	out   *outBuffer
 }
 
 // Upsample repeats every pixel of x [batch, c, h, w] into a scale×scale
@@ -26,7 +26,11 @@ type resampleOp struct {
 func Upsample(x *G.Node, scale int) (*G.Node, error) { return resample(x, scale, false) }
 
 func resample(x *G.Node, scale int, sum bool) (*G.Node, error) {
-	return G.ApplyOp(resampleOp{scale: scale, sum: sum, out: &outBuffer{}}, x)
+	name := fmt.Sprintf("Upsample(%d)", scale)
+	if sum {
+		name = fmt.Sprintf("BlockSum(%d)", scale)
+	}
+	return G.ApplyOp(resampleOp{base: base{name}, scale: scale, sum: sum, out: &outBuffer{}}, x)
 }
 
 func (op resampleOp) Arity() int { return 1 }
@@ -51,10 +55,10 @@ func (op resampleOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op resampleOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, 1, vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, resampleDo[float32], resampleDo[float64])
+}
+
+func resampleDo[T float](op resampleOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	x := in[0]
 	shape, err := op.InferShape(x.Shape())
 	if err != nil {
@@ -62,20 +66,13 @@ func (op resampleOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	out := op.out.take(x.Dtype(), shape...)
 	s := x.Shape()
-	switch xd := x.Data().(type) {
-	case []float32:
-		resamplePlanes(xd, out.Data().([]float32), s[0]*s[1], s[2], s[3], op.scale, op.sum)
-	case []float64:
-		resamplePlanes(xd, out.Data().([]float64), s[0]*s[1], s[2], s[3], op.scale, op.sum)
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
-	}
+	resamplePlanes(data[T](x), data[T](out), s[0]*s[1], s[2], s[3], op.scale, op.sum)
 	return out, nil
 }
 
 // resamplePlanes is resampleData over the cores, in runs of whole planes
 // (each plane's result depends on that plane alone).
-func resamplePlanes[T float32 | float64](x, y []T, planes, h, w, scale int, sum bool) {
+func resamplePlanes[T float](x, y []T, planes, h, w, scale int, sum bool) {
 	in, out := h*w, h*w*scale*scale
 	if sum {
 		out = h * w / (scale * scale)
@@ -88,7 +85,7 @@ func resamplePlanes[T float32 | float64](x, y []T, planes, h, w, scale int, sum 
 // resampleData upsamples (or block-sums, when sum) maps planes of h×w
 // values from x into y. Scale 2, the zoo's, has loops of its own: the
 // general ones cost a loop per output value.
-func resampleData[T float32 | float64](x, y []T, planes, h, w, scale int, sum bool) {
+func resampleData[T float](x, y []T, planes, h, w, scale int, sum bool) {
 	if scale == 2 {
 		resample2(x, y, planes, h, w, sum)
 		return
@@ -97,7 +94,7 @@ func resampleData[T float32 | float64](x, y []T, planes, h, w, scale int, sum bo
 }
 
 // resampleAny is resampleData for any scale.
-func resampleAny[T float32 | float64](x, y []T, planes, h, w, scale int, sum bool) {
+func resampleAny[T float](x, y []T, planes, h, w, scale int, sum bool) {
 	if !sum {
 		ow := w * scale
 		for p := range planes {
@@ -133,7 +130,7 @@ func resampleAny[T float32 | float64](x, y []T, planes, h, w, scale int, sum boo
 
 // resample2 is resampleData for scale 2, adding each 2×2 block in the
 // general loop's order.
-func resample2[T float32 | float64](x, y []T, planes, h, w int, sum bool) {
+func resample2[T float](x, y []T, planes, h, w int, sum bool) {
 	if !sum {
 		ow := 2 * w
 		for r := range planes * h {
@@ -156,21 +153,6 @@ func resample2[T float32 | float64](x, y []T, planes, h, w int, sum bool) {
 			out[c] = a[0] + a[1] + b[0] + b[1]
 		}
 	}
-}
-
-func (op resampleOp) ReturnsPtr() bool     { return false }
-func (op resampleOp) CallsExtern() bool    { return false }
-func (op resampleOp) OverwritesInput() int { return -1 }
-
-func (op resampleOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-
-func (op resampleOp) Hashcode() uint32 { return hashOf(op) }
-
-func (op resampleOp) String() string {
-	if op.sum {
-		return fmt.Sprintf("BlockSum(%d)", op.scale)
-	}
-	return fmt.Sprintf("Upsample(%d)", op.scale)
 }
 
 func (op resampleOp) DiffWRT(int) []bool { return []bool{true} }

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -14,13 +13,13 @@ func StackRows(xs ...*G.Node) (*G.Node, error) {
 	if len(xs) == 0 {
 		return nil, fmt.Errorf("stack rows: nothing to stack")
 	}
-	return G.ApplyOp(rowsOp{kind: rowsStack, n: len(xs), dims: xs[0].Dims(), out: &outBuffer{}}, xs...)
+	return G.ApplyOp(newRowsOp(rowsStack, len(xs), 0, 0, 0, xs[0].Dims()), xs...)
 }
 
 // Rows returns rows [lo, hi) of x along its first axis, as a tensor of its
 // own (not a view: the ops after it need plain row-major data anyway).
 func Rows(x *G.Node, lo, hi int) (*G.Node, error) {
-	return G.ApplyOp(rowsOp{kind: rowsTake, n: 1, lo: lo, hi: hi, dims: x.Dims(), out: &outBuffer{}}, x)
+	return G.ApplyOp(newRowsOp(rowsTake, 1, lo, hi, 0, x.Dims()), x)
 }
 
 type rowsKind uint8
@@ -36,11 +35,25 @@ const (
 // other's gradients: stacking's is taking each input's rows back,
 // taking's is padding with zeros, padding's is taking.
 type rowsOp struct {
+	base
 	kind          rowsKind
 	n             int // inputs
 	lo, hi, total int
 	dims          int
 	out           *outBuffer
+}
+
+func newRowsOp(kind rowsKind, n, lo, hi, total, dims int) rowsOp {
+	var name string
+	switch kind {
+	case rowsStack:
+		name = fmt.Sprintf("StackRows(%d)", n)
+	case rowsTake:
+		name = fmt.Sprintf("Rows[%d:%d]", lo, hi)
+	case rowsPad:
+		name = fmt.Sprintf("PadRows[%d:%d of %d]", lo, hi, total)
+	}
+	return rowsOp{base: base{name}, kind: kind, n: n, lo: lo, hi: hi, total: total, dims: dims, out: &outBuffer{}}
 }
 
 func (op rowsOp) Arity() int { return op.n }
@@ -93,6 +106,8 @@ func (op rowsOp) shape(in []tensor.Shape) (tensor.Shape, error) {
 	return out, nil
 }
 
+// Do takes any number of inputs, more than do and denseInputs handle, so
+// it checks them itself.
 func (op rowsOp) Do(vals ...G.Value) (G.Value, error) {
 	if len(vals) != op.n {
 		return nil, fmt.Errorf("%v: want %d inputs, got %d", op, op.n, len(vals))
@@ -125,7 +140,7 @@ func (op rowsOp) Do(vals ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
-func moveRows[T float32 | float64](op rowsOp, dst []T, in []*tensor.Dense) {
+func moveRows[T float](op rowsOp, dst []T, in []*tensor.Dense) {
 	row := len(dst) / max(op.total, 1) // rowsPad only
 	switch op.kind {
 	case rowsStack:
@@ -143,22 +158,6 @@ func moveRows[T float32 | float64](op rowsOp, dst []T, in []*tensor.Dense) {
 	}
 }
 
-func (op rowsOp) ReturnsPtr() bool      { return false }
-func (op rowsOp) CallsExtern() bool     { return false }
-func (op rowsOp) OverwritesInput() int  { return -1 }
-func (op rowsOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op rowsOp) Hashcode() uint32      { return hashOf(op) }
-
-func (op rowsOp) String() string {
-	switch op.kind {
-	case rowsStack:
-		return fmt.Sprintf("StackRows(%d)", op.n)
-	case rowsTake:
-		return fmt.Sprintf("Rows[%d:%d]", op.lo, op.hi)
-	}
-	return fmt.Sprintf("PadRows[%d:%d of %d]", op.lo, op.hi, op.total)
-}
-
 func (op rowsOp) DiffWRT(inputs int) []bool {
 	d := make([]bool, inputs)
 	for i := range d {
@@ -172,7 +171,7 @@ func (op rowsOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 		return nil, fmt.Errorf("%v: want %d inputs, got %d", op, op.n, len(inputs))
 	}
 	back := func(kind rowsKind, lo, hi, total int) (*G.Node, error) {
-		return G.ApplyOp(rowsOp{kind: kind, n: 1, lo: lo, hi: hi, total: total, dims: op.dims, out: &outBuffer{}}, grad)
+		return G.ApplyOp(newRowsOp(kind, 1, lo, hi, total, op.dims), grad)
 	}
 	switch op.kind {
 	case rowsStack:

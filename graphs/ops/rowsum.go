@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -11,17 +10,26 @@ import (
 
 // rowSumOp sums each row of a matrix, [rows, cols] → [rows], into a buffer
 // kept from run to run; its gradient spreads each row's upstream gradient
-// over the row's columns, into a kept buffer too. [Builder.Sum] uses it
-// for Sum(x, 1) of a matrix: a VAE's per-image reconstruction loss sums a
+// over the row's columns, into a kept buffer too. The graph builder uses
+// it for the sum along axis 1 of a matrix: a VAE's per-image reconstruction loss sums a
 // [128, 784] BCE, and Gorgonia's sum gradient Repeats the upstream
 // gradient into a freshly allocated [128, 784] tensor on every step.
 type rowSumOp struct {
+	base
 	grad bool // (x, dy) → dy[i] in every column of row i
 	out  *outBuffer
 }
 
 // RowSum returns the sums of the rows of a matrix x, [rows, cols] → [rows].
-func RowSum(x *G.Node) (*G.Node, error) { return G.ApplyOp(rowSumOp{out: &outBuffer{}}, x) }
+func RowSum(x *G.Node) (*G.Node, error) { return G.ApplyOp(newRowSumOp(false), x) }
+
+func newRowSumOp(grad bool) rowSumOp {
+	name := "RowSum"
+	if grad {
+		name = "RowSumGrad"
+	}
+	return rowSumOp{base: base{name}, grad: grad, out: &outBuffer{}}
+}
 
 func (op rowSumOp) Arity() int {
 	if op.grad {
@@ -57,10 +65,10 @@ func (op rowSumOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op rowSumOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, op.Arity(), vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, rowSumDo[float32], rowSumDo[float64])
+}
+
+func rowSumDo[T float](op rowSumOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	shapes := make([]G.DimSizer, op.Arity())
 	for i := range shapes {
 		shapes[i] = in[i].Shape()
@@ -70,19 +78,11 @@ func (op rowSumOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	out := op.out.take(in[0].Dtype(), s...)
-	cols := in[0].Shape()[1]
-	switch od := out.Data().(type) {
-	case []float32:
-		rowSum(op, od, in, cols)
-	case []float64:
-		rowSum(op, od, in, cols)
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, out.Dtype())
-	}
+	rowSum(op, data[T](out), in, in[0].Shape()[1])
 	return out, nil
 }
 
-func rowSum[T float32 | float64](op rowSumOp, dst []T, in [3]*tensor.Dense, cols int) {
+func rowSum[T float](op rowSumOp, dst []T, in [3]*tensor.Dense, cols int) {
 	if op.grad {
 		for i, g := range in[1].Data().([]T) {
 			row := dst[i*cols : (i+1)*cols]
@@ -100,19 +100,6 @@ func rowSum[T float32 | float64](op rowSumOp, dst []T, in [3]*tensor.Dense, cols
 		}
 		dst[i] = s
 	}
-}
-
-func (op rowSumOp) ReturnsPtr() bool      { return false }
-func (op rowSumOp) CallsExtern() bool     { return false }
-func (op rowSumOp) OverwritesInput() int  { return -1 }
-func (op rowSumOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op rowSumOp) Hashcode() uint32      { return hashOf(op) }
-
-func (op rowSumOp) String() string {
-	if op.grad {
-		return "RowSumGrad"
-	}
-	return "RowSum"
 }
 
 // DiffWRT: the sum is differentiable in its matrix; the gradient op is
@@ -133,7 +120,7 @@ func (op rowSumOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
 	}
-	dx, err := G.ApplyOp(rowSumOp{grad: true, out: &outBuffer{}}, inputs[0], grad)
+	dx, err := G.ApplyOp(newRowSumOp(true), inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}

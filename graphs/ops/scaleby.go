@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -11,10 +10,11 @@ import (
 
 // ScaleBy returns γ·x for a scale γ of shape [1] and x of any shape.
 func ScaleBy(gamma, x *G.Node) (*G.Node, error) {
-	return G.ApplyOp(scaleByOp{dims: x.Dims(), out: &outBuffer{}}, gamma, x)
+	return G.ApplyOp(scaleByOp{base: base{"ScaleBy"}, dims: x.Dims(), out: &outBuffer{}}, gamma, x)
 }
 
 type scaleByOp struct {
+	base
 	dims int // of x
 	out  *outBuffer
 }
@@ -40,43 +40,30 @@ func (op scaleByOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op scaleByOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, 2, vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, scaleByDo[float32], scaleByDo[float64])
+}
+
+func scaleByDo[T float](op scaleByOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	g, x := in[0], in[1]
 	out := op.out.take(x.Dtype(), x.Shape()...)
-	switch xd := x.Data().(type) {
-	case []float32:
-		scale(out.Data().([]float32), xd, g.Data().([]float32)[0])
-	case []float64:
-		scale(out.Data().([]float64), xd, g.Data().([]float64)[0])
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
-	}
+	scale(data[T](out), data[T](x), data[T](g)[0])
 	return out, nil
 }
 
-func scale[T float32 | float64](dst, src []T, c T) {
+func scale[T float](dst, src []T, c T) {
 	for i, v := range src {
 		dst[i] = c * v
 	}
 }
 
-func (op scaleByOp) ReturnsPtr() bool      { return false }
-func (op scaleByOp) CallsExtern() bool     { return false }
-func (op scaleByOp) OverwritesInput() int  { return -1 }
-func (op scaleByOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op scaleByOp) Hashcode() uint32      { return hashOf(op) }
-func (op scaleByOp) String() string        { return "ScaleBy" }
-func (op scaleByOp) DiffWRT(int) []bool    { return []bool{true, true} }
+func (op scaleByOp) DiffWRT(int) []bool { return []bool{true, true} }
 
 func (op scaleByOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 2 {
 		return nil, fmt.Errorf("%v: want 2 inputs, got %d", op, len(inputs))
 	}
 	gamma, x := inputs[0], inputs[1]
-	dGamma, err := G.ApplyOp(sumOfProductsOp{dims: x.Dims(), out: &outBuffer{}}, grad, x)
+	dGamma, err := G.ApplyOp(sumOfProductsOp{base: base{"SumOfProducts"}, dims: x.Dims(), out: &outBuffer{}}, grad, x)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +77,7 @@ func (op scaleByOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 // sumOfProductsOp returns Σ a⊙b as a [1] tensor: the gradient of a [1]
 // scale. Only backward passes use it, so it has no SymDiff.
 type sumOfProductsOp struct {
+	base
 	dims int
 	out  *outBuffer
 }
@@ -115,40 +103,26 @@ func (op sumOfProductsOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op sumOfProductsOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, 2, vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, sumOfProductsDo[float32], sumOfProductsDo[float64])
+}
+
+func sumOfProductsDo[T float](op sumOfProductsOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	a, b := in[0], in[1]
 	if !a.Shape().Eq(b.Shape()) {
 		return nil, fmt.Errorf("%v: shapes %v and %v differ", op, a.Shape(), b.Shape())
 	}
 	out := op.out.take(a.Dtype(), 1)
-	switch ad := a.Data().(type) {
-	case []float32:
-		out.Data().([]float32)[0] = float32(dot(ad, b.Data().([]float32)))
-	case []float64:
-		out.Data().([]float64)[0] = dot(ad, b.Data().([]float64))
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, a.Dtype())
-	}
+	data[T](out)[0] = T(dot(data[T](a), data[T](b)))
 	return out, nil
 }
 
 // dot sums in float64: the sum runs over a whole batch of feature maps
 // (400 000 terms for 32 channels of 14×14 at batch 64), where a float32
 // accumulator would lose the small terms.
-func dot[T float32 | float64](a, b []T) float64 {
+func dot[T float](a, b []T) float64 {
 	var s float64
 	for i, v := range a {
 		s += float64(v) * float64(b[i])
 	}
 	return s
 }
-
-func (op sumOfProductsOp) ReturnsPtr() bool      { return false }
-func (op sumOfProductsOp) CallsExtern() bool     { return false }
-func (op sumOfProductsOp) OverwritesInput() int  { return -1 }
-func (op sumOfProductsOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op sumOfProductsOp) Hashcode() uint32      { return hashOf(op) }
-func (op sumOfProductsOp) String() string        { return "SumOfProducts" }

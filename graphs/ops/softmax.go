@@ -2,11 +2,11 @@ package ops
 
 import (
 	"fmt"
-	"hash"
 	"math"
 	"runtime"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -15,12 +15,12 @@ import (
 // axis becomes exp(x_j − m) / Σ_k exp(x_k − m), with m the run's maximum,
 // so exp never overflows.
 func Softmax(x *G.Node) (*G.Node, error) {
-	return G.ApplyOp(softmaxOp{dims: x.Dims(), out: &outBuffer{}}, x)
+	return G.ApplyOp(softmaxOp{base: base{"Softmax(last axis)"}, dims: x.Dims(), out: &outBuffer{}}, x)
 }
 
-// softmaxOp is softmax along the last axis, its output kept from run to
-// run as in matMulOp.
+// softmaxOp is softmax along the last axis.
 type softmaxOp struct {
+	base
 	dims int
 	out  *outBuffer
 }
@@ -44,29 +44,21 @@ func (op softmaxOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op softmaxOp) Do(vals ...G.Value) (G.Value, error) {
-	x, err := denseInputs(op, 1, vals)
-	if err != nil {
-		return nil, err
-	}
-	out := op.out.take(x[0].Dtype(), x[0].Shape()...)
-	return out, op.compute(out, x[0])
+	return do(op, vals, softmaxDo[float32], softmaxDo[float64])
 }
 
-func (op softmaxOp) compute(out, x *tensor.Dense) error {
-	if !out.Shape().Eq(x.Shape()) {
-		return fmt.Errorf("%v: output shape %v, input %v", op, out.Shape(), x.Shape())
-	}
+func softmaxDo[T float](op softmaxOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
+	x := in[0]
+	out := op.out.take(x.Dtype(), x.Shape()...)
 	n := x.Shape()[x.Dims()-1]
-	switch xd := x.Data().(type) {
+	switch xd := any(data[T](x)).(type) {
 	case []float32:
-		dst := out.Data().([]float32)
+		dst := data[float32](out)
 		inRowChunks(len(xd)/n, func(lo, hi int) { softmaxRows32(dst[lo*n:hi*n], xd[lo*n:hi*n], n) })
 	case []float64:
-		softmaxRows64(out.Data().([]float64), xd, n)
-	default:
-		return fmt.Errorf("%v: unsupported type %v", op, x.Dtype())
+		softmaxRows64(data[float64](out), xd, n)
 	}
-	return nil
+	return out, nil
 }
 
 // softmaxRows32 and softmaxRows64 differ in their exponential only (see
@@ -138,13 +130,7 @@ func exp32(x float32) float32 {
 	return p * math.Float32frombits(uint32(k+127)<<23)
 }
 
-func (op softmaxOp) ReturnsPtr() bool      { return false }
-func (op softmaxOp) CallsExtern() bool     { return false }
-func (op softmaxOp) OverwritesInput() int  { return -1 }
-func (op softmaxOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op softmaxOp) Hashcode() uint32      { return hashOf(op) }
-func (op softmaxOp) String() string        { return "Softmax(last axis)" }
-func (op softmaxOp) DiffWRT(int) []bool    { return []bool{true} }
+func (op softmaxOp) DiffWRT(int) []bool { return []bool{true} }
 
 // SymDiff: with y = softmax(x) along a row and upstream gradient d,
 // ∂L/∂x_j = y_j·(d_j − Σ_k d_k·y_k); it needs only the output.
@@ -152,7 +138,7 @@ func (op softmaxOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
 	}
-	dx, err := G.ApplyOp(softmaxGradOp{dims: op.dims, out: &outBuffer{}}, output, grad)
+	dx, err := G.ApplyOp(softmaxGradOp{base: base{"SoftmaxGrad(last axis)"}, dims: op.dims, out: &outBuffer{}}, output, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +149,7 @@ func (op softmaxOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 // the upstream gradient d. Second derivatives are not needed (and
 // Gorgonia's second-order gradients are silently wrong), so it has no SymDiff.
 type softmaxGradOp struct {
+	base
 	dims int
 	out  *outBuffer
 }
@@ -187,29 +174,24 @@ func (op softmaxGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op softmaxGradOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseInputs(op, 2, vals)
-	if err != nil {
-		return nil, err
-	}
+	return do(op, vals, softmaxGradDo[float32], softmaxGradDo[float64])
+}
+
+// softmaxGradDo splits the rows over the cores; each row's gradient
+// depends on that row alone.
+func softmaxGradDo[T float](op softmaxGradOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	y, d := in[0], in[1]
 	if !y.Shape().Eq(d.Shape()) {
 		return nil, fmt.Errorf("%v: output %v and its gradient %v differ", op, y.Shape(), d.Shape())
 	}
 	out := op.out.take(y.Dtype(), y.Shape()...)
 	n := y.Shape()[y.Dims()-1]
-	switch yd := y.Data().(type) {
-	case []float32:
-		dx, dd := out.Data().([]float32), d.Data().([]float32)
-		inRowChunks(len(yd)/n, func(lo, hi int) { softmaxGradRows(dx[lo*n:hi*n], yd[lo*n:hi*n], dd[lo*n:hi*n], n) })
-	case []float64:
-		softmaxGradRows(out.Data().([]float64), yd, d.Data().([]float64), n)
-	default:
-		return nil, fmt.Errorf("%v: unsupported type %v", op, y.Dtype())
-	}
+	yd, dd, dx := data[T](y), data[T](d), data[T](out)
+	inRowChunks(len(yd)/n, func(lo, hi int) { softmaxGradRows(dx[lo*n:hi*n], yd[lo*n:hi*n], dd[lo*n:hi*n], n) })
 	return out, nil
 }
 
-func softmaxGradRows[T float32 | float64](dx, y, d []T, n int) {
+func softmaxGradRows[T float](dx, y, d []T, n int) {
 	for r := 0; r < len(y); r += n {
 		yr, dr, out := y[r:r+n], d[r:r+n], dx[r:r+n]
 		var dot T
@@ -222,15 +204,8 @@ func softmaxGradRows[T float32 | float64](dx, y, d []T, n int) {
 	}
 }
 
-func (op softmaxGradOp) ReturnsPtr() bool      { return false }
-func (op softmaxGradOp) CallsExtern() bool     { return false }
-func (op softmaxGradOp) OverwritesInput() int  { return -1 }
-func (op softmaxGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op softmaxGradOp) Hashcode() uint32      { return hashOf(op) }
-func (op softmaxGradOp) String() string        { return "SoftmaxGrad(last axis)" }
-
 // inRowChunks calls f on contiguous ranges [lo, hi) of rows rows spread
-// over the cores (forEachChunk); rows are independent, so the split does
+// over the cores; rows are independent, so the split does
 // not change the result. Small jobs stay on the caller's goroutine.
 func inRowChunks(rows int, f func(lo, hi int)) {
 	pieces := min(runtime.GOMAXPROCS(0), rows/64)
@@ -238,5 +213,5 @@ func inRowChunks(rows int, f func(lo, hi int)) {
 		f(0, rows)
 		return
 	}
-	forEachChunk(pieces, pieces, func(_, j int) { f(j*rows/pieces, (j+1)*rows/pieces) })
+	parallel.For(pieces, pieces, func(_, j int) { f(j*rows/pieces, (j+1)*rows/pieces) })
 }

@@ -1,0 +1,104 @@
+package ops
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// TestOpNames builds every op and, through Gorgonia's Grad, every
+// gradient op, and checks each node's name: Gorgonia merges nodes whose
+// op names and inputs agree, so an op made without its constructor (no
+// name) or named like a different op would be merged with the wrong one.
+func TestOpNames(t *testing.T) {
+	g := G.NewGraph()
+	in := func(name string, shape ...int) *G.Node {
+		return G.NewTensor(g, tensor.Float64, len(shape), G.WithShape(shape...), G.WithName(name), G.WithInit(G.RangedFrom(0)))
+	}
+	img, w, bias := in("img", 2, 3, 4, 4), in("w", 5, 3, 3, 3), in("bias", 5)
+	a, b := in("a", 2, 3), in("b", 3, 4)
+	stack, t2 := in("stack", 2, 2, 3), in("t", 2, 3)
+	gamma := in("gamma", 1)
+	var outs G.Nodes
+	add := func(n *G.Node, err error) {
+		t.Helper()
+		require.NoError(t, err)
+		outs = append(outs, n)
+	}
+	add(MatMul(a, b, false, false))
+	add(MatMul(a, a, true, false))
+	add(BatchedMatMul(stack, stack, false, true))
+	add(ReLU(a))
+	add(LeakyReLU(a, 0.2))
+	add(Tanh(a))
+	add(Sigmoid(a))
+	add(BCEWithLogits(a, t2))
+	add(BCEWithLogitsConst(a, 1))
+	add(AddBias(b, in("b4", 4)))
+	add(Conv2d(img, w, bias, 1, 1, true))
+	add(Upsample(img, 2))
+	add(MaxPool2d(img, 2))
+	add(PixelNorm(img))
+	add(StackRows(a, t2))
+	add(Rows(a, 0, 1))
+	add(RowSum(a))
+	add(Softmax(stack))
+	add(ScaleBy(gamma, a))
+	add(Hadamard(a, t2))
+	var cost *G.Node
+	for _, n := range outs {
+		s, err := G.Sum(n)
+		require.NoError(t, err)
+		if cost == nil {
+			cost = s
+			continue
+		}
+		cost, err = G.Add(cost, s)
+		require.NoError(t, err)
+	}
+	_, err := G.Grad(cost, img, w, bias, a, b, stack, t2, gamma)
+	require.NoError(t, err)
+
+	want := []string{
+		"MatMul(A·B)", "MatMul(Aᵀ·B)", "MatMul(A·Bᵀ)",
+		"BatchedMatMul(A·B)", "BatchedMatMul(A·Bᵀ)", "BatchedMatMul(Aᵀ·B)",
+		"ReLU", "LeakyReLU(0.2)", "Tanh", "Sigmoid",
+		"ReLUGrad", "LeakyReLU(0.2)Grad", "TanhGrad", "SigmoidGrad",
+		"BCEWithLogits", "BCEWithLogitsGradX", "BCEWithLogitsGradT",
+		"BCEWithLogitsConst(1)", "BCEWithLogitsConst(1)GradX",
+		"AddBias", "SumRows",
+		"Conv2d(x(2, 3, 4, 4), w(5, 3, 3, 3), stride 1, pad 1)",
+		"Conv2dInputGrad(x(2, 3, 4, 4), w(5, 3, 3, 3), stride 1, pad 1)",
+		"Conv2dWeightGrad(x(2, 3, 4, 4), w(5, 3, 3, 3), stride 1, pad 1)",
+		"Conv2dBiasGrad(x(2, 3, 4, 4), w(5, 3, 3, 3), stride 1, pad 1)",
+		"Upsample(2)", "BlockSum(2)", "MaxPool(2)", "MaxPoolGrad(2)",
+		"PixelNorm", "PixelNormGrad",
+		"StackRows(2)", "Rows[0:1]", "Rows[0:2]", "Rows[2:4]", "PadRows[0:1 of 2]",
+		"RowSum", "RowSumGrad",
+		"Softmax(last axis)", "SoftmaxGrad(last axis)",
+		"ScaleBy", "SumOfProducts", "Hadamard",
+	}
+	var got []string
+	for _, n := range g.AllNodes() {
+		if n.Op() != nil && isOurs(n.Op()) {
+			got = append(got, n.Op().String())
+		}
+	}
+	slices.Sort(got)
+	got = slices.Compact(got)
+	slices.Sort(want)
+	require.Equal(t, want, got)
+}
+
+// isOurs reports whether op is one of this package's ops.
+func isOurs(op G.Op) bool {
+	switch op.(type) {
+	case matMulOp, batchedMatMulOp, actOp, bceOp, biasOp, convOp, resampleOp, maxPoolOp,
+		pixelNormOp, rowsOp, rowSumOp, softmaxOp, softmaxGradOp, scaleByOp, sumOfProductsOp, hadamardOp:
+		return true
+	}
+	return false
+}

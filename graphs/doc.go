@@ -1,8 +1,8 @@
 // Package graphs holds the pieces every gorgozoo model is built from:
 // parameters that live outside any Gorgonia graph, a small graph builder
-// that keeps the first error, layers, numerically stable losses, an Adam
-// optimiser whose state can be saved, and a finite-difference gradient
-// checker.
+// that keeps the first error, layers and numerically stable losses. The
+// operations the builder applies are in package ops; the optimisers that
+// update the parameters are in package optim.
 //
 // A model owns its parameters ([Param]: a name and a *tensor.Dense). Every
 // graph that uses a parameter binds a node to the same tensor

@@ -143,35 +143,6 @@ func TestSharedParamAcrossGraphs(t *testing.T) {
 	require.InDelta(t, before[1], after[1], 1e-5)
 }
 
-// TestAdamMatchesReference runs three Adam steps and compares them with
-// the update rule evaluated in float64.
-func TestAdamMatchesReference(t *testing.T) {
-	p := NewParam("w", 3)
-	copy(p.Float32s(), []float32{0.5, -1, 2})
-	opt := NewAdam(Params{p}, 0.1, 0.5, 0.999)
-	grads := [][]float32{{1, -2, 0.5}, {0.3, -0.1, -4}, {2, 2, 2}}
-	ref := []float64{0.5, -1, 2}
-	m, v := make([]float64, 3), make([]float64, 3)
-	for step, g := range grads {
-		gt := tensor.New(tensor.WithShape(3), tensor.WithBacking(append([]float32(nil), g...)))
-		require.NoError(t, opt.Update([]*tensor.Dense{gt}))
-		tt := float64(step + 1)
-		for j := range ref {
-			m[j] = 0.5*m[j] + 0.5*float64(g[j])
-			v[j] = 0.999*v[j] + 0.001*float64(g[j])*float64(g[j])
-			mh := m[j] / (1 - math.Pow(0.5, tt))
-			vh := v[j] / (1 - math.Pow(0.999, tt))
-			ref[j] -= 0.1 * mh / (math.Sqrt(vh) + 1e-8)
-		}
-		for j := range ref {
-			require.InDelta(t, ref[j], float64(p.Float32s()[j]), 1e-5, "step %d entry %d", step+1, j)
-		}
-	}
-	require.EqualValues(t, 3, opt.Step)
-	bad := tensor.New(tensor.WithShape(2), tensor.Of(tensor.Float32))
-	require.ErrorContains(t, opt.Update([]*tensor.Dense{bad}), "w")
-}
-
 func TestLinearInitAndNames(t *testing.T) {
 	l := NewLinear("gen.fc1", 100, 256, rand.New(rand.NewPCG(0, 0)))
 	require.Equal(t, "gen.fc1.weight", l.Weight.Name)
@@ -261,51 +232,4 @@ func TestMinibatchStd(t *testing.T) {
 		fy := hh.Forward(b, b.MinibatchStd(b.Tanh(ll.Forward(b, y))))
 		return b.Add(b.Mean(b.BCEWithLogitsConst(fx, 1)), b.Mean(b.BCEWithLogitsConst(fy, 0)))
 	}, 0, 1e-5))
-}
-
-func TestEMA(t *testing.T) {
-	src, avg := NewParam("w", 2), NewParam("ema.w", 2)
-	copy(src.Float32s(), []float32{1, 2})
-	copy(avg.Float32s(), []float32{1, 2})
-	e, err := NewEMA(Params{src}, Params{avg}, 0.5)
-	require.NoError(t, err)
-	copy(src.Float32s(), []float32{3, 4})
-	e.Update() // decay min(0.5, 2/11) = 2/11
-	d := 2.0 / 11
-	require.InDeltaSlice(t, []float64{d*1 + (1-d)*3, d*2 + (1-d)*4}, []float64{float64(avg.Float32s()[0]), float64(avg.Float32s()[1])}, 1e-6)
-	for range 200 {
-		e.Update()
-	}
-	require.InDelta(t, 3, avg.Float32s()[0], 1e-5, "converges to a constant parameter")
-	_, err = NewEMA(Params{src}, Params{NewParam("x", 3)}, 0.5)
-	require.Error(t, err)
-}
-
-func TestAdamFreeze(t *testing.T) {
-	a, b := NewParam("gen.fc1.weight", 2), NewParam("gen.fc2.weight", 2)
-	copy(a.Float32s(), []float32{1, 2})
-	copy(b.Float32s(), []float32{1, 2})
-	opt := NewAdam(Params{a, b}, 0.1, 0.9, 0.999)
-	require.Equal(t, []string{"gen.fc1.weight"}, opt.Freeze("gen.fc1", "disc."))
-	g := func() *tensor.Dense { return tensor.New(tensor.WithShape(2), tensor.WithBacking([]float32{1, -1})) }
-	for range 3 {
-		require.NoError(t, opt.Update([]*tensor.Dense{g(), g()}))
-	}
-	require.Equal(t, []float32{1, 2}, a.Float32s(), "frozen")
-	require.NotEqual(t, []float32{1, 2}, b.Float32s(), "trained")
-}
-
-func TestAdamRefusesNonFiniteGradients(t *testing.T) {
-	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
-		p := NewParam("w", 3)
-		copy(p.Float32s(), []float32{1, 2, 3})
-		opt := NewAdam(Params{p}, 0.1, 0.9, 0.999)
-		g := tensor.New(tensor.WithShape(3), tensor.WithBacking([]float32{0.5, bad, 1}))
-		err := opt.Update([]*tensor.Dense{g})
-		require.ErrorIs(t, err, ErrNonFinite)
-		require.ErrorContains(t, err, "w")
-		require.ErrorContains(t, err, "index 1")
-		require.Equal(t, []float32{1, 2, 3}, p.Float32s(), "parameters untouched")
-		require.EqualValues(t, 0, opt.Step)
-	}
 }

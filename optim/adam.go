@@ -1,4 +1,4 @@
-package graphs
+package optim
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/internal/parallel"
 	"github.com/gorgozoo/gorgozoo/internal/vec"
 )
@@ -22,7 +23,7 @@ import (
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
 
-	Params Params
+	Params graphs.Params
 	M, V   [][]float32 // one slice per parameter, same order as Params
 	Step   int64       // number of updates applied so far
 
@@ -51,7 +52,7 @@ func (a *Adam) Freeze(prefixes ...string) []string {
 
 // NewAdam returns an optimiser for params with learning rate lr, betas
 // beta1 and beta2, and ε = 1e-8 as in PyTorch.
-func NewAdam(params Params, lr, beta1, beta2 float64) *Adam {
+func NewAdam(params graphs.Params, lr, beta1, beta2 float64) *Adam {
 	a := &Adam{LR: lr, Beta1: beta1, Beta2: beta2, Eps: 1e-8, Params: params}
 	for _, p := range params {
 		n := p.Value.Shape().TotalSize()
@@ -65,22 +66,22 @@ func NewAdam(params Params, lr, beta1, beta2 float64) *Adam {
 // order, each of its parameter's shape.
 func (a *Adam) Update(grads []*tensor.Dense) error {
 	if len(grads) != len(a.Params) {
-		return fmt.Errorf("graphs: adam: %d gradients for %d parameters", len(grads), len(a.Params))
+		return fmt.Errorf("optim: adam: %d gradients for %d parameters", len(grads), len(a.Params))
 	}
 	for i, g := range grads {
 		if g == nil {
-			return fmt.Errorf("graphs: adam: no gradient for %s", a.Params[i].Name)
+			return fmt.Errorf("optim: adam: no gradient for %s", a.Params[i].Name)
 		}
 		if g.Shape().TotalSize() != len(a.M[i]) {
-			return fmt.Errorf("graphs: adam: gradient of %s has shape %v, parameter has %v", a.Params[i].Name, g.Shape(), a.Params[i].Value.Shape())
+			return fmt.Errorf("optim: adam: gradient of %s has shape %v, parameter has %v", a.Params[i].Name, g.Shape(), a.Params[i].Value.Shape())
 		}
 		if _, ok := g.Data().([]float32); !ok {
-			return fmt.Errorf("graphs: adam: gradient of %s is %v, want float32", a.Params[i].Name, g.Dtype())
+			return fmt.Errorf("optim: adam: gradient of %s is %v, want float32", a.Params[i].Name, g.Dtype())
 		}
 	}
 	for i, g := range grads {
 		if j := vec.FirstNonFinite(g.Data().([]float32)); j >= 0 {
-			return fmt.Errorf("graphs: adam: the gradient of %s holds %v at index %d: %w", a.Params[i].Name, g.Data().([]float32)[j], j, ErrNonFinite)
+			return fmt.Errorf("optim: adam: the gradient of %s holds %v at index %d: %w", a.Params[i].Name, g.Data().([]float32)[j], j, ErrNonFinite)
 		}
 	}
 	a.Step++

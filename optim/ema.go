@@ -1,8 +1,9 @@
-package graphs
+package optim
 
 import (
 	"fmt"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/internal/vec"
 )
 
@@ -16,21 +17,21 @@ import (
 // that the average forgets the random initialisation quickly.
 type EMA struct {
 	Decay   float64
-	Avg     Params // the averages, updated in place
-	Src     Params // the parameters being averaged, same order and shapes
-	Updates int64  // updates applied so far; part of a run's state
+	Avg     graphs.Params // the averages, updated in place
+	Src     graphs.Params // the parameters being averaged, same order and shapes
+	Updates int64         // updates applied so far; part of a run's state
 }
 
 // NewEMA returns an average of src kept in avg (allocated with src's
 // shapes). avg is not reset: a new model starts it as a copy of src, a
 // resumed one loads it from a checkpoint.
-func NewEMA(src, avg Params, decay float64) (*EMA, error) {
+func NewEMA(src, avg graphs.Params, decay float64) (*EMA, error) {
 	if len(src) != len(avg) {
-		return nil, fmt.Errorf("graphs: ema: %d averages for %d parameters", len(avg), len(src))
+		return nil, fmt.Errorf("optim: ema: %d averages for %d parameters", len(avg), len(src))
 	}
 	for i, p := range src {
 		if p.Value.Shape().TotalSize() != avg[i].Value.Shape().TotalSize() {
-			return nil, fmt.Errorf("graphs: ema: %s has shape %v, its average %s %v", p.Name, p.Value.Shape(), avg[i].Name, avg[i].Value.Shape())
+			return nil, fmt.Errorf("optim: ema: %s has shape %v, its average %s %v", p.Name, p.Value.Shape(), avg[i].Name, avg[i].Value.Shape())
 		}
 	}
 	return &EMA{Decay: decay, Avg: avg, Src: src}, nil

@@ -1,6 +1,9 @@
 package trainer
 
-import "github.com/gorgozoo/gorgozoo/graphs"
+import (
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/optim"
+)
 
 // Metric is one named number reported by a training step.
 type Metric struct {
@@ -12,7 +15,7 @@ type Metric struct {
 // "optim.<Name>.".
 type Optimizer struct {
 	Name string
-	Adam *graphs.Adam
+	Adam *optim.Adam
 }
 
 // Preview is a set of images the trainer writes as a grid at the end of

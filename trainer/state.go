@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
@@ -36,16 +35,7 @@ func Checkpoint(m Model, step int64, epoch int, seed uint64, extra map[string]st
 	}
 	c.Tensors = m.Params().Tensors()
 	for _, o := range m.Optimizers() {
-		a := o.Adam
-		prefix := "optim." + o.Name + "."
-		for i, p := range a.Params {
-			c.Tensors = append(c.Tensors,
-				checkpoints.Tensor{Name: prefix + "m." + p.Name, Shape: p.Shape(), Data: a.M[i]},
-				checkpoints.Tensor{Name: prefix + "v." + p.Name, Shape: p.Shape(), Data: a.V[i]})
-		}
-		c.Meta.Extra[prefix+"step"] = strconv.FormatInt(a.Step, 10)
-		c.Meta.Extra[prefix+"lr"] = strconv.FormatFloat(a.LR, 'g', -1, 64)
-		c.Meta.Extra[prefix+"betas"] = fmt.Sprintf("%g,%g", a.Beta1, a.Beta2)
+		o.Adam.Save(c, o.Name)
 	}
 	return c, nil
 }
@@ -91,24 +81,9 @@ func Resume(c *checkpoints.Checkpoint, m Model) (int64, error) {
 // [Checkpoint].
 func RestoreOptimizers(c *checkpoints.Checkpoint, opts []Optimizer) error {
 	for _, o := range opts {
-		prefix := "optim." + o.Name + "."
-		step, err := strconv.ParseInt(c.Meta.Extra[prefix+"step"], 10, 64)
-		if err != nil {
-			return fmt.Errorf("checkpoint has no step count for optimiser %s", o.Name)
+		if err := o.Adam.Restore(c, o.Name); err != nil {
+			return err
 		}
-		for i, p := range o.Adam.Params {
-			for _, mv := range []struct {
-				kind string
-				dst  []float32
-			}{{"m.", o.Adam.M[i]}, {"v.", o.Adam.V[i]}} {
-				t, ok := c.Find(prefix + mv.kind + p.Name)
-				if !ok || len(t.Data) != len(mv.dst) {
-					return fmt.Errorf("checkpoint has no matching optimiser state %s%s%s", prefix, mv.kind, p.Name)
-				}
-				copy(mv.dst, t.Data)
-			}
-		}
-		o.Adam.Step = step
 	}
 	return nil
 }

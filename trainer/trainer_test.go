@@ -17,6 +17,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/optim"
 )
 
 // fakeModel records the batches it sees and moves its one parameter by a
@@ -24,7 +25,7 @@ import (
 type fakeModel struct {
 	batch   int
 	w       *graphs.Param
-	opt     *graphs.Adam
+	opt     *optim.Adam
 	seen    []float32 // first pixel of every batch
 	nanAt   int       // report a NaN loss at this step (1-based); 0 never
 	onStep  func(step int)
@@ -33,7 +34,7 @@ type fakeModel struct {
 
 func newFake(batch int) *fakeModel {
 	w := graphs.NewParam("w", 2)
-	return &fakeModel{batch: batch, w: w, opt: graphs.NewAdam(graphs.Params{w}, 0.1, 0.9, 0.999)}
+	return &fakeModel{batch: batch, w: w, opt: optim.NewAdam(graphs.Params{w}, 0.1, 0.9, 0.999)}
 }
 
 func (f *fakeModel) Kind() string            { return "fake" }

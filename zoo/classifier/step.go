@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/optim"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -46,7 +47,7 @@ func (c TrainConfig) WithDefaults() TrainConfig {
 // implements [trainer.Model].
 type Step struct {
 	Model *Model
-	Opt   *graphs.Adam
+	Opt   *optim.Adam
 	Noise *rand.PCG // source of the dropout masks; part of the run's state
 
 	batch     int
@@ -72,7 +73,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	}
 	s := &Step{
 		Model:     m,
-		Opt:       graphs.NewAdam(m.Params(), tc.LR, max(tc.Beta1, 0), max(tc.Beta2, 0)),
+		Opt:       optim.NewAdam(m.Params(), tc.LR, max(tc.Beta1, 0), max(tc.Beta2, 0)),
 		Noise:     rand.NewPCG(seed, 0x1f83d9ab),
 		batch:     tc.Batch,
 		lr:        tc.LR,

@@ -9,6 +9,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/optim"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -57,9 +58,9 @@ func (c TrainConfig) WithDefaults() TrainConfig {
 // noise, as the reference PyTorch loop does. It implements [trainer.Model].
 type Step struct {
 	Model      *Model
-	OptD, OptG *graphs.Adam
-	EMA        *graphs.EMA // averages G's weights after each G update; nil without Config.EMA
-	Noise      *rand.PCG   // source of z; part of the run's state
+	OptD, OptG *optim.Adam
+	EMA        *optim.EMA // averages G's weights after each G update; nil without Config.EMA
+	Noise      *rand.PCG  // source of z; part of the run's state
 
 	batch int
 	rng   *rand.Rand
@@ -95,15 +96,15 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	cfg := m.Config
 	s := &Step{
 		Model: m,
-		OptD:  graphs.NewAdam(m.DiscParams().Trainable(), tc.LRD, max(tc.Beta1, 0), max(tc.Beta2, 0)),
-		OptG:  graphs.NewAdam(m.Gen.Params().Trainable(), tc.LRG, max(tc.Beta1, 0), max(tc.Beta2, 0)),
+		OptD:  optim.NewAdam(m.DiscParams().Trainable(), tc.LRD, max(tc.Beta1, 0), max(tc.Beta2, 0)),
+		OptG:  optim.NewAdam(m.Gen.Params().Trainable(), tc.LRG, max(tc.Beta1, 0), max(tc.Beta2, 0)),
 		Noise: rand.NewPCG(seed, 0xbb67ae85),
 		batch: tc.Batch,
 	}
 	s.rng = rand.New(s.Noise)
 	s.sns = m.SpectralNorms()
 	if m.GenEMA != nil {
-		ema, err := graphs.NewEMA(m.Gen.Params(), m.GenEMA.Params(), cfg.EMA)
+		ema, err := optim.NewEMA(m.Gen.Params(), m.GenEMA.Params(), cfg.EMA)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/optim"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -55,7 +56,7 @@ const (
 // one Adam update. It implements [trainer.Model].
 type Step struct {
 	Model *Model
-	Opt   *graphs.Adam
+	Opt   *optim.Adam
 	Noise *rand.PCG // source of ε and of binarisation draws; part of the run's state
 
 	batch int
@@ -84,7 +85,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	cfg := m.Config
 	s := &Step{
 		Model: m,
-		Opt:   graphs.NewAdam(m.Params(), tc.LR, max(tc.Beta1, 0), max(tc.Beta2, 0)),
+		Opt:   optim.NewAdam(m.Params(), tc.LR, max(tc.Beta1, 0), max(tc.Beta2, 0)),
 		Noise: rand.NewPCG(seed, 0x5be0cd19),
 		batch: tc.Batch,
 	}

@@ -24,7 +24,7 @@ sagan: spectral norm (torch.nn.utils.spectral_norm) on every layer of D,
   (0, 0.9).
 Both: batch 64, real images scaled to [-1, 1], z ~ N(0, I); after each G
 update an exponential moving average of G's weights with decay
-min(0.99, (1+t)/(10+t)) at update t, as graphs.EMA does. Default PyTorch init
+min(0.99, (1+t)/(10+t)) at update t, as optim.EMA does. Default PyTorch init
 (ours draws the same uniform bounds).
 
 Step, as zoo/gan/step.go: one D update on a real batch and G(z).detach(),

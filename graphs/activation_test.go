@@ -1,4 +1,4 @@
-package graphs
+package graphs_test
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -14,20 +16,20 @@ import (
 // activation is one Builder activation and its definition.
 type activation struct {
 	name  string
-	apply func(b *Builder, x *G.Node) *G.Node
+	apply func(b *graphs.Builder, x *G.Node) *G.Node
 	ref   func(x float64) float64
 }
 
 var activations = []activation{
-	{"relu", (*Builder).ReLU, func(x float64) float64 { return math.Max(x, 0) }},
-	{"leaky 0.2", func(b *Builder, x *G.Node) *G.Node { return b.LeakyReLU(x, 0.2) }, func(x float64) float64 {
+	{"relu", (*graphs.Builder).ReLU, func(x float64) float64 { return math.Max(x, 0) }},
+	{"leaky 0.2", func(b *graphs.Builder, x *G.Node) *G.Node { return b.LeakyReLU(x, 0.2) }, func(x float64) float64 {
 		if x < 0 {
 			return 0.2 * x
 		}
 		return x
 	}},
-	{"tanh", (*Builder).Tanh, math.Tanh},
-	{"sigmoid", (*Builder).Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }},
+	{"tanh", (*graphs.Builder).Tanh, math.Tanh},
+	{"sigmoid", (*graphs.Builder).Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }},
 }
 
 // activationInputs mixes extremes (where a naive exp overflows) with
@@ -47,7 +49,7 @@ func TestActivationValues(t *testing.T) {
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 			for _, a := range activations {
 				t.Run(fmt.Sprintf("%s/%v/%d", a.name, dt, size), func(t *testing.T) {
-					b := NewBuilder()
+					b := graphs.NewBuilder()
 					b.Dtype = dt
 					x := b.Input("x", 1, size)
 					setInput(x, xs)
@@ -55,7 +57,7 @@ func TestActivationValues(t *testing.T) {
 					vm, err := b.Compile()
 					require.NoError(t, err)
 					require.NoError(t, vm.Run())
-					got := valuesOf(t, Value(y))
+					got := valuesOf(t, graphs.Value(y))
 					tol := 1e-15
 					if dt == tensor.Float32 {
 						tol = 1e-7
@@ -75,7 +77,7 @@ func TestActivationValues(t *testing.T) {
 }
 
 func setInput(n *G.Node, xs []float64) {
-	switch d := Value(n).Data().(type) {
+	switch d := graphs.Value(n).Data().(type) {
 	case []float64:
 		copy(d, xs)
 	case []float32:
@@ -109,12 +111,12 @@ func TestActivationGradients(t *testing.T) {
 	for _, a := range activations {
 		t.Run(a.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(63, 64))
-			params := append(NewLinear("fc", 5, 6, rng).Params(), NewLinear("fc2", 6, 4, rng).Params()...).ToFloat64()
-			fc, fc2 := &Linear{Weight: params[0], Bias: params[1]}, &Linear{Weight: params[2], Bias: params[3]}
-			require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+			params := append(graphs.NewLinear("fc", 5, 6, rng).Params(), graphs.NewLinear("fc2", 6, 4, rng).Params()...).ToFloat64()
+			fc, fc2 := &graphs.Linear{Weight: params[0], Bias: params[1]}, &graphs.Linear{Weight: params[2], Bias: params[3]}
+			require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 				x, w := b.Input("x", 3, 5), b.Input("w", 3, 4)
-				fillInput(t, x, rand.New(rand.NewPCG(65, 66)), 2)
-				fillInput(t, w, rand.New(rand.NewPCG(67, 68)), 1)
+				testutil.FillNormal(t, x, rand.New(rand.NewPCG(65, 66)), 2)
+				testutil.FillNormal(t, w, rand.New(rand.NewPCG(67, 68)), 1)
 				h := a.apply(b, fc2.Forward(b, a.apply(b, fc.Forward(b, x))))
 				return b.Sum(b.Mul(h, w))
 			}, 0, 1e-6))
@@ -126,7 +128,7 @@ func TestActivationGradients(t *testing.T) {
 // with the float64 graph's.
 func TestActivationGradientsFloat32(t *testing.T) {
 	rng := rand.New(rand.NewPCG(69, 70))
-	p32 := NewLinear("fc", 8, 40, rng).Params()
+	p32 := graphs.NewLinear("fc", 8, 40, rng).Params()
 	p64 := p32.ToFloat64()
 	var xs, ws []float64
 	for range 16 * 8 {
@@ -135,20 +137,20 @@ func TestActivationGradientsFloat32(t *testing.T) {
 	for range 16 * 40 {
 		ws = append(ws, rng.NormFloat64())
 	}
-	grads := func(ps Params, dt tensor.Dtype) [][]float64 {
-		b := NewBuilder()
+	grads := func(ps graphs.Params, dt tensor.Dtype) [][]float64 {
+		b := graphs.NewBuilder()
 		b.Dtype = dt
 		x, w := b.Input("x", 16, 8), b.Input("w", 16, 40)
 		setInput(x, xs)
 		setInput(w, ws)
-		l := &Linear{Weight: ps[0], Bias: ps[1]}
+		l := &graphs.Linear{Weight: ps[0], Bias: ps[1]}
 		h := l.Forward(b, x)
 		r := b.Mul(b.Sigmoid(h), b.Tanh(b.LeakyReLU(b.ReLU(h), 0.1)))
 		g := b.Grad(b.Sum(b.Mul(r, w)), ps)
 		vm, err := b.Compile()
 		require.NoError(t, err)
 		require.NoError(t, vm.Run())
-		return [][]float64{valuesOf(t, Value(g[0])), valuesOf(t, Value(g[1]))}
+		return [][]float64{valuesOf(t, graphs.Value(g[0])), valuesOf(t, graphs.Value(g[1]))}
 	}
 	g32, g64 := grads(p32, tensor.Float32), grads(p64, tensor.Float64)
 	for k := range g64 {
@@ -162,7 +164,7 @@ func TestActivationGradientsFloat32(t *testing.T) {
 // by hash, so two slopes (or ReLU and a leaky ReLU of slope 0) of one node
 // must hash apart where they compute different things.
 func TestActivationsOfOneNodeStayApart(t *testing.T) {
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
 	x := b.Input("x", 1, 4)
 	setInput(x, []float64{-1, -2, 3, -4})
@@ -173,7 +175,7 @@ func TestActivationsOfOneNodeStayApart(t *testing.T) {
 	require.InDelta(t, math.Tanh(-1), got[3][0], 1e-15)
 	require.InDelta(t, 1/(1+math.E), got[4][0], 1e-15)
 
-	b = NewBuilder()
+	b = graphs.NewBuilder()
 	require.Nil(t, b.LeakyReLU(b.Input("x", 2), -0.1))
 	require.ErrorContains(t, b.Err(), "negative")
 }
@@ -190,9 +192,9 @@ func TestPixelNormFloat32AndLargeMaps(t *testing.T) {
 	}
 	xs[0], xs[h*w] = 0, 0 // channels 0 and 1 of pixel 0 …
 	run := func(dt tensor.Dtype) (y, dx []float64) {
-		b := NewBuilder()
+		b := graphs.NewBuilder()
 		b.Dtype = dt
-		x := b.Param(&Param{Name: "x", Value: tensor.New(tensor.WithShape(n, c, h, w), tensor.Of(dt))})
+		x := b.Param(&graphs.Param{Name: "x", Value: tensor.New(tensor.WithShape(n, c, h, w), tensor.Of(dt))})
 		setInput(x, xs)
 		wt := b.Input("w", n, c, h, w)
 		setInput(wt, ws)
@@ -202,7 +204,7 @@ func TestPixelNormFloat32AndLargeMaps(t *testing.T) {
 		vm, err := b.Compile()
 		require.NoError(t, err)
 		require.NoError(t, vm.Run())
-		return valuesOf(t, Value(out)), valuesOf(t, Value(g[0]))
+		return valuesOf(t, graphs.Value(out)), valuesOf(t, graphs.Value(g[0]))
 	}
 	y32, dx32 := run(tensor.Float32)
 	y64, dx64 := run(tensor.Float64)
@@ -237,12 +239,12 @@ func sumSquares(xs []float64, img, p, c, hw int) float64 {
 // upsampled convolution as in the DCGAN generator, with a ReLU after it.
 func TestPixelNormGradientThroughUpsample(t *testing.T) {
 	rng := rand.New(rand.NewPCG(73, 74))
-	params := NewConv2d("c", 3, 6, 3, 1, 1, rng).Params().ToFloat64()
-	conv := &Conv2d{Weight: params[0], Bias: params[1], Pad: 1}
-	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+	params := graphs.NewConv2d("c", 3, 6, 3, 1, 1, rng).Params().ToFloat64()
+	conv := &graphs.Conv2d{Weight: params[0], Bias: params[1], Pad: 1}
+	require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 		x, w := b.Input("x", 2, 3, 3, 3), b.Input("w", 2, 6, 6, 6)
-		fillInput(t, x, rand.New(rand.NewPCG(75, 76)), 1)
-		fillInput(t, w, rand.New(rand.NewPCG(77, 78)), 1)
+		testutil.FillNormal(t, x, rand.New(rand.NewPCG(75, 76)), 1)
+		testutil.FillNormal(t, w, rand.New(rand.NewPCG(77, 78)), 1)
 		return b.Sum(b.Mul(b.ReLU(b.PixelNorm(conv.Forward(b, b.Upsample(x, 2)))), w))
 	}, 0, 1e-6))
 }
@@ -254,19 +256,19 @@ func TestPixelNormGradientThroughUpsample(t *testing.T) {
 // inputs (and the loss the definition).
 func TestActivationBuffersKeptAcrossRuns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(79, 80))
-	scale := NewParam("s", 1)
+	scale := graphs.NewParam("s", 1)
 	scale.Value.Data().([]float32)[0] = 0.7
-	params := Params{scale}.ToFloat64()
+	params := graphs.Params{scale}.ToFloat64()
 	type graph struct {
-		b      *Builder
-		vm     *Machine
+		b      *graphs.Builder
+		vm     *graphs.Machine
 		x, x2  *G.Node
-		loss   *Result
+		loss   *graphs.Result
 		grad   *G.Node
 		lookup func() []*float64
 	}
 	build := func() graph {
-		b := NewBuilder()
+		b := graphs.NewBuilder()
 		b.Dtype = tensor.Float64
 		x, x2 := b.Input("x", 2, 3, 2, 2), b.Input("x2", 2, 3, 2, 2)
 		h := b.PixelNorm(b.Add(b.ScaleBy(b.Param(params[0]), x), x2))
@@ -287,7 +289,7 @@ func TestActivationBuffersKeptAcrossRuns(t *testing.T) {
 		return graph{b, vm, x, x2, kept, grads[0], func() []*float64 {
 			var ptrs []*float64
 			for _, n := range ours {
-				ptrs = append(ptrs, &Value(n).Data().([]float64)[0])
+				ptrs = append(ptrs, &graphs.Value(n).Data().([]float64)[0])
 			}
 			return ptrs
 		}}
@@ -295,11 +297,11 @@ func TestActivationBuffersKeptAcrossRuns(t *testing.T) {
 	g := build()
 	var first []*float64
 	for run := range 4 {
-		fillInput(t, g.x, rng, 1+float64(run))
-		fillInput(t, g.x2, rng, 1)
+		testutil.FillNormal(t, g.x, rng, 1+float64(run))
+		testutil.FillNormal(t, g.x2, rng, 1)
 		require.NoError(t, g.vm.Run())
 
-		in, in2 := Value(g.x).Data().([]float64), Value(g.x2).Data().([]float64)
+		in, in2 := graphs.Value(g.x).Data().([]float64), graphs.Value(g.x2).Data().([]float64)
 		h := make([]float64, 24)
 		for i := range h {
 			h[i] = params[0].Value.Data().([]float64)[0]*in[i] + in2[i]
@@ -312,12 +314,12 @@ func TestActivationBuffersKeptAcrossRuns(t *testing.T) {
 		require.InDelta(t, want, g.loss.Scalar(), 1e-12, "run %d", run)
 
 		fresh := build()
-		copy(Value(fresh.x).Data().([]float64), in)
-		copy(Value(fresh.x2).Data().([]float64), in2)
+		copy(graphs.Value(fresh.x).Data().([]float64), in)
+		copy(graphs.Value(fresh.x2).Data().([]float64), in2)
 		require.NoError(t, fresh.vm.Run())
 		require.Equal(t, fresh.loss.Scalar(), g.loss.Scalar(), "run %d", run)
-		require.Equal(t, Value(fresh.grad).Data(), Value(g.grad).Data(), "run %d", run)
-		require.NotZero(t, Value(g.grad).Data().([]float64)[0])
+		require.Equal(t, graphs.Value(fresh.grad).Data(), graphs.Value(g.grad).Data(), "run %d", run)
+		require.NotZero(t, graphs.Value(g.grad).Data().([]float64)[0])
 
 		ptrs := g.lookup()
 		if first == nil {

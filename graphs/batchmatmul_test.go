@@ -1,10 +1,12 @@
-package graphs
+package graphs_test
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -28,12 +30,12 @@ func TestBatchedMatMulTransposes(t *testing.T) {
 					sb = []int{batch, n, k}
 				}
 				rng := rand.New(rand.NewPCG(5, uint64(k)))
-				pa, pb := NewParam("a", sa...), NewParam("b", sb...)
-				Normal(pa, 1, rng)
-				Normal(pb, 1, rng)
-				params := Params{pa, pb}.ToFloat64()
+				pa, pb := graphs.NewParam("a", sa...), graphs.NewParam("b", sb...)
+				graphs.Normal(pa, 1, rng)
+				graphs.Normal(pb, 1, rng)
+				params := graphs.Params{pa, pb}.ToFloat64()
 
-				b := NewBuilder()
+				b := graphs.NewBuilder()
 				b.Dtype = tensor.Float64
 				out := b.BatchedMatMul(b.Param(params[0]), b.Param(params[1]), tc.ta, tc.tb)
 				require.NoError(t, b.Err())
@@ -58,7 +60,7 @@ func TestBatchedMatMulTransposes(t *testing.T) {
 					}
 				}
 
-				require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+				require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 					return b.Sum(b.Tanh(b.BatchedMatMul(b.Param(params[0]), b.Param(params[1]), tc.ta, tc.tb)))
 				}, 0, 1e-6))
 			})
@@ -67,10 +69,10 @@ func TestBatchedMatMulTransposes(t *testing.T) {
 }
 
 func TestBatchedMatMulFloat32(t *testing.T) {
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	x, w := b.Input("x", 2, 2, 3), b.Input("w", 2, 2, 3)
-	copy(Value(x).Data().([]float32), []float32{1, 2, 3, 4, 5, 6, 1, 0, 0, 0, 1, 0})
-	copy(Value(w).Data().([]float32), []float32{1, 1, 1, 0, 1, 0, 7, 8, 9, 1, 2, 3})
+	copy(graphs.Value(x).Data().([]float32), []float32{1, 2, 3, 4, 5, 6, 1, 0, 0, 0, 1, 0})
+	copy(graphs.Value(w).Data().([]float32), []float32{1, 1, 1, 0, 1, 0, 7, 8, 9, 1, 2, 3})
 	out := b.BatchedMatMul(x, w, false, true) // x[i]·w[i]ᵀ
 	kept := b.Keep(out)
 	vm, err := b.Compile()
@@ -91,7 +93,7 @@ func TestBatchedMatMulShapeErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := NewBuilder()
+			b := graphs.NewBuilder()
 			require.Nil(t, b.BatchedMatMul(b.Input("a", tc.sa...), b.Input("b", tc.sb...), false, false))
 			require.ErrorContains(t, b.Err(), tc.want)
 		})

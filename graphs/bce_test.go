@@ -1,4 +1,4 @@
-package graphs
+package graphs_test
 
 import (
 	"fmt"
@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/graphs/ops"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -57,7 +59,7 @@ func TestBCEOpValues(t *testing.T) {
 		xs, ts := bceInputsFor(size, rand.New(rand.NewPCG(91, 92)))
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 			t.Run(fmt.Sprintf("%v/%d", dt, size), func(t *testing.T) {
-				b := NewBuilder()
+				b := graphs.NewBuilder()
 				b.Dtype = dt
 				x, tg := b.Input("x", 1, size), b.Input("t", 1, size)
 				setInput(x, xs)
@@ -71,7 +73,7 @@ func TestBCEOpValues(t *testing.T) {
 				vm, err := b.Compile()
 				require.NoError(t, err)
 				require.NoError(t, vm.Run())
-				xr, tr := valuesOf(t, Value(x)), valuesOf(t, Value(tg)) // as the graph saw them
+				xr, tr := valuesOf(t, graphs.Value(x)), valuesOf(t, graphs.Value(tg)) // as the graph saw them
 				tol := 1e-15
 				if dt == tensor.Float32 {
 					tol = 1.2e-7 // one rounding of the float64 result
@@ -84,18 +86,18 @@ func TestBCEOpValues(t *testing.T) {
 						require.InDelta(t, w, got[i], tol*math.Max(1, math.Abs(w)), "%s: x=%v t=%v", what, xr[i], tr[i])
 					}
 				}
-				check("fed", valuesOf(t, Value(fed)), func(i int) float64 { return bceRef(xr[i], tr[i]) })
+				check("fed", valuesOf(t, graphs.Value(fed)), func(i int) float64 { return bceRef(xr[i], tr[i]) })
 				for c, n := range consts {
 					cr := c
 					if dt == tensor.Float32 {
 						cr = float64(float32(c))
 					}
-					check(fmt.Sprintf("const %v", c), valuesOf(t, Value(n)), func(i int) float64 { return bceRef(xr[i], cr) })
+					check(fmt.Sprintf("const %v", c), valuesOf(t, graphs.Value(n)), func(i int) float64 { return bceRef(xr[i], cr) })
 				}
-				check("softplus", valuesOf(t, Value(sp)), func(i int) float64 { return softplusRef(xr[i]) })
+				check("softplus", valuesOf(t, graphs.Value(sp)), func(i int) float64 { return softplusRef(xr[i]) })
 
 				// The naive textbook formula, where it is still accurate.
-				got := valuesOf(t, Value(fed))
+				got := valuesOf(t, graphs.Value(fed))
 				for i, xv := range xr {
 					if math.Abs(xv) <= 20 {
 						s := 1 / (1 + math.Exp(-xv))
@@ -115,12 +117,12 @@ func TestBCEOpGradientValues(t *testing.T) {
 	xs, ts := bceInputsFor(68, rand.New(rand.NewPCG(93, 94)))
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 		t.Run(dt.String(), func(t *testing.T) {
-			px, pt := NewParam("x", 4, 17), NewParam("t", 4, 17)
-			ps := Params{px, pt}
+			px, pt := graphs.NewParam("x", 4, 17), graphs.NewParam("t", 4, 17)
+			ps := graphs.Params{px, pt}
 			if dt == tensor.Float64 {
 				ps = ps.ToFloat64()
 			}
-			b := NewBuilder()
+			b := graphs.NewBuilder()
 			b.Dtype = dt
 			w := b.Input("w", 4, 17)
 			ws := make([]float64, 68)
@@ -131,13 +133,13 @@ func TestBCEOpGradientValues(t *testing.T) {
 			x, tg := b.Param(ps[0]), b.Param(ps[1])
 			setInput(x, xs)
 			setInput(tg, ts)
-			xr, tr := valuesOf(t, Value(x)), valuesOf(t, Value(tg))
+			xr, tr := valuesOf(t, graphs.Value(x)), valuesOf(t, graphs.Value(tg))
 			loss := b.Sum(b.Mul(w, b.BCEWithLogits(x, tg)))
 			grads := b.Grad(loss, ps)
 			vm, err := b.Compile()
 			require.NoError(t, err)
 			require.NoError(t, vm.Run())
-			gx, gt := valuesOf(t, Value(grads[0])), valuesOf(t, Value(grads[1]))
+			gx, gt := valuesOf(t, graphs.Value(grads[0])), valuesOf(t, graphs.Value(grads[1]))
 			tol, floor := 1e-15, 1e-320 // floor: subnormal results keep fewer digits
 			if dt == tensor.Float32 {
 				tol, floor = 1.2e-7, 1e-44
@@ -161,45 +163,45 @@ func TestBCEOpGradientValues(t *testing.T) {
 // computed in the graph (so that dt flows on into a layer).
 func TestBCEOpGradCheck(t *testing.T) {
 	rng := rand.New(rand.NewPCG(95, 96))
-	l := NewLinear("l", 5, 4, rng)
-	params := append(l.Params(), NewParam("t", 6, 4), NewParam("logits", 6, 4)).ToFloat64()
-	ll := &Linear{Weight: params[0], Bias: params[1]}
+	l := graphs.NewLinear("l", 5, 4, rng)
+	params := append(l.Params(), graphs.NewParam("t", 6, 4), graphs.NewParam("logits", 6, 4)).ToFloat64()
+	ll := &graphs.Linear{Weight: params[0], Bias: params[1]}
 	tp, xp := params[2], params[3]
 	for i := range tp.Value.Data().([]float64) {
 		tp.Value.Data().([]float64)[i] = rng.Float64()
 		xp.Value.Data().([]float64)[i] = rng.NormFloat64() * 3
 	}
-	weighted := func(b *Builder, n *G.Node) *G.Node {
+	weighted := func(b *graphs.Builder, n *G.Node) *G.Node {
 		w := b.Input("w", n.Shape()...)
-		fillInput(t, w, rand.New(rand.NewPCG(97, 98)), 1)
+		testutil.FillNormal(t, w, rand.New(rand.NewPCG(97, 98)), 1)
 		return b.Sum(b.Mul(w, n))
 	}
 	cases := []struct {
 		name   string
-		params Params
-		build  func(b *Builder) *G.Node
+		params graphs.Params
+		build  func(b *graphs.Builder) *G.Node
 	}{
-		{"fed targets", Params{xp, tp}, func(b *Builder) *G.Node {
+		{"fed targets", graphs.Params{xp, tp}, func(b *graphs.Builder) *G.Node {
 			return weighted(b, b.BCEWithLogits(b.Param(xp), b.Param(tp)))
 		}},
-		{"targets from a layer", Params{xp, params[0], params[1]}, func(b *Builder) *G.Node {
+		{"targets from a layer", graphs.Params{xp, params[0], params[1]}, func(b *graphs.Builder) *G.Node {
 			in := b.Input("in", 6, 5)
-			fillInput(t, in, rand.New(rand.NewPCG(99, 100)), 1)
+			testutil.FillNormal(t, in, rand.New(rand.NewPCG(99, 100)), 1)
 			tg := b.Sigmoid(ll.Forward(b, in))
 			return weighted(b, b.BCEWithLogits(b.Tanh(b.Param(xp)), tg))
 		}},
-		{"x is also the target's source", Params{xp}, func(b *Builder) *G.Node {
+		{"x is also the target's source", graphs.Params{xp}, func(b *graphs.Builder) *G.Node {
 			x := b.Param(xp)
 			return weighted(b, b.BCEWithLogits(x, b.Sigmoid(x)))
 		}},
-		{"const 1", Params{xp}, func(b *Builder) *G.Node { return weighted(b, b.BCEWithLogitsConst(b.Param(xp), 1)) }},
-		{"const 0", Params{xp}, func(b *Builder) *G.Node { return weighted(b, b.BCEWithLogitsConst(b.Param(xp), 0)) }},
-		{"const 0.9", Params{xp}, func(b *Builder) *G.Node { return weighted(b, b.BCEWithLogitsConst(b.Param(xp), 0.9)) }},
-		{"softplus", Params{xp}, func(b *Builder) *G.Node { return weighted(b, b.Softplus(b.Param(xp))) }},
+		{"const 1", graphs.Params{xp}, func(b *graphs.Builder) *G.Node { return weighted(b, b.BCEWithLogitsConst(b.Param(xp), 1)) }},
+		{"const 0", graphs.Params{xp}, func(b *graphs.Builder) *G.Node { return weighted(b, b.BCEWithLogitsConst(b.Param(xp), 0)) }},
+		{"const 0.9", graphs.Params{xp}, func(b *graphs.Builder) *G.Node { return weighted(b, b.BCEWithLogitsConst(b.Param(xp), 0.9)) }},
+		{"softplus", graphs.Params{xp}, func(b *graphs.Builder) *G.Node { return weighted(b, b.Softplus(b.Param(xp))) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			require.NoError(t, GradCheck(c.params, c.build, 0, 1e-6))
+			require.NoError(t, testutil.GradCheck(c.params, c.build, 0, 1e-6))
 		})
 	}
 }
@@ -208,12 +210,12 @@ func TestBCEOpGradCheck(t *testing.T) {
 // into the memory of their first run, and give what a new graph gives.
 func TestBCEOpBuffersKeptAcrossRuns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(101, 102))
-	params := Params{NewParam("x", 3, 4), NewParam("t", 3, 4)}.ToFloat64()
-	build := func() (*Machine, *G.Node, *Result, []*G.Node, G.Nodes) {
-		b := NewBuilder()
+	params := graphs.Params{graphs.NewParam("x", 3, 4), graphs.NewParam("t", 3, 4)}.ToFloat64()
+	build := func() (*graphs.Machine, *G.Node, *graphs.Result, []*G.Node, G.Nodes) {
+		b := graphs.NewBuilder()
 		b.Dtype = tensor.Float64
 		w := b.Input("w", 3, 4)
-		fillInput(t, w, rand.New(rand.NewPCG(1, 1)), 1)
+		testutil.FillNormal(t, w, rand.New(rand.NewPCG(1, 1)), 1)
 		loss := b.Sum(b.Mul(w, b.BCEWithLogits(b.Param(params[0]), b.Param(params[1]))))
 		kept := b.Keep(loss)
 		grads := b.Grad(loss, params)
@@ -241,11 +243,11 @@ func TestBCEOpBuffersKeptAcrossRuns(t *testing.T) {
 		require.NoError(t, fvm.Run())
 		require.Equal(t, fkept.Scalar(), kept.Scalar(), "run %d", run)
 		for i := range grads {
-			require.Equal(t, Value(fgrads[i]).Data(), Value(grads[i]).Data(), "run %d", run)
+			require.Equal(t, graphs.Value(fgrads[i]).Data(), graphs.Value(grads[i]).Data(), "run %d", run)
 		}
 		var ptrs []*float64
 		for _, n := range ours {
-			ptrs = append(ptrs, &Value(n).Data().([]float64)[0])
+			ptrs = append(ptrs, &graphs.Value(n).Data().([]float64)[0])
 		}
 		if first == nil {
 			first = ptrs
@@ -257,11 +259,11 @@ func TestBCEOpBuffersKeptAcrossRuns(t *testing.T) {
 // TestBCEOpRefusesMismatch: targets of another shape or dtype are errors
 // (or, for a scalar target, Gorgonia's broadcasting form).
 func TestBCEOpRefusesMismatch(t *testing.T) {
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	x := b.Input("x", 2, 3)
 	_, err := ops.BCEWithLogits(x, b.Input("t", 3, 2))
 	require.Error(t, err)
-	b2 := NewBuilder()
+	b2 := graphs.NewBuilder()
 	x2 := b2.Input("x", 2, 3)
 	b2.Dtype = tensor.Float64
 	_, err = ops.BCEWithLogits(x2, b2.Input("t", 2, 3))

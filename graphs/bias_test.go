@@ -1,8 +1,9 @@
-package graphs
+package graphs_test
 
 import (
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/stretchr/testify/require"
 )
 
@@ -16,7 +17,7 @@ func TestAddBiasShapeErrors(t *testing.T) {
 		{"bias not a vector", []int{2, 3}, []int{1, 3}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b := NewBuilder()
+			b := graphs.NewBuilder()
 			b.AddBias(b.Input("x", c.x...), b.Input("bias", c.bias...))
 			require.ErrorContains(t, b.Err(), "bias")
 		})

@@ -1,10 +1,11 @@
-package graphs
+package graphs_test
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -12,17 +13,17 @@ import (
 // gorgoniaConv2d is the convolution Conv2d.Forward used before our op:
 // Gorgonia's Conv2d (im2col, GEMM, transpose to NCHW) plus a broadcast
 // bias. Kept here only so that benchmarks compare both in the same run.
-func gorgoniaConv2d(b *Builder, c *Conv2d, x *G.Node) *G.Node {
+func gorgoniaConv2d(b *graphs.Builder, c *graphs.Conv2d, x *G.Node) *G.Node {
 	ws := c.Weight.Shape()
 	w := b.Param(c.Weight)
-	y := b.keep("conv2d")(serialised(func() (*G.Node, error) {
-		return G.Conv2d(x, w, tensor.Shape{ws[2], ws[3]}, []int{c.Pad, c.Pad}, []int{max(c.Stride, 1), max(c.Stride, 1)}, []int{1, 1})
-	}))
-	bias := b.Reshape(b.Param(c.Bias), 1, ws[0], 1, 1)
-	if b.failed(y, bias) {
+	y, err := G.Conv2d(x, w, tensor.Shape{ws[2], ws[3]}, []int{c.Pad, c.Pad}, []int{max(c.Stride, 1), max(c.Stride, 1)}, []int{1, 1})
+	if err != nil {
+		b.Fail("conv2d", err)
 		return nil
 	}
-	return b.keep("conv2d bias")(G.BroadcastAdd(y, bias, nil, []byte{0, 2, 3}))
+	out, err := G.BroadcastAdd(y, b.Reshape(b.Param(c.Bias), 1, ws[0], 1, 1), nil, []byte{0, 2, 3})
+	b.Fail("conv2d bias", err)
+	return out
 }
 
 // BenchmarkConv2d times one forward and backward pass (dx, dW, dbias) of
@@ -45,10 +46,10 @@ func BenchmarkConv2d(b *testing.B) {
 		for _, path := range []string{"gorgonia", "ours"} {
 			b.Run(fmt.Sprintf("%s/%s", s.name, path), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 2))
-				conv := NewConv2d("c", s.in, s.out, s.k, s.stride, s.pad, rng)
-				xp := NewParam("x", 64, s.in, s.h, s.h)
-				Uniform(xp, 1, rng)
-				g := NewBuilder()
+				conv := graphs.NewConv2d("c", s.in, s.out, s.k, s.stride, s.pad, rng)
+				xp := graphs.NewParam("x", 64, s.in, s.h, s.h)
+				graphs.Uniform(xp, 1, rng)
+				g := graphs.NewBuilder()
 				x := g.Param(xp)
 				var y *G.Node
 				if path == "ours" {

@@ -1,10 +1,12 @@
-package graphs
+package graphs_test
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -39,9 +41,9 @@ func convRef(x []float64, n, cin, h, w int, wt, bias []float64, cout, k, stride,
 	return out, oh, ow
 }
 
-func run64(t *testing.T, b *Builder, nodes ...*G.Node) [][]float64 {
+func run64(t *testing.T, b *graphs.Builder, nodes ...*G.Node) [][]float64 {
 	t.Helper()
-	kept := make([]*Result, len(nodes))
+	kept := make([]*graphs.Result, len(nodes))
 	for i, n := range nodes {
 		kept[i] = b.Keep(n)
 	}
@@ -76,19 +78,19 @@ func TestConv2dMatchesDirectConvolution(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, 12))
-			conv := NewConv2d("c", c.cin, c.cout, c.k, c.stride, c.pad, rng)
+			conv := graphs.NewConv2d("c", c.cin, c.cout, c.k, c.stride, c.pad, rng)
 			ps := conv.Params().ToFloat64()
-			conv64 := &Conv2d{Weight: ps[0], Bias: ps[1], Stride: c.stride, Pad: c.pad}
-			b := NewBuilder()
+			conv64 := &graphs.Conv2d{Weight: ps[0], Bias: ps[1], Stride: c.stride, Pad: c.pad}
+			b := graphs.NewBuilder()
 			b.Dtype = tensor.Float64
 			x := b.Input("x", c.n, c.cin, c.h, c.w)
-			fillInput(t, x, rng, 1)
+			testutil.FillNormal(t, x, rng, 1)
 			y := conv64.Forward(b, x)
 			require.NoError(t, b.Err())
 			require.Equal(t, tensor.Shape{c.n, c.cout, c.wantOutH, c.wantOutW}, y.Shape())
 			require.Equal(t, c.wantOutH, conv.OutSize(c.h))
 			got := run64(t, b, y)[0]
-			want, oh, ow := convRef(Value(x).Data().([]float64), c.n, c.cin, c.h, c.w,
+			want, oh, ow := convRef(graphs.Value(x).Data().([]float64), c.n, c.cin, c.h, c.w,
 				ps[0].Value.Data().([]float64), ps[1].Value.Data().([]float64), c.cout, c.k, c.stride, c.pad)
 			require.Equal(t, c.wantOutH, oh)
 			require.Equal(t, c.wantOutW, ow)
@@ -98,10 +100,10 @@ func TestConv2dMatchesDirectConvolution(t *testing.T) {
 }
 
 func TestMaxPoolAndFlatten(t *testing.T) {
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
 	x := b.Input("x", 1, 2, 4, 5) // a ragged last column is dropped
-	d := Value(x).Data().([]float64)
+	d := graphs.Value(x).Data().([]float64)
 	for i := range d {
 		d[i] = float64((i * 7) % 11)
 	}
@@ -143,20 +145,20 @@ func TestConvGradients(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(21, 22))
-			conv1 := NewConv2d("c1", 2, 3, 3, c.stride, c.pad, rng)
-			conv2 := NewConv2d("c2", 3, 2, 3, 1, 1, rng)
+			conv1 := graphs.NewConv2d("c1", 2, 3, 3, c.stride, c.pad, rng)
+			conv2 := graphs.NewConv2d("c2", 3, 2, 3, 1, 1, rng)
 			oh := conv1.OutSize(7)
 			if c.pool > 0 {
 				oh /= c.pool
 			}
-			head := NewLinear("fc", 2*oh*oh, 4, rng)
+			head := graphs.NewLinear("fc", 2*oh*oh, 4, rng)
 			params := append(append(conv1.Params(), conv2.Params()...), head.Params()...).ToFloat64()
-			c1 := &Conv2d{Weight: params[0], Bias: params[1], Stride: c.stride, Pad: c.pad}
-			c2 := &Conv2d{Weight: params[2], Bias: params[3], Stride: 1, Pad: 1}
-			fc := &Linear{Weight: params[4], Bias: params[5]}
-			require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+			c1 := &graphs.Conv2d{Weight: params[0], Bias: params[1], Stride: c.stride, Pad: c.pad}
+			c2 := &graphs.Conv2d{Weight: params[2], Bias: params[3], Stride: 1, Pad: 1}
+			fc := &graphs.Linear{Weight: params[4], Bias: params[5]}
+			require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 				x := b.Input("x", 3, 2, 7, 7)
-				fillInput(t, x, rand.New(rand.NewPCG(23, 24)), 1)
+				testutil.FillNormal(t, x, rand.New(rand.NewPCG(23, 24)), 1)
 				h := b.Tanh(c1.Forward(b, x))
 				if c.pool > 0 {
 					h = b.MaxPool2d(h, c.pool)
@@ -164,7 +166,7 @@ func TestConvGradients(t *testing.T) {
 				h = b.ReLU(c2.Forward(b, h))
 				logits := fc.Forward(b, b.Flatten(h))
 				tg := b.Input("t", 3, 4)
-				copy(Value(tg).Data().([]float64), []float64{1, 0, 0, 0, 0, 0, 1, 0, 0.2, 0.3, 0.1, 0.4})
+				copy(graphs.Value(tg).Data().([]float64), []float64{1, 0, 0, 0, 0, 0, 1, 0, 0.2, 0.3, 0.1, 0.4})
 				return b.Mean(b.CrossEntropyWithLogits(logits, tg))
 			}, 0, 1e-5))
 		})
@@ -172,7 +174,7 @@ func TestConvGradients(t *testing.T) {
 }
 
 func TestConvInitAndErrors(t *testing.T) {
-	c := NewConv2d("clf.conv2", 16, 32, 5, 1, 0, rand.New(rand.NewPCG(0, 0)))
+	c := graphs.NewConv2d("clf.conv2", 16, 32, 5, 1, 0, rand.New(rand.NewPCG(0, 0)))
 	require.Equal(t, "clf.conv2.weight", c.Weight.Name)
 	require.Equal(t, []int{32, 16, 5, 5}, c.Weight.Shape())
 	require.Equal(t, []int{32}, c.Bias.Shape())
@@ -187,18 +189,18 @@ func TestConvInitAndErrors(t *testing.T) {
 	cases := []struct {
 		name  string
 		shape []int
-		op    func(b *Builder, x *G.Node) *G.Node
+		op    func(b *graphs.Builder, x *G.Node) *G.Node
 		want  string
 	}{
 		{"wrong channels", []int{2, 3, 8, 8}, c.Forward, "clf.conv2.weight takes [batch, 16, h, w]"},
 		{"not NCHW", []int{2, 16 * 64}, c.Forward, "[batch, 16, h, w]"},
 		{"kernel too big", []int{1, 16, 4, 4}, c.Forward, "does not fit"},
-		{"pool too big", []int{1, 2, 3, 3}, func(b *Builder, x *G.Node) *G.Node { return b.MaxPool2d(x, 4) }, "max pool"},
-		{"flatten a vector", []int{5}, (*Builder).Flatten, "flatten"},
+		{"pool too big", []int{1, 2, 3, 3}, func(b *graphs.Builder, x *G.Node) *G.Node { return b.MaxPool2d(x, 4) }, "max pool"},
+		{"flatten a vector", []int{5}, (*graphs.Builder).Flatten, "flatten"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := NewBuilder()
+			b := graphs.NewBuilder()
 			require.Nil(t, tc.op(b, b.Input("x", tc.shape...)))
 			require.ErrorContains(t, b.Err(), tc.want)
 		})
@@ -222,13 +224,13 @@ func TestCrossEntropyValues(t *testing.T) {
 		{0.5, 0.25, 0.25},
 		{0, 1, 0},
 	}
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
 	x := b.Input("x", len(logits), 3)
 	tg := b.Input("t", len(logits), 3)
 	for i := range logits {
-		copy(Value(x).Data().([]float64)[3*i:], logits[i])
-		copy(Value(tg).Data().([]float64)[3*i:], targets[i])
+		copy(graphs.Value(x).Data().([]float64)[3*i:], logits[i])
+		copy(graphs.Value(tg).Data().([]float64)[3*i:], targets[i])
 	}
 	ce := b.CrossEntropyWithLogits(x, tg)
 	lsm := b.LogSoftmax(x)
@@ -253,16 +255,16 @@ func TestCrossEntropyValues(t *testing.T) {
 		require.InDelta(t, want, out[0][i], 1e-9*math.Max(1, want), "row %d", i)
 	}
 
-	b = NewBuilder()
+	b = graphs.NewBuilder()
 	require.Nil(t, b.CrossEntropyWithLogits(b.Input("x", 2, 3), b.Input("t", 2, 4)))
 	require.ErrorContains(t, b.Err(), "differ in shape")
 }
 
 func TestUpsampleValuesAndGradient(t *testing.T) {
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
 	x := b.Input("x", 1, 2, 2, 3)
-	copy(Value(x).Data().([]float64), []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+	copy(graphs.Value(x).Data().([]float64), []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
 	y := b.Upsample(x, 2)
 	require.Equal(t, tensor.Shape{1, 2, 4, 6}, y.Shape())
 	got := run64(t, b, y)[0]
@@ -274,13 +276,13 @@ func TestUpsampleValuesAndGradient(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(31, 32))
 	// A layer on each side, so the gradient must flow back through Upsample.
-	params := append(append(NewConv2d("c1", 2, 2, 3, 1, 1, rng).Params(), NewConv2d("c2", 2, 2, 3, 1, 1, rng).Params()...), NewLinear("fc", 2*6*6, 3, rng).Params()...).ToFloat64()
-	c1 := &Conv2d{Weight: params[0], Bias: params[1], Pad: 1}
-	c2 := &Conv2d{Weight: params[2], Bias: params[3], Pad: 1}
-	fc := &Linear{Weight: params[4], Bias: params[5]}
-	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+	params := append(append(graphs.NewConv2d("c1", 2, 2, 3, 1, 1, rng).Params(), graphs.NewConv2d("c2", 2, 2, 3, 1, 1, rng).Params()...), graphs.NewLinear("fc", 2*6*6, 3, rng).Params()...).ToFloat64()
+	c1 := &graphs.Conv2d{Weight: params[0], Bias: params[1], Pad: 1}
+	c2 := &graphs.Conv2d{Weight: params[2], Bias: params[3], Pad: 1}
+	fc := &graphs.Linear{Weight: params[4], Bias: params[5]}
+	require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 		x := b.Input("x", 2, 2, 3, 3)
-		fillInput(t, x, rand.New(rand.NewPCG(33, 34)), 1)
+		testutil.FillNormal(t, x, rand.New(rand.NewPCG(33, 34)), 1)
 		h := b.Tanh(c2.Forward(b, b.Upsample(b.Tanh(c1.Forward(b, x)), 2)))
 		return b.Mean(b.Tanh(fc.Forward(b, b.Flatten(h))))
 	}, 0, 1e-5))
@@ -294,7 +296,7 @@ func TestUpsampleValuesAndGradient(t *testing.T) {
 func TestMaxPoolMatchesGorgonia(t *testing.T) {
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 		t.Run(dt.String(), func(t *testing.T) {
-			b := NewBuilder()
+			b := graphs.NewBuilder()
 			b.Dtype = dt
 			x := b.Input("x", 40, 30, 7, 9)
 			w := b.Input("w", 40, 30, 3, 4)
@@ -307,13 +309,13 @@ func TestMaxPoolMatchesGorgonia(t *testing.T) {
 			require.NoError(t, err)
 			gTheirs, err := G.Grad(lossTheirs, x)
 			require.NoError(t, err)
-			vals := []*Result{b.Keep(ours), b.Keep(theirs), b.Keep(gOurs[0]), b.Keep(gTheirs[0])}
+			vals := []*graphs.Result{b.Keep(ours), b.Keep(theirs), b.Keep(gOurs[0]), b.Keep(gTheirs[0])}
 			vm, err := b.Compile()
 			require.NoError(t, err)
 			rng := rand.New(rand.NewPCG(37, 38))
 			for range 2 {
-				fillInput(t, x, rng, 1)
-				fillInput(t, w, rng, 1)
+				testutil.FillNormal(t, x, rng, 1)
+				testutil.FillNormal(t, w, rng, 1)
 				require.NoError(t, vm.Run())
 				require.Equal(t, floats64(vals[1]), floats64(vals[0]), "values")
 				require.Equal(t, floats64(vals[3]), floats64(vals[2]), "gradients")

@@ -1,4 +1,4 @@
-package graphs
+package graphs_test
 
 import (
 	"math"
@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -26,17 +28,17 @@ func upsampleRef(x []float64, n, c, h, w, s int) []float64 {
 
 func TestConv2dAfterUpsample(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
-	ps := NewConv2d("c", 3, 2, 3, 1, 1, rng).Params().ToFloat64()
-	conv := &Conv2d{Weight: ps[0], Bias: ps[1], Pad: 1}
-	b := NewBuilder()
+	ps := graphs.NewConv2d("c", 3, 2, 3, 1, 1, rng).Params().ToFloat64()
+	conv := &graphs.Conv2d{Weight: ps[0], Bias: ps[1], Pad: 1}
+	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
 	x := b.Input("x", 3, 3, 4, 5)
-	fillInput(t, x, rng, 1)
+	testutil.FillNormal(t, x, rng, 1)
 	y := conv.Forward(b, b.Upsample(x, 2))
 	require.NoError(t, b.Err())
 	require.Equal(t, tensor.Shape{3, 2, 8, 10}, y.Shape())
 	got := run64(t, b, y)[0]
-	up := upsampleRef(Value(x).Data().([]float64), 3, 3, 4, 5, 2)
+	up := upsampleRef(graphs.Value(x).Data().([]float64), 3, 3, 4, 5, 2)
 	want, _, _ := convRef(up, 3, 3, 8, 10, ps[0].Value.Data().([]float64), ps[1].Value.Data().([]float64), 2, 3, 1, 1)
 	require.InDeltaSlice(t, want, got, 1e-12)
 }
@@ -63,12 +65,12 @@ var convCases = []convCase{
 
 // build adds pre-layer, (upsample,) the layer under test and a linear head
 // to b and returns the scalar loss and the layer's output.
-func (c convCase) build(t *testing.T, b *Builder, params Params) (loss, y *G.Node) {
-	pre := &Conv2d{Weight: params[0], Bias: params[1], Stride: 1, Pad: 1}
-	conv := &Conv2d{Weight: params[2], Bias: params[3], Stride: c.stride, Pad: c.pad}
-	fc := &Linear{Weight: params[4], Bias: params[5]}
+func (c convCase) build(t *testing.T, b *graphs.Builder, params graphs.Params) (loss, y *G.Node) {
+	pre := &graphs.Conv2d{Weight: params[0], Bias: params[1], Stride: 1, Pad: 1}
+	conv := &graphs.Conv2d{Weight: params[2], Bias: params[3], Stride: c.stride, Pad: c.pad}
+	fc := &graphs.Linear{Weight: params[4], Bias: params[5]}
 	x := b.Input("x", c.n, c.cin, c.h, c.h)
-	fillInput(t, x, rand.New(rand.NewPCG(43, 44)), 1)
+	testutil.FillNormal(t, x, rand.New(rand.NewPCG(43, 44)), 1)
 	h := b.Tanh(pre.Forward(b, x))
 	if c.upsample > 0 {
 		h = b.Upsample(h, c.upsample)
@@ -77,11 +79,11 @@ func (c convCase) build(t *testing.T, b *Builder, params Params) (loss, y *G.Nod
 	return b.Mean(b.Tanh(fc.Forward(b, b.Flatten(b.Tanh(y))))), y
 }
 
-func (c convCase) params() Params {
+func (c convCase) params() graphs.Params {
 	rng := rand.New(rand.NewPCG(45, 46))
-	pre := NewConv2d("pre", c.cin, c.cin, 3, 1, 1, rng)
-	conv := NewConv2d("conv", c.cin, c.cout, c.k, c.stride, c.pad, rng)
-	head := NewLinear("fc", c.cout*c.wantOut*c.wantOut, 3, rng)
+	pre := graphs.NewConv2d("pre", c.cin, c.cin, 3, 1, 1, rng)
+	conv := graphs.NewConv2d("conv", c.cin, c.cout, c.k, c.stride, c.pad, rng)
+	head := graphs.NewLinear("fc", c.cout*c.wantOut*c.wantOut, 3, rng)
 	return append(append(pre.Params(), conv.Params()...), head.Params()...)
 }
 
@@ -92,7 +94,7 @@ func TestConv2dGradientsThroughInput(t *testing.T) {
 	for _, c := range convCases {
 		t.Run(c.name, func(t *testing.T) {
 			params := c.params().ToFloat64()
-			require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 				loss, y := c.build(t, b, params)
 				require.Equal(t, tensor.Shape{c.n, c.cout, c.wantOut, c.wantOut}, y.Shape())
 				return loss
@@ -123,8 +125,8 @@ func TestConv2dFloat32MatchesFloat64(t *testing.T) {
 	}
 }
 
-func (c convCase) lossAndGrads(t *testing.T, params Params, dt tensor.Dtype) (float64, [][]float64) {
-	b := NewBuilder()
+func (c convCase) lossAndGrads(t *testing.T, params graphs.Params, dt tensor.Dtype) (float64, [][]float64) {
+	b := graphs.NewBuilder()
 	b.Dtype = dt
 	loss, _ := c.build(t, b, params)
 	kept := b.Keep(loss)
@@ -134,7 +136,7 @@ func (c convCase) lossAndGrads(t *testing.T, params Params, dt tensor.Dtype) (fl
 	require.NoError(t, vm.Run())
 	out := make([][]float64, len(grads))
 	for i, g := range grads {
-		switch d := Value(g).Data().(type) {
+		switch d := graphs.Value(g).Data().(type) {
 		case []float32:
 			for _, v := range d {
 				out[i] = append(out[i], float64(v))
@@ -151,13 +153,13 @@ func (c convCase) lossAndGrads(t *testing.T, params Params, dt tensor.Dtype) (fl
 // twice on each, and wants bit-identical outputs and gradients.
 func TestConv2dDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(51, 52))
-	c1 := NewConv2d("c1", 3, 8, 4, 2, 1, rng)
-	c2 := NewConv2d("c2", 8, 4, 3, 1, 1, rng)
-	c3 := NewConv2d("c3", 4, 2, 1, 1, 0, rng)
+	c1 := graphs.NewConv2d("c1", 3, 8, 4, 2, 1, rng)
+	c2 := graphs.NewConv2d("c2", 8, 4, 3, 1, 1, rng)
+	c3 := graphs.NewConv2d("c3", 4, 2, 1, 1, 0, rng)
 	params := append(append(c1.Params(), c2.Params()...), c3.Params()...)
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	x := b.Input("x", 37, 3, 12, 12)
-	fillInput(t, x, rng, 1)
+	testutil.FillNormal(t, x, rng, 1)
 	y := c3.Forward(b, b.Tanh(c2.Forward(b, b.Upsample(b.Tanh(c1.Forward(b, x)), 2))))
 	kept := b.Keep(y)
 	grads := b.Grad(b.Mean(b.Square(y)), params)
@@ -167,7 +169,7 @@ func TestConv2dDeterministic(t *testing.T) {
 		require.NoError(t, vm.Run())
 		out := [][]float32{append([]float32(nil), kept.Float32s()...)}
 		for _, g := range grads {
-			out = append(out, append([]float32(nil), Value(g).Data().([]float32)...))
+			out = append(out, append([]float32(nil), graphs.Value(g).Data().([]float32)...))
 		}
 		return out
 	}

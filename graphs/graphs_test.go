@@ -1,4 +1,4 @@
-package graphs
+package graphs_test
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -14,61 +16,45 @@ import (
 // opType names the Go type of n's op, such as "ops.actOp".
 func opType(n *G.Node) string { return fmt.Sprintf("%T", n.Op()) }
 
-func fillInput(t *testing.T, n *G.Node, rng *rand.Rand, scale float64) {
-	t.Helper()
-	switch d := Value(n).Data().(type) {
-	case []float64:
-		for i := range d {
-			d[i] = rng.NormFloat64() * scale
-		}
-	case []float32:
-		for i := range d {
-			d[i] = float32(rng.NormFloat64() * scale)
-		}
-	default:
-		t.Fatalf("input %s has no float data", n.Name())
-	}
-}
-
 // TestGradients checks every layer and loss against finite differences.
 func TestGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	l1 := NewLinear("l1", 5, 4, rng)
-	l2 := NewLinear("l2", 4, 3, rng)
+	l1 := graphs.NewLinear("l1", 5, 4, rng)
+	l2 := graphs.NewLinear("l2", 4, 3, rng)
 	params := append(l1.Params(), l2.Params()...).ToFloat64()
-	p64 := &Linear{Weight: params[0], Bias: params[1]}
-	q64 := &Linear{Weight: params[2], Bias: params[3]}
+	p64 := &graphs.Linear{Weight: params[0], Bias: params[1]}
+	q64 := &graphs.Linear{Weight: params[2], Bias: params[3]}
 
 	cases := []struct {
 		name string
-		head func(b *Builder, h *G.Node) *G.Node // from the second layer's output [6,3] to a scalar
-		act  func(b *Builder, h *G.Node) *G.Node
+		head func(b *graphs.Builder, h *G.Node) *G.Node // from the second layer's output [6,3] to a scalar
+		act  func(b *graphs.Builder, h *G.Node) *G.Node
 	}{
-		{"linear+sum", func(b *Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) }, func(b *Builder, h *G.Node) *G.Node { return h }},
-		{"relu", func(b *Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) }, (*Builder).ReLU},
-		{"leaky relu", func(b *Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) },
-			func(b *Builder, h *G.Node) *G.Node { return b.LeakyReLU(h, 0.2) }},
-		{"tanh", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.Square(h)) }, (*Builder).Tanh},
-		{"sigmoid", func(b *Builder, h *G.Node) *G.Node { return b.Mean(h) }, (*Builder).Sigmoid},
-		{"product of two paths", func(b *Builder, h *G.Node) *G.Node { return b.Sum(b.Mul(h, b.Tanh(h))) }, (*Builder).Tanh},
-		{"bce logits target 1", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 1)) }, (*Builder).Tanh},
-		{"bce logits target 0", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 0)) }, (*Builder).Tanh},
-		{"bce logits target 0.9", func(b *Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 0.9)) }, (*Builder).ReLU},
-		{"bce logits fed targets", func(b *Builder, h *G.Node) *G.Node {
+		{"linear+sum", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) }, func(b *graphs.Builder, h *G.Node) *G.Node { return h }},
+		{"relu", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) }, (*graphs.Builder).ReLU},
+		{"leaky relu", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Sum(b.Square(h)) },
+			func(b *graphs.Builder, h *G.Node) *G.Node { return b.LeakyReLU(h, 0.2) }},
+		{"tanh", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Mean(b.Square(h)) }, (*graphs.Builder).Tanh},
+		{"sigmoid", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Mean(h) }, (*graphs.Builder).Sigmoid},
+		{"product of two paths", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Sum(b.Mul(h, b.Tanh(h))) }, (*graphs.Builder).Tanh},
+		{"bce logits target 1", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 1)) }, (*graphs.Builder).Tanh},
+		{"bce logits target 0", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 0)) }, (*graphs.Builder).Tanh},
+		{"bce logits target 0.9", func(b *graphs.Builder, h *G.Node) *G.Node { return b.Mean(b.BCEWithLogitsConst(h, 0.9)) }, (*graphs.Builder).ReLU},
+		{"bce logits fed targets", func(b *graphs.Builder, h *G.Node) *G.Node {
 			tgt := b.Input("targets", 6, 3)
-			d := Value(tgt).Data().([]float64)
+			d := graphs.Value(tgt).Data().([]float64)
 			for i := range d {
 				d[i] = float64(i%4) / 3
 			}
 			return b.Sum(b.BCEWithLogits(h, tgt))
-		}, (*Builder).Tanh},
+		}, (*graphs.Builder).Tanh},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			in := rand.New(rand.NewPCG(3, 4))
-			err := GradCheck(params, func(b *Builder) *G.Node {
+			err := testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 				x := b.Input("x", 6, 5)
-				fillInput(t, x, in, 1)
+				testutil.FillNormal(t, x, in, 1)
 				h := c.act(b, p64.Forward(b, x))
 				return c.head(b, q64.Forward(b, h))
 			}, 0, 1e-5)
@@ -83,11 +69,11 @@ func TestGradients(t *testing.T) {
 func TestBCEWithLogitsValues(t *testing.T) {
 	xs := []float64{-200, -30, -5, -0.5, 0, 0.5, 5, 30, 200}
 	ts := []float64{0, 1, 0.3}
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
 	x := b.Input("x", len(xs), len(ts))
 	tg := b.Input("t", len(xs), len(ts))
-	xd, td := Value(x).Data().([]float64), Value(tg).Data().([]float64)
+	xd, td := graphs.Value(x).Data().([]float64), graphs.Value(tg).Data().([]float64)
 	for i, xv := range xs {
 		for j, tv := range ts {
 			xd[i*len(ts)+j], td[i*len(ts)+j] = xv, tv
@@ -98,7 +84,7 @@ func TestBCEWithLogitsValues(t *testing.T) {
 	vm := G.NewTapeMachine(b.G)
 	defer vm.Close()
 	require.NoError(t, vm.RunAll())
-	got := Value(out).Data().([]float64)
+	got := graphs.Value(out).Data().([]float64)
 	for i, xv := range xs {
 		for j, tv := range ts {
 			// log(1+e^x) − t·x, evaluated in the safe branch for each sign.
@@ -120,11 +106,11 @@ func TestBCEWithLogitsValues(t *testing.T) {
 // after running one graph is seen by the other.
 func TestSharedParamAcrossGraphs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	l := NewLinear("l", 3, 2, rng)
-	build := func() (*Builder, *G.Node, *G.Node) {
-		b := NewBuilder()
+	l := graphs.NewLinear("l", 3, 2, rng)
+	build := func() (*graphs.Builder, *G.Node, *G.Node) {
+		b := graphs.NewBuilder()
 		x := b.Input("x", 1, 3)
-		copy(Value(x).Data().([]float32), []float32{1, 2, 3})
+		copy(graphs.Value(x).Data().([]float32), []float32{1, 2, 3})
 		return b, x, l.Forward(b, x)
 	}
 	b1, _, y1 := build()
@@ -135,16 +121,16 @@ func TestSharedParamAcrossGraphs(t *testing.T) {
 	defer vm1.Close()
 	defer vm2.Close()
 	require.NoError(t, vm1.RunAll())
-	before := append([]float32(nil), Value(y1).Data().([]float32)...)
+	before := append([]float32(nil), graphs.Value(y1).Data().([]float32)...)
 	l.Bias.Float32s()[0] += 10
 	require.NoError(t, vm2.RunAll())
-	after := Value(y2).Data().([]float32)
+	after := graphs.Value(y2).Data().([]float32)
 	require.InDelta(t, before[0]+10, after[0], 1e-5)
 	require.InDelta(t, before[1], after[1], 1e-5)
 }
 
 func TestLinearInitAndNames(t *testing.T) {
-	l := NewLinear("gen.fc1", 100, 256, rand.New(rand.NewPCG(0, 0)))
+	l := graphs.NewLinear("gen.fc1", 100, 256, rand.New(rand.NewPCG(0, 0)))
 	require.Equal(t, "gen.fc1.weight", l.Weight.Name)
 	require.Equal(t, []int{256, 100}, l.Weight.Shape())
 	require.Equal(t, []int{256}, l.Bias.Shape())
@@ -158,11 +144,11 @@ func TestLinearInitAndNames(t *testing.T) {
 		}
 	}
 	require.Greater(t, nonzero, 25000)
-	require.Error(t, Params{l.Weight, l.Weight}.Validate())
+	require.Error(t, graphs.Params{l.Weight, l.Weight}.Validate())
 }
 
 func TestBuilderKeepsFirstError(t *testing.T) {
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	x := b.Input("x", 2, 3)
 	w := b.Input("w", 4, 5) // wrong inner size
 	y := b.MatMulT(x, w)
@@ -175,19 +161,19 @@ func TestBuilderKeepsFirstError(t *testing.T) {
 // the general form.
 func TestBCEConstMatchesFedTargets(t *testing.T) {
 	for _, target := range []float64{0, 1, 0.9} {
-		b := NewBuilder()
+		b := graphs.NewBuilder()
 		b.Dtype = tensor.Float64
 		x := b.Input("x", 4, 5)
-		fillInput(t, x, rand.New(rand.NewPCG(5, 5)), 4)
+		testutil.FillNormal(t, x, rand.New(rand.NewPCG(5, 5)), 4)
 		tg := b.Input("t", 4, 5)
-		for i := range Value(tg).Data().([]float64) {
-			Value(tg).Data().([]float64)[i] = target
+		for i := range graphs.Value(tg).Data().([]float64) {
+			graphs.Value(tg).Data().([]float64)[i] = target
 		}
 		short, general := b.BCEWithLogitsConst(x, target), b.BCEWithLogits(x, tg)
 		require.NoError(t, b.Err())
 		vm := G.NewTapeMachine(b.G)
 		require.NoError(t, vm.RunAll())
-		require.InDeltaSlice(t, Value(general).Data(), Value(short).Data(), 1e-12, "target %v", target)
+		require.InDeltaSlice(t, graphs.Value(general).Data(), graphs.Value(short).Data(), 1e-12, "target %v", target)
 		vm.Close()
 	}
 }
@@ -195,12 +181,12 @@ func TestBCEConstMatchesFedTargets(t *testing.T) {
 // TestGradCheckCanFail makes sure the checker compares at all: with a
 // tolerance below finite-difference round-off it must report a mismatch.
 func TestGradCheckCanFail(t *testing.T) {
-	l := NewLinear("l", 3, 2, rand.New(rand.NewPCG(1, 2)))
+	l := graphs.NewLinear("l", 3, 2, rand.New(rand.NewPCG(1, 2)))
 	params := l.Params().ToFloat64()
-	ll := &Linear{Weight: params[0], Bias: params[1]}
-	err := GradCheck(params, func(b *Builder) *G.Node {
+	ll := &graphs.Linear{Weight: params[0], Bias: params[1]}
+	err := testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 		x := b.Input("x", 2, 3)
-		fillInput(t, x, rand.New(rand.NewPCG(1, 1)), 1)
+		testutil.FillNormal(t, x, rand.New(rand.NewPCG(1, 1)), 1)
 		return b.Sum(b.Tanh(ll.Forward(b, x)))
 	}, 0, 1e-15)
 	require.ErrorContains(t, err, "finite difference")
@@ -208,26 +194,26 @@ func TestGradCheckCanFail(t *testing.T) {
 
 func TestMinibatchStd(t *testing.T) {
 	// Values: rows [1,2], [3,6] → per-feature std 1 and 2 → feature 1.5.
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
 	h := b.Input("h", 2, 2)
-	copy(Value(h).Data().([]float64), []float64{1, 2, 3, 6})
+	copy(graphs.Value(h).Data().([]float64), []float64{1, 2, 3, 6})
 	out := b.MinibatchStd(h)
 	require.NoError(t, b.Err())
 	require.Equal(t, tensor.Shape{2, 3}, out.Shape())
 	vm := G.NewTapeMachine(b.G)
 	require.NoError(t, vm.RunAll())
-	require.InDeltaSlice(t, []float64{1, 2, 1.5, 3, 6, 1.5}, Value(out).Data().([]float64), 1e-6)
+	require.InDeltaSlice(t, []float64{1, 2, 1.5, 3, 6, 1.5}, graphs.Value(out).Data().([]float64), 1e-6)
 
 	// Gradients through the statistic, used twice in one graph.
-	l := NewLinear("l", 3, 4, rand.New(rand.NewPCG(2, 2)))
-	head := NewLinear("head", 5, 1, rand.New(rand.NewPCG(3, 3)))
+	l := graphs.NewLinear("l", 3, 4, rand.New(rand.NewPCG(2, 2)))
+	head := graphs.NewLinear("head", 5, 1, rand.New(rand.NewPCG(3, 3)))
 	params := append(l.Params(), head.Params()...).ToFloat64()
-	ll, hh := &Linear{Weight: params[0], Bias: params[1]}, &Linear{Weight: params[2], Bias: params[3]}
-	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+	ll, hh := &graphs.Linear{Weight: params[0], Bias: params[1]}, &graphs.Linear{Weight: params[2], Bias: params[3]}
+	require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 		x, y := b.Input("x", 6, 3), b.Input("y", 6, 3)
-		fillInput(t, x, rand.New(rand.NewPCG(4, 4)), 1)
-		fillInput(t, y, rand.New(rand.NewPCG(5, 5)), 0.1)
+		testutil.FillNormal(t, x, rand.New(rand.NewPCG(4, 4)), 1)
+		testutil.FillNormal(t, y, rand.New(rand.NewPCG(5, 5)), 0.1)
 		fx := hh.Forward(b, b.MinibatchStd(b.Tanh(ll.Forward(b, x))))
 		fy := hh.Forward(b, b.MinibatchStd(b.Tanh(ll.Forward(b, y))))
 		return b.Add(b.Mean(b.BCEWithLogitsConst(fx, 1)), b.Mean(b.BCEWithLogitsConst(fy, 0)))

@@ -1,10 +1,12 @@
-package graphs
+package graphs_test
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -24,13 +26,13 @@ func TestMatMulTransposes(t *testing.T) {
 				sb = []int{n, k}
 			}
 			rng := rand.New(rand.NewPCG(9, 9))
-			pa, pb := NewParam("a", sa...), NewParam("b", sb...)
-			Normal(pa, 1, rng)
-			Normal(pb, 1, rng)
-			params := Params{pa, pb}.ToFloat64()
+			pa, pb := graphs.NewParam("a", sa...), graphs.NewParam("b", sb...)
+			graphs.Normal(pa, 1, rng)
+			graphs.Normal(pb, 1, rng)
+			params := graphs.Params{pa, pb}.ToFloat64()
 
 			// Values: compare with a naive triple loop.
-			b := NewBuilder()
+			b := graphs.NewBuilder()
 			b.Dtype = tensor.Float64
 			out := b.MatMul(b.Param(params[0]), b.Param(params[1]), tc.ta, tc.tb)
 			require.NoError(t, b.Err())
@@ -46,7 +48,7 @@ func TestMatMulTransposes(t *testing.T) {
 				require.NoError(t, err)
 				return v.(float64)
 			}
-			got := Value(out).Data().([]float64)
+			got := graphs.Value(out).Data().([]float64)
 			for i := range m {
 				for j := range n {
 					var want float64
@@ -58,7 +60,7 @@ func TestMatMulTransposes(t *testing.T) {
 			}
 
 			// Gradients of a non-linear function of the product.
-			require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 				return b.Sum(b.Tanh(b.MatMul(b.Param(params[0]), b.Param(params[1]), tc.ta, tc.tb)))
 			}, 0, 1e-6))
 		})
@@ -66,7 +68,7 @@ func TestMatMulTransposes(t *testing.T) {
 }
 
 func TestMatMulShapeErrors(t *testing.T) {
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	x, w := b.Input("x", 2, 3), b.Input("w", 3, 4)
 	require.Nil(t, b.MatMul(x, w, false, true)) // x·wᵀ: inner 3 vs 4
 	require.ErrorContains(t, b.Err(), "inner sizes")

@@ -1,21 +1,20 @@
-package graphs
+package graphs_test
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
 // instructions counts the instructions of m's tape whose text contains op.
-func instructions(t *testing.T, m *Machine, op string) int {
+func instructions(t *testing.T, m *graphs.Machine, op string) int {
 	t.Helper()
-	prog := reflect.ValueOf(m.vm).MethodByName("Prog").Call(nil)[0].Interface().(fmt.Stringer).String()
-	listing, _, _ := strings.Cut(prog, "Args:")
+	listing, _, _ := strings.Cut(graphs.Program(m), "Args:")
 	return strings.Count(listing, op)
 }
 
@@ -25,22 +24,22 @@ func instructions(t *testing.T, m *Machine, op string) int {
 // dL/dW), not three, and still compute the kept loss and the gradient.
 func TestCompileLeavesOutUnwantedGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	l := NewLinear("l", 5, 4, rng)
-	b := NewBuilder()
+	l := graphs.NewLinear("l", 5, 4, rng)
+	b := graphs.NewBuilder()
 	x := b.Input("x", 6, 5)
-	fillInput(t, x, rng, 1)
+	testutil.FillNormal(t, x, rng, 1)
 	y := l.Forward(b, x)
 	loss := b.Mean(b.Square(y))
 	kept := b.Keep(loss)
 	tanh := b.Keep(b.Mean(b.Tanh(y))) // off the gradient's path, but kept
-	grads := b.Grad(loss, Params{l.Weight})
+	grads := b.Grad(loss, graphs.Params{l.Weight})
 	m, err := b.Compile()
 	require.NoError(t, err)
 	require.Equal(t, 2, instructions(t, m, "MatMul"), "forward and dL/dW only")
 	require.NoError(t, m.Run())
 
 	// Reference in float64: y = x·Wᵀ + b, loss = mean(y²), dL/dW = (2/n)·(y)ᵀ·x.
-	xs, w, bias := Value(x).Data().([]float32), l.Weight.Float32s(), l.Bias.Float32s()
+	xs, w, bias := graphs.Value(x).Data().([]float32), l.Weight.Float32s(), l.Bias.Float32s()
 	ys := make([]float64, 6*4)
 	var want, wantTanh float64
 	for i := range 6 {
@@ -56,7 +55,7 @@ func TestCompileLeavesOutUnwantedGradients(t *testing.T) {
 	}
 	require.InDelta(t, want, kept.Scalar(), 1e-5)
 	require.InDelta(t, wantTanh, tanh.Scalar(), 1e-5)
-	g := Value(grads[0]).Data().([]float32)
+	g := graphs.Value(grads[0]).Data().([]float32)
 	for o := range 4 {
 		for k := range 5 {
 			var d float64

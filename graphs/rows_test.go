@@ -1,9 +1,11 @@
-package graphs
+package graphs_test
 
 import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 )
@@ -13,14 +15,14 @@ import (
 // stack so that a mix-up of the row ranges shows.
 func TestStackRowsAndRowsGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	l := NewLinear("l", 4, 3, rng)
+	l := graphs.NewLinear("l", 4, 3, rng)
 	params := l.Params().ToFloat64()
-	ll := &Linear{Weight: params[0], Bias: params[1]}
-	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+	ll := &graphs.Linear{Weight: params[0], Bias: params[1]}
+	require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 		x := b.Input("x", 2, 4)
 		y := b.Input("y", 3, 4)
-		fillInput(t, x, rand.New(rand.NewPCG(1, 2)), 1)
-		fillInput(t, y, rand.New(rand.NewPCG(3, 4)), 1)
+		testutil.FillNormal(t, x, rand.New(rand.NewPCG(1, 2)), 1)
+		testutil.FillNormal(t, y, rand.New(rand.NewPCG(3, 4)), 1)
 		// tanh(W·[W·x; y]) so that the gradient also flows back through
 		// the stack into a parameterised input.
 		h := b.Tanh(ll.Forward(b, b.StackRows(b.Tanh(b.MatMul(ll.Forward(b, x), b.Param(ll.Weight), false, false)), y)))
@@ -30,11 +32,11 @@ func TestStackRowsAndRowsGradients(t *testing.T) {
 }
 
 func TestStackRowsValues(t *testing.T) {
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	x := b.Input("x", 2, 3)
 	y := b.Input("y", 1, 3)
-	copy(Value(x).Data().([]float32), []float32{1, 2, 3, 4, 5, 6})
-	copy(Value(y).Data().([]float32), []float32{7, 8, 9})
+	copy(graphs.Value(x).Data().([]float32), []float32{1, 2, 3, 4, 5, 6})
+	copy(graphs.Value(y).Data().([]float32), []float32{7, 8, 9})
 	s := b.StackRows(x, y)
 	require.Equal(t, []int{3, 3}, []int(s.Shape()))
 	all, mid := b.Keep(s), b.Keep(b.Rows(s, 1, 2))
@@ -48,15 +50,15 @@ func TestStackRowsValues(t *testing.T) {
 func TestRowsErrors(t *testing.T) {
 	for _, c := range []struct {
 		name  string
-		build func(b *Builder)
+		build func(b *graphs.Builder)
 	}{
-		{"stack of different widths", func(b *Builder) { b.StackRows(b.Input("a", 2, 3), b.Input("b", 2, 4)) }},
-		{"stack of nothing", func(b *Builder) { b.StackRows() }},
-		{"rows past the end", func(b *Builder) { b.Rows(b.Input("a", 2, 3), 1, 3) }},
-		{"empty rows", func(b *Builder) { b.Rows(b.Input("a", 2, 3), 1, 1) }},
+		{"stack of different widths", func(b *graphs.Builder) { b.StackRows(b.Input("a", 2, 3), b.Input("b", 2, 4)) }},
+		{"stack of nothing", func(b *graphs.Builder) { b.StackRows() }},
+		{"rows past the end", func(b *graphs.Builder) { b.Rows(b.Input("a", 2, 3), 1, 3) }},
+		{"empty rows", func(b *graphs.Builder) { b.Rows(b.Input("a", 2, 3), 1, 1) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b := NewBuilder()
+			b := graphs.NewBuilder()
 			c.build(b)
 			require.Error(t, b.Err())
 		})

@@ -1,9 +1,11 @@
-package graphs
+package graphs_test
 
 import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -15,7 +17,7 @@ import (
 func TestRowSumValues(t *testing.T) {
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 		t.Run(dt.String(), func(t *testing.T) {
-			b := NewBuilder()
+			b := graphs.NewBuilder()
 			b.Dtype = dt
 			x := b.Input("x", 5, 7)
 			sum := b.Sum(x, 1)
@@ -26,7 +28,7 @@ func TestRowSumValues(t *testing.T) {
 			require.NoError(t, err)
 			rng := rand.New(rand.NewPCG(5, 7))
 			for range 2 {
-				fillInput(t, x, rng, 3)
+				testutil.FillNormal(t, x, rng, 3)
 				require.NoError(t, vm.Run())
 				require.InDeltaSlice(t, floats64(theirs), floats64(ours), 1e-5)
 			}
@@ -39,18 +41,18 @@ func TestRowSumValues(t *testing.T) {
 // spread to the wrong row would show.
 func TestRowSumGradCheck(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	params := NewLinear("fc", 4, 6, rng).Params().ToFloat64()
-	fc := &Linear{Weight: params[0], Bias: params[1]}
-	require.NoError(t, GradCheck(params, func(b *Builder) *G.Node {
+	params := graphs.NewLinear("fc", 4, 6, rng).Params().ToFloat64()
+	fc := &graphs.Linear{Weight: params[0], Bias: params[1]}
+	require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
 		x, w := b.Input("x", 3, 4), b.Input("w", 3)
-		fillInput(t, x, rand.New(rand.NewPCG(13, 14)), 2)
-		fillInput(t, w, rand.New(rand.NewPCG(15, 16)), 1)
+		testutil.FillNormal(t, x, rand.New(rand.NewPCG(13, 14)), 2)
+		testutil.FillNormal(t, w, rand.New(rand.NewPCG(15, 16)), 1)
 		return b.Sum(b.Mul(b.Sum(b.Tanh(fc.Forward(b, x)), 1), w))
 	}, 0, 1e-6))
 }
 
 // floats64 reads a kept result of either dtype as float64s.
-func floats64(r *Result) []float64 {
+func floats64(r *graphs.Result) []float64 {
 	if f := r.Float64s(); f != nil {
 		return f
 	}

@@ -1,10 +1,12 @@
-package graphs
+package graphs_test
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
 	G "gorgonia.org/gorgonia"
@@ -19,7 +21,7 @@ func topSingularValue(t *testing.T, w []float64, out int) float64 {
 	return svd.Values(nil)[0]
 }
 
-func float64s(p *Param) []float64 {
+func float64s(p *graphs.Param) []float64 {
 	if d, ok := p.Value.Data().([]float64); ok {
 		return d
 	}
@@ -42,9 +44,9 @@ func TestSpectralNormPowerIterationFindsTopSingularValue(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(41, 42))
-			w := NewParam("layer.weight", c.shape...)
-			FillNormal(w.Float32s(), rng)
-			sn := NewSpectralNorm(w, rng)
+			w := graphs.NewParam("layer.weight", c.shape...)
+			graphs.FillNormal(w.Float32s(), rng)
+			sn := graphs.NewSpectralNorm(w, rng)
 			require.Equal(t, "layer.weight_u", sn.U.Name)
 			require.Equal(t, "layer.weight_v", sn.V.Name)
 			require.True(t, sn.U.Buffer && sn.V.Buffer && !w.Buffer)
@@ -61,12 +63,12 @@ func TestSpectralNormPowerIterationFindsTopSingularValue(t *testing.T) {
 
 func TestSpectralNormalisedWeightHasUnitNorm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
-	conv := NewConv2d("c", 3, 4, 3, 1, 1, rng)
-	conv.SN = NewSpectralNorm(conv.Weight, rng)
+	conv := graphs.NewConv2d("c", 3, 4, 3, 1, 1, rng)
+	conv.SN = graphs.NewSpectralNorm(conv.Weight, rng)
 	for range 200 {
 		conv.SN.Iterate()
 	}
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	w := b.Weight(conv.Weight, conv.SN)
 	require.Same(t, w, b.Weight(conv.Weight, conv.SN), "a layer applied twice shares one normalised weight")
 	kept := b.Keep(w)
@@ -78,28 +80,28 @@ func TestSpectralNormalisedWeightHasUnitNorm(t *testing.T) {
 		got = append(got, float64(v))
 	}
 	require.InDelta(t, 1, topSingularValue(t, got, 4), 1e-4)
-	require.Equal(t, Params{conv.Weight, conv.Bias}, conv.Params().Trainable())
+	require.Equal(t, graphs.Params{conv.Weight, conv.Bias}, conv.Params().Trainable())
 	require.Len(t, conv.Params(), 4)
 }
 
 func TestSpectralNormGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(45, 46))
-	conv := NewConv2d("c", 2, 3, 3, 2, 1, rng)
-	conv.SN = NewSpectralNorm(conv.Weight, rng)
-	fc := NewLinear("fc", 3*4*4, 2, rng)
-	fc.SN = NewSpectralNorm(fc.Weight, rng)
+	conv := graphs.NewConv2d("c", 2, 3, 3, 2, 1, rng)
+	conv.SN = graphs.NewSpectralNorm(conv.Weight, rng)
+	fc := graphs.NewLinear("fc", 3*4*4, 2, rng)
+	fc.SN = graphs.NewSpectralNorm(fc.Weight, rng)
 	all := append(conv.Params(), fc.Params()...).ToFloat64()
-	c := &Conv2d{Weight: all[0], Bias: all[1], Stride: 2, Pad: 1}
-	c.SN = &SpectralNorm{Weight: all[0], U: all[2], V: all[3]}
-	l := &Linear{Weight: all[4], Bias: all[5]}
-	l.SN = &SpectralNorm{Weight: all[4], U: all[6], V: all[7]}
+	c := &graphs.Conv2d{Weight: all[0], Bias: all[1], Stride: 2, Pad: 1}
+	c.SN = &graphs.SpectralNorm{Weight: all[0], U: all[2], V: all[3]}
+	l := &graphs.Linear{Weight: all[4], Bias: all[5]}
+	l.SN = &graphs.SpectralNorm{Weight: all[4], U: all[6], V: all[7]}
 	// u and v are constants of the graph, so only the weights and biases
 	// are differentiated; the power iteration runs between steps.
 	trainable := all.Trainable()
 	require.Len(t, trainable, 4)
-	require.NoError(t, GradCheck(trainable, func(b *Builder) *G.Node {
+	require.NoError(t, testutil.GradCheck(trainable, func(b *graphs.Builder) *G.Node {
 		x := b.Input("x", 2, 2, 8, 8)
-		fillInput(t, x, rand.New(rand.NewPCG(47, 48)), 1)
+		testutil.FillNormal(t, x, rand.New(rand.NewPCG(47, 48)), 1)
 		h := b.LeakyReLU(c.Forward(b, x), 0.2)
 		// The discriminator applies its layers to two batches: both must
 		// share the normalised weight and its gradient.
@@ -110,8 +112,8 @@ func TestSpectralNormGradients(t *testing.T) {
 }
 
 func TestSpectralNormOfZeroWeightIsFinite(t *testing.T) {
-	w := NewParam("z.weight", 3, 4)
-	sn := NewSpectralNorm(w, rand.New(rand.NewPCG(1, 1)))
+	w := graphs.NewParam("z.weight", 3, 4)
+	sn := graphs.NewSpectralNorm(w, rand.New(rand.NewPCG(1, 1)))
 	sn.Iterate()
 	for _, v := range append(sn.U.Float32s(), sn.V.Float32s()...) {
 		require.False(t, math.IsNaN(float64(v)))
@@ -120,11 +122,11 @@ func TestSpectralNormOfZeroWeightIsFinite(t *testing.T) {
 
 func TestSpectralNormGraphLeavesBuffersAlone(t *testing.T) {
 	rng := rand.New(rand.NewPCG(49, 50))
-	w := NewParam("w", 3, 4)
-	FillNormal(w.Float32s(), rng)
-	sn := NewSpectralNorm(w, rng)
+	w := graphs.NewParam("w", 3, 4)
+	graphs.FillNormal(w.Float32s(), rng)
+	sn := graphs.NewSpectralNorm(w, rng)
 	u, v := append([]float32(nil), sn.U.Float32s()...), append([]float32(nil), sn.V.Float32s()...)
-	b := NewBuilder()
+	b := graphs.NewBuilder()
 	kept := b.Keep(b.Weight(w, sn))
 	vm, err := b.Compile()
 	require.NoError(t, err)

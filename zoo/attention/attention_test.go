@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -20,22 +21,6 @@ var configs = []struct {
 	{"pool", Config{Pool: true}},
 	{"half values", Config{HalfValues: true}},
 	{"official", Config{Pool: true, HalfValues: true}},
-}
-
-func fill(t *testing.T, n *G.Node, rng *rand.Rand, scale float64) {
-	t.Helper()
-	switch d := graphs.Value(n).Data().(type) {
-	case []float64:
-		for i := range d {
-			d[i] = rng.NormFloat64() * scale
-		}
-	case []float32:
-		for i := range d {
-			d[i] = float32(rng.NormFloat64() * scale)
-		}
-	default:
-		t.Fatalf("input %s holds %T", n.Name(), d)
-	}
 }
 
 // setGamma sets γ in a float32 or float64 parameter.
@@ -91,9 +76,9 @@ func TestGradients(t *testing.T) {
 			pre64 := pre.Params().ToFloat64()
 			a64, ps := block64(attn)
 			conv := &graphs.Conv2d{Weight: pre64[0], Bias: pre64[1], Pad: 1}
-			require.NoError(t, graphs.GradCheck(append(pre64, ps...), func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(append(pre64, ps...), func(b *graphs.Builder) *G.Node {
 				x := b.Input("x", 2, 2, 5, 4)
-				fill(t, x, rand.New(rand.NewPCG(3, 4)), 1)
+				testutil.FillNormal(t, x, rand.New(rand.NewPCG(3, 4)), 1)
 				y := a64.Forward(b, b.Tanh(conv.Forward(b, x)))
 				return b.Mean(b.Tanh(y))
 			}, 12, 1e-6))
@@ -112,9 +97,9 @@ func TestTokenGradients(t *testing.T) {
 			pre64 := pre.Params().ToFloat64()
 			a64, ps := tokens64(attn)
 			lin := &graphs.Linear{Weight: pre64[0], Bias: pre64[1]}
-			require.NoError(t, graphs.GradCheck(append(pre64, ps...), func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(append(pre64, ps...), func(b *graphs.Builder) *G.Node {
 				x := b.Input("x", 2*5, 3)
-				fill(t, x, rand.New(rand.NewPCG(7, 8)), 1)
+				testutil.FillNormal(t, x, rand.New(rand.NewPCG(7, 8)), 1)
 				h := b.Reshape(b.Tanh(lin.Forward(b, x)), 2, 5, 16)
 				return b.Mean(b.Tanh(a64.Forward(b, h)))
 			}, 12, 1e-6))
@@ -153,7 +138,7 @@ func TestGammaZeroIsIdentity(t *testing.T) {
 			require.NoError(t, err)
 			b := graphs.NewBuilder()
 			x := b.Input("x", 3, 24, 6, 6)
-			fill(t, x, rng, 3)
+			testutil.FillNormal(t, x, rng, 3)
 			y := attn.Forward(b, x)
 			out := run(t, b, y, x)
 			require.Equal(t, out[1], out[0])
@@ -165,7 +150,7 @@ func TestGammaZeroIsIdentity(t *testing.T) {
 		require.NoError(t, err)
 		b := graphs.NewBuilder()
 		x := b.Input("x", 3, 7, 20)
-		fill(t, x, rng, 3)
+		testutil.FillNormal(t, x, rng, 3)
 		out := run(t, b, attn.Forward(b, x), x)
 		require.Equal(t, out[1], out[0])
 	})
@@ -181,7 +166,7 @@ func TestAttentionRowsSumToOne(t *testing.T) {
 			require.NoError(t, err)
 			b := graphs.NewBuilder()
 			x := b.Input("x", 2, 32, 6, 5)
-			fill(t, x, rng, 10)
+			testutil.FillNormal(t, x, rng, 10)
 			_, beta := attn.ForwardWeights(b, x)
 			keys := 30
 			if c.cfg.Pool {
@@ -309,7 +294,7 @@ func TestMatchesReference(t *testing.T) {
 				b := graphs.NewBuilder()
 				b.Dtype = tensor.Float64
 				x := b.Input("x", 2, size.c, size.h, size.w)
-				fill(t, x, rng, 2)
+				testutil.FillNormal(t, x, rng, 2)
 				y, beta := a64.ForwardWeights(b, x)
 				out := run(t, b, y, beta)
 				wantY, wantBeta := reference(a64, graphs.Value(x).Data().([]float64), 2, size.h, size.w)
@@ -342,7 +327,7 @@ func TestTokensMatchMaps(t *testing.T) {
 			b := graphs.NewBuilder()
 			b.Dtype = tensor.Float64
 			x := b.Input("x", n, c, h, w)
-			fill(t, x, rng, 2)
+			testutil.FillNormal(t, x, rng, 2)
 			xt := b.Input("xt", n, h*w, c)
 			xd, xtd := graphs.Value(x).Data().([]float64), graphs.Value(xt).Data().([]float64)
 			for img := range n {

@@ -14,6 +14,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -50,7 +51,7 @@ func TestGradients(t *testing.T) {
 		m, err := New(cfg, 3)
 		require.NoError(t, err)
 		m64, ps := float64Copy(m)
-		require.NoError(t, graphs.GradCheck(ps, func(b *graphs.Builder) *G.Node {
+		require.NoError(t, testutil.GradCheck(ps, func(b *graphs.Builder) *G.Node {
 			b.Training = true
 			x := b.Input("x", 4, cfg.Height*cfg.Width)
 			copy(graphs.Value(x).Data().([]float64), func() []float64 {

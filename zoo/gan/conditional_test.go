@@ -2,6 +2,7 @@ package gan
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 )
 
 // smallCond is small with three classes.
@@ -35,18 +37,18 @@ func TestConditionalLossGradients(t *testing.T) {
 			d64 := m64.Disc.(*MLPDiscriminator)
 			d64.Classes, d64.Embed = cfg.Classes, dp[len(dp)-1]
 			realY, fakeY := []int{0, 2, 1, 2}, []int{1, 1, 0, 2}
-			require.NoError(t, graphs.GradCheck(dp, func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(dp, func(b *graphs.Builder) *G.Node {
 				real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
 				yr, yf := b.Input("yr", 4, 3), b.Input("yf", 4, 3)
-				fill(real, 1, 1)
-				fill(z, 2, 1)
+				testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
+				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				fillOneHot(yr, realY, 3)
 				fillOneHot(yf, fakeY, 3)
 				return DiscriminatorLoss(b, m64.Discriminate(b, real, yr), m64.Discriminate(b, m64.Generate(b, m64.Gen, z, yf), yf))
 			}, 0, 1e-5), "D loss wrt D")
-			require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(gp, func(b *graphs.Builder) *G.Node {
 				z, y := b.Input("z", 4, 3), b.Input("y", 4, 3)
-				fill(z, 2, 1)
+				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				fillOneHot(y, fakeY, 3)
 				return GeneratorLoss(b, m64.Discriminate(b, m64.Generate(b, m64.Gen, z, y), y))
 			}, 0, 1e-5), "G loss wrt G")

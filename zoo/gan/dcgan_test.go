@@ -2,6 +2,7 @@ package gan
 
 import (
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -64,15 +66,15 @@ func TestConvLossGradients(t *testing.T) {
 			for _, sn := range m.SpectralNorms() {
 				sn.Iterate()
 			}
-			require.NoError(t, graphs.GradCheck(m.DiscParams().Trainable(), func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(m.DiscParams().Trainable(), func(b *graphs.Builder) *G.Node {
 				real, z := b.Input("real", 4, 64), b.Input("z", 4, 3)
-				fill(real, 1, 1)
-				fill(z, 2, 1)
+				testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
+				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				return m.DiscLoss(b, m.Disc.Forward(b, real, nil), m.Disc.Forward(b, m.Gen.Forward(b, z, nil), nil))
 			}, 0, 1e-5), "D loss wrt D")
-			require.NoError(t, graphs.GradCheck(m.Gen.Params().Trainable(), func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(m.Gen.Params().Trainable(), func(b *graphs.Builder) *G.Node {
 				z := b.Input("z", 4, 3)
-				fill(z, 2, 1)
+				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				return m.GenLoss(b, m.Disc.Forward(b, m.Gen.Forward(b, z, nil), nil))
 			}, 0, 1e-5), "G loss wrt G")
 		})

@@ -13,6 +13,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -34,14 +35,6 @@ func float64Copy(t *testing.T, m *Model) (*Model, graphs.Params, graphs.Params) 
 	return &Model{Config: m.Config, Gen: g64, Disc: d64}, gp, dp
 }
 
-func fill(n *G.Node, seed uint64, scale float64) {
-	rng := rand.New(rand.NewPCG(seed, seed))
-	d := graphs.Value(n).Data().([]float64)
-	for i := range d {
-		d[i] = rng.NormFloat64() * scale
-	}
-}
-
 func TestLossGradients(t *testing.T) {
 	withStd, packed := small, small
 	withStd.DMinibatchStd = true
@@ -51,18 +44,18 @@ func TestLossGradients(t *testing.T) {
 			m, err := New(cfg, 3)
 			require.NoError(t, err)
 			m64, gp, dp := float64Copy(t, m)
-			require.NoError(t, graphs.GradCheck(dp, func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(dp, func(b *graphs.Builder) *G.Node {
 				real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
-				fill(real, 1, 1)
-				fill(z, 2, 1)
+				testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
+				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				// as the training step builds it: one stacked pass, or two
 				// with minibatch std
 				realLogits, fakeLogits := m64.discriminatePair(b, real, m64.Gen.Forward(b, z, nil), nil, nil)
 				return DiscriminatorLoss(b, realLogits, fakeLogits)
 			}, 0, 1e-5), "D loss wrt D")
-			require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(gp, func(b *graphs.Builder) *G.Node {
 				z := b.Input("z", 4, 3)
-				fill(z, 2, 1)
+				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				return GeneratorLoss(b, m64.Disc.Forward(b, m64.Gen.Forward(b, z, nil), nil))
 			}, 0, 1e-5), "G loss wrt G")
 		})

@@ -2,6 +2,7 @@ package gan
 
 import (
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -46,16 +48,16 @@ func TestGMANLossGradients(t *testing.T) {
 				discs = append(discs, d64)
 				dp = append(dp, ps...)
 			}
-			require.NoError(t, graphs.GradCheck(dp, func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(dp, func(b *graphs.Builder) *G.Node {
 				real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
-				fill(real, 1, 1)
-				fill(z, 2, 1)
+				testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
+				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				loss, _, _ := MultiDiscriminatorLoss(b, discs, real, g64.Forward(b, z, nil))
 				return loss
 			}, 0, 1e-5), "D loss wrt both Ds")
-			require.NoError(t, graphs.GradCheck(gp, func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(gp, func(b *graphs.Builder) *G.Node {
 				z, w := b.Input("z", 4, 3), b.Input("w", 2)
-				fill(z, 2, 1)
+				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				copy(graphs.Value(w).Data().([]float64), []float64{0.3, 0.7})
 				loss, _ := WeightedGeneratorLoss(b, discs, g64.Forward(b, z, nil), w)
 				return loss

@@ -3,6 +3,7 @@ package vae
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -43,12 +45,12 @@ func TestConditionalObjectiveGradients(t *testing.T) {
 		p64 := m.Params().ToFloat64()
 		m64, err := m.Rebind(p64)
 		require.NoError(t, err)
-		require.NoError(t, graphs.GradCheck(p64, func(b *graphs.Builder) *G.Node {
+		require.NoError(t, testutil.GradCheck(p64, func(b *graphs.Builder) *G.Node {
 			x := b.Input("x", 4, m.Config.Pixels())
 			y := b.Input("y", 4, m.Config.Classes)
 			eps := b.Input("eps", 4, m.Config.Z)
 			fillUnit(x, 1, false)
-			fillNormal64(eps, 2)
+			testutil.FillNormal(t, eps, rand.New(rand.NewPCG(2, 3)), 1)
 			yv := graphs.Value(y).Data().([]float64)
 			for i := range 4 {
 				yv[i*cfg.Classes+(i*2+1)%cfg.Classes] = 1

@@ -15,6 +15,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -142,12 +143,12 @@ func TestConvObjectiveGradients(t *testing.T) {
 			p64 := m.Params().ToFloat64()
 			m64, err := m.Rebind(p64)
 			require.NoError(t, err)
-			require.NoError(t, graphs.GradCheck(p64, func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(p64, func(b *graphs.Builder) *G.Node {
 				const batch = 3
 				x := b.Input("x", batch, m.Config.Pixels())
 				eps := b.Input("eps", batch, m.Config.Z)
 				fillUnit(x, 1, c.binary)
-				fillNormal64(eps, 2)
+				testutil.FillNormal(t, eps, rand.New(rand.NewPCG(2, 3)), 1)
 				var y *G.Node
 				if classes := m.Config.Classes; classes > 0 {
 					y = b.Input("y", batch, classes)

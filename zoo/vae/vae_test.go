@@ -14,6 +14,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -29,14 +30,6 @@ func fillUnit(n *G.Node, seed uint64, binary bool) {
 		if binary {
 			d[i] = math.Round(d[i])
 		}
-	}
-}
-
-func fillNormal64(n *G.Node, seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, seed+1))
-	d := graphs.Value(n).Data().([]float64)
-	for i := range d {
-		d[i] = rng.NormFloat64()
 	}
 }
 
@@ -61,11 +54,11 @@ func TestObjectiveGradients(t *testing.T) {
 			p64 := m.Params().ToFloat64()
 			m64, err := m.Rebind(p64)
 			require.NoError(t, err)
-			require.NoError(t, graphs.GradCheck(p64, func(b *graphs.Builder) *G.Node {
+			require.NoError(t, testutil.GradCheck(p64, func(b *graphs.Builder) *G.Node {
 				x := b.Input("x", 4, m.Config.Pixels())
 				eps := b.Input("eps", 4, m.Config.Z)
 				fillUnit(x, 1, c.binary)
-				fillNormal64(eps, 2)
+				testutil.FillNormal(t, eps, rand.New(rand.NewPCG(2, 3)), 1)
 				return Objective(b, m64, x, nil, eps, c.beta).Loss
 			}, 0, 1e-5))
 		})

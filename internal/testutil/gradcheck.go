@@ -1,10 +1,11 @@
-package graphs
+package testutil
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 
+	"github.com/gorgozoo/gorgozoo/graphs"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -12,11 +13,11 @@ import (
 // GradCheck compares the symbolic gradients of a scalar loss with central
 // finite differences, in float64. build adds the loss to a float64 builder;
 // it must bind every parameter in params (float64 copies, see
-// [Params.ToFloat64]) and feed fixed inputs. At most maxPerParam entries of
+// [graphs.Params.ToFloat64]) and feed fixed inputs. At most maxPerParam entries of
 // each parameter are probed (chosen by a fixed seed; 0 probes them all).
 // An entry fails when |analytic − numeric| > tol·max(1, |analytic|, |numeric|).
-func GradCheck(params Params, build func(b *Builder) *G.Node, maxPerParam int, tol float64) error {
-	b := NewBuilder()
+func GradCheck(params graphs.Params, build func(b *graphs.Builder) *G.Node, maxPerParam int, tol float64) error {
+	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
 	loss := build(b)
 	kept := b.Keep(loss)
@@ -32,13 +33,13 @@ func GradCheck(params Params, build func(b *Builder) *G.Node, maxPerParam int, t
 		return kept.Scalar(), nil
 	}
 	if _, err := run(); err != nil {
-		return fmt.Errorf("graphs: gradcheck: %w", err)
+		return fmt.Errorf("gradcheck: %w", err)
 	}
 	analytic := make([][]float64, len(params))
 	for i, g := range grads {
-		d, ok := Value(g).Data().([]float64)
+		d, ok := graphs.Value(g).Data().([]float64)
 		if !ok {
-			return fmt.Errorf("graphs: gradcheck: gradient of %s is not float64", params[i].Name)
+			return fmt.Errorf("gradcheck: gradient of %s is not float64", params[i].Name)
 		}
 		analytic[i] = append([]float64(nil), d...)
 	}
@@ -66,7 +67,7 @@ func GradCheck(params Params, build func(b *Builder) *G.Node, maxPerParam int, t
 			numeric := (up - down) / (2 * h)
 			a := analytic[i][j]
 			if math.Abs(a-numeric) > tol*math.Max(1, math.Max(math.Abs(a), math.Abs(numeric))) {
-				return fmt.Errorf("graphs: gradcheck: d loss/d %s[%d]: symbolic %.8g, finite difference %.8g", p.Name, j, a, numeric)
+				return fmt.Errorf("gradcheck: d loss/d %s[%d]: symbolic %.8g, finite difference %.8g", p.Name, j, a, numeric)
 			}
 		}
 	}

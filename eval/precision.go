@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gorgozoo/gorgozoo/internal/gemm"
 	"gonum.org/v1/gonum/blas"
-	G "gorgonia.org/gorgonia"
 )
 
 // PR is the improved precision and recall of Kynkäänniemi et al. (2019).
@@ -159,13 +159,13 @@ func sqNorms(x []float32, dim int) []float32 {
 }
 
 // sqDists writes ‖a_i − b_j‖² into out[i·nb + j] for the rows of a and b,
-// as ‖a_i‖² + ‖b_j‖² − 2·a_i·b_j with one GEMM (through Gorgonia's BLAS,
-// so a faster one installed with gorgonia.Use serves here too). Round-off
+// as ‖a_i‖² + ‖b_j‖² − 2·a_i·b_j with one GEMM (internal/gemm's, the one
+// the models' products run on). Round-off
 // can make the sum of a point with itself or a near twin slightly
 // negative; it is clamped to 0.
 func sqDists(a, aNorms, b, bNorms []float32, dim int, out []float32) {
 	na, nb := len(aNorms), len(bNorms)
-	G.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, na, nb, dim, -2, a, dim, b, dim, 0, out, nb)
+	gemm.Sgemm(blas.NoTrans, blas.Trans, na, nb, dim, -2, a, dim, b, dim, 0, out, nb)
 	for i := range na {
 		row := out[i*nb : (i+1)*nb]
 		for j := range row {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/gorgozoo/gorgozoo/internal/gemm"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -22,7 +23,8 @@ type Machine struct {
 var machines sync.RWMutex
 
 // Compile checks the builder's error and compiles its graph into a tape
-// machine.
+// machine. It also makes internal/gemm Gorgonia's BLAS (see useBackend),
+// so no program that runs a model can leave it out.
 func (b *Builder) Compile() (*Machine, error) {
 	if err := b.Err(); err != nil {
 		return nil, err
@@ -40,7 +42,21 @@ func (b *Builder) Compile() (*Machine, error) {
 	}
 	machines.Lock()
 	defer machines.Unlock()
+	useBackend()
 	return &Machine{vm: G.NewTapeMachine(g)}, nil
+}
+
+// useBackend makes internal/gemm the BLAS of Gorgonia's own operations
+// and of the tensor package, unless it already is. gonum's pure-Go Sgemm,
+// their default, runs the models' layer shapes several times slower. The
+// products of package ops call internal/gemm directly and need no
+// installing; this covers anything else that reaches Gorgonia's BLAS.
+// Compile calls it while holding machines' write lock, so no graph is
+// running while the global changes.
+func useBackend() {
+	if _, ok := G.WhichBLAS().(gemm.Implementation); !ok {
+		gemm.Use()
+	}
 }
 
 // Run executes the graph once. Reset comes first: without it a tape

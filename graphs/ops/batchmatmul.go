@@ -118,17 +118,16 @@ func (op batchedMatMulOp) gemm(out, a, b *tensor.Dense) (*tensor.Dense, error) {
 	}
 	lda, ldb := sa[2], sb[2]
 	strideA, strideB, strideC := sa[1]*sa[2], sb[1]*sb[2], m*n
-	impl := G.WhichBLAS()
 	switch ad := a.Data().(type) {
 	case []float32:
 		bd, cd := b.Data().([]float32), out.Data().([]float32)
 		for i := range batch {
-			impl.Sgemm(ta, tb, m, n, k, 1, ad[i*strideA:(i+1)*strideA], lda, bd[i*strideB:(i+1)*strideB], ldb, 0, cd[i*strideC:(i+1)*strideC], n)
+			products.Sgemm(ta, tb, m, n, k, 1, ad[i*strideA:(i+1)*strideA], lda, bd[i*strideB:(i+1)*strideB], ldb, 0, cd[i*strideC:(i+1)*strideC], n)
 		}
 	case []float64:
 		bd, cd := b.Data().([]float64), out.Data().([]float64)
 		for i := range batch {
-			impl.Dgemm(ta, tb, m, n, k, 1, ad[i*strideA:(i+1)*strideA], lda, bd[i*strideB:(i+1)*strideB], ldb, 0, cd[i*strideC:(i+1)*strideC], n)
+			products.Dgemm(ta, tb, m, n, k, 1, ad[i*strideA:(i+1)*strideA], lda, bd[i*strideB:(i+1)*strideB], ldb, 0, cd[i*strideC:(i+1)*strideC], n)
 		}
 	default:
 		return nil, fmt.Errorf("%v: unsupported type %v", op, a.Dtype())

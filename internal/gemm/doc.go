@@ -13,7 +13,9 @@
 //
 // # Use
 //
-// Call [Use] once before running graphs (from main, or an init function):
+// The products of package graphs/ops call [Sgemm] directly (through
+// [Implementation]), and graphs' Builder.Compile calls [Use] for any other
+// product a graph might hold:
 //
 //	gemm.Use() // Gorgonia and tensor now multiply with this package
 //

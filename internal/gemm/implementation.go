@@ -22,7 +22,7 @@ func (Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a
 }
 
 // Use makes Gorgonia and the tensor package use Implementation for every
-// BLAS call (gorgonia.Use also sets tensor's BLAS). Call it once, before
-// running graphs, e.g. from an init function or at the start of main; it
-// is safe to call more than once.
+// BLAS call (gorgonia.Use also sets tensor's BLAS). Call it before running
+// graphs, while none runs (graphs' Builder.Compile does); it is safe to
+// call more than once.
 func Use() { G.Use(Implementation{}) }

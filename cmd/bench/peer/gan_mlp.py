@@ -13,7 +13,7 @@ real packs and 0 on generated ones for D; against 1 on generated ones for G).
 Adam lr 2e-4, betas (0.5, 0.999) for both players; batch 64; real images
 scaled to [-1, 1]; z ~ N(0, I). With --ema > 0 an exponential moving average
 of G's weights with decay min(ema, (1+t)/(10+t)) after update t, as
-graphs.EMA does. Default PyTorch init (ours draws the same uniform bounds).
+optim.EMA does. Default PyTorch init (ours draws the same uniform bounds).
 
 train-gan's default recipe is --d-pack 2 --d-dropout 0.3 --ema 0.999 (the
 defaults here); --d-pack 1 --d-dropout 0 --ema 0 is the textbook GAN.

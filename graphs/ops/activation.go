@@ -247,7 +247,9 @@ func actGradSmooth[T float](dst, y, dy []T, kind actKind) {
 	}
 }
 
-func (op actOp) DiffWRT(int) []bool { return []bool{!op.grad} }
+// DiffWRT: the activation is differentiable in its input; the gradient
+// op is not differentiated again.
+func (op actOp) DiffWRT(inputs int) []bool { return diffFirst(inputs, !op.grad) }
 
 // SymDiff: dx = dy ⊙ f'(x), written in terms of the output y.
 func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {

@@ -175,13 +175,7 @@ func poolGrad[T float](dx, dy []T, at []int32, in, out int) {
 
 // DiffWRT: the pooling is differentiable in its input; the gradient op is
 // not differentiated again.
-func (op maxPoolOp) DiffWRT(inputs int) []bool {
-	d := make([]bool, inputs)
-	if inputs > 0 && !op.grad {
-		d[0] = true
-	}
-	return d
-}
+func (op maxPoolOp) DiffWRT(inputs int) []bool { return diffFirst(inputs, !op.grad) }
 
 // SymDiff: dx is dy at each window's maximum and 0 elsewhere.
 func (op maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {

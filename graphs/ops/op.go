@@ -34,6 +34,17 @@ func (base) ReturnsPtr() bool     { return false }
 func (base) CallsExtern() bool    { return false }
 func (base) OverwritesInput() int { return -1 }
 
+// diffFirst is the DiffWRT of an op that is differentiable in its first
+// input only (forward set) or in none: one entry for each of its inputs,
+// as Gorgonia reads one for each.
+func diffFirst(inputs int, forward bool) []bool {
+	d := make([]bool, inputs)
+	if inputs > 0 && forward {
+		d[0] = true
+	}
+	return d
+}
+
 // float is the element types the ops compute in: float32 for training
 // and sampling, float64 for gradient checks.
 type float interface{ float32 | float64 }

@@ -13,6 +13,8 @@ import (
 // gradient op, and checks each node's name: Gorgonia merges nodes whose
 // op names and inputs agree, so an op made without its constructor (no
 // name) or named like a different op would be merged with the wrong one.
+// It also checks that DiffWRT says something of every input: Gorgonia
+// reads one entry per input.
 func TestOpNames(t *testing.T) {
 	g := G.NewGraph()
 	in := func(name string, shape ...int) *G.Node {
@@ -83,8 +85,12 @@ func TestOpNames(t *testing.T) {
 	}
 	var got []string
 	for _, n := range g.AllNodes() {
-		if n.Op() != nil && isOurs(n.Op()) {
-			got = append(got, n.Op().String())
+		if n.Op() == nil || !isOurs(n.Op()) {
+			continue
+		}
+		got = append(got, n.Op().String())
+		if d, ok := n.Op().(G.SDOp); ok {
+			require.Len(t, d.DiffWRT(n.Op().Arity()), n.Op().Arity(), "DiffWRT of %v", n.Op())
 		}
 	}
 	slices.Sort(got)
@@ -101,4 +107,34 @@ func isOurs(op G.Op) bool {
 		return true
 	}
 	return false
+}
+
+// TestGradientOpsAreNotDifferentiated: differentiating through the
+// gradient of an activation or of PixelNorm (which takes two inputs)
+// reports that it cannot, instead of Gorgonia indexing past the end of a
+// one-element DiffWRT and panicking.
+func TestGradientOpsAreNotDifferentiated(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		op   func(*G.Node) (*G.Node, error)
+	}{
+		{"ReLU", ReLU},
+		{"LeakyReLU", func(x *G.Node) (*G.Node, error) { return LeakyReLU(x, 0.2) }},
+		{"Tanh", Tanh},
+		{"Sigmoid", Sigmoid},
+		{"PixelNorm", PixelNorm},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := G.NewGraph()
+			x := G.NewTensor(g, tensor.Float64, 4, G.WithShape(2, 3, 2, 2), G.WithName("x"), G.WithInit(G.RangedFrom(0)))
+			w := G.NewTensor(g, tensor.Float64, 4, G.WithShape(2, 3, 2, 2), G.WithName("w"), G.WithInit(G.RangedFrom(0)))
+			y, err := tc.op(x)
+			require.NoError(t, err)
+			dx, err := G.Grad(G.Must(G.Sum(y)), x)
+			require.NoError(t, err)
+			cost := G.Must(G.Sum(G.Must(G.HadamardProd(dx[0], w))))
+			require.NotPanics(t, func() { _, err = G.Grad(cost, w, x) })
+			require.ErrorContains(t, err, "Non Differentiable")
+		})
+	}
 }

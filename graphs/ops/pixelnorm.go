@@ -159,7 +159,9 @@ func pixelNormGrad[T float](dx, x, dy []T, scratch []float64, c, hw int) {
 	}
 }
 
-func (op pixelNormOp) DiffWRT(int) []bool { return []bool{!op.grad} }
+// DiffWRT: the normalisation is differentiable in its input; the
+// gradient op is not differentiated again.
+func (op pixelNormOp) DiffWRT(inputs int) []bool { return diffFirst(inputs, !op.grad) }
 
 func (op pixelNormOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	if op.grad {

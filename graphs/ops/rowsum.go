@@ -104,13 +104,7 @@ func rowSum[T float](op rowSumOp, dst []T, in [3]*tensor.Dense, cols int) {
 
 // DiffWRT: the sum is differentiable in its matrix; the gradient op is
 // not differentiated again.
-func (op rowSumOp) DiffWRT(inputs int) []bool {
-	d := make([]bool, inputs)
-	if inputs > 0 && !op.grad {
-		d[0] = true
-	}
-	return d
-}
+func (op rowSumOp) DiffWRT(inputs int) []bool { return diffFirst(inputs, !op.grad) }
 
 // SymDiff: the gradient of row i's sum is dy[i] in each of its columns.
 func (op rowSumOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {

@@ -105,29 +105,15 @@ func (b *Builder) Input(name string, shape ...int) *G.Node {
 	return G.NodeFromAny(b.G, t, G.WithName(name))
 }
 
-// Value returns the tensor backing an input or the value computed for a
-// node in the last run.
+// Value returns the tensor backing an input, or the value a gradient or a
+// graph's last node holds after a run. Other nodes' memory may have been
+// reused for later results by then: read them through [Builder.Keep].
 func Value(n *G.Node) *tensor.Dense {
 	if n == nil || n.Value() == nil {
 		return nil
 	}
 	t, _ := n.Value().(*tensor.Dense)
 	return t
-}
-
-// Scalar returns the float64 value of a scalar node after a run.
-func Scalar(n *G.Node) float64 {
-	switch v := n.Value().Data().(type) {
-	case float32:
-		return float64(v)
-	case float64:
-		return v
-	case []float32:
-		return float64(v[0])
-	case []float64:
-		return v[0]
-	}
-	return 0
 }
 
 // Const returns a scalar constant of the builder's dtype.

@@ -106,15 +106,15 @@ func TestLossValues(t *testing.T) {
 	real, fake := b.Input("r", 2, 1), b.Input("f", 2, 1)
 	copy(graphs.Value(real).Data().([]float32), []float32{2, -1})
 	copy(graphs.Value(fake).Data().([]float32), []float32{0.5, -3})
-	ld, lg := DiscriminatorLoss(b, real, fake), GeneratorLoss(b, fake)
+	ld, lg := b.Keep(DiscriminatorLoss(b, real, fake)), b.Keep(GeneratorLoss(b, fake))
 	require.NoError(t, b.Err())
 	vm := G.NewTapeMachine(b.G)
 	require.NoError(t, vm.RunAll())
 	sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 	wantD := -(math.Log(sig(2))+math.Log(sig(-1)))/2 - (math.Log(1-sig(0.5))+math.Log(1-sig(-3)))/2
 	wantG := -(math.Log(sig(0.5)) + math.Log(sig(-3))) / 2
-	require.InDelta(t, wantD, graphs.Scalar(ld), 1e-5)
-	require.InDelta(t, wantG, graphs.Scalar(lg), 1e-5)
+	require.InDelta(t, wantD, ld.Scalar(), 1e-5)
+	require.InDelta(t, wantG, lg.Scalar(), 1e-5)
 }
 
 // TestStepMovesDiscriminator: on a fixed batch of real images, D updates

@@ -30,7 +30,7 @@ const (
 // LeakyRelu, Tanh and Sigmoid and the products, negations and squares of
 // their gradients each returned a fresh tensor on every run (most of a
 // DCGAN step's 90 MB), on one core; this op keeps its output from run to
-// run, as matMulOp does, and splits large tensors over the cores.
+// run, as every op here does, and splits large tensors over the cores.
 type actOp struct {
 	base
 	kind  actKind

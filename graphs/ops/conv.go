@@ -82,7 +82,7 @@ type convOp struct {
 	dir convDir
 	g   convGeom
 	// inputGrad is false when the convolution's input is a plain fed
-	// input: Builder.Grad only differentiates bound parameters, so no
+	// input: graphs differentiate only their bound parameters, so no
 	// gradient of it can be asked for, and the tape machine would
 	// otherwise compute the unused dx (col2im and a GEMM) every step.
 	inputGrad bool

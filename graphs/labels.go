@@ -1,6 +1,9 @@
 package graphs
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // CheckLabels reports whether labels fit a model with the given number of
 // classes fed n images: none for an unconditional model (classes 0), else
@@ -18,6 +21,34 @@ func CheckLabels(labels []int, n, classes int) error {
 		}
 	}
 	return nil
+}
+
+// DrawLabels returns the labels of n images to draw from a model with the
+// given number of classes: nil for an unconditional model (classes 0),
+// class for every image when class ≥ 0, and classes drawn uniformly from
+// rng when class is −1. A class the model does not have is an error.
+func DrawLabels(n, classes, class int, rng *rand.Rand) ([]int, error) {
+	if class < -1 || class >= 0 && class >= classes {
+		if classes == 0 {
+			return nil, fmt.Errorf("the model is not class-conditional; cannot draw class %d", class)
+		}
+		return nil, fmt.Errorf("class %d is not in [0, %d)", class, classes)
+	}
+	if n < 0 {
+		return nil, fmt.Errorf("cannot draw %d images", n)
+	}
+	if classes == 0 {
+		return nil, nil
+	}
+	labels := make([]int, n)
+	for i := range labels {
+		if class >= 0 {
+			labels[i] = class
+		} else {
+			labels[i] = rng.IntN(classes)
+		}
+	}
+	return labels, nil
 }
 
 // OneHot writes the one-hot codes of labels into dst, row i holding label

@@ -2,6 +2,7 @@ package graphs
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,4 +48,45 @@ func TestCheckPixels(t *testing.T) {
 	require.ErrorContains(t, CheckPixels([]float32{0, 0.5, 1, -0.5}, 2, 0, 1), "pixel 1 of image 1 is -0.5, outside the model's scale [0, 1]")
 	require.ErrorContains(t, CheckPixels([]float32{float32(math.Inf(1))}, 1, -1, 1), "pixel 0 of image 0 is +Inf")
 	require.ErrorContains(t, CheckPixels([]float32{float32(math.NaN())}, 1, -1, 1), "is NaN")
+}
+
+func TestDrawLabels(t *testing.T) {
+	rng := func() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+	cases := []struct {
+		name              string
+		n, classes, class int
+		want              []int  // nil with want == nil and err == "": no labels
+		err               string // "" for no error
+	}{
+		{"unconditional", 3, 0, -1, nil, ""},
+		{"unconditional, a class", 3, 0, 0, nil, "not class-conditional; cannot draw class 0"},
+		{"one class", 3, 4, 2, []int{2, 2, 2}, ""},
+		{"class too large", 3, 4, 4, nil, "class 4 is not in [0, 4)"},
+		{"class below -1", 3, 4, -2, nil, "class -2 is not in [0, 4)"},
+		{"negative count", -1, 4, 1, nil, "cannot draw -1 images"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := DrawLabels(c.n, c.classes, c.class, rng())
+			if c.err != "" {
+				require.ErrorContains(t, err, c.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, c.want, got)
+		})
+	}
+	t.Run("random classes", func(t *testing.T) {
+		got, err := DrawLabels(1000, 10, -1, rng())
+		require.NoError(t, err)
+		seen := map[int]int{}
+		for _, y := range got {
+			require.True(t, y >= 0 && y < 10, "label %d out of range", y)
+			seen[y]++
+		}
+		require.Len(t, seen, 10, "1000 uniform draws cover all 10 classes")
+		again, err := DrawLabels(1000, 10, -1, rng())
+		require.NoError(t, err)
+		require.Equal(t, got, again, "the same stream gives the same labels")
+	})
 }

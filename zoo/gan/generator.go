@@ -129,30 +129,14 @@ func (g *Generator) GenerateClass(n, class int, seed uint64) ([]float32, error) 
 // parts: labels are nil for an unconditional model, and class −1 draws a
 // conditional model's classes uniformly.
 func (g *Generator) Draws(n int, seed uint64, class int) (z []float32, labels []int, err error) {
-	classes := g.model.Config.Classes
-	if class >= 0 && class >= classes || class < -1 {
-		if classes == 0 {
-			return nil, nil, fmt.Errorf("gan: the model is not class-conditional; cannot draw class %d", class)
-		}
-		return nil, nil, fmt.Errorf("gan: class %d is not in [0, %d)", class, classes)
+	// The labels are checked before anything is drawn; their stream is
+	// one of its own, so that the noise is the one of every class.
+	labels, err = graphs.DrawLabels(n, g.model.Config.Classes, class, rand.New(rand.NewPCG(seed, 0x9b05688c)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("gan: %w", err)
 	}
 	if z, err = g.noise(n, seed); err != nil {
 		return nil, nil, err
-	}
-	if classes == 0 {
-		return z, nil, nil
-	}
-	labels = make([]int, n)
-	if class >= 0 {
-		for i := range labels {
-			labels[i] = class
-		}
-		return z, labels, nil
-	}
-	// A stream of its own, so that the noise is the one GenerateClass uses.
-	rng := rand.New(rand.NewPCG(seed, 0x9b05688c))
-	for i := range labels {
-		labels[i] = rng.IntN(classes)
 	}
 	return z, labels, nil
 }

@@ -210,29 +210,14 @@ func (f *Inference) SampleClass(n, class int, seed uint64) ([]float32, error) {
 // labels are nil for an unconditional model, and class −1 draws a
 // conditional model's classes uniformly.
 func (f *Inference) Draws(n int, seed uint64, class int) (z []float32, labels []int, err error) {
-	classes := f.model.Config.Classes
-	if class >= 0 && class >= classes || class < -1 {
-		if classes == 0 {
-			return nil, nil, fmt.Errorf("vae: the model is not class-conditional; cannot draw class %d", class)
-		}
-		return nil, nil, fmt.Errorf("vae: class %d is not in [0, %d)", class, classes)
+	// The labels are checked before anything is drawn; their stream is
+	// one of its own, so that the prior draws are those of every class.
+	labels, err = graphs.DrawLabels(n, f.model.Config.Classes, class, rand.New(rand.NewPCG(seed, 0x5be0cd19)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("vae: %w", err)
 	}
 	if z, err = f.prior(n, seed); err != nil {
 		return nil, nil, err
-	}
-	if classes == 0 {
-		return z, nil, nil
-	}
-	labels = make([]int, n)
-	if class >= 0 {
-		for i := range labels {
-			labels[i] = class
-		}
-		return z, labels, nil
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x5be0cd19))
-	for i := range labels {
-		labels[i] = rng.IntN(classes)
 	}
 	return z, labels, nil
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gorgozoo/gorgozoo/internal/atomicfile"
 )
 
 // ErrNoCheckpoint is returned, wrapped, by Dir.Latest when the folder holds
@@ -189,16 +191,12 @@ func parseCkptName(name string) (int64, bool) {
 }
 
 // isTempName recognises the temporary files that Save creates for
-// checkpoints in a Dir: "." + checkpoint name + ".tmp-" + random suffix.
+// checkpoints in a Dir.
 func isTempName(name string) bool {
-	base, _, ok := strings.Cut(name, ".tmp-")
+	target, ok := atomicfile.Target(name)
 	if !ok {
 		return false
 	}
-	rest, ok := strings.CutPrefix(base, ".")
-	if !ok {
-		return false
-	}
-	_, isCkpt := parseCkptName(rest)
+	_, isCkpt := parseCkptName(target)
 	return isCkpt
 }

@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"unicode/utf8"
+
+	"github.com/gorgozoo/gorgozoo/internal/atomicfile"
 )
 
 const (
@@ -63,7 +61,7 @@ func Save(path string, c *Checkpoint) error {
 	if err != nil {
 		return fmt.Errorf("checkpoints: %s: %w", path, err)
 	}
-	if err := writeAtomic(path, buf); err != nil {
+	if err := atomicfile.WriteBytes(path, buf); err != nil {
 		return fmt.Errorf("checkpoints: %s: %w", path, err)
 	}
 	return nil
@@ -171,68 +169,4 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
-}
-
-// writeAtomic replaces path with data so that readers, and the file system
-// after a crash, see either the old file or the complete new one.
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	// The temporary file must be in the same folder: rename is only atomic
-	// within one file system. The leading dot keeps it out of casual
-	// listings and out of Dir's pattern.
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	renamed := false
-	defer func() {
-		if err != nil && !renamed {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	// CreateTemp makes the file private (0600); checkpoints are meant to be
-	// shared with other tools and users like any other output file.
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	renamed = true
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("file written, but syncing folder %s failed, so the rename may not survive a crash: %w", dir, err)
-	}
-	return nil
-}
-
-// syncDir makes a rename inside dir durable. Some systems cannot sync a
-// folder at all; there is nothing more to do on those.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, syscall.EINVAL) {
-		err = nil
-	}
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

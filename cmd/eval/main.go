@@ -25,6 +25,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/eval"
+	"github.com/gorgozoo/gorgozoo/internal/atomicfile"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
 	"github.com/gorgozoo/gorgozoo/zoo"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
@@ -243,7 +244,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.Out != "" {
-		if err := os.WriteFile(o.Out, append(js, '\n'), 0o644); err != nil {
+		if err := atomicfile.WriteBytes(o.Out, append(js, '\n')); err != nil {
 			return fmt.Errorf("-o: %w", err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/internal/atomicfile"
 )
 
 // UsageError is a bad flag value: commands print it on one line and exit 2.
@@ -161,13 +162,14 @@ func RunFolder(out, prefix string) (string, error) {
 	return out, nil
 }
 
-// WriteJSON writes v as indented JSON to path.
+// WriteJSON writes v as indented JSON to path, atomically: a failed
+// write leaves the previous file as it was.
 func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.WriteBytes(path, append(b, '\n'))
 }
 
 // CheckpointPath resolves a -ckpt value: a checkpoint file, a run folder

@@ -168,6 +168,10 @@ func (d Dir) prune(justSaved string, keep int) error {
 	return errors.Join(errs...)
 }
 
+// StepOf returns the step in the name of a checkpoint file that a Dir
+// writes, ckpt-<step>.safetensors, and whether path has such a name.
+func StepOf(path string) (int64, bool) { return parseCkptName(filepath.Base(path)) }
+
 // parseCkptName extracts the step from a name like ckpt-000000042.safetensors.
 func parseCkptName(name string) (int64, bool) {
 	digits, ok := strings.CutPrefix(name, ckptPrefix)

@@ -32,6 +32,10 @@ type Config struct {
 	// Start is the global step to start from (resuming); batches and the
 	// epoch count continue from there.
 	Start int64
+	// Changed holds the settings a resumed run changes, by name. A run
+	// with Start > 0 records them in metrics.jsonl before its first step,
+	// as {"step": Start, "resumed": true, "changed": {name: {"from", "to"}}}.
+	Changed map[string]Change
 
 	// Progress receives the progress: on a terminal, one line redrawn in
 	// place; elsewhere (logs, files), whole lines only. nil prints nothing.
@@ -42,6 +46,12 @@ type Config struct {
 	// hook stops the run. Pictures of a run are hooks too: see
 	// visual.TrainingPictures.
 	Hooks []Hook
+}
+
+// Change is a setting's value before and after a resumption.
+type Change struct {
+	From any `json:"from"`
+	To   any `json:"to"`
 }
 
 // Event tells a hook where training is and what the step produced.
@@ -105,6 +115,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 	}
 	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start}, redraw: terminal(cfg.Progress)}
 	if err := r.open(); err != nil {
+		r.close()
 		return nil, err
 	}
 	defer r.close()
@@ -234,7 +245,15 @@ func (r *run) open() error {
 		return fmt.Errorf("trainer: %w", err)
 	}
 	r.metrics = f
-	return nil
+	if r.cfg.Start == 0 {
+		return nil
+	}
+	rec := map[string]any{"resumed": true, "step": r.cfg.Start, "epoch": math.Round(float64(r.cfg.Start)/float64(r.perEpoch)*1000) / 1000,
+		"time": time.Now().UTC().Format(time.RFC3339)}
+	if len(r.cfg.Changed) > 0 {
+		rec["changed"] = r.cfg.Changed
+	}
+	return r.writeRecord(rec)
 }
 
 func (r *run) close() {

@@ -83,7 +83,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	return o, nil
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	o, err := parse(args, stdout)
 	if err != nil {
 		return err
@@ -111,11 +111,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if set.Labels == nil || test.Labels == nil {
 		return fmt.Errorf("the classifier needs labels: %s or %s has none", set.Source, test.Source)
 	}
-	out, err := cli.RunFolder(o.Out, "classifier")
+	folder, err := o.OpenRun("classifier", stdout)
 	if err != nil {
 		return err
 	}
-	o.Out = out
+	defer func() { folder.Close(err != nil) }()
+	out := folder.Dir
 	weights := filepath.Join(out, "mnist-classifier.safetensors")
 
 	model, err := classifier.New(classifier.Config{Height: set.H, Width: set.W, Hidden: o.Hidden, Dropout: o.Dropout}, o.Seed)

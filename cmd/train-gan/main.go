@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
 	"github.com/gorgozoo/gorgozoo/trainer"
@@ -65,8 +66,6 @@ type options struct {
 	GMAN     float64 `json:"gman_lambda"`
 	GChans   []int   `json:"g_channels,omitempty"`
 	DChans   []int   `json:"d_channels,omitempty"`
-
-	modelGiven bool // -model was on the command line
 }
 
 func main() {
@@ -110,7 +109,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		}
 		return o, err
 	}
-	fs.Visit(func(f *flag.Flag) { o.modelGiven = o.modelGiven || f.Name == "model" })
+	o.Settle(fs) // before the recipe's defaults, which would count as given
 	recipe, err := gan.Preset(o.Model)
 	if err != nil {
 		return o, cli.Usagef("-model must be one of %s (got %q)", strings.Join(gan.Presets, ", "), o.Model)
@@ -128,7 +127,6 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	var c cli.Checks
 	o.RunFlags.Check(&c)
-	o.Settle(fs)
 	c.Range("lr", o.LR, 0, 1)
 	c.Between("lr-d", o.LRD, 0, 1)
 	c.Between("lr-g", o.LRG, 0, 1)
@@ -178,7 +176,39 @@ func configs(o options, h, w int) (gan.Config, gan.TrainConfig) {
 		}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// fixedSettings are the flags that define the model, with the values of
+// the checkpoint's model.
+func fixedSettings(o options, ckpt *checkpoints.Checkpoint) ([]cli.Fixed, error) {
+	var saved gan.Config
+	if err := json.Unmarshal(ckpt.Meta.Config, &saved); err != nil {
+		return nil, fmt.Errorf("-resume %s: model config: %w", o.Resume, err)
+	}
+	saved = saved.WithDefaults()
+	if !slices.Contains(gan.Presets, saved.Arch) {
+		return nil, fmt.Errorf("-resume %s: the checkpoint's model has architecture %q, which is not one of %s", o.Resume, saved.Arch, strings.Join(gan.Presets, ", "))
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	fixed := []cli.Fixed{
+		{Flag: "model", Saved: saved.Arch, Now: o.Model},
+		{Flag: "z", Saved: strconv.Itoa(saved.Z), Now: strconv.Itoa(o.Z)},
+		{Flag: "d-dropout", Saved: f(cli.Shown(saved.DDropout)), Now: f(o.DDropout)},
+		{Flag: "d-slope", Saved: f(cli.Shown(saved.DSlope)), Now: f(o.DSlope)},
+		{Flag: "d-minibatch-std", Saved: strconv.FormatBool(saved.DMinibatchStd), Now: strconv.FormatBool(o.DMBStd)},
+		{Flag: "d-pack", Saved: strconv.Itoa(saved.DPack), Now: strconv.Itoa(o.DPack)},
+		{Flag: "ema", Saved: f(cli.Shown(saved.EMA)), Now: f(o.EMA)},
+		{Flag: "classes", Saved: strconv.Itoa(saved.Classes), Now: strconv.Itoa(o.Classes)},
+		{Flag: "discriminators", Saved: strconv.Itoa(saved.DiscCount()), Now: strconv.Itoa(o.Discs)},
+		{Flag: "gman-lambda", Saved: f(saved.GMANLambda), Now: f(o.GMAN)},
+	}
+	if saved.Convolutional() {
+		fixed = append(fixed,
+			cli.Fixed{Flag: "g-channels", Saved: cli.IntsValue(saved.GChannels), Now: cli.IntsValue(o.GChans)},
+			cli.Fixed{Flag: "d-channels", Saved: cli.IntsValue(saved.DChannels), Now: cli.IntsValue(o.DChans)})
+	}
+	return fixed, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	o, err := parse(args, stdout)
 	if err != nil {
 		return err
@@ -188,18 +218,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if ckpt != nil {
-		// A resumed run keeps its architecture's training defaults (SAGAN's
-		// learning rates, say) without the user repeating -model.
-		var saved gan.Config
-		if err := json.Unmarshal(ckpt.Meta.Config, &saved); err != nil {
-			return fmt.Errorf("-resume %s: %w", o.Resume, err)
+		// The settings that define the model and the data order are the
+		// checkpoint's; a resumed run also keeps its architecture's
+		// training defaults (SAGAN's learning rates, say) without the user
+		// repeating -model.
+		fixed, err := fixedSettings(o, ckpt)
+		if err != nil {
+			return err
 		}
-		arch := saved.WithDefaults().Arch
-		if arch != o.Model {
-			if o.modelGiven {
-				return cli.Usagef("-model %s, but -resume %s holds a %s model", o.Model, o.Resume, arch)
-			}
-			if o, err = parse(append([]string{"-model", arch}, args...), stdout); err != nil {
+		inherit, err := o.Inherit(fixed, stdout)
+		if err != nil {
+			return err
+		}
+		if len(inherit) > 0 {
+			if o, err = parse(append(inherit, args...), stdout); err != nil {
 				return err
 			}
 			if ckpt, err = o.OpenResume(gan.Kind); err != nil {
@@ -223,11 +255,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.Batch > set.N {
 		return cli.Usagef("-batch %d is larger than the data set (%d images)", o.Batch, set.N)
 	}
-	out, err := cli.RunFolder(o.Out, "gan")
+	folder, err := o.OpenRun("gan", stdout)
 	if err != nil {
 		return err
 	}
-	o.Out = out
+	defer func() { folder.Close(err != nil) }()
+	out := folder.Dir
 
 	var model *gan.Model
 	if ckpt != nil {
@@ -257,6 +290,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	loader, err := datasets.NewLoader(set, o.Batch, o.Seed, datasets.ScaleSigned)
 	if err != nil {
+		return err
+	}
+	if err := o.RecordChanges(o, stdout); err != nil {
 		return err
 	}
 	if err := cli.WriteJSON(filepath.Join(out, "config.json"), map[string]any{

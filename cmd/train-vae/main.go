@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
 	"github.com/gorgozoo/gorgozoo/trainer"
@@ -152,10 +154,53 @@ func given(fs *flag.FlagSet, name string) bool {
 	return found
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// resume opens the -resume checkpoint, if any, and parses the flags
+// again with the settings that the resumed run keeps.
+func resume(args []string, o options, stdout io.Writer) (options, *checkpoints.Checkpoint, error) {
+	ckpt, err := o.OpenResume(vae.Kind)
+	if err != nil || ckpt == nil {
+		return o, nil, err
+	}
+	var saved vae.Config
+	if err := json.Unmarshal(ckpt.Meta.Config, &saved); err != nil {
+		return o, nil, fmt.Errorf("-resume %s: model config: %w", o.Resume, err)
+	}
+	saved = saved.WithDefaults()
+	if !slices.Contains(vae.Archs, saved.Arch) {
+		return o, nil, fmt.Errorf("-resume %s: the checkpoint's model has architecture %q, which is not one of %s", o.Resume, saved.Arch, strings.Join(vae.Archs, ", "))
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	fixed := []cli.Fixed{
+		{Flag: "model", Saved: saved.Arch, Now: o.Model},
+		{Flag: "z", Saved: strconv.Itoa(saved.Z), Now: strconv.Itoa(o.Z)},
+		{Flag: "beta", Saved: f(cli.Shown(saved.Beta)), Now: f(o.Beta)},
+		{Flag: "binarize", Saved: strconv.FormatBool(saved.Binarize), Now: strconv.FormatBool(o.Binarize)},
+		{Flag: "classes", Saved: strconv.Itoa(saved.Classes), Now: strconv.Itoa(o.Classes)},
+	}
+	if !saved.Convolutional() {
+		fixed = append(fixed, cli.Fixed{Flag: "hidden", Saved: cli.IntsValue(saved.Hidden), Now: cli.IntsValue(o.Hidden)})
+	}
+	inherit, err := o.Inherit(fixed, stdout)
+	if err != nil || len(inherit) == 0 {
+		return o, ckpt, err
+	}
+	if o, err = parse(append(inherit, args...), stdout); err != nil {
+		return o, nil, err
+	}
+	ckpt, err = o.OpenResume(vae.Kind)
+	return o, ckpt, err
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	o, err := parse(args, stdout)
 	if err != nil {
 		return err
+	}
+	var ckpt *checkpoints.Checkpoint
+	if o.Ckpt == "" {
+		if o, ckpt, err = resume(args, o, stdout); err != nil {
+			return err
+		}
 	}
 	test, err := datasets.MNIST(datasets.Test, o.Data)
 	if err != nil {
@@ -182,10 +227,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.Ckpt != "" {
 		return evaluate(ctx, o, test, iwaeN, stdout)
 	}
-	ckpt, err := o.OpenResume(vae.Kind)
-	if err != nil {
-		return err
-	}
 	set, err := o.TrainingSet()
 	if err != nil {
 		return err
@@ -201,11 +242,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if test.H != set.H || test.W != set.W {
 		return fmt.Errorf("test images are %dx%d but training images %dx%d (%s)", test.H, test.W, set.H, set.W, test.Source)
 	}
-	out, err := cli.RunFolder(o.Out, "vae")
+	folder, err := o.OpenRun("vae", stdout)
 	if err != nil {
 		return err
 	}
-	o.Out = out
+	defer func() { folder.Close(err != nil) }()
+	out := folder.Dir
 
 	var model *vae.Model
 	if ckpt != nil {
@@ -246,6 +288,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if o.Start, err = trainer.Resume(ckpt, ev); err != nil {
 			return err
 		}
+	}
+	if err := o.RecordChanges(o, stdout); err != nil {
+		return err
 	}
 	if err := cli.WriteJSON(filepath.Join(out, "config.json"), map[string]any{
 		"command": "train-vae", "flags": o, "model": model.Config, "data": set.Source, "test_data": test.Source,

@@ -6,11 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/internal/atomicfile"
@@ -141,24 +138,6 @@ func ParseDigits(flagName, s string) ([]int, error) {
 		}
 		out = append(out, d)
 	}
-	return out, nil
-}
-
-// RunFolder returns out, or runs/<prefix>-<time> when out is empty, and
-// checks that it can be created and written.
-func RunFolder(out, prefix string) (string, error) {
-	if out == "" {
-		out = filepath.Join("runs", prefix+"-"+time.Now().Format("20060102-150405"))
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return "", fmt.Errorf("-o %s: cannot create the run folder: %w", out, err)
-	}
-	probe, err := os.CreateTemp(out, ".write-test-*")
-	if err != nil {
-		return "", fmt.Errorf("-o %s: the run folder is not writable: %w", out, err)
-	}
-	probe.Close()
-	os.Remove(probe.Name())
 	return out, nil
 }
 

@@ -2,10 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +41,11 @@ type RunFlags struct {
 	// Start is the step a resumed run starts from (set by the command from
 	// the checkpoint, not a flag).
 	Start int64 `json:"start,omitempty"`
+
+	given     map[string]bool            // the flags on the command line (Settle)
+	resumeDir string                     // the run folder of the -resume checkpoint
+	saved     map[string]json.RawMessage // the flags in its config.json; nil if it has none
+	changed   map[string]trainer.Change  // settings a resumed run changes (RecordChanges)
 }
 
 // defaultEvalN is the number of samples of a sample evaluation.
@@ -89,7 +94,8 @@ func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
 
 // OpenResume loads the -resume checkpoint, if any. The run continues with
 // the checkpoint's seed (which fixes the data order) and, unless -o says
-// otherwise, in the run folder that holds it.
+// otherwise, in the run folder that holds it. The command then checks the
+// settings the run keeps with Inherit.
 func (r *RunFlags) OpenResume(kind string) (*checkpoints.Checkpoint, error) {
 	if r.Resume == "" {
 		return nil, nil
@@ -101,24 +107,33 @@ func (r *RunFlags) OpenResume(kind string) (*checkpoints.Checkpoint, error) {
 	if c.Meta.Kind != kind {
 		return nil, fmt.Errorf("-resume %s: the checkpoint holds a %q model, this command trains %q", path, c.Meta.Kind, kind)
 	}
-	r.Seed = c.Meta.Seed
-	if r.Out == "" {
-		dir := filepath.Dir(path)
-		if filepath.Base(dir) == "checkpoints" {
-			dir = filepath.Dir(dir)
-		}
-		r.Out = dir
+	if c.Meta.Step < 0 {
+		return nil, fmt.Errorf("-resume %s: the checkpoint says it is at step %d; a step is never negative", path, c.Meta.Step)
 	}
 	r.Resume = path
+	if err := r.checkSeed(c.Meta.Seed); err != nil {
+		return nil, err
+	}
+	r.Seed = c.Meta.Seed
+	r.Start = c.Meta.Step
+	r.resumeDir = runFolderOf(path)
+	if r.Out == "" {
+		r.Out = r.resumeDir
+	}
+	if r.saved, err = savedFlags(r.resumeDir); err != nil {
+		return nil, fmt.Errorf("-resume %s: %w", path, err)
+	}
 	return c, nil
 }
 
-// Settle applies what depends on which flags were given: a dry run skips
-// the sample evaluation (3 s of set-up) unless -eval-every is given.
+// Settle remembers which flags were given, for Given and for resuming,
+// and applies what depends on them: a dry run skips the sample evaluation
+// (3 s of set-up) unless -eval-every is given. Call it before setting
+// defaults with SetDefaults, which would count as given.
 func (r *RunFlags) Settle(fs *flag.FlagSet) {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "eval-every" })
-	if r.DryRun && !given {
+	r.given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { r.given[f.Name] = true })
+	if r.DryRun && !r.given["eval-every"] {
 		r.EvalEvery = -1
 	}
 	if r.DryRun {
@@ -266,7 +281,7 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 	res, err := trainer.Run(ctx, m, loader, trainer.Config{
 		Start:  r.Start,
 		Epochs: r.Epochs, Steps: r.Steps, Out: r.Out, CkptEvery: r.CkptEvery, Keep: r.Keep,
-		LogEvery: r.LogEvery, Seed: r.Seed,
+		LogEvery: r.LogEvery, Seed: r.Seed, Changed: r.changed,
 		Progress: stderr, Hooks: hooks,
 	})
 	if ctx.Err() != nil && res != nil {

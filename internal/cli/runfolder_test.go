@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"os"
@@ -12,26 +11,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-// hashes returns the SHA-256 of every file under dir, by path.
-func hashes(t *testing.T, dir string) map[string][32]byte {
-	t.Helper()
-	h := map[string][32]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		h[path] = sha256.Sum256(b)
-		return nil
-	})
-	require.NoError(t, err)
-	return h
-}
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
+)
 
 // writeFiles creates files (path relative to dir → content).
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -96,14 +78,14 @@ func TestOpenRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFiles(t, dir, tt.files)
-			before := hashes(t, dir)
+			before := testutil.FileHashes(t, dir)
 			r := tt.flags(dir)
 			var stdout bytes.Buffer
 			run, err := r.OpenRun("gan", &stdout)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				require.NotContains(t, err.Error(), "\n")
-				require.Equal(t, before, hashes(t, dir), "a refused run changes nothing")
+				require.Equal(t, before, testutil.FileHashes(t, dir), "a refused run changes nothing")
 				_, err := os.Stat(filepath.Join(r.Out, LockFile))
 				require.Error(t, err, "no lock is left")
 				return
@@ -114,7 +96,7 @@ func TestOpenRun(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, strconv.Itoa(os.Getpid())+"\n", string(b))
 			run.Close(false)
-			require.Equal(t, before, hashes(t, dir), "opening and closing a run folder changes nothing")
+			require.Equal(t, before, testutil.FileHashes(t, dir), "opening and closing a run folder changes nothing")
 			_, err = os.Stat(run.Dir)
 			require.NoError(t, err, "a run that did not fail keeps its folder")
 		})
@@ -148,12 +130,12 @@ func TestOpenRunLocked(t *testing.T) {
 	first := RunFlags{Out: dir}
 	holder, err := first.OpenRun("gan", &bytes.Buffer{})
 	require.NoError(t, err)
-	before := hashes(t, dir)
+	before := testutil.FileHashes(t, dir)
 
 	second := RunFlags{Out: dir}
 	_, err = second.OpenRun("gan", &bytes.Buffer{})
 	require.ErrorContains(t, err, "the run folder is in use by process "+strconv.Itoa(os.Getpid()))
-	require.Equal(t, before, hashes(t, dir), "the second writer changes nothing, the lock included")
+	require.Equal(t, before, testutil.FileHashes(t, dir), "the second writer changes nothing, the lock included")
 	holder.Close(false)
 
 	pid := endedPID(t)

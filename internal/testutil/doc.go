@@ -1,4 +1,5 @@
 // Package testutil holds what the tests of every gorgozoo package share:
 // a gradient checker that compares symbolic gradients with finite
-// differences, and fills of graph inputs with random numbers.
+// differences, fills of graph inputs with random numbers, and file hashes
+// that show an operation changed no file.
 package testutil

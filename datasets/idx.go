@@ -8,9 +8,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gorgozoo/gorgozoo/internal/atomicfile"
 )
 
 // IDX is an unsigned-byte IDX array: Data holds the product of Dims bytes
@@ -260,9 +261,9 @@ func readGzipIDX(path string, f *os.File, compressed int64) (*IDX, error) {
 	return &IDX{Dims: dims, Data: buf[:payload:payload]}, nil
 }
 
-// WriteIDX writes m as an uncompressed IDX file. It writes to a temporary
-// file in the same folder and renames it into place, so a crash or a full
-// disk never leaves a half-written file under the final name.
+// WriteIDX writes m as an uncompressed IDX file, atomically (see package
+// atomicfile): a crash or a full disk never leaves a half-written file
+// under the final name.
 func WriteIDX(path string, m *IDX) error {
 	if m == nil {
 		return idxErr(path, "nothing to write (nil IDX)")
@@ -288,55 +289,15 @@ func WriteIDX(path string, m *IDX) error {
 		return idxErr(path, "shape %s needs %d bytes but Data has %d", dimsString(m.Dims), total, len(m.Data))
 	}
 
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("datasets: %s: %w", path, err)
-	}
-	tmpName := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmpName)
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		if _, err := w.Write(header); err != nil {
+			return err
 		}
-	}()
-
-	if _, err := tmp.Write(header); err != nil {
-		return idxErr(path, "writing: %w", err)
-	}
-	if _, err := tmp.Write(m.Data); err != nil {
-		return idxErr(path, "writing: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return idxErr(path, "syncing: %w", err)
-	}
-	// CreateTemp makes the file private; data files are meant to be shared.
-	if err := tmp.Chmod(0o644); err != nil {
-		return idxErr(path, "setting permissions: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return idxErr(path, "closing: %w", err)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("datasets: %s: %w", path, err)
-	}
-	ok = true
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes the rename durable where the platform allows it. It is
-// best effort: some systems (Windows) cannot open or sync a folder, and
-// the file itself is already complete on disk.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
+		_, err := w.Write(m.Data)
+		return err
+	})
 	if err != nil {
-		return
+		return idxErr(path, "writing: %w", err)
 	}
-	_ = d.Sync()
-	_ = d.Close()
+	return nil
 }

@@ -29,7 +29,8 @@ const (
 
 // Dir is a folder of checkpoints named ckpt-<step>.safetensors, of which
 // only the most recent Keep are kept. It assumes a single writer: Save
-// deletes leftover temporary files, which would break a concurrent save.
+// deletes leftover temporary files, which would break a concurrent save
+// (the training commands lock their run folder for this).
 type Dir struct {
 	Path string
 	Keep int // 0 means 3

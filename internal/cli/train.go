@@ -73,7 +73,7 @@ func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
 	fs.IntVar(&r.Batch, "batch", d.Batch, "images per step")
 	fs.Uint64Var(&r.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
 	fs.StringVar(&r.Data, "data", "", "folder with MNIST-layout IDX files (default: $"+datasets.DataEnv+", else MNIST from the GoMNIST module)")
-	fs.StringVar(&r.Out, "o", "", "run folder to write (default: runs/"+d.Prefix+"-<time>)")
+	fs.StringVar(&r.Out, "o", "", "new run folder to write; one holding a run is refused (continue it with -resume) (default: runs/"+d.Prefix+"-<time>)")
 	fs.Int64Var(&r.SampleEvery, "sample-every", 0, "also write the grids every N steps (0: at each epoch end)")
 	fs.Int64Var(&r.CkptEvery, "ckpt-every", 0, "also checkpoint every N steps (0: at each epoch end)")
 	fs.IntVar(&r.Keep, "keep", 3, "checkpoints to keep")
@@ -89,7 +89,7 @@ func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
 	fs.IntVar(&r.Limit, "limit", 0, "train on at most this many images, in file order after -digits (0: all)")
 	fs.IntVar(&r.EvalEvery, "eval-every", 0, "measure samples (FID, Inception score, precision/recall, digits covered) every N epochs; 0: at the end of the run only, -1: never")
 	fs.IntVar(&r.EvalN, "eval-n", defaultEvalN, "samples per measurement (-eval-every)")
-	fs.StringVar(&r.Resume, "resume", "", "continue the run saved in this checkpoint (file or run folder): same model, optimiser state, seed, data order and noise; -epochs/-steps give the new total")
+	fs.StringVar(&r.Resume, "resume", "", "continue the run saved in this checkpoint (file or run folder): same model, optimiser state, seed, data order and noise (a flag contradicting them is an error); -epochs/-steps give the new total; changed settings such as -lr are recorded in metrics.jsonl")
 }
 
 // OpenResume loads the -resume checkpoint, if any. The run continues with

@@ -10,10 +10,11 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gorgozoo/gorgozoo/internal/regularfile"
 )
 
 // ErrNotSafetensors is returned (wrapped) by [Load] and [Parse] for a file
@@ -45,28 +46,11 @@ func Load(path string) (*Checkpoint, error) {
 
 // readFile reads a whole regular file of at most maxFileSize bytes.
 func readFile(path string) ([]byte, error) {
-	// Stat before opening: opening a FIFO would block until a writer
-	// appears, and a device may never end.
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, unwrapPath(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (mode %v)", fi.Mode())
-	}
-	f, err := os.Open(path)
+	f, fi, err := regularfile.Open(path)
 	if err != nil {
 		return nil, unwrapPath(err)
 	}
 	defer f.Close()
-	// Stat again through the open file, which is the one actually read.
-	fi, err = f.Stat()
-	if err != nil {
-		return nil, unwrapPath(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (mode %v)", fi.Mode())
-	}
 	if fi.Size() > maxFileSize {
 		return nil, fmt.Errorf("file is %d bytes, more than the limit of %d", fi.Size(), int64(maxFileSize))
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gorgozoo/gorgozoo/internal/atomicfile"
+	"github.com/gorgozoo/gorgozoo/internal/regularfile"
 )
 
 // IDX is an unsigned-byte IDX array: Data holds the product of Dims bytes
@@ -54,32 +55,28 @@ func idxErr(path, format string, args ...any) error {
 }
 
 // dimsString renders dims the way people write image shapes, 60000x28x28.
-func dimsString(dims []int) string {
+func dimsString[D int | int64](dims []D) string {
 	parts := make([]string, len(dims))
 	for i, d := range dims {
-		parts[i] = strconv.Itoa(d)
+		parts[i] = strconv.FormatInt(int64(d), 10)
 	}
 	return strings.Join(parts, "x")
 }
 
 // ReadIDX reads an unsigned-byte IDX file, gunzipping it first when it
 // starts with the gzip magic. The file name does not matter, because
-// downloaded data sets are often renamed or decompressed in place.
+// downloaded data sets are often renamed or decompressed in place. The
+// header's shape is checked against the file and the package's limits
+// before anything is allocated for the data, and path must be a regular
+// file.
 func ReadIDX(path string) (*IDX, error) {
-	f, err := os.Open(path)
+	f, st, err := regularfile.Open(path)
 	if err != nil {
 		// os errors already carry the path; the prefix keeps the style.
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
 
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("datasets: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, idxErr(path, "not a regular file")
-	}
 	if st.Size() == 0 {
 		return nil, idxErr(path, "empty file")
 	}
@@ -123,22 +120,44 @@ func readHeader(path string, r io.Reader) (dims []int, headerLen, payload int64,
 	if _, err := io.ReadFull(r, raw); err != nil {
 		return nil, 0, 0, headerReadErr(path, err)
 	}
-	dims = make([]int, rank)
-	total := int64(1)
-	for i := range dims {
-		d := int64(binary.BigEndian.Uint32(raw[4*i:]))
-		if d == 0 {
+	claimed := make([]int64, rank)
+	for i := range claimed {
+		claimed[i] = int64(binary.BigEndian.Uint32(raw[4*i:]))
+		if claimed[i] == 0 {
 			return nil, 0, 0, idxErr(path, "dimension %d is zero", i)
 		}
-		// Dims are below 2^32 and total stays at or below 2^31 here,
-		// so the product cannot overflow int64.
-		total *= d
-		if total > maxElements || total > math.MaxInt {
-			return nil, 0, 0, idxErr(path, "header claims more than %d elements (dimension %d is %d): refusing to load", maxElements, i, d)
-		}
+	}
+	total, err := checkShape(path, claimed)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	dims = make([]int, rank)
+	for i, d := range claimed {
 		dims[i] = int(d)
 	}
 	return dims, int64(4 + 4*rank), total, nil
+}
+
+// checkShape returns the element count of dims, which are positive and
+// below 2^32, after checking it and the size of one item (an image, made
+// of the dimensions after the first) against the limits.
+func checkShape[D int | int64](path string, dims []D) (int64, error) {
+	// total stays at or below 2^31 before each product, so the products
+	// cannot overflow int64.
+	total := int64(1)
+	for _, d := range dims {
+		total *= int64(d)
+		if total > maxElements || total > math.MaxInt {
+			return 0, idxErr(path, "shape %s has more than %d elements", dimsString(dims), maxElements)
+		}
+	}
+	// Each item becomes one input of a model, whose size must be bounded
+	// before anything is built for it.
+	if item := total / int64(dims[0]); len(dims) > 1 && item > DefaultMaxImagePixels {
+		return 0, idxErr(path, "shape %s has items of %s = %d bytes, more than the limit of %d",
+			dimsString(dims), dimsString(dims[1:]), item, DefaultMaxImagePixels)
+	}
+	return total, nil
 }
 
 // gzipError marks failures of the decompressor, so that a damaged
@@ -274,22 +293,21 @@ func WriteIDX(path string, m *IDX) error {
 	header := make([]byte, 4+4*len(m.Dims))
 	header[2] = typeUByte
 	header[3] = byte(len(m.Dims))
-	total := int64(1)
 	for i, d := range m.Dims {
 		if d <= 0 || int64(d) > math.MaxUint32 {
 			return idxErr(path, "dimension %d is %d: want 1 to %d", i, d, uint32(math.MaxUint32))
 		}
-		total *= int64(d)
-		if total > maxElements {
-			return idxErr(path, "shape %s has more than %d elements", dimsString(m.Dims), maxElements)
-		}
 		binary.BigEndian.PutUint32(header[4+4*i:], uint32(d))
+	}
+	total, err := checkShape(path, m.Dims)
+	if err != nil {
+		return err
 	}
 	if int64(len(m.Data)) != total {
 		return idxErr(path, "shape %s needs %d bytes but Data has %d", dimsString(m.Dims), total, len(m.Data))
 	}
 
-	err := atomicfile.Write(path, func(w io.Writer) error {
+	err = atomicfile.Write(path, func(w io.Writer) error {
 		if _, err := w.Write(header); err != nil {
 			return err
 		}

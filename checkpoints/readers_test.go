@@ -41,7 +41,7 @@ func TestLoadRefusesSpecialFiles(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(string(kind)+"/"+tc.name, func(t *testing.T) {
 				var err error
-				regularfiletest.Bounded(t, func() { err = tc.load() })
+				regularfiletest.Bounded(t, regularfiletest.AllocLimit, func() { err = tc.load() })
 				require.ErrorContains(t, err, tc.want)
 			})
 		}

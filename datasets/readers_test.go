@@ -80,7 +80,7 @@ func TestReadersRefuseSpecialFiles(t *testing.T) {
 				path := filepath.Join(dir, r.base)
 				regularfiletest.Make(t, kind, path)
 				var err error
-				regularfiletest.Bounded(t, func() { err = r.read(path, labels) })
+				regularfiletest.Bounded(t, regularfiletest.AllocLimit, func() { err = r.read(path, labels) })
 				requireOneLineErr(t, err, "datasets: open "+path+": not a regular file")
 			})
 		}
@@ -145,7 +145,7 @@ func TestImageBombs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, t.TempDir(), "bomb.png", tc.file)
 			var readErr, decodeErr error
-			regularfiletest.Bounded(t, func() {
+			regularfiletest.Bounded(t, regularfiletest.AllocLimit, func() {
 				_, _, readErr = ReadImage(path, ImageLimits{})
 				_, _, decodeErr = DecodeImage(bytes.NewReader(tc.file), ImageLimits{})
 			})
@@ -236,7 +236,7 @@ func TestReadIDXBoundsImages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, t.TempDir(), "train-images-idx3-ubyte.gz", tc.file)
 			var err error
-			regularfiletest.Bounded(t, func() { _, err = ReadIDX(path) })
+			regularfiletest.Bounded(t, regularfiletest.AllocLimit, func() { _, err = ReadIDX(path) })
 			requireOneLineErr(t, err, "datasets: "+path+": ", tc.want)
 		})
 	}
@@ -262,7 +262,7 @@ func TestMNISTBoundsImages(t *testing.T) {
 	images := writeFile(t, dir, "train-images-idx3-ubyte.gz", gzipIDXImages(t, 64, 1024))
 	require.NoError(t, WriteIDX(filepath.Join(dir, "train-labels-idx1-ubyte"), &IDX{Dims: []int{64}, Data: make([]byte, 64)}))
 	var err error
-	regularfiletest.Bounded(t, func() { _, err = MNIST(Train, dir) })
+	regularfiletest.Bounded(t, regularfiletest.AllocLimit, func() { _, err = MNIST(Train, dir) })
 	requireOneLineErr(t, err, "datasets: "+images+": shape 64x1024x1024")
 	require.False(t, strings.Contains(err.Error(), "labels"), "the error names the image file: %v", err)
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"sort"
@@ -62,9 +60,11 @@ func readPNGs(dir string, limit, h, w int) (images []float32, n, total int, err 
 	images = make([]float32, 0, n*h*w)
 	for _, name := range names[:n] {
 		path := filepath.Join(dir, name)
-		img, err := decodePNG(path)
+		// The default limits refuse a file declaring a huge image before
+		// it is decoded; the exact size is checked on the image.
+		img, _, err := datasets.ReadImage(path, datasets.ImageLimits{})
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("-samples: %s: %w", path, err)
+			return nil, 0, 0, fmt.Errorf("-samples: %w", err)
 		}
 		b := img.Bounds()
 		if b.Dx() != w || b.Dy() != h {
@@ -78,17 +78,4 @@ func readPNGs(dir string, limit, h, w int) (images []float32, n, total int, err 
 		}
 	}
 	return images, n, total, nil
-}
-
-func decodePNG(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("not a PNG image: %w", err)
-	}
-	return img, nil
 }

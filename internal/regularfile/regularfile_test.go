@@ -56,7 +56,7 @@ func TestOpenRefuses(t *testing.T) {
 		for _, path := range []string{target, link} {
 			t.Run(string(kind)+"/"+filepath.Base(path), func(t *testing.T) {
 				var err error
-				regularfiletest.Bounded(t, func() {
+				regularfiletest.Bounded(t, regularfiletest.AllocLimit, func() {
 					var f *os.File
 					f, _, err = Open(path)
 					if f != nil {

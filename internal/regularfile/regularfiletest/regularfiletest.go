@@ -62,17 +62,18 @@ const (
 	TimeLimit = 10 * time.Second
 	// AllocLimit is how many bytes a reader may allocate to refuse a
 	// file: enough for errors and headers, far less than a file that
-	// declares a huge size asks for.
+	// declares a huge size asks for. A command does more before it
+	// reads, and is given its own limit.
 	AllocLimit = 16 << 20
 )
 
 // Bounded runs read and fails t unless it returns within TimeLimit having
-// allocated at most AllocLimit bytes. A read that never returns is left
+// allocated at most allocLimit bytes. A read that never returns is left
 // running. read runs on another goroutine, so it must not stop the test
 // (t.Fatal and require): it keeps its results for checks after Bounded
 // returns. The test must not run in parallel with others, whose
 // allocations would count.
-func Bounded(t testing.TB, read func()) {
+func Bounded(t testing.TB, allocLimit uint64, read func()) {
 	t.Helper()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -87,7 +88,7 @@ func Bounded(t testing.TB, read func()) {
 		t.Fatalf("the read did not return within %v", TimeLimit)
 	}
 	runtime.ReadMemStats(&after)
-	if got := after.TotalAlloc - before.TotalAlloc; got > AllocLimit {
-		t.Errorf("the read allocated %d bytes, more than %d", got, AllocLimit)
+	if got := after.TotalAlloc - before.TotalAlloc; got > allocLimit {
+		t.Errorf("the read allocated %d bytes, more than %d", got, allocLimit)
 	}
 }

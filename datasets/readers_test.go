@@ -266,3 +266,38 @@ func TestMNISTBoundsImages(t *testing.T) {
 	requireOneLineErr(t, err, "datasets: "+images+": shape 64x1024x1024")
 	require.False(t, strings.Contains(err.Error(), "labels"), "the error names the image file: %v", err)
 }
+
+// FuzzDecodeImage feeds DecodeImage arbitrary bytes: it must not panic, and
+// an image it returns is within the limit.
+func FuzzDecodeImage(f *testing.F) {
+	grey := image.NewGray(image.Rect(0, 0, 8, 8))
+	for i := range grey.Pix {
+		grey.Pix[i] = byte(i * 4)
+	}
+	for _, enc := range []func(*bytes.Buffer) error{
+		func(b *bytes.Buffer) error { return png.Encode(b, grey) },
+		func(b *bytes.Buffer) error { return jpeg.Encode(b, grey, nil) },
+		func(b *bytes.Buffer) error { return gif.Encode(b, grey, nil) },
+	} {
+		var b bytes.Buffer
+		if err := enc(&b); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes())
+	}
+	f.Add(pngBomb(50000, 50000))
+	f.Add(jpegBomb(65535, 65535))
+	f.Add(gifBomb(65535, 65535))
+	f.Add([]byte{})
+
+	const limit = 4096
+	f.Fuzz(func(t *testing.T, b []byte) {
+		img, _, err := DecodeImage(bytes.NewReader(b), ImageLimits{MaxPixels: limit})
+		if err != nil {
+			return
+		}
+		if r := img.Bounds(); r.Dx()*r.Dy() > limit {
+			t.Fatalf("decoded %v, more than %d pixels", r, limit)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package checkpoints
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -15,7 +16,8 @@ type Params interface {
 }
 
 // LoadParams checks that c holds a kind model with every parameter of ps at
-// its shape, then copies the values in.
+// its shape and with finite values, then copies the values in; on an
+// error, ps is left as it was.
 func (c *Checkpoint) LoadParams(kind string, ps Params) error {
 	ts := ps.Tensors()
 	shapes := make(map[string][]int, len(ts))
@@ -30,9 +32,27 @@ func (c *Checkpoint) LoadParams(kind string, ps Params) error {
 		if len(t.Data) != len(p.Data) {
 			return fmt.Errorf("checkpoints: checkpoint %s: tensor %q holds %d values, want %d", c.describe(), p.Name, len(t.Data), len(p.Data))
 		}
+		// A model with a NaN or an infinity only draws black images or
+		// trains on into NaN: better refused with the tensor's name.
+		if i := nonFinite(t.Data); i >= 0 {
+			return fmt.Errorf("checkpoints: checkpoint %s: tensor %q holds %v at index %d; a model with non-finite parameters is refused", c.describe(), p.Name, t.Data[i], i)
+		}
+	}
+	for _, p := range ts {
+		t, _ := c.Find(p.Name)
 		copy(p.Data, t.Data)
 	}
 	return nil
+}
+
+// nonFinite returns the index of the first NaN or infinity in d, or -1.
+func nonFinite(d []float32) int {
+	for i, v := range d {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Rebuild makes the model a checkpoint of the given kind holds: its

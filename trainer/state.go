@@ -57,6 +57,9 @@ const statePrefix = "state."
 // from (Config.Start); the data order follows from the run's seed, which
 // the caller takes from c.Meta.Seed.
 func Resume(c *checkpoints.Checkpoint, m Model) (int64, error) {
+	if c.Meta.Step < 0 {
+		return 0, fmt.Errorf("trainer: resuming: the checkpoint's step %d is negative", c.Meta.Step)
+	}
 	if err := c.LoadParams(m.Kind(), m.Params()); err != nil {
 		return 0, err
 	}

@@ -101,13 +101,12 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		return nil, fmt.Errorf("trainer: loader batch %d does not match the model's batch %d", loader.Batch(), m.Batch())
 	}
 	perEpoch := int64(loader.BatchesPerEpoch())
-	total := cfg.Steps
-	if total <= 0 {
-		epochs := cfg.Epochs
-		if epochs <= 0 {
-			epochs = 1
-		}
-		total = int64(epochs) * perEpoch
+	total, err := TotalSteps(cfg.Epochs, cfg.Steps, perEpoch)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Start < 0 {
+		return nil, fmt.Errorf("trainer: start step %d is negative", cfg.Start)
 	}
 	logEvery := cfg.LogEvery
 	if logEvery <= 0 {
@@ -205,6 +204,22 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 	r.endLine()
 	r.finish(r.res.Steps, start, paused, epochAvg)
 	return r.res, nil
+}
+
+// TotalSteps returns a run's step budget: steps when positive, else
+// epochs epochs (0 means 1) of perEpoch steps each. A budget beyond
+// int64 is an error rather than a wrapped-around number.
+func TotalSteps(epochs int, steps, perEpoch int64) (int64, error) {
+	if steps > 0 {
+		return steps, nil
+	}
+	if epochs <= 0 {
+		epochs = 1
+	}
+	if perEpoch > 0 && int64(epochs) > math.MaxInt64/perEpoch {
+		return 0, fmt.Errorf("trainer: %d epochs of %d steps is more steps than an int64 counts", epochs, perEpoch)
+	}
+	return int64(epochs) * perEpoch, nil
 }
 
 func (r *run) finish(step int64, start time.Time, paused time.Duration, epochAvg meter) {

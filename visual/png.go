@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"reflect"
 
 	"github.com/gorgozoo/gorgozoo/internal/atomicfile"
 )
@@ -14,7 +15,9 @@ import (
 // complete new one. On failure the temporary file is removed and the error
 // names path.
 func SavePNG(path string, img image.Image) error {
-	if img == nil {
+	// A nil *image.Gray (Upscale's answer to an outsized request) is a
+	// non-nil image.Image, whose methods would dereference nil.
+	if img == nil || reflect.ValueOf(img).Kind() == reflect.Pointer && reflect.ValueOf(img).IsNil() {
 		return fmt.Errorf("visual: save %s: nil image", path)
 	}
 	if err := atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {

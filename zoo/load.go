@@ -45,8 +45,15 @@ type Source struct {
 var Kinds = []string{gan.Kind, vae.Kind}
 
 // Load opens the checkpoint file path, or the latest checkpoint of the run
-// folder path, of any model kind in Kinds.
-func Load(path string) (Model, error) {
+// folder path, of any model kind in Kinds. It refuses, before allocating
+// it, a model that needs more than graphs.DefaultMaxMemory, and a model
+// whose parameters are not all finite.
+func Load(path string) (Model, error) { return LoadWithin(path, 0) }
+
+// LoadWithin is Load with a memory limit of maxMemory bytes (0:
+// graphs.DefaultMaxMemory) for the model and for the images Generate
+// draws at once (the models' Config.MaxMemory).
+func LoadWithin(path string, maxMemory int64) (Model, error) {
 	c, file, err := checkpoints.Open(path)
 	if err != nil {
 		return nil, err
@@ -54,13 +61,13 @@ func Load(path string) (Model, error) {
 	src := Source{Path: file, Meta: c.Meta}
 	switch c.Meta.Kind {
 	case gan.Kind:
-		m, err := gan.FromCheckpoint(c)
+		m, err := gan.FromCheckpointWithin(c, maxMemory)
 		if err != nil {
 			return nil, err
 		}
 		return &GAN{Model: m, gen: gan.NewGenerator(m), src: src}, nil
 	case vae.Kind:
-		m, err := vae.FromCheckpoint(c)
+		m, err := vae.FromCheckpointWithin(c, maxMemory)
 		if err != nil {
 			return nil, err
 		}

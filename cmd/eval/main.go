@@ -69,8 +69,9 @@ type options struct {
 	Splits     int
 	RefN       int
 	cli.IWAEFlags
-	JSON bool
-	Out  string
+	JSON      bool
+	Out       string
+	MaxMemory cli.Memory
 }
 
 func main() {
@@ -96,6 +97,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	o.IWAEFlags.Register(fs, "(VAE only; as train-vae measures it at the end of training)")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object instead of the table")
 	fs.StringVar(&o.Out, "o", "", "also write the JSON object to this file")
+	cli.RegisterMemory(fs, &o.MaxMemory)
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -103,8 +105,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return o, err
 	}
 	var c cli.Checks
-	c.Positive("n", int64(o.N))
-	c.Positive("k", int64(o.K))
+	c.Count("n", int64(o.N), cli.MaxImages)
+	c.Count("k", int64(o.K), eval.DefaultPRPoints-1)
 	c.Positive("splits", int64(o.Splits))
 	c.NonNegative("ref-n", int64(o.RefN))
 	o.IWAEFlags.Check(&c)
@@ -122,6 +124,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	if o.Real != "" && o.Real != "train" {
 		return o, cli.Usagef("-real %q: only \"train\" is known (the test set is the reference)", o.Real)
+	}
+	if o.RefN > 0 && o.RefN <= o.K {
+		return o, cli.Usagef("-ref-n %d must exceed -k %d", o.RefN, o.K)
 	}
 	if o.N <= o.K {
 		return o, cli.Usagef("-n %d must exceed -k %d", o.N, o.K)
@@ -170,7 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	clf, meta, name, err := loadClassifier(o.Classifier)
+	clf, meta, name, err := loadClassifier(o.Classifier, o.MaxMemory.Bytes())
 	if err != nil {
 		return err
 	}
@@ -255,7 +260,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return printTable(stdout, res)
 }
 
-func loadClassifier(path string) (*classifier.Inference, checkpoints.Meta, string, error) {
+func loadClassifier(path string, maxMemory int64) (*classifier.Inference, checkpoints.Meta, string, error) {
 	if path == "" {
 		clf, meta, err := eval.DefaultClassifier()
 		return clf, meta, eval.ClassifierName, err
@@ -264,7 +269,7 @@ func loadClassifier(path string) (*classifier.Inference, checkpoints.Meta, strin
 	if err != nil {
 		return nil, checkpoints.Meta{}, "", fmt.Errorf("-classifier: %w", err)
 	}
-	m, err := classifier.FromCheckpoint(c)
+	m, err := classifier.FromCheckpointWithin(c, maxMemory)
 	if err != nil {
 		return nil, checkpoints.Meta{}, "", fmt.Errorf("-classifier: %w", err)
 	}
@@ -278,7 +283,7 @@ func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := zoo.Load(path)
+	m, err := zoo.LoadWithin(path, o.MaxMemory.Bytes())
 	if err != nil {
 		return nil, nil, fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
 	}

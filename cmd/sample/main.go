@@ -43,6 +43,8 @@ type options struct {
 	Cols  int
 	Scale int
 	Class int // class of a conditional GAN or VAE; -1: random classes
+	// MaxMemory bounds the model and the images drawn.
+	MaxMemory cli.Memory
 }
 
 func main() {
@@ -61,6 +63,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.Cols, "cols", 0, "grid columns for .png (0: square)")
 	fs.IntVar(&o.Scale, "scale", 2, "pixel upscaling for .png")
 	fs.IntVar(&o.Class, "class", -1, "draw only this class from a class-conditional GAN or VAE (-1: any class)")
+	cli.RegisterMemory(fs, &o.MaxMemory)
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -68,9 +71,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return o, err
 	}
 	var c cli.Checks
-	c.Positive("n", int64(o.N))
+	c.Count("n", int64(o.N), cli.MaxImages)
 	c.NonNegative("cols", int64(o.Cols))
-	c.Positive("scale", int64(o.Scale))
+	c.Count("scale", int64(o.Scale), maxScale)
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -86,6 +89,10 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	return o, nil
 }
 
+// maxScale bounds -scale: a 10,000-image grid of 28×28 images scaled 8
+// times is already 64 megapixels.
+const maxScale = 64
+
 func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	o, err := parse(args, stdout)
 	if err != nil {
@@ -95,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := zoo.Load(path)
+	m, err := zoo.LoadWithin(path, o.MaxMemory.Bytes())
 	if err != nil {
 		return fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
 	}
@@ -116,7 +123,12 @@ func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := visual.SavePNG(o.Out, visual.Upscale(grid, o.Scale)); err != nil {
+		big := visual.Upscale(grid, o.Scale)
+		if big == nil {
+			b := grid.Bounds()
+			return cli.Usagef("-scale %d: the %dx%d grid would be too large to draw; lower -scale or -n", o.Scale, b.Dx(), b.Dy())
+		}
+		if err := visual.SavePNG(o.Out, big); err != nil {
 			return err
 		}
 	}

@@ -171,6 +171,7 @@ func configs(o options, h, w int) (gan.Config, gan.TrainConfig) {
 			Arch: o.Model, GChannels: o.GChans, DChannels: o.DChans, Z: o.Z,
 			DDropout: cli.Explicit(o.DDropout), DSlope: cli.Explicit(o.DSlope), DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: cli.Explicit(o.EMA),
 			Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: h, Width: w,
+			MaxMemory: o.MaxMemory.Bytes(),
 		}, gan.TrainConfig{
 			Batch: o.Batch, LR: o.LR, LRD: o.LRD, LRG: o.LRG, Beta1: cli.Explicit(o.Beta1), Beta2: cli.Explicit(o.Beta2), PreviewSeed: o.Seed,
 		}
@@ -264,7 +265,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 
 	var model *gan.Model
 	if ckpt != nil {
-		model, err = gan.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
+		model, err = gan.FromCheckpointWithin(ckpt, o.MaxMemory.Bytes()) // the architecture flags give way to the checkpoint's
 	} else {
 		cfg, _ := configs(o, set.H, set.W)
 		model, err = gan.New(cfg, o.Seed)

@@ -143,7 +143,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 // images of h×w pixels. A flag's 0 is a setting (β = 0), which the library
 // spells as a negative number.
 func configs(o options, h, w int) (vae.Config, vae.TrainConfig) {
-	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes},
+	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes, MaxMemory: o.MaxMemory.Bytes()},
 		vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}
 }
 
@@ -251,7 +251,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 
 	var model *vae.Model
 	if ckpt != nil {
-		model, err = vae.FromCheckpoint(ckpt) // the architecture flags give way to the checkpoint's
+		model, err = vae.FromCheckpointWithin(ckpt, o.MaxMemory.Bytes()) // the architecture flags give way to the checkpoint's
 	} else {
 		cfg, _ := configs(o, set.H, set.W)
 		model, err = vae.New(cfg, o.Seed)
@@ -371,7 +371,7 @@ func evaluate(ctx context.Context, o options, test *datasets.Set, iwaeN int, std
 	if err != nil {
 		return err
 	}
-	model, err := vae.FromCheckpoint(c)
+	model, err := vae.FromCheckpointWithin(c, o.MaxMemory.Bytes())
 	if err != nil {
 		return fmt.Errorf("-ckpt %s: %w", path, err)
 	}

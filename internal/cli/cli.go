@@ -110,7 +110,7 @@ func Exit(stderr io.Writer, cmd string, err error) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	}
-	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "%s: %v%s\n", cmd, err, memoryHint(err))
 	var ue *UsageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "run '%s -h' for the flags\n", cmd)

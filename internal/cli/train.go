@@ -37,6 +37,7 @@ type RunFlags struct {
 	Limit       int    `json:"limit,omitempty"`
 	EvalEvery   int    `json:"eval_every"`
 	EvalN       int    `json:"eval_n"`
+	MaxMemory   Memory `json:"max_memory"`
 
 	// Start is the step a resumed run starts from (set by the command from
 	// the checkpoint, not a flag).
@@ -79,6 +80,7 @@ func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
 	fs.IntVar(&r.Keep, "keep", 3, "checkpoints to keep")
 	fs.Int64Var(&r.LogEvery, "log-every", 100, "steps per metrics.jsonl line")
 	fs.BoolVar(&r.DryRun, "dry-run", false, d.DryRun)
+	RegisterMemory(fs, &r.MaxMemory)
 	if !d.Generative {
 		r.EvalN = defaultEvalN // recorded in config.json as before
 		return
@@ -153,7 +155,7 @@ func (r *RunFlags) Check(c *Checks) {
 	if c.err == nil && r.EvalEvery < -1 {
 		c.err = Usagef("-eval-every must be -1 (never), 0 (at the end) or a number of epochs (got %d)", r.EvalEvery)
 	}
-	c.Positive("eval-n", int64(r.EvalN))
+	c.Count("eval-n", int64(r.EvalN), MaxImages)
 	c.NonNegative("limit", int64(r.Limit))
 	if c.err == nil {
 		if _, err := ParseDigits("digits", r.Digits); err != nil {
@@ -177,6 +179,10 @@ func (r *RunFlags) Transfer(m trainer.Model, stdout io.Writer) (loaded []string,
 		}
 		var fresh []string
 		loaded, fresh = c.InitParams(m.Params())
+		// Fresh parameters are finite, so anything else came from the file.
+		if err := m.Params().AllFinite(); err != nil {
+			return nil, fmt.Errorf("-init-from %s: %w; a model with non-finite parameters is refused", path, err)
+		}
 		if len(loaded) == 0 {
 			return nil, fmt.Errorf("-init-from %s: no parameter of this model is in the checkpoint with the same name and shape", path)
 		}
@@ -220,11 +226,12 @@ func (r *RunFlags) TrainingSet() (*datasets.Set, error) {
 }
 
 // Total returns the run's step budget for a loader.
-func (r *RunFlags) Total(loader *datasets.Loader) int64 {
-	if r.Steps > 0 {
-		return r.Steps
+func (r *RunFlags) Total(loader *datasets.Loader) (int64, error) {
+	total, err := trainer.TotalSteps(r.Epochs, r.Steps, int64(loader.BatchesPerEpoch()))
+	if err != nil {
+		return 0, Usagef("-epochs %d: %v; use -steps", r.Epochs, err)
 	}
-	return int64(r.Epochs) * int64(loader.BatchesPerEpoch())
+	return total, nil
 }
 
 // WithSampleEval wraps m so that the trainer also measures its samples
@@ -234,13 +241,17 @@ func (r *RunFlags) WithSampleEval(m trainer.Model, loader *datasets.Loader, samp
 	if r.EvalEvery < 0 {
 		return m, nil
 	}
+	total, err := r.Total(loader)
+	if err != nil {
+		return nil, err
+	}
 	ev, err := eval.NewMNIST(r.Data, eval.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("sample evaluation (-eval-every): %w", err)
 	}
 	return &sampleEval{
 		Model: m, Sample: sample, Eval: ev, N: r.EvalN, Seed: r.Seed,
-		Every: r.EvalEvery, PerEpoch: int64(loader.BatchesPerEpoch()), Start: r.Start, Final: r.Total(loader),
+		Every: r.EvalEvery, PerEpoch: int64(loader.BatchesPerEpoch()), Start: r.Start, Final: total,
 	}, nil
 }
 
@@ -267,8 +278,14 @@ func SampleQuality(ms []trainer.Metric) string {
 // checkpoint went and returns ErrInterrupted; a finished run prints its
 // length, its training time and speed, and its evaluation time.
 func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunFlags, stdout, stderr io.Writer) (*trainer.Result, error) {
+	total, err := r.Total(loader)
+	if err != nil {
+		return nil, err
+	}
+	if r.Start < 0 {
+		return nil, fmt.Errorf("-resume %s: the checkpoint's step %d is negative", r.Resume, r.Start)
+	}
 	if r.Start > 0 {
-		total := r.Total(loader)
 		if r.Start >= total {
 			return nil, Usagef("-resume: the checkpoint is at step %d, which the budget of %d steps does not pass; raise -epochs or -steps", r.Start, total)
 		}

@@ -134,3 +134,30 @@ func (a *Block) ForwardWeights(b *graphs.Builder, x *G.Node) (y, beta *G.Node) {
 	}
 	return y, beta
 }
+
+// Footprint estimates a block's parameters and the activations it keeps
+// for one image of h×w maps (see graphs.Footprint), with the layers'
+// spectral-norm buffers when spectral. The attention weights, one per
+// query position and key position, dominate on large maps.
+func (c Config) Footprint(channels, h, w int, spectral bool) graphs.Footprint {
+	var f graphs.Footprint
+	qk, values := queryChannels(channels), valueChannels(channels, c.HalfValues)
+	layers := [][2]int{{channels, qk}, {channels, qk}, {channels, values}}
+	if c.HalfValues {
+		layers = append(layers, [2]int{values, channels})
+	}
+	for _, l := range layers {
+		f.Conv(l[0], l[1], 1, h, w)
+		if spectral {
+			f.SpectralNorm(int64(l[1]), int64(l[0]))
+		}
+	}
+	f.Params = graphs.AddSat(f.Params, 1) // gamma
+	positions := graphs.MulSat(int64(h), int64(w))
+	keys := positions
+	if c.Pool {
+		keys = graphs.MulSat(int64(h/2), int64(w/2))
+	}
+	f.Values(graphs.MulSat(positions, keys))
+	return f
+}

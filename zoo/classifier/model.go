@@ -24,7 +24,15 @@ type Config struct {
 	Kernel   int     `json:"kernel"`   // conv kernel size; 0 means 5
 	Hidden   int     `json:"hidden"`   // size of the penultimate layer (the features); 0 means 128
 	Dropout  float64 `json:"dropout"`  // dropout before the last layer while training; 0: none
+	// MaxMemory is the most memory in bytes the model may need (see
+	// [Config.Footprint]); 0 means graphs.DefaultMaxMemory. Checkpoints
+	// do not keep it.
+	MaxMemory int64 `json:"-"`
 }
+
+// maxBlocks bounds len(Config.Channels): each block is graph nodes too,
+// whose cost the footprint does not count.
+const maxBlocks = 64
 
 // WithDefaults returns c with every zero field replaced by its default.
 func (c Config) WithDefaults() Config {
@@ -77,6 +85,9 @@ func (c Config) Validate() error {
 	if len(c.Channels) == 0 {
 		return fmt.Errorf("classifier: at least one conv block is needed, got channels %v", c.Channels)
 	}
+	if len(c.Channels) > maxBlocks {
+		return fmt.Errorf("classifier: at most %d conv blocks, got %d", maxBlocks, len(c.Channels))
+	}
 	for _, ch := range c.Channels {
 		if ch < 1 {
 			return fmt.Errorf("classifier: channels must be positive, got %v", c.Channels)
@@ -88,7 +99,24 @@ func (c Config) Validate() error {
 	if c.Dropout < 0 || c.Dropout >= 1 {
 		return fmt.Errorf("classifier: dropout %g must be in [0, 1)", c.Dropout)
 	}
-	return nil
+	return c.Footprint().Check("classifier", inferBatch, c.MaxMemory)
+}
+
+// Footprint estimates, from the configuration alone, the parameters New
+// makes and the activations of one image. c must have its defaults and
+// pass Validate's other checks.
+func (c Config) Footprint() graphs.Footprint {
+	var f graphs.Footprint
+	in, h, w := 1, c.Height, c.Width
+	for _, ch := range c.Channels {
+		h, w = h-c.Kernel+1, w-c.Kernel+1
+		f.Conv(in, ch, c.Kernel, h, w)
+		h, w = h/2, w/2
+		in = ch
+	}
+	f.Linear(int(graphs.MulSat(int64(in), graphs.MulSat(int64(h), int64(w)))), c.Hidden)
+	f.Linear(c.Hidden, c.Classes)
+	return f
 }
 
 // Model is the network: conv blocks, then two Linear layers, declared in

@@ -16,10 +16,14 @@ type attentionBlock struct {
 	sns []*graphs.SpectralNorm
 }
 
+// attentionConfig is SAGAN's block in the authors' code's form: keys and
+// values pooled, half the value channels.
+var attentionConfig = attention.Config{Pool: true, HalfValues: true}
+
 // newAttention returns the self-attention block of a SAGAN layer in the
 // authors' code's form (keys and values pooled, half the value channels).
 func newAttention(prefix string, channels int, spectral bool, rng *rand.Rand) (Block, error) {
-	blk, err := attention.New(prefix, channels, attention.Config{Pool: true, HalfValues: true}, rng)
+	blk, err := attention.New(prefix, channels, attentionConfig, rng)
 	if err != nil {
 		return nil, fmt.Errorf("gan: %w", err)
 	}

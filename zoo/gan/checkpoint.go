@@ -6,8 +6,21 @@ import (
 
 // FromCheckpoint rebuilds the model saved in c: its architecture from the
 // metadata, its parameters from the tensors.
+// It refuses a configuration that needs more than
+// graphs.DefaultMaxMemory (see [Config.Footprint]) before allocating
+// anything, and parameters that are not finite.
 func FromCheckpoint(c *checkpoints.Checkpoint) (*Model, error) {
-	return checkpoints.Rebuild(c, Kind, func(cfg Config) (*Model, error) { return New(cfg.saved(), 0) }, (*Model).Params)
+	return FromCheckpointWithin(c, 0)
+}
+
+// FromCheckpointWithin is FromCheckpoint with a memory limit of maxMemory
+// bytes (0: graphs.DefaultMaxMemory), as Config.MaxMemory.
+func FromCheckpointWithin(c *checkpoints.Checkpoint, maxMemory int64) (*Model, error) {
+	return checkpoints.Rebuild(c, Kind, func(cfg Config) (*Model, error) {
+		cfg = cfg.saved()
+		cfg.MaxMemory = maxMemory
+		return New(cfg, 0)
+	}, (*Model).Params)
 }
 
 // saved returns the configuration a checkpoint's config stands for. A

@@ -143,10 +143,11 @@ func (g *Generator) Draws(n int, seed uint64, class int) (z []float32, labels []
 
 // noise returns n latent vectors seeded by seed.
 func (g *Generator) noise(n int, seed uint64) ([]float32, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("gan: cannot generate %d images", n)
+	cfg := g.model.Config
+	if err := graphs.CheckDraw("gan", n, cfg.Z, cfg.Pixels(), cfg.MaxMemory); err != nil {
+		return nil, err
 	}
-	z := make([]float32, n*g.model.Config.Z)
+	z := make([]float32, n*cfg.Z)
 	graphs.FillNormal(z, rand.New(rand.NewPCG(seed, 0x510e527f)))
 	return z, nil
 }

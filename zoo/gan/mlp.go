@@ -69,7 +69,20 @@ type Config struct {
 	// Loss is "bce" (the non-saturating GAN loss) or "hinge" (Lim & Ye
 	// 2017, SAGAN's); "" means hinge for sagan, bce otherwise.
 	Loss string `json:"loss,omitempty"`
+	// MaxMemory is the most memory in bytes the model may need (see
+	// [Config.Footprint]); 0 means graphs.DefaultMaxMemory. It bounds
+	// what a configuration may ask for, not a setting of the model, so
+	// checkpoints do not keep it.
+	MaxMemory int64 `json:"-"`
 }
+
+// Structural limits, beyond the memory limit: each layer and each
+// discriminator is graph nodes too, whose cost the footprint does not
+// count.
+const (
+	maxLayers         = 64
+	maxDiscriminators = 64
+)
 
 // Convolutional reports whether the architecture is DCGAN-like.
 func (c Config) Convolutional() bool { return c.Arch == "dcgan" || c.Arch == "sagan" }
@@ -155,7 +168,10 @@ func (c Config) Validate() error {
 		if c.Height%4 != 0 || c.Width%4 != 0 {
 			return fmt.Errorf("gan: %s needs image sides divisible by 4, got %dx%d", c.Arch, c.Height, c.Width)
 		}
-		if len(c.GChannels) != 2 || len(c.DChannels) != 2 || min(c.GChannels[0], c.GChannels[1], c.DChannels[0], c.DChannels[1]) < 1 {
+		if len(c.GChannels) != 2 || len(c.DChannels) != 2 {
+			return fmt.Errorf("gan: %s needs two channel counts for G and for D, got %d and %d", c.Arch, len(c.GChannels), len(c.DChannels))
+		}
+		if min(c.GChannels[0], c.GChannels[1], c.DChannels[0], c.DChannels[1]) < 1 {
 			return fmt.Errorf("gan: %s needs two positive channel counts for G and for D, got G %v D %v", c.Arch, c.GChannels, c.DChannels)
 		}
 		if c.Classes > 0 {
@@ -198,12 +214,94 @@ func (c Config) Validate() error {
 		// assume the one discriminator m.Disc.
 		return fmt.Errorf("gan: %d discriminators with a conditional model (%d classes) are not supported", c.Discriminators, c.Classes)
 	}
+	if len(c.GHidden) > maxLayers || len(c.DHidden) > maxLayers {
+		return fmt.Errorf("gan: at most %d hidden layers in G and in D, got %d and %d", maxLayers, len(c.GHidden), len(c.DHidden))
+	}
 	for _, h := range append(append([]int(nil), c.GHidden...), c.DHidden...) {
 		if h < 1 {
 			return fmt.Errorf("gan: hidden sizes must be positive, got G %v D %v", c.GHidden, c.DHidden)
 		}
 	}
-	return nil
+	if c.Discriminators > maxDiscriminators {
+		return fmt.Errorf("gan: at most %d discriminators, got %d", maxDiscriminators, c.Discriminators)
+	}
+	return c.Footprint().Check("gan", generateBatch, c.MaxMemory)
+}
+
+// Footprint estimates, from the configuration alone, the parameters New
+// makes (every discriminator and the average included) and the
+// activations of one image through G and D. c must have its defaults
+// and pass the rest of Validate's checks.
+func (c Config) Footprint() graphs.Footprint {
+	var f graphs.Footprint
+	pixels := graphs.MulSat(int64(c.Height), int64(c.Width))
+	in := int(graphs.AddSat(int64(c.Z), int64(c.Classes)))
+	gen, disc := c.genFootprint(in, int(pixels)), c.discFootprint(int(pixels))
+	f.Add(gen, 1)
+	f.Add(disc, c.DiscCount())
+	if c.EMA > 0 {
+		f.Params = graphs.AddSat(f.Params, gen.Params)
+	}
+	return f
+}
+
+func (c Config) genFootprint(in, pixels int) graphs.Footprint {
+	var f graphs.Footprint
+	if !c.Convolutional() {
+		for _, out := range append(append([]int(nil), c.GHidden...), pixels) {
+			f.Linear(in, out)
+			in = out
+		}
+		return f
+	}
+	c0, c1 := c.GChannels[0], c.GChannels[1]
+	h2, w2 := c.Height/2, c.Width/2
+	f.Linear(in, int(graphs.MulSat(int64(c0), graphs.MulSat(int64(c.Height/4), int64(c.Width/4)))))
+	f.Values(graphs.MulSat(int64(c0), graphs.MulSat(int64(h2), int64(w2)))) // upsampled
+	f.Conv(c0, c1, 3, h2, w2)
+	if c.Arch == "sagan" {
+		f.Add(attentionConfig.Footprint(c1, h2, w2, false), 1)
+	}
+	f.Values(graphs.MulSat(int64(c1), int64(pixels))) // upsampled
+	f.Conv(c1, 1, 3, c.Height, c.Width)
+	return f
+}
+
+func (c Config) discFootprint(pixels int) graphs.Footprint {
+	var f graphs.Footprint
+	pack := max(c.DPack, 1)
+	if !c.Convolutional() {
+		in := int(graphs.MulSat(graphs.AddSat(int64(pixels), int64(c.Classes)), int64(pack)))
+		hidden := in // the last layer's input: the projection's width
+		for i, out := range append(append([]int(nil), c.DHidden...), 1) {
+			hidden = in
+			if c.DMinibatchStd && i == len(c.DHidden) {
+				in++
+			}
+			f.Linear(in, out)
+			in = out
+		}
+		if c.Classes > 0 {
+			f.Params = graphs.AddSat(f.Params, graphs.MulSat(int64(hidden), graphs.MulSat(int64(c.Classes), int64(pack))))
+		}
+		return f
+	}
+	c1, c2 := c.DChannels[0], c.DChannels[1]
+	spectral := c.DNorm == "spectral"
+	h2, w2, h4, w4 := c.Height/2, c.Width/2, c.Height/4, c.Width/4
+	flat := int(graphs.MulSat(int64(c2), graphs.MulSat(int64(h4), int64(w4))))
+	f.Conv(pack, c1, 4, h2, w2)
+	f.Conv(c1, c2, 4, h4, w4)
+	f.Linear(flat, 1)
+	if spectral {
+		f.SpectralNorm(int64(c1), graphs.MulSat(int64(pack), 16))
+		f.SpectralNorm(int64(c2), graphs.MulSat(int64(c1), 16))
+		f.SpectralNorm(1, int64(flat))
+	}
+	if c.Arch == "sagan" {
+		f.Add(attentionConfig.Footprint(c1, h2, w2, spectral), 1)
+	}
+	return f
 }
 
 // Pixels returns the number of pixels of one image.

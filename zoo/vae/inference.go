@@ -166,10 +166,11 @@ func (f *Inference) Reconstruct(images []float32, labels []int) ([]float32, erro
 
 // prior returns n draws from N(0, I) made with seed.
 func (f *Inference) prior(n int, seed uint64) ([]float32, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("vae: cannot sample %d images", n)
+	cfg := f.model.Config
+	if err := graphs.CheckDraw("vae", n, cfg.Z, cfg.Pixels(), cfg.MaxMemory); err != nil {
+		return nil, err
 	}
-	z := make([]float32, n*f.model.Config.Z)
+	z := make([]float32, n*cfg.Z)
 	graphs.FillNormal(z, rand.New(rand.NewPCG(seed, 0x1f83d9ab)))
 	return z, nil
 }

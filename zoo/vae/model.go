@@ -44,6 +44,11 @@ type Config struct {
 	// the decoder; nil means [32, 64]. The mlp has none (omitempty keeps
 	// its metadata as it was).
 	Channels []int `json:"channels,omitempty"`
+	// MaxMemory is the most memory in bytes the model may need (see
+	// [Config.Footprint]); 0 means graphs.DefaultMaxMemory. It bounds
+	// what a configuration may ask for, not a setting of the model, so
+	// checkpoints do not keep it.
+	MaxMemory int64 `json:"-"`
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -98,6 +103,9 @@ func (c Config) Validate() error {
 	if c.Classes < 0 || c.Classes > maxClasses {
 		return fmt.Errorf("vae: classes must be from 0 (unconditional) to %d, got %d", maxClasses, c.Classes)
 	}
+	if len(c.Hidden) > maxLayers {
+		return fmt.Errorf("vae: at most %d hidden layers, got %d", maxLayers, len(c.Hidden))
+	}
 	for _, h := range c.Hidden {
 		if h < 1 {
 			return fmt.Errorf("vae: hidden sizes must be positive, got %v", c.Hidden)
@@ -110,13 +118,13 @@ func (c Config) Validate() error {
 		if len(c.Channels) > 0 {
 			return fmt.Errorf("vae: channels %v are for the conv architecture; the mlp has none", c.Channels)
 		}
-		return nil
+		return c.Footprint().Check("vae", inferBatch, c.MaxMemory)
 	}
 	if len(c.Hidden) != 1 {
 		return fmt.Errorf("vae: the conv architecture has one hidden Linear layer (enc.fc1, mirrored by dec.fc1), got hidden sizes %v", c.Hidden)
 	}
 	if len(c.Channels) < 1 || len(c.Channels) > maxConvStages {
-		return fmt.Errorf("vae: the conv architecture needs 1 to %d channel counts (one per stride-2 stage), got %v", maxConvStages, c.Channels)
+		return fmt.Errorf("vae: the conv architecture needs 1 to %d channel counts (one per stride-2 stage), got %d", maxConvStages, len(c.Channels))
 	}
 	for _, ch := range c.Channels {
 		if ch < 1 {
@@ -126,7 +134,67 @@ func (c Config) Validate() error {
 	if f := 1 << len(c.Channels); c.Height%f != 0 || c.Width%f != 0 {
 		return fmt.Errorf("vae: the conv architecture halves the image %d times (channels %v), so its height and width must be divisible by %d; got %dx%d", len(c.Channels), c.Channels, f, c.Height, c.Width)
 	}
-	return nil
+	return c.Footprint().Check("vae", inferBatch, c.MaxMemory)
+}
+
+// maxLayers bounds len(Config.Hidden): each layer is graph nodes too,
+// whose cost the footprint does not count.
+const maxLayers = 64
+
+// Footprint estimates, from the configuration alone, the parameters New
+// makes and the activations of one image through the encoder and the
+// decoder. c must have its defaults and pass Validate's other checks.
+func (c Config) Footprint() graphs.Footprint {
+	var f graphs.Footprint
+	pixels := int(graphs.MulSat(int64(c.Height), int64(c.Width)))
+	z := c.Z
+	zy := int(graphs.AddSat(int64(c.Z), int64(c.Classes)))
+	if !c.Convolutional() {
+		in := int(graphs.AddSat(int64(pixels), int64(c.Classes)))
+		for _, h := range c.Hidden {
+			f.Linear(in, h)
+			in = h
+		}
+		f.Linear(in, z)
+		f.Linear(in, z)
+		in = zy
+		for i := len(c.Hidden) - 1; i >= 0; i-- {
+			f.Linear(in, c.Hidden[i])
+			in = c.Hidden[i]
+		}
+		f.Linear(in, pixels)
+		return f
+	}
+	stages := len(c.Channels)
+	in := 1
+	for i, ch := range c.Channels {
+		f.Conv(in, ch, 4, c.Height>>(i+1), c.Width>>(i+1))
+		in = ch
+		if i == 0 && c.Arch == ArchConvAttn {
+			f.Add(attentionConfig.Footprint(ch, c.Height/2, c.Width/2, false), 1)
+		}
+	}
+	maps := int(graphs.MulSat(int64(in), graphs.MulSat(int64(c.Height>>stages), int64(c.Width>>stages))))
+	hidden := c.Hidden[0]
+	f.Linear(int(graphs.AddSat(int64(maps), int64(c.Classes))), hidden)
+	f.Linear(hidden, z)
+	f.Linear(hidden, z)
+	f.Linear(zy, hidden)
+	f.Linear(hidden, maps)
+	for i := range stages {
+		out := 1
+		if j := stages - 2 - i; j >= 0 {
+			out = c.Channels[j]
+		}
+		h, w := c.Height>>(stages-1-i), c.Width>>(stages-1-i)
+		if i+1 == stages && c.Arch == ArchConvAttn {
+			f.Add(attentionConfig.Footprint(in, c.Height/2, c.Width/2, false), 1)
+		}
+		f.Values(graphs.MulSat(int64(in), graphs.MulSat(int64(h), int64(w)))) // upsampled
+		f.Conv(in, out, 3, h, w)
+		in = out
+	}
+	return f
 }
 
 // maxClasses bounds Config.Classes so that a corrupt checkpoint cannot ask

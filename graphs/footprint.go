@@ -22,9 +22,17 @@ type Footprint struct {
 	// moving average, several discriminators).
 	Params int64
 	// Activations counts the values one image's forward pass keeps
-	// (layer outputs, attention weights, convolution scratch).
+	// (layer outputs, attention weights).
 	Activations int64
+	// Scratch counts the values of the convolutions' column buffers,
+	// which hold one image's columns (in·k·k per output pixel) per chunk
+	// of the batch, whatever its size.
+	Scratch int64
 }
+
+// convChunks is how many images' columns a convolution holds at once: one
+// per chunk of the batch (see Conv2d).
+const convChunks = 8
 
 // Linear adds a fully connected layer from in to out units.
 func (f *Footprint) Linear(in, out int) {
@@ -33,13 +41,13 @@ func (f *Footprint) Linear(in, out int) {
 }
 
 // Conv adds a k×k convolution from in to out channels whose output maps
-// are h×w. Its scratch (the image's columns, in·k·k per output pixel)
-// counts as activations.
+// are h×w.
 func (f *Footprint) Conv(in, out, k, h, w int) {
 	kk := MulSat(int64(k), int64(k))
 	f.Params = AddSat(f.Params, AddSat(MulSat(MulSat(int64(in), int64(out)), kk), int64(out)))
 	pixels := MulSat(int64(h), int64(w))
-	f.Activations = AddSat(f.Activations, MulSat(pixels, AddSat(int64(out), MulSat(int64(in), kk))))
+	f.Activations = AddSat(f.Activations, MulSat(pixels, int64(out)))
+	f.Scratch = AddSat(f.Scratch, MulSat(pixels, MulSat(int64(in), kk)))
 }
 
 // Values adds n activation values per image, such as an attention map.
@@ -49,15 +57,18 @@ func (f *Footprint) Values(n int64) { f.Activations = AddSat(f.Activations, n) }
 func (f *Footprint) Add(g Footprint, copies int) {
 	f.Params = AddSat(f.Params, MulSat(g.Params, int64(copies)))
 	f.Activations = AddSat(f.Activations, MulSat(g.Activations, int64(copies)))
+	f.Scratch = AddSat(f.Scratch, MulSat(g.Scratch, int64(copies)))
 }
 
 // Bytes returns the memory a training step over batch images needs:
-// each parameter with its gradient and two Adam moments, and each
-// activation with its gradient, four times over for the intermediate
-// nodes around a layer (bias, activation function, dropout).
+// each parameter with its gradient and two Adam moments; each activation
+// with its gradient, four times over for the intermediate nodes around a
+// layer (bias, activation function, dropout); and the convolutions'
+// column buffers, of the forward pass and of the weight gradient.
 func (f Footprint) Bytes(batch int) (params, activations int64) {
 	params = MulSat(f.Params, 4*4)
 	activations = MulSat(MulSat(f.Activations, int64(max(batch, 1))), 4*2*4)
+	activations = AddSat(activations, MulSat(f.Scratch, convChunks*2*4))
 	return params, activations
 }
 

@@ -68,6 +68,9 @@ func (c Config) Pixels() int { return c.Height * c.Width }
 func (c Config) mapSize() (h, w int) {
 	h, w = c.Height, c.Width
 	for range c.Channels {
+		if h < c.Kernel || w < c.Kernel {
+			return 0, 0 // and no further, where h - Kernel could overflow
+		}
 		h, w = (h-c.Kernel+1)/2, (w-c.Kernel+1)/2
 	}
 	return h, w

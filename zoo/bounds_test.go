@@ -2,10 +2,6 @@ package zoo_test
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/json"
-	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -20,18 +16,6 @@ import (
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
-
-// crafted writes a checkpoint of kind whose metadata holds config as the
-// model's configuration, and one small tensor.
-func crafted(t *testing.T, kind, config string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "crafted.safetensors")
-	require.NoError(t, checkpoints.Save(path, &checkpoints.Checkpoint{
-		Meta:    checkpoints.Meta{Kind: kind, Config: json.RawMessage(config)},
-		Tensors: []checkpoints.Tensor{{Name: "w", Shape: []int{1}, Data: []float32{1}}},
-	}))
-	return path
-}
 
 // craftedCases are checkpoints whose metadata asks for models no machine
 // can hold, or for sizes that cannot be: each must be refused with a
@@ -91,7 +75,7 @@ func load(kind, path string) error {
 func TestCraftedCheckpointConfigs(t *testing.T) {
 	for _, c := range craftedCases {
 		t.Run(c.name, func(t *testing.T) {
-			path := crafted(t, c.kind, c.config)
+			path := testutil.CraftedCheckpoint(t, c.kind, c.config)
 			var err error
 			alloc := testutil.Allocated(func() { err = load(c.kind, path) })
 			require.ErrorContains(t, err, c.want)
@@ -121,24 +105,6 @@ func TestLoadWithinRaisesTheLimit(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// withNaN saves c with the first value of its first tensor replaced by a
-// NaN, which Save refuses to write: the file is patched after saving.
-func withNaN(t *testing.T, c *checkpoints.Checkpoint) string {
-	t.Helper()
-	const marker = float32(12345.678)
-	c.Tensors[0].Data[0] = marker
-	path := filepath.Join(t.TempDir(), "nan.safetensors")
-	require.NoError(t, checkpoints.Save(path, c))
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var from, to [4]byte
-	binary.LittleEndian.PutUint32(from[:], math.Float32bits(marker))
-	binary.LittleEndian.PutUint32(to[:], math.Float32bits(float32(math.NaN())))
-	require.Equal(t, 1, bytes.Count(raw, from[:]))
-	require.NoError(t, os.WriteFile(path, bytes.Replace(raw, from[:], to[:], 1), 0o644))
-	return path
-}
-
 // TestNaNWeightsRefused: every loader refuses a checkpoint holding a NaN
 // parameter, naming the tensor, and so does resuming.
 func TestNaNWeightsRefused(t *testing.T) {
@@ -148,7 +114,7 @@ func TestNaNWeightsRefused(t *testing.T) {
 	require.NoError(t, err)
 	gc, err := trainer.Checkpoint(gs, 1, 1, 1, nil)
 	require.NoError(t, err)
-	ganPath := withNaN(t, gc)
+	ganPath := testutil.SaveWithNaN(t, gc)
 
 	v, err := vae.New(vae.Config{Hidden: []int{8}, Z: 2}, 1)
 	require.NoError(t, err)
@@ -156,13 +122,13 @@ func TestNaNWeightsRefused(t *testing.T) {
 	require.NoError(t, err)
 	vc, err := trainer.Checkpoint(vs, 1, 1, 1, nil)
 	require.NoError(t, err)
-	vaePath := withNaN(t, vc)
+	vaePath := testutil.SaveWithNaN(t, vc)
 
 	clf, err := classifier.New(classifier.Config{}, 1)
 	require.NoError(t, err)
 	cc, err := classifier.Weights(clf, checkpoints.Meta{})
 	require.NoError(t, err)
-	clfPath := withNaN(t, cc)
+	clfPath := testutil.SaveWithNaN(t, cc)
 
 	for name, open := range map[string]func() error{
 		"zoo.Load gan":      func() error { _, err := zoo.Load(ganPath); return err },

@@ -32,9 +32,12 @@ func FuzzCheckpointConfig(f *testing.F) {
 		f.Add(seed)
 	}
 	builds := map[string]func(*checkpoints.Checkpoint) error{
-		gan.Kind:        func(c *checkpoints.Checkpoint) error { _, err := gan.FromCheckpointWithin(c, fuzzBudget); return err },
-		vae.Kind:        func(c *checkpoints.Checkpoint) error { _, err := vae.FromCheckpointWithin(c, fuzzBudget); return err },
-		classifier.Kind: func(c *checkpoints.Checkpoint) error { _, err := classifier.FromCheckpointWithin(c, fuzzBudget); return err },
+		gan.Kind: func(c *checkpoints.Checkpoint) error { _, err := gan.FromCheckpointWithin(c, fuzzBudget); return err },
+		vae.Kind: func(c *checkpoints.Checkpoint) error { _, err := vae.FromCheckpointWithin(c, fuzzBudget); return err },
+		classifier.Kind: func(c *checkpoints.Checkpoint) error {
+			_, err := classifier.FromCheckpointWithin(c, fuzzBudget)
+			return err
+		},
 	}
 	f.Fuzz(func(t *testing.T, config string) {
 		for kind, build := range builds {

@@ -36,6 +36,15 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
+// check reports settings precision and recall cannot use; o has its
+// defaults.
+func (o Options) check() error {
+	if o.K < 1 || o.Splits < 1 || o.PRPoints <= o.K {
+		return fmt.Errorf("eval: k = %d, %d splits and %d precision/recall points: need k ≥ 1, splits ≥ 1, points > k", o.K, o.Splits, o.PRPoints)
+	}
+	return nil
+}
+
 // Evaluator measures sets of images against a fixed reference set of real
 // images through a classifier. Everything that depends on the reference
 // alone (its features' statistics, their k-NN radii) is computed once, by
@@ -82,6 +91,11 @@ func NewEvaluator(clf *classifier.Inference, reference []float32, source string,
 	if clf == nil {
 		return nil, fmt.Errorf("eval: no classifier")
 	}
+	// Checked before the reference goes through the classifier, which
+	// takes seconds.
+	if err := opt.WithDefaults().check(); err != nil {
+		return nil, err
+	}
 	e := &Evaluator{clf: clf}
 	ref, err := e.outputs(reference, "reference")
 	if err != nil {
@@ -94,8 +108,8 @@ func NewEvaluator(clf *classifier.Inference, reference []float32, source string,
 // reference images.
 func fromOutputs(clf *classifier.Inference, ref outputs, source string, opt Options) (*Evaluator, error) {
 	opt = opt.WithDefaults()
-	if opt.K < 1 || opt.Splits < 1 || opt.PRPoints <= opt.K {
-		return nil, fmt.Errorf("eval: k = %d, %d splits and %d precision/recall points: need k ≥ 1, splits ≥ 1, points > k", opt.K, opt.Splits, opt.PRPoints)
+	if err := opt.check(); err != nil {
+		return nil, err
 	}
 	e := &Evaluator{opt: opt, clf: clf, source: source, n: ref.n}
 	dim := clf.FeatureDim()

@@ -282,9 +282,6 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 	if err != nil {
 		return nil, err
 	}
-	if r.Start < 0 {
-		return nil, fmt.Errorf("-resume %s: the checkpoint's step %d is negative", r.Resume, r.Start)
-	}
 	if r.Start > 0 {
 		if r.Start >= total {
 			return nil, Usagef("-resume: the checkpoint is at step %d, which the budget of %d steps does not pass; raise -epochs or -steps", r.Start, total)

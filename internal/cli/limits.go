@@ -26,17 +26,21 @@ func (c *Checks) Count(name string, v int64, hi int64) {
 // as the binary units too).
 type Memory int64
 
-// RegisterMemory adds -max-memory to fs with the library's default.
+// RegisterMemory adds -max-memory to fs. Its zero value, which the flag
+// shows as the library's default, leaves the limit to the library.
 func RegisterMemory(fs *flag.FlagSet, m *Memory) {
-	*m = Memory(graphs.DefaultMaxMemory)
-	fs.Var(m, "max-memory", "the most memory a model (and the images drawn at once) may need, e.g. 8GiB; larger sizes are refused before anything is allocated")
+	fs.Var(m, "max-memory", "the most memory a model (and the images drawn at once) may need, e.g. 16GiB (default 4GiB); larger sizes are refused before anything is allocated")
 }
 
 func (m *Memory) String() string {
 	if m == nil {
 		return ""
 	}
-	return strings.ReplaceAll(graphs.FormatBytes(int64(*m)), " ", "")
+	n := int64(*m)
+	if n == 0 {
+		n = graphs.DefaultMaxMemory
+	}
+	return strings.ReplaceAll(graphs.FormatBytes(n), " ", "")
 }
 
 // Set parses a size such as 4GiB, 512MiB, 1.5GiB or 1000000.
@@ -76,6 +80,6 @@ func memoryHint(err error) string {
 	return ""
 }
 
-// Bytes returns the limit in bytes for the library (0 never: the flag's
-// default is the library's).
+// Bytes returns the limit in bytes for the library: 0 (its default)
+// unless the flag was given.
 func (m Memory) Bytes() int64 { return int64(m) }

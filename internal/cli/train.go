@@ -37,7 +37,7 @@ type RunFlags struct {
 	Limit       int    `json:"limit,omitempty"`
 	EvalEvery   int    `json:"eval_every"`
 	EvalN       int    `json:"eval_n"`
-	MaxMemory   Memory `json:"max_memory"`
+	MaxMemory   Memory `json:"max_memory,omitempty"`
 
 	// Start is the step a resumed run starts from (set by the command from
 	// the checkpoint, not a flag).

@@ -56,9 +56,9 @@ func TestBounds(t *testing.T) {
 		{"max-memory junk", []string{"-max-memory", "lots"}, "not a positive size"},
 		{"max-memory negative", []string{"-max-memory", "-1GiB"}, "not a positive size"},
 		{"resume hidden 1e9", []string{"-resume", testutil.CraftedCheckpoint(t, gan.Kind, `{"g_hidden":[1000000000]}`)}, "gan: the model needs"},
-		{"resume d-pack 1e9", []string{"-resume", testutil.CraftedCheckpoint(t, gan.Kind, `{"d_pack":1000000000}`)}, "gan: the model needs"},
+		{"resume d-pack 1e9", []string{"-resume", testutil.CraftedCheckpoint(t, gan.Kind, `{"d_pack":1000000000}`)}, "-d-pack 1000000000"},
 		{"resume discriminators 1e6", []string{"-resume", testutil.CraftedCheckpoint(t, gan.Kind, `{"discriminators":1000000}`)}, "at most 64 discriminators"},
-		{"resume negative step", []string{"-resume", negative}, "the checkpoint's step -5 is negative"},
+		{"resume negative step", []string{"-resume", negative}, "step -5"},
 		{"resume NaN", []string{"-resume", nan}, "holds NaN"},
 		{"init-from NaN", []string{"-init-from", nan}, "holds NaN"},
 	} {

@@ -27,6 +27,7 @@ func TestBounds(t *testing.T) {
 	require.NoError(t, err)
 	negative := filepath.Join(t.TempDir(), "negative.safetensors")
 	require.NoError(t, checkpoints.Save(negative, c))
+	c.Meta.Step = 10
 	nan := testutil.SaveWithNaN(t, c)
 	huge := testutil.CraftedCheckpoint(t, vae.Kind, `{"hidden":[65536,65536,65536]}`)
 	for _, c := range []struct {
@@ -44,7 +45,7 @@ func TestBounds(t *testing.T) {
 		{"max-memory 1KiB", []string{"-max-memory", "1KiB"}, "more than the limit of 1 KiB"},
 		{"resume hidden 65536 x3", []string{"-resume", huge}, "vae: the model needs"},
 		{"ckpt hidden 65536 x3", []string{"-ckpt", huge}, "vae: the model needs"},
-		{"resume negative step", []string{"-resume", negative}, "the checkpoint's step -5 is negative"},
+		{"resume negative step", []string{"-resume", negative}, "step -5"},
 		{"resume NaN", []string{"-resume", nan}, "holds NaN"},
 		{"ckpt NaN", []string{"-ckpt", nan}, "holds NaN"},
 		{"init-from NaN", []string{"-init-from", nan}, "holds NaN"},

@@ -11,6 +11,11 @@
 // keeps one) and a VAE decodes draws from its prior, its pixels being the
 // decoder's Bernoulli means; both return pixels in [0, 1], black 0.
 //
+// A checkpoint is untrusted: Load refuses, before allocating it, a model
+// whose configuration needs more memory than graphs.DefaultMaxMemory
+// (LoadWithin takes another limit, which also bounds the images Generate
+// draws at once), and a model whose parameters are not all finite.
+//
 // The models themselves live in the sub-packages: zoo/gan, zoo/vae,
 // zoo/classifier (the reference classifier of the evaluation, which draws
 // nothing and so does not load here) and zoo/attention.

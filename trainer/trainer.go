@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/internal/regularfile"
 )
 
 // Config controls a training run. The zero value trains one epoch, writes
@@ -255,7 +256,8 @@ func (r *run) open() error {
 			return fmt.Errorf("trainer: cannot create run folder: %w", err)
 		}
 	}
-	f, err := os.OpenFile(filepath.Join(r.cfg.Out, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	// A named pipe in its place would block the open until read.
+	f, err := regularfile.Append(filepath.Join(r.cfg.Out, "metrics.jsonl"), 0o644)
 	if err != nil {
 		return fmt.Errorf("trainer: %w", err)
 	}

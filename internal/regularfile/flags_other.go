@@ -2,7 +2,5 @@
 
 package regularfile
 
-import "os"
-
-// openFlags are plain on systems without Unix named pipes.
-const openFlags = os.O_RDONLY
+// nonBlock is empty on systems without Unix named pipes.
+const nonBlock = 0

@@ -2,11 +2,9 @@
 
 package regularfile
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
-// openFlags open without waiting for a named pipe's writer. A regular
-// file ignores O_NONBLOCK: its reads block as usual.
-const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
+// nonBlock makes an open return at once where it would wait for a named
+// pipe's other end. A regular file ignores O_NONBLOCK: its reads and
+// writes block as usual.
+const nonBlock = syscall.O_NONBLOCK

@@ -26,13 +26,33 @@ func Open(path string) (*os.File, fs.FileInfo, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, nil, notRegular(path, fi.Mode())
 	}
-	// The path may have been replaced since: openFlags keep the open
-	// from waiting, and the file actually opened is checked again.
-	f, err := os.OpenFile(path, openFlags, 0)
+	return open(path, os.O_RDONLY, 0)
+}
+
+// Append opens path for appending, creating it with perm when it does not
+// exist, when it names a regular file; anything else is refused as by
+// [Open], without waiting for a named pipe's reader.
+func Append(path string, perm fs.FileMode) (*os.File, error) {
+	fi, err := os.Stat(path)
+	if err == nil && !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	f, _, err := open(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, perm)
+	return f, err
+}
+
+// open opens path with flag (never waiting for a named pipe's other end)
+// and checks that the file opened is a regular file: the path may have
+// been replaced since it was looked at.
+func open(path string, flag int, perm fs.FileMode) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, flag|nonBlock, perm)
 	if err != nil {
 		return nil, nil, err
 	}
-	fi, err = f.Stat()
+	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, nil, err

@@ -72,3 +72,39 @@ func TestOpenRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestAppend(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log")
+	for _, line := range []string{"one\n", "two\n"} {
+		f, err := Append(path, 0o644)
+		require.NoError(t, err)
+		_, err = f.WriteString(line)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+	}
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "one\ntwo\n", string(b), "created, then appended to")
+}
+
+// TestAppendRefuses expects Append to refuse, at once, every kind of file
+// that is not a regular file: a named pipe without a reader would
+// otherwise block the open for ever.
+func TestAppendRefuses(t *testing.T) {
+	for _, kind := range regularfiletest.Kinds() {
+		t.Run(string(kind), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "log")
+			regularfiletest.Make(t, kind, path)
+			var err error
+			regularfiletest.Bounded(t, regularfiletest.AllocLimit, func() {
+				var f *os.File
+				f, err = Append(path, 0o644)
+				if f != nil {
+					f.Close()
+				}
+			})
+			require.ErrorIs(t, err, ErrNotRegular)
+			require.ErrorContains(t, err, path)
+		})
+	}
+}

@@ -42,15 +42,7 @@ func BatchedMatMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
 
 // dims returns the sizes of op(A[i]) (m×k) and op(B[i]) (kb×n).
 func (op batchedMatMulOp) dims(sa, sb tensor.Shape) (m, k, kb, n int) {
-	m, k = sa[1], sa[2]
-	if op.transA {
-		m, k = k, m
-	}
-	kb, n = sb[1], sb[2]
-	if op.transB {
-		kb, n = n, kb
-	}
-	return
+	return productDims(sa, sb, op.transA, op.transB)
 }
 
 func (op batchedMatMulOp) Arity() int { return 2 }

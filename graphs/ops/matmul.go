@@ -55,16 +55,24 @@ func MatMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
 	return G.ApplyOp(op, a, b)
 }
 
+// dims returns the sizes of op(A) (m×k) and op(B) (kb×n).
 func (op matMulOp) dims(sa, sb tensor.Shape) (m, k, kb, n int) {
-	m, k = sa[0], sa[1]
-	if op.transA {
+	return productDims(sa, sb, op.transA, op.transB)
+}
+
+// productDims returns the sizes of op(a) (m×k) and op(b) (kb×n), the
+// matrices held in the last two axes of shapes sa and sb, where op
+// transposes when its flag is set.
+func productDims(sa, sb tensor.Shape, transA, transB bool) (m, k, kb, n int) {
+	m, k = sa[len(sa)-2], sa[len(sa)-1]
+	if transA {
 		m, k = k, m
 	}
-	kb, n = sb[0], sb[1]
-	if op.transB {
+	kb, n = sb[len(sb)-2], sb[len(sb)-1]
+	if transB {
 		kb, n = n, kb
 	}
-	return
+	return m, k, kb, n
 }
 
 func (op matMulOp) Arity() int { return 2 }

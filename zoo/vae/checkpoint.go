@@ -26,8 +26,8 @@ func FromCheckpointWithin(c *checkpoints.Checkpoint, maxMemory int64) (*Model, e
 // and returns it ready for inference:
 //
 //	v, err := vae.Load("runs/vae/checkpoints/ckpt-000004680.safetensors")
-//	mu, logvar, err := v.Encode(images) // images: n×784 pixels in [0, 1]
-//	recon, err := v.Reconstruct(images)
+//	mu, logvar, err := v.Encode(images, nil) // images: n×784 pixels in [0, 1]; nil: no labels
+//	recon, err := v.Reconstruct(images, nil)
 //	samples, err := v.Sample(16, 1)
 func Load(path string) (*Inference, error) {
 	c, _, err := checkpoints.Open(path)

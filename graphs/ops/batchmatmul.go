@@ -133,27 +133,5 @@ func (op batchedMatMulOp) DiffWRT(int) []bool { return []bool{true, true} }
 // a batched product with flags, so the backward pass makes no transposed
 // copies either.
 func (op batchedMatMulOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	if len(inputs) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, got %d", op, len(inputs))
-	}
-	a, b := inputs[0], inputs[1]
-	var da, db *G.Node
-	var err error
-	if op.transA {
-		da, err = BatchedMatMul(b, grad, op.transB, true)
-	} else {
-		da, err = BatchedMatMul(grad, b, false, !op.transB)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if op.transB {
-		db, err = BatchedMatMul(grad, a, true, op.transA)
-	} else {
-		db, err = BatchedMatMul(a, grad, !op.transA, false)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{da, db}, nil
+	return productGrads(op, BatchedMatMul, inputs, grad, op.transA, op.transB)
 }

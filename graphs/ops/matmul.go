@@ -160,24 +160,31 @@ func (op matMulOp) DiffWRT(int) []bool { return []bool{true, true} }
 // each again a GEMM with flags, so no transposed copies appear in the
 // backward pass either.
 func (op matMulOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	return productGrads(op, MatMul, inputs, grad, op.transA, op.transB)
+}
+
+// productGrads returns the gradients of op(A)·op(B) (MatMul's or
+// BatchedMatMul's, given as product) with respect to A and B, by the
+// formulas above: each is again a product with flags.
+func productGrads(op fmt.Stringer, product func(a, b *G.Node, transA, transB bool) (*G.Node, error), inputs G.Nodes, grad *G.Node, transA, transB bool) (G.Nodes, error) {
 	if len(inputs) != 2 {
 		return nil, fmt.Errorf("%v: want 2 inputs, got %d", op, len(inputs))
 	}
 	a, b := inputs[0], inputs[1]
 	var da, db *G.Node
 	var err error
-	if op.transA {
-		da, err = MatMul(b, grad, op.transB, true)
+	if transA {
+		da, err = product(b, grad, transB, true)
 	} else {
-		da, err = MatMul(grad, b, false, !op.transB)
+		da, err = product(grad, b, false, !transB)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if op.transB {
-		db, err = MatMul(grad, a, true, op.transA)
+	if transB {
+		db, err = product(grad, a, true, transA)
 	} else {
-		db, err = MatMul(a, grad, !op.transA, false)
+		db, err = product(a, grad, !transA, false)
 	}
 	if err != nil {
 		return nil, err

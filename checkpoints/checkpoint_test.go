@@ -2,9 +2,11 @@ package checkpoints
 
 import (
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestFind(t *testing.T) {
@@ -27,11 +29,10 @@ func TestFind(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, ok := tt.c.Find(tt.find)
-			if ok != tt.wantOK {
-				t.Fatalf("Find(%q) ok = %v, want %v", tt.find, ok, tt.wantOK)
-			}
-			if ok && (got.Name != tt.find || got.Data[0] != tt.wantFirst) {
-				t.Errorf("Find(%q) = %+v", tt.find, got)
+			require.Equal(t, tt.wantOK, ok, "Find(%q) ok", tt.find)
+			if ok {
+				assert.Equal(t, tt.find, got.Name, "Find(%q) name", tt.find)
+				assert.Equal(t, tt.wantFirst, got.Data[0], "Find(%q) first value", tt.find)
 			}
 		})
 	}
@@ -48,13 +49,9 @@ func TestExpect(t *testing.T) {
 			{Name: "optim.step", Shape: []int{}, Data: []float32{10}},
 		},
 	}
-	if err := Save(path, saved); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, Save(path, saved))
 	loaded, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	foreign := &Checkpoint{Tensors: saved.Tensors}
 
 	tests := []struct {
@@ -78,15 +75,11 @@ func TestExpect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.c.Expect(tt.kind, tt.shapes)
 			if tt.wantErr == nil {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
+				require.NoError(t, err)
 				return
 			}
 			requireErr(t, err, tt.wantErr...)
-			if err != nil && !strings.HasPrefix(err.Error(), "checkpoints: ") {
-				t.Errorf("error %q lacks the package prefix", err)
-			}
+			assert.True(t, strings.HasPrefix(err.Error(), "checkpoints: "), "error %q lacks the package prefix", err)
 		})
 	}
 }
@@ -106,15 +99,12 @@ func TestInitParamsMatchesNameAndShape(t *testing.T) {
 	b := Tensor{Name: "b", Shape: []int{2}, Data: make([]float32, 2)}
 	x := Tensor{Name: "x", Shape: []int{1}, Data: make([]float32, 1)}
 	loaded, fresh := c.InitParams(tensorList{a, b, x})
-	if len(loaded) != 1 || loaded[0] != "a" || len(fresh) != 2 {
-		t.Fatalf("loaded %v, fresh %v", loaded, fresh)
-	}
-	if a.Data[1] != 2 || b.Data[0] != 0 {
-		t.Fatalf("values: a %v, b %v", a.Data, b.Data)
-	}
-	if !strings.Contains(fresh[0], "shape [3]") || !strings.Contains(fresh[1], "not in the checkpoint") {
-		t.Fatalf("reasons: %v", fresh)
-	}
+	require.Equal(t, []string{"a"}, loaded, "loaded")
+	require.Len(t, fresh, 2, "fresh")
+	require.Equal(t, float32(2), a.Data[1], "a after loading")
+	require.Equal(t, float32(0), b.Data[0], "b after loading")
+	require.Contains(t, fresh[0], "shape [3]")
+	require.Contains(t, fresh[1], "not in the checkpoint")
 }
 
 func TestLoadParams(t *testing.T) {
@@ -140,9 +130,7 @@ func TestLoadParams(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := c.LoadParams(tt.kind, tt.dst)
 			if tt.wantErr == nil {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
+				require.NoError(t, err)
 			} else {
 				requireErr(t, err, tt.wantErr...)
 			}
@@ -150,9 +138,7 @@ func TestLoadParams(t *testing.T) {
 			for _, d := range tt.dst {
 				got = append(got, d.Data...)
 			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("values after loading: %v, want %v", got, tt.want)
-			}
+			assert.Equal(t, tt.want, got, "values after loading")
 		})
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // rawFile assembles a safetensors file by hand so that tests can build
@@ -31,9 +33,7 @@ func f32bytes(vs ...float32) []byte {
 func writeTemp(t *testing.T, name string, b []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, b, 0o644))
 	return path
 }
 
@@ -41,25 +41,17 @@ func writeTemp(t *testing.T, name string, b []byte) string {
 // that -0, denormals and NaN payloads cannot hide behind float equality.
 func sameTensors(t *testing.T, want, got []Tensor) {
 	t.Helper()
-	if len(want) != len(got) {
-		t.Fatalf("got %d tensors, want %d", len(got), len(want))
-	}
+	require.Len(t, got, len(want), "number of tensors")
 	for i := range want {
 		w, g := want[i], got[i]
-		if w.Name != g.Name {
-			t.Errorf("tensor %d: name %q, want %q", i, g.Name, w.Name)
-		}
-		if !slices.Equal(w.Shape, g.Shape) {
-			t.Errorf("tensor %q: shape %v, want %v", w.Name, g.Shape, w.Shape)
-		}
-		if len(w.Data) != len(g.Data) {
-			t.Errorf("tensor %q: %d values, want %d", w.Name, len(g.Data), len(w.Data))
+		assert.Equal(t, w.Name, g.Name, "tensor %d: name", i)
+		// slices.Equal, not assert.Equal: a nil and an empty shape are the same shape.
+		assert.True(t, slices.Equal(w.Shape, g.Shape), "tensor %q: shape %v, want %v", w.Name, g.Shape, w.Shape)
+		if !assert.Len(t, g.Data, len(w.Data), "tensor %q: number of values", w.Name) {
 			continue
 		}
 		for j := range w.Data {
-			if math.Float32bits(w.Data[j]) != math.Float32bits(g.Data[j]) {
-				t.Errorf("tensor %q value %d: bits %#08x, want %#08x", w.Name, j, math.Float32bits(g.Data[j]), math.Float32bits(w.Data[j]))
-			}
+			assert.Equal(t, math.Float32bits(w.Data[j]), math.Float32bits(g.Data[j]), "tensor %q value %d: bits", w.Name, j)
 		}
 	}
 }
@@ -68,13 +60,9 @@ func sameTensors(t *testing.T, want, got []Tensor) {
 // fragment.
 func requireErr(t *testing.T, err error, fragments ...string) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want one containing %q", fragments)
-	}
+	require.Error(t, err, "want an error containing %q", fragments)
 	for _, f := range fragments {
-		if !strings.Contains(err.Error(), f) {
-			t.Errorf("error %q does not contain %q", err, f)
-		}
+		assert.ErrorContains(t, err, f)
 	}
 }
 
@@ -82,9 +70,7 @@ func requireErr(t *testing.T, err error, fragments ...string) {
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
@@ -95,15 +81,11 @@ func dirNames(t *testing.T, dir string) []string {
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
 
 func sameBytes(t *testing.T, what string, want, got []byte) {
 	t.Helper()
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s: bytes differ (got %d bytes, want %d)", what, len(got), len(want))
-	}
+	assert.True(t, bytes.Equal(want, got), "%s: bytes differ (got %d bytes, want %d)", what, len(got), len(want))
 }

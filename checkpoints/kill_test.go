@@ -4,9 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // killHelperEnv makes the test binary act as a process that saves
@@ -52,35 +55,22 @@ func TestKillDuringSave(t *testing.T) {
 	for round, delay := range []time.Duration{150, 230, 310, 470, 530} {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), killHelperEnv+"="+dir)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, cmd.Start())
 		time.Sleep(delay * time.Millisecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		_ = cmd.Wait()
 
 		list, err := Dir{Path: dir}.List()
-		if err != nil {
-			t.Fatalf("round %d: %v", round, err)
-		}
+		require.NoError(t, err, "round %d", round)
 		for _, p := range list {
 			c, err := Load(p)
-			if err != nil {
-				t.Fatalf("round %d: a checkpoint left after SIGKILL does not load: %v", round, err)
-			}
+			require.NoError(t, err, "round %d: a checkpoint left after SIGKILL does not load", round)
 			want := float32(c.Meta.Step)
-			for i, v := range c.Tensors[0].Data {
-				if v != want {
-					t.Fatalf("round %d: %s is torn: value %v at %d, step %v", round, filepath.Base(p), v, i, want)
-				}
-			}
+			torn := slices.IndexFunc(c.Tensors[0].Data, func(v float32) bool { return v != want })
+			require.Equal(t, -1, torn, "round %d: %s is torn: the value at this index is not the step %v", round, filepath.Base(p), want)
 		}
 		entries, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		torn := 0
 		for _, e := range entries {
 			if isTempName(e.Name()) {
@@ -89,7 +79,6 @@ func TestKillDuringSave(t *testing.T) {
 		}
 		t.Logf("round %d: killed after %dms: %d checkpoints, all whole; %d half-written temporary files left beside them", round, delay, len(list), torn)
 	}
-	if _, err := (Dir{Path: dir}).Latest(); err != nil {
-		t.Fatalf("no loadable checkpoint after the kills: %v", err)
-	}
+	_, err := Dir{Path: dir}.Latest()
+	require.NoError(t, err, "no loadable checkpoint after the kills")
 }

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestLoadRejectsHostileInput(t *testing.T) {
@@ -78,13 +81,9 @@ func TestLoadRejectsHostileInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeTemp(t, "hostile.safetensors", tt.file)
 			c, err := Load(path)
-			if c != nil {
-				t.Errorf("got a checkpoint with %d tensors alongside the error", len(c.Tensors))
-			}
+			assert.Nil(t, c, "a checkpoint alongside the error")
 			requireErr(t, err, "checkpoints: "+path+": ", tt.wantErr)
-			if err != nil && !strings.HasPrefix(err.Error(), "checkpoints: "+path+": ") {
-				t.Errorf("error %q does not start with the package and path", err)
-			}
+			assert.True(t, strings.HasPrefix(err.Error(), "checkpoints: "+path+": "), "error %q does not start with the package and path", err)
 		})
 	}
 }
@@ -133,12 +132,9 @@ func TestLoadAcceptsValidForeignFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := Load(writeTemp(t, "foreign.safetensors", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Meta.Kind != "" || c.Meta.Step != 0 {
-				t.Errorf("foreign file gave meta %+v, want zero", c.Meta)
-			}
+			require.NoError(t, err)
+			assert.Empty(t, c.Meta.Kind, "kind of a foreign file")
+			assert.Zero(t, c.Meta.Step, "step of a foreign file")
 			sameTensors(t, tt.want, c.Tensors)
 		})
 	}
@@ -148,9 +144,7 @@ func TestLoadAcceptsValidForeignFiles(t *testing.T) {
 // named as such, while a truncated checkpoint is not mistaken for one.
 func TestLoadSaysNotSafetensors(t *testing.T) {
 	saved := filepath.Join(t.TempDir(), "good.safetensors")
-	if err := Save(saved, &Checkpoint{Tensors: []Tensor{{Name: "w", Shape: []int{2}, Data: []float32{1, 2}}}}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, Save(saved, &Checkpoint{Tensors: []Tensor{{Name: "w", Shape: []int{2}, Data: []float32{1, 2}}}}))
 	good := mustRead(t, saved)
 	tests := []struct {
 		name    string
@@ -171,11 +165,9 @@ func TestLoadSaysNotSafetensors(t *testing.T) {
 			path := writeTemp(t, "config.json", tt.file)
 			_, err := Load(path)
 			requireErr(t, err, "checkpoints: "+path+": ", tt.wantErr)
-			if got := errors.Is(err, ErrNotSafetensors); got != tt.wantNot {
-				t.Errorf("errors.Is(%v, ErrNotSafetensors) = %v, want %v", err, got, tt.wantNot)
-			}
-			if tt.wantNot && !strings.Contains(err.Error(), path+": not a safetensors file: ") {
-				t.Errorf("error %q does not say the file is not a safetensors file", err)
+			assert.Equal(t, tt.wantNot, errors.Is(err, ErrNotSafetensors), "errors.Is(%v, ErrNotSafetensors)", err)
+			if tt.wantNot {
+				assert.ErrorContains(t, err, path+": not a safetensors file: ")
 			}
 		})
 	}
@@ -186,12 +178,8 @@ func TestLoadFileProblems(t *testing.T) {
 	missing := filepath.Join(dir, "missing.safetensors")
 	_, err := Load(missing)
 	requireErr(t, err, "checkpoints: "+missing+": ")
-	if !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("error %v does not match fs.ErrNotExist", err)
-	}
-	if strings.Count(err.Error(), missing) != 1 {
-		t.Errorf("error %q names the path more than once", err)
-	}
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	assert.Equal(t, 1, strings.Count(err.Error(), missing), "times the error %q names the path", err)
 
 	_, err = Load(dir)
 	requireErr(t, err, "checkpoints: "+dir+": ", "not a regular file")

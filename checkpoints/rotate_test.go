@@ -1,13 +1,15 @@
 package checkpoints
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func stepCkpt(step int64) *Checkpoint {
@@ -41,82 +43,58 @@ func TestDirRotation(t *testing.T) {
 			d := Dir{Path: filepath.Join(t.TempDir(), "run", "ckpts"), Keep: tt.keep}
 			for _, s := range tt.steps {
 				path, err := d.Save(stepCkpt(s))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if want := filepath.Join(d.Path, ckptName(s)); path != want {
-					t.Errorf("Save returned %s, want %s", path, want)
-				}
+				require.NoError(t, err)
+				assert.Equal(t, filepath.Join(d.Path, ckptName(s)), path, "path Save returned")
 			}
 			var want []string
 			for _, s := range tt.wantSteps {
 				want = append(want, filepath.Join(d.Path, ckptName(s)))
 			}
 			got, err := d.List()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("List() = %v\nwant %v", got, want)
-			}
-			if names := dirNames(t, d.Path); len(names) != len(want) {
-				t.Errorf("folder holds %v, want exactly %d files", names, len(want))
-			}
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "List()")
+			assert.Len(t, dirNames(t, d.Path), len(want), "files in the folder")
 
 			latest, err := d.Latest()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			maxStep := slices.Max(tt.wantSteps)
-			if latest != filepath.Join(d.Path, ckptName(maxStep)) {
-				t.Errorf("Latest() = %s, want step %d", latest, maxStep)
-			}
+			assert.Equal(t, filepath.Join(d.Path, ckptName(maxStep)), latest, "Latest()")
 			c, err := Load(latest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Meta.Step != maxStep {
-				t.Errorf("latest checkpoint holds step %d, want %d", c.Meta.Step, maxStep)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, maxStep, c.Meta.Step, "step of the latest checkpoint")
 		})
 	}
 }
 
 func TestDirIgnoresAndCleansLeftovers(t *testing.T) {
 	d := Dir{Path: t.TempDir(), Keep: 2}
-	if _, err := d.Save(stepCkpt(1)); err != nil {
-		t.Fatal(err)
-	}
+	_, err := d.Save(stepCkpt(1))
+	require.NoError(t, err)
 	// A crashed save of a later step, and files that only look similar.
 	stale := filepath.Join(d.Path, "."+ckptName(99)+".tmp-123456")
 	unrelated := []string{"notes.txt", "ckpt-abc.safetensors", "ckpt-.safetensors", "ckpt-12.bin", ".hidden.tmp-1"}
 	for _, name := range append(unrelated, filepath.Base(stale)) {
-		if err := os.WriteFile(filepath.Join(d.Path, name), []byte("junk"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(filepath.Join(d.Path, name), []byte("junk"), 0o644))
 	}
-	if err := os.Mkdir(filepath.Join(d.Path, ckptName(1000)), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Mkdir(filepath.Join(d.Path, ckptName(1000)), 0o755))
 
 	want1 := filepath.Join(d.Path, ckptName(1))
-	if got, err := d.List(); err != nil || !slices.Equal(got, []string{want1}) {
-		t.Errorf("List() = %v, %v; want only %s", got, err, want1)
+	list, err := d.List()
+	if assert.NoError(t, err, "List()") {
+		assert.Equal(t, []string{want1}, list, "List()")
 	}
-	if got, err := d.Latest(); err != nil || got != want1 {
-		t.Errorf("Latest() = %s, %v; want %s", got, err, want1)
+	latest, err := d.Latest()
+	if assert.NoError(t, err, "Latest()") {
+		assert.Equal(t, want1, latest, "Latest()")
 	}
 
-	if _, err := d.Save(stepCkpt(2)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("stale temporary file survived the next save (stat: %v)", err)
-	}
+	_, err = d.Save(stepCkpt(2))
+	require.NoError(t, err)
+	_, err = os.Stat(stale)
+	assert.ErrorIs(t, err, os.ErrNotExist, "stale temporary file survived the next save")
 	for _, name := range unrelated {
-		if _, err := os.Stat(filepath.Join(d.Path, name)); err != nil {
-			t.Errorf("unrelated file %s was touched: %v", name, err)
-		}
+		_, err := os.Stat(filepath.Join(d.Path, name))
+		assert.NoError(t, err, "unrelated file %s was touched", name)
 	}
 }
 
@@ -148,21 +126,18 @@ func TestDirErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.run()
 			requireErr(t, err, tt.wantErr...)
-			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
-				t.Errorf("error %v does not match %v", err, tt.wantIs)
+			if tt.wantIs != nil {
+				assert.ErrorIs(t, err, tt.wantIs)
 			}
 		})
 	}
-	if names := dirNames(t, root); len(names) != 0 {
-		t.Errorf("failed saves left %v behind", names)
-	}
+	assert.Empty(t, dirNames(t, root), "files failed saves left behind")
 }
 
 func TestListMissingFolder(t *testing.T) {
 	got, err := Dir{Path: filepath.Join(t.TempDir(), "absent")}.List()
-	if err != nil || len(got) != 0 {
-		t.Errorf("List() of a missing folder = %v, %v; want empty, nil", got, err)
-	}
+	assert.NoError(t, err, "List() of a missing folder")
+	assert.Empty(t, got, "List() of a missing folder")
 }
 
 func TestParseCkptName(t *testing.T) {
@@ -186,9 +161,8 @@ func TestParseCkptName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			step, ok := parseCkptName(tt.name)
-			if ok != tt.wantOK || step != tt.wantStep {
-				t.Errorf("parseCkptName(%q) = %d, %v; want %d, %v", tt.name, step, ok, tt.wantStep, tt.wantOK)
-			}
+			assert.Equal(t, tt.wantOK, ok, "parseCkptName(%q) ok", tt.name)
+			assert.Equal(t, tt.wantStep, step, "parseCkptName(%q) step", tt.name)
 		})
 	}
 }

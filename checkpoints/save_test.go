@@ -7,10 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // awkwardValues are the float32 values most likely to be mangled by a
@@ -64,13 +66,9 @@ func TestRoundTripBitExact(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "c.safetensors")
-			if err := Save(path, &Checkpoint{Meta: Meta{Kind: "test"}, Tensors: tt.tensors}); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, Save(path, &Checkpoint{Meta: Meta{Kind: "test"}, Tensors: tt.tensors}))
 			got, err := Load(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			// Load returns tensors in name order; scalars come back as [].
 			want := slices.Clone(tt.tensors)
 			slices.SortFunc(want, func(a, b Tensor) int { return strings.Compare(a.Name, b.Name) })
@@ -81,9 +79,7 @@ func TestRoundTripBitExact(t *testing.T) {
 			}
 			sameTensors(t, want, got.Tensors)
 			for _, tn := range got.Tensors {
-				if tn.Shape == nil {
-					t.Errorf("tensor %q: loaded shape is nil, want non-nil", tn.Name)
-				}
+				assert.NotNil(t, tn.Shape, "tensor %q: loaded shape", tn.Name)
 			}
 		})
 	}
@@ -95,19 +91,13 @@ func TestLoadedTensorsDoNotAlias(t *testing.T) {
 		{Name: "a", Shape: []int{2}, Data: []float32{1, 2}},
 		{Name: "b", Shape: []int{2}, Data: []float32{3, 4}},
 	}}
-	if err := Save(path, in); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, Save(path, in))
 	c, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	a, _ := c.Find("a")
 	_ = append(a.Data, 99)
 	b, _ := c.Find("b")
-	if b.Data[0] != 3 {
-		t.Errorf("appending to tensor a changed tensor b to %v", b.Data)
-	}
+	assert.Equal(t, float32(3), b.Data[0], "tensor b after appending to tensor a")
 }
 
 func TestMetaRoundTrip(t *testing.T) {
@@ -130,16 +120,10 @@ func TestMetaRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "m.safetensors")
-			if err := Save(path, &Checkpoint{Meta: tt.meta}); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, Save(path, &Checkpoint{Meta: tt.meta}))
 			got, err := Load(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got.Meta, tt.meta) {
-				t.Errorf("meta round trip:\n got %+v\nwant %+v", got.Meta, tt.meta)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.meta, got.Meta, "meta round trip")
 		})
 	}
 }
@@ -169,9 +153,7 @@ func TestDeterministicBytes(t *testing.T) {
 	var files [][]byte
 	for i, reverse := range []bool{false, false, true} {
 		path := filepath.Join(dir, "d"+string(rune('0'+i))+".safetensors")
-		if err := Save(path, mk(reverse)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, Save(path, mk(reverse)))
 		files = append(files, mustRead(t, path))
 	}
 	sameBytes(t, "second save", files[0], files[1])
@@ -189,9 +171,7 @@ func TestGoldenLayout(t *testing.T) {
 			{Name: "a", Shape: []int{}, Data: []float32{float32(math.Copysign(0, -1))}},
 		},
 	}
-	if err := Save(path, c); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, Save(path, c))
 	file := mustRead(t, path)
 
 	const wantHeader = `{"__metadata__":{"format":"gorgozoo","gorgozoo":"{\"kind\":\"test\",\"step\":7,\"epoch\":1,\"seed\":42}","kind":"test"},` +
@@ -203,54 +183,33 @@ func TestGoldenLayout(t *testing.T) {
 		0x00, 0x00, 0x00, 0x40, // b[1] = 2
 	}
 
-	if len(file) < 8 {
-		t.Fatalf("file is %d bytes", len(file))
-	}
+	require.GreaterOrEqual(t, len(file), 8, "file length")
 	n := binary.LittleEndian.Uint64(file[:8])
-	if n%8 != 0 {
-		t.Errorf("header length %d is not a multiple of 8, so the data is not 8-byte aligned", n)
-	}
-	if uint64(len(file)) != 8+n+uint64(len(wantData)) {
-		t.Fatalf("file is %d bytes, want 8 + %d + %d", len(file), n, len(wantData))
-	}
+	assert.Zero(t, n%8, "header length %d is not a multiple of 8, so the data is not 8-byte aligned", n)
+	require.Equal(t, 8+n+uint64(len(wantData)), uint64(len(file)), "file length: 8 + %d + %d", n, len(wantData))
 	header := file[8 : 8+n]
 	trimmed := bytes.TrimRight(header, " ")
-	if string(trimmed) != wantHeader {
-		t.Errorf("header:\n got %s\nwant %s", trimmed, wantHeader)
-	}
-	if pad := len(header) - len(trimmed); pad >= 8 {
-		t.Errorf("header padded with %d spaces, want fewer than 8", pad)
-	}
+	assert.Equal(t, wantHeader, string(trimmed), "header")
+	assert.Less(t, len(header)-len(trimmed), 8, "spaces padding the header")
 	data := file[8+n:]
-	if !bytes.Equal(data, wantData) {
-		t.Errorf("data: got % x, want % x", data, wantData)
-	}
+	assert.Equal(t, wantData, data, "data")
 
 	// The header must also make sense to a generic JSON reader, with every
 	// offset pointing at the right bytes.
 	var generic map[string]json.RawMessage
-	if err := json.Unmarshal(header, &generic); err != nil {
-		t.Fatalf("header is not valid JSON: %v", err)
-	}
+	require.NoError(t, json.Unmarshal(header, &generic), "header is not valid JSON")
 	var md map[string]string
-	if err := json.Unmarshal(generic["__metadata__"], &md); err != nil {
-		t.Fatalf("__metadata__ is not a string map: %v", err)
-	}
-	if md["format"] != "gorgozoo" || md["kind"] != "test" {
-		t.Errorf("__metadata__ = %v", md)
-	}
+	require.NoError(t, json.Unmarshal(generic["__metadata__"], &md), "__metadata__ is not a string map")
+	assert.Equal(t, "gorgozoo", md["format"], "__metadata__ format")
+	assert.Equal(t, "test", md["kind"], "__metadata__ kind")
 	var entry struct {
 		Dtype       string  `json:"dtype"`
 		Shape       []int   `json:"shape"`
 		DataOffsets []int64 `json:"data_offsets"`
 	}
-	if err := json.Unmarshal(generic["b"], &entry); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(generic["b"], &entry))
 	got := data[entry.DataOffsets[0]:entry.DataOffsets[1]]
-	if !bytes.Equal(got, f32bytes(1, 2)) {
-		t.Errorf("bytes at b's offsets: % x", got)
-	}
+	assert.Equal(t, f32bytes(1, 2), got, "bytes at b's offsets")
 }
 
 func TestSaveRefusesBadInput(t *testing.T) {
@@ -278,18 +237,14 @@ func TestSaveRefusesBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "good.safetensors")
-			if err := Save(path, &Checkpoint{Meta: Meta{Kind: "good"}, Tensors: []Tensor{good}}); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, Save(path, &Checkpoint{Meta: Meta{Kind: "good"}, Tensors: []Tensor{good}}))
 			before := mustRead(t, path)
 
 			err := Save(path, tt.c)
 			requireErr(t, err, append([]string{"checkpoints: " + path + ":"}, tt.wantErr...)...)
 
 			sameBytes(t, "existing checkpoint after refused save", before, mustRead(t, path))
-			if names := dirNames(t, dir); !slices.Equal(names, []string{"good.safetensors"}) {
-				t.Errorf("folder holds %v after refused save, want only the good file", names)
-			}
+			assert.Equal(t, []string{"good.safetensors"}, dirNames(t, dir), "folder after a refused save")
 		})
 	}
 }
@@ -301,16 +256,10 @@ func TestSaveFailureLeavesNoTempFile(t *testing.T) {
 		// must be removed and the folder in the way left alone.
 		dir := t.TempDir()
 		target := filepath.Join(dir, "taken")
-		if err := os.MkdirAll(filepath.Join(target, "inner"), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll(filepath.Join(target, "inner"), 0o755))
 		requireErr(t, Save(target, c), "checkpoints: "+target+":")
-		if names := dirNames(t, dir); !slices.Equal(names, []string{"taken"}) {
-			t.Errorf("folder holds %v, want only the folder in the way", names)
-		}
-		if names := dirNames(t, target); !slices.Equal(names, []string{"inner"}) {
-			t.Errorf("folder in the way now holds %v", names)
-		}
+		assert.Equal(t, []string{"taken"}, dirNames(t, dir), "folder after the failed save")
+		assert.Equal(t, []string{"inner"}, dirNames(t, target), "folder in the way after the failed save")
 	})
 	t.Run("missing parent folder", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "no", "such", "c.safetensors")
@@ -325,25 +274,16 @@ func TestSaveReplacesExistingFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.safetensors")
 	for i, v := range []float32{1, 2} {
-		if err := Save(path, &Checkpoint{Meta: Meta{Step: int64(i)}, Tensors: []Tensor{{Name: "w", Shape: []int{1}, Data: []float32{v}}}}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, Save(path, &Checkpoint{Meta: Meta{Step: int64(i)}, Tensors: []Tensor{{Name: "w", Shape: []int{1}, Data: []float32{v}}}}))
 	}
 	c, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w, _ := c.Find("w"); c.Meta.Step != 1 || w.Data[0] != 2 {
-		t.Errorf("after two saves got step %d, w=%v; want the second save", c.Meta.Step, w.Data)
-	}
-	if names := dirNames(t, dir); !slices.Equal(names, []string{"c.safetensors"}) {
-		t.Errorf("folder holds %v", names)
-	}
+	require.NoError(t, err)
+	w, _ := c.Find("w")
+	assert.Equal(t, int64(1), c.Meta.Step, "step after two saves")
+	assert.Equal(t, []float32{2}, w.Data, "w after two saves")
+	assert.Equal(t, []string{"c.safetensors"}, dirNames(t, dir), "folder after two saves")
 	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := fi.Mode().Perm(); perm&0o044 == 0 {
-		t.Errorf("checkpoint has mode %v; want it readable by others like ordinary output", perm)
-	}
+	require.NoError(t, err)
+	perm := fi.Mode().Perm()
+	assert.NotZero(t, perm&0o044, "checkpoint has mode %v; want it readable by others like ordinary output", perm)
 }

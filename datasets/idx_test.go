@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // idxBytes builds an IDX file by hand so tests can make headers that
@@ -26,21 +29,16 @@ func gzipBytes(t testing.TB, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	_, err := zw.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
 	return buf.Bytes()
 }
 
 func writeFile(t testing.TB, dir, name string, b []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(p, b, 0o644))
 	return p
 }
 
@@ -75,38 +73,22 @@ func TestIDXRoundTrip(t *testing.T) {
 			}
 			in := &IDX{Dims: tc.dims, Data: seq(n)}
 			path := filepath.Join(dir, "m-idx-ubyte")
-			if err := WriteIDX(path, in); err != nil {
-				t.Fatalf("WriteIDX: %v", err)
-			}
+			require.NoError(t, WriteIDX(path, in), "WriteIDX")
 			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := idxBytes(0x08, u32s(tc.dims), in.Data); !bytes.Equal(raw, want) {
-				t.Fatalf("file bytes = %x, want %x", raw, want)
-			}
+			require.NoError(t, err)
+			require.Equal(t, idxBytes(0x08, u32s(tc.dims), in.Data), raw, "file bytes")
 			if tc.gz {
 				// No .gz suffix on purpose: detection is by content.
 				path = writeFile(t, dir, "compressed", gzipBytes(t, raw))
 			}
 			out, err := ReadIDX(path)
-			if err != nil {
-				t.Fatalf("ReadIDX: %v", err)
-			}
-			if !slices.Equal(out.Dims, in.Dims) {
-				t.Errorf("dims = %v, want %v", out.Dims, in.Dims)
-			}
-			if !bytes.Equal(out.Data, in.Data) {
-				t.Errorf("data = %v, want %v", out.Data, in.Data)
-			}
+			require.NoError(t, err, "ReadIDX")
+			assert.Equal(t, in.Dims, out.Dims, "dims")
+			assert.Equal(t, in.Data, out.Data, "data")
 			entries, err := os.ReadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			for _, e := range entries {
-				if strings.Contains(e.Name(), ".tmp") {
-					t.Errorf("temporary file %s left behind", e.Name())
-				}
+				assert.NotContains(t, e.Name(), ".tmp", "temporary file left behind")
 			}
 		})
 	}
@@ -123,16 +105,10 @@ func u32s(dims []int) []uint32 {
 func TestWriteIDXReplacesExisting(t *testing.T) {
 	dir := t.TempDir()
 	path := writeFile(t, dir, "x", []byte("old content that is longer than the new file"))
-	if err := WriteIDX(path, &IDX{Dims: []int{2}, Data: []byte{9, 8}}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, WriteIDX(path, &IDX{Dims: []int{2}, Data: []byte{9, 8}}))
 	m, err := ReadIDX(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(m.Data, []byte{9, 8}) {
-		t.Fatalf("data = %v, want [9 8]", m.Data)
-	}
+	require.NoError(t, err)
+	require.Equal(t, []byte{9, 8}, m.Data, "data")
 }
 
 func TestWriteIDXErrors(t *testing.T) {
@@ -155,18 +131,11 @@ func TestWriteIDXErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.path)
 			err := WriteIDX(path, tc.m)
-			if err == nil {
-				t.Fatal("WriteIDX succeeded, want error")
-			}
-			if !strings.Contains(err.Error(), filepath.Base(path)) {
-				t.Errorf("error %q does not name the file", err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q does not contain %q", err, tc.want)
-			}
-			if _, err := os.Stat(path); err == nil {
-				t.Errorf("%s was created despite the error", path)
-			}
+			require.Error(t, err, "WriteIDX")
+			assert.ErrorContains(t, err, filepath.Base(path), "the error names the file")
+			assert.ErrorContains(t, err, tc.want)
+			_, err = os.Stat(path)
+			assert.Error(t, err, "%s was created despite the error", path)
 		})
 	}
 }
@@ -212,16 +181,10 @@ func TestReadIDXBadInputs(t *testing.T) {
 			if tc.content != nil {
 				writeFile(t, dir, name, tc.content)
 			}
-			m, err := ReadIDX(path)
-			if err == nil {
-				t.Fatalf("ReadIDX succeeded with dims %v, want error", m.Dims)
-			}
-			if !strings.Contains(err.Error(), path) {
-				t.Errorf("error %q does not contain the path %s", err, path)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q does not contain %q", err, tc.want)
-			}
+			_, err := ReadIDX(path)
+			require.Error(t, err, "ReadIDX")
+			assert.ErrorContains(t, err, path)
+			assert.ErrorContains(t, err, tc.want)
 		})
 	}
 }
@@ -245,12 +208,8 @@ func TestReadIDXLyingHeaderDoesNotAllocate(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			_, err := ReadIDX(path)
 			runtime.ReadMemStats(&after)
-			if err == nil || !strings.Contains(err.Error(), "truncated") {
-				t.Fatalf("err = %v, want a truncation error", err)
-			}
-			if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
-				t.Errorf("ReadIDX allocated %d bytes for a %d-byte file", got, len(tc.content))
-			}
+			require.ErrorContains(t, err, "truncated")
+			assert.LessOrEqual(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "bytes ReadIDX allocated for a %d-byte file", len(tc.content))
 		})
 	}
 }
@@ -258,7 +217,5 @@ func TestReadIDXLyingHeaderDoesNotAllocate(t *testing.T) {
 func TestReadIDXRejectsFolder(t *testing.T) {
 	dir := t.TempDir()
 	_, err := ReadIDX(dir)
-	if err == nil || !strings.Contains(err.Error(), dir) {
-		t.Fatalf("err = %v, want an error naming %s", err, dir)
-	}
+	require.ErrorContains(t, err, dir)
 }

@@ -3,8 +3,10 @@ package datasets
 import (
 	"math"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // indexedSet returns n 2x2 images whose pixels 0 and 1 encode the image
@@ -40,14 +42,10 @@ func epochOrder(t testing.TB, l *Loader, epoch int) []int {
 	labels := make([]int, l.Batch())
 	var order []int
 	for b := range l.BatchesPerEpoch() {
-		if err := l.Fill(epoch, b, images, labels); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Fill(epoch, b, images, labels))
 		idx := batchIndices(t, images, l.Batch())
 		for k, i := range idx {
-			if labels[k] != i%10 {
-				t.Fatalf("epoch %d batch %d: label %d for image %d, want %d", epoch, b, labels[k], i, i%10)
-			}
+			require.Equal(t, i%10, labels[k], "epoch %d batch %d: label for image %d", epoch, b, i)
 		}
 		order = append(order, idx...)
 	}
@@ -57,9 +55,7 @@ func epochOrder(t testing.TB, l *Loader, epoch int) []int {
 func newLoader(t testing.TB, set *Set, batch int, seed uint64, scale Scale) *Loader {
 	t.Helper()
 	l, err := NewLoader(set, batch, seed, scale)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return l
 }
 
@@ -79,9 +75,7 @@ func TestLoaderOrder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := epochOrder(t, newLoader(t, set, 32, tc.seed, ScaleUnit), tc.epoch)
-			if eq := slices.Equal(got, base); eq != tc.wantEqual {
-				t.Errorf("order equal to seed 42 epoch 0 = %v, want %v", eq, tc.wantEqual)
-			}
+			assert.Equal(t, tc.wantEqual, slices.Equal(got, base), "order equal to seed 42 epoch 0")
 		})
 	}
 }
@@ -90,19 +84,13 @@ func TestLoaderEachImageOncePerEpoch(t *testing.T) {
 	tests := []struct{ n, batch int }{{300, 32}, {300, 300}, {300, 1}, {10, 3}, {513, 64}}
 	for _, tc := range tests {
 		l := newLoader(t, indexedSet(tc.n), tc.batch, 9, ScaleUnit)
-		if want := tc.n / tc.batch; l.BatchesPerEpoch() != want {
-			t.Errorf("n=%d batch=%d: BatchesPerEpoch = %d, want %d", tc.n, tc.batch, l.BatchesPerEpoch(), want)
-		}
+		assert.Equal(t, tc.n/tc.batch, l.BatchesPerEpoch(), "n=%d batch=%d: BatchesPerEpoch", tc.n, tc.batch)
 		for epoch := range 3 {
 			order := epochOrder(t, l, epoch)
-			if len(order) != l.BatchesPerEpoch()*tc.batch {
-				t.Fatalf("epoch yielded %d images, want %d", len(order), l.BatchesPerEpoch()*tc.batch)
-			}
+			require.Len(t, order, l.BatchesPerEpoch()*tc.batch, "images in an epoch")
 			seen := make([]bool, tc.n)
 			for _, i := range order {
-				if i < 0 || i >= tc.n || seen[i] {
-					t.Fatalf("n=%d batch=%d epoch %d: image %d out of range or repeated", tc.n, tc.batch, epoch, i)
-				}
+				require.True(t, i >= 0 && i < tc.n && !seen[i], "n=%d batch=%d epoch %d: image %d out of range or repeated", tc.n, tc.batch, epoch, i)
 				seen[i] = true
 			}
 		}
@@ -118,19 +106,13 @@ func TestLoaderResume(t *testing.T) {
 	got := make([]float32, 16*4)
 	for epoch := range 4 {
 		for b := range long.BatchesPerEpoch() {
-			if err := long.Fill(epoch, b, want, nil); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, long.Fill(epoch, b, want, nil))
 			if epoch != 2 || b != 7 {
 				continue
 			}
 			fresh := newLoader(t, set, 16, 5, ScaleSigned)
-			if err := fresh.Fill(epoch, b, got, nil); err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("resumed batch differs:\n got %v\nwant %v", got, want)
-			}
+			require.NoError(t, fresh.Fill(epoch, b, got, nil))
+			require.Equal(t, want, got, "resumed batch")
 		}
 	}
 	// Going back to an earlier epoch must reproduce it, not continue from
@@ -142,13 +124,9 @@ func TestLoaderResume(t *testing.T) {
 		epoch, index int
 		dst          []float32
 	}{{0, 3, first}, {5, 0, again}, {0, 3, again}} {
-		if err := l.Fill(step.epoch, step.index, step.dst, nil); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, l.Fill(step.epoch, step.index, step.dst, nil))
 	}
-	if !slices.Equal(first, again) {
-		t.Fatal("batch (0,3) changed after visiting epoch 5")
-	}
+	require.Equal(t, first, again, "batch (0,3) after visiting epoch 5")
 }
 
 func TestLoaderScale(t *testing.T) {
@@ -164,21 +142,13 @@ func TestLoaderScale(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.scaleStr, func(t *testing.T) {
-			if tc.scale.String() != tc.scaleStr {
-				t.Errorf("String() = %q, want %q", tc.scale.String(), tc.scaleStr)
-			}
+			assert.Equal(t, tc.scaleStr, tc.scale.String())
 			l := newLoader(t, set, 1, 0, tc.scale)
 			got := make([]float32, 4)
-			if err := l.Fill(0, 0, got, nil); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, l.Fill(0, 0, got, nil))
 			for i := range got {
-				if math.Abs(float64(got[i]-tc.want[i])) > 1e-6 {
-					t.Errorf("pixel %d = %v, want %v", set.Images[i], got[i], tc.want[i])
-				}
-				if got[i] < tc.lo || got[i] > tc.hi {
-					t.Errorf("pixel %d maps to %v outside [%v, %v]", set.Images[i], got[i], tc.lo, tc.hi)
-				}
+				assert.InDelta(t, tc.want[i], got[i], 1e-6, "pixel %d", set.Images[i])
+				assert.True(t, got[i] >= tc.lo && got[i] <= tc.hi, "pixel %d maps to %v outside [%v, %v]", set.Images[i], got[i], tc.lo, tc.hi)
 			}
 		})
 	}
@@ -189,12 +159,9 @@ func TestLoaderScale(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got := make([]float32, 256)
-		if err := newLoader(t, all, 1, 0, tc.scale).Fill(0, 0, got, nil); err != nil {
-			t.Fatal(err)
-		}
-		if slices.Min(got) != tc.lo || slices.Max(got) != tc.hi {
-			t.Errorf("%v: range [%v, %v], want [%v, %v]", tc.scale, slices.Min(got), slices.Max(got), tc.lo, tc.hi)
-		}
+		require.NoError(t, newLoader(t, all, 1, 0, tc.scale).Fill(0, 0, got, nil))
+		assert.Equal(t, tc.lo, slices.Min(got), "%v: lowest value", tc.scale)
+		assert.Equal(t, tc.hi, slices.Max(got), "%v: highest value", tc.scale)
 	}
 }
 
@@ -215,13 +182,9 @@ func TestLoaderFillDoesNotAllocate(t *testing.T) {
 			run := 0
 			allocs := testing.AllocsPerRun(100, func() {
 				run++
-				if err := l.Fill(tc.epoch(run), run%l.BatchesPerEpoch(), images, labels); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, l.Fill(tc.epoch(run), run%l.BatchesPerEpoch(), images, labels))
 			})
-			if allocs != 0 {
-				t.Errorf("Fill allocated %v times per call", allocs)
-			}
+			assert.Zero(t, allocs, "allocations per Fill")
 		})
 	}
 }
@@ -229,9 +192,9 @@ func TestLoaderFillDoesNotAllocate(t *testing.T) {
 func TestLoaderAccessors(t *testing.T) {
 	l := newLoader(t, Synthetic(30, 1), 7, 1, ScaleUnit)
 	h, w := l.ImageSize()
-	if h != 28 || w != 28 || l.Batch() != 7 || l.BatchesPerEpoch() != 4 {
-		t.Errorf("ImageSize=%dx%d Batch=%d BatchesPerEpoch=%d, want 28x28, 7, 4", h, w, l.Batch(), l.BatchesPerEpoch())
-	}
+	assert.Equal(t, [2]int{28, 28}, [2]int{h, w}, "ImageSize")
+	assert.Equal(t, 7, l.Batch(), "Batch")
+	assert.Equal(t, 4, l.BatchesPerEpoch(), "BatchesPerEpoch")
 }
 
 func TestNewLoaderErrors(t *testing.T) {
@@ -252,13 +215,9 @@ func TestNewLoaderErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := NewLoader(tc.set, tc.batch, 1, tc.scale)
-			if err == nil {
-				t.Fatal("NewLoader succeeded, want error")
-			}
+			require.Error(t, err, "NewLoader")
 			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
+				assert.ErrorContains(t, err, w)
 			}
 		})
 	}
@@ -286,9 +245,7 @@ func TestFillErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.l.Fill(tc.epoch, tc.index, tc.images, tc.labels)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.want)
-			}
+			require.ErrorContains(t, err, tc.want)
 		})
 	}
 }

@@ -3,9 +3,12 @@ package datasets
 import (
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestMNISTReal loads the real data shipped in the GoMNIST module.
@@ -22,36 +25,21 @@ func TestMNISTReal(t *testing.T) {
 		t.Run(tc.split.String(), func(t *testing.T) {
 			start := time.Now()
 			s, err := MNIST(tc.split, "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			t.Logf("loaded %s in %v", s.Source, time.Since(start))
-			if s.N != tc.n || s.H != 28 || s.W != 28 {
-				t.Fatalf("shape = %dx%dx%d, want %dx28x28", s.N, s.H, s.W, tc.n)
-			}
-			if len(s.Images) != tc.n*28*28 || len(s.Labels) != tc.n {
-				t.Fatalf("len(Images)=%d len(Labels)=%d", len(s.Images), len(s.Labels))
-			}
+			require.Equal(t, [3]int{tc.n, 28, 28}, [3]int{s.N, s.H, s.W}, "shape")
+			require.Len(t, s.Images, tc.n*28*28, "images")
+			require.Len(t, s.Labels, tc.n, "labels")
 			var count [10]int
 			for _, l := range s.Labels {
-				if l > 9 {
-					t.Fatalf("label %d outside 0..9", l)
-				}
+				require.LessOrEqual(t, l, uint8(9), "label outside 0..9")
 				count[l]++
 			}
 			for d, c := range count {
 				// Every MNIST digit has between 5% and 15% of each split.
-				if c < tc.n/20 || c > tc.n*3/20 {
-					t.Errorf("digit %d appears %d times in %d", d, c, tc.n)
-				}
+				assert.True(t, c >= tc.n/20 && c <= tc.n*3/20, "digit %d appears %d times in %d", d, c, tc.n)
 			}
-			var maxPix uint8
-			for _, p := range s.Images {
-				maxPix = max(maxPix, p)
-			}
-			if maxPix != 255 {
-				t.Errorf("brightest pixel is %d, want 255", maxPix)
-			}
+			assert.Equal(t, uint8(255), slices.Max(s.Images), "brightest pixel")
 		})
 	}
 }
@@ -63,13 +51,9 @@ func TestMNISTFromFolder(t *testing.T) {
 	// One split gzipped under the .gz name, to check both spellings work.
 	for _, p := range []string{ip, lp} {
 		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		writeFile(t, dir, filepath.Base(p)+".gz", gzipBytes(t, b))
-		if err := os.Remove(p); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.Remove(p))
 	}
 
 	tests := []struct {
@@ -89,15 +73,11 @@ func TestMNISTFromFolder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(DataEnv, tc.env)
 			s, err := MNIST(tc.split, tc.arg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.N != tc.wantN || s.H != 3 || s.W != 2 {
-				t.Errorf("shape = %dx%dx%d, want %dx3x2", s.N, s.H, s.W, tc.wantN)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, [3]int{tc.wantN, 3, 2}, [3]int{s.N, s.H, s.W}, "shape")
 			got, err := MNISTDir(tc.arg)
-			if err != nil || got != dir {
-				t.Errorf("MNISTDir = %q, %v; want %q", got, err, dir)
+			if assert.NoError(t, err, "MNISTDir") {
+				assert.Equal(t, dir, got, "MNISTDir")
 			}
 		})
 	}
@@ -107,9 +87,7 @@ func TestMNISTFolderErrors(t *testing.T) {
 	empty := t.TempDir()
 	half := t.TempDir()
 	writePair(t, half, "train", 2, 2, []byte{1})
-	if err := os.Remove(filepath.Join(half, "train-labels-idx1-ubyte")); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Remove(filepath.Join(half, "train-labels-idx1-ubyte")))
 	badLabels := t.TempDir()
 	writePair(t, badLabels, "train", 2, 2, []byte{1, 12})
 	file := writeFile(t, t.TempDir(), "plain-file", []byte("x"))
@@ -131,20 +109,16 @@ func TestMNISTFolderErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := MNIST(tc.split, tc.dir)
-			if err == nil {
-				t.Fatal("MNIST succeeded, want error")
-			}
+			require.Error(t, err, "MNIST")
 			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
+				assert.ErrorContains(t, err, w)
 			}
 		})
 	}
 	// Only the missing file is named, not the one that exists.
 	_, err := MNIST(Train, half)
-	if err == nil || strings.Contains(err.Error(), "train-images") {
-		t.Errorf("err = %v, want one naming only the missing labels file", err)
+	if assert.Error(t, err, "MNIST on a folder without labels") {
+		assert.NotContains(t, err.Error(), "train-images", "the error names the images file, which exists")
 	}
 }
 
@@ -155,18 +129,12 @@ func TestMNISTDirModuleCache(t *testing.T) {
 	if path != gomnistPath {
 		t.Skipf("GoMNIST is replaced by %s", path)
 	}
-	if err := os.MkdirAll(want, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(want, 0o755))
 	t.Setenv(DataEnv, "")
 	t.Setenv("GOMODCACHE", cache)
 	got, err := MNISTDir("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
-		t.Errorf("MNISTDir = %q, want %q", got, want)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "MNISTDir")
 }
 
 func TestMNISTDirNotFound(t *testing.T) {
@@ -177,13 +145,9 @@ func TestMNISTDirNotFound(t *testing.T) {
 	t.Setenv("HOME", empty)
 	t.Setenv("PATH", empty) // no go command to ask
 	_, err := MNISTDir("")
-	if err == nil {
-		t.Fatal("MNISTDir succeeded with nothing to find")
-	}
+	require.Error(t, err, "MNISTDir with nothing to find")
 	for _, w := range []string{empty, "go list -m", "-data DIR", DataEnv} {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not contain %q", err, w)
-		}
+		assert.ErrorContains(t, err, w)
 	}
 }
 
@@ -195,8 +159,6 @@ func TestEscapeModulePath(t *testing.T) {
 		{"v1.0.0-RC1", "v1.0.0-!r!c1"},
 	}
 	for _, tc := range tests {
-		if got := escapeModulePath(tc.in); got != tc.want {
-			t.Errorf("escapeModulePath(%q) = %q, want %q", tc.in, got, tc.want)
-		}
+		assert.Equal(t, tc.want, escapeModulePath(tc.in), "escapeModulePath(%q)", tc.in)
 	}
 }

@@ -1,11 +1,11 @@
 package datasets
 
 import (
-	"bytes"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // writePair writes n images of h×w whose first pixel is the image index,
@@ -19,12 +19,8 @@ func writePair(t testing.TB, dir, prefix string, h, w int, labels []byte) (strin
 	}
 	ip := filepath.Join(dir, prefix+"-images-idx3-ubyte")
 	lp := filepath.Join(dir, prefix+"-labels-idx1-ubyte")
-	if err := WriteIDX(ip, &IDX{Dims: []int{n, h, w}, Data: img}); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteIDX(lp, &IDX{Dims: []int{n}, Data: labels}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, WriteIDX(ip, &IDX{Dims: []int{n, h, w}, Data: img}))
+	require.NoError(t, WriteIDX(lp, &IDX{Dims: []int{n}, Data: labels}))
 	return ip, lp
 }
 
@@ -34,26 +30,17 @@ func TestLoadIDXPair(t *testing.T) {
 	ip, lp := writePair(t, dir, "ok", 4, 3, labels)
 
 	s, err := LoadIDXPair(ip, lp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.N != 5 || s.H != 4 || s.W != 3 {
-		t.Errorf("shape = %dx%dx%d, want 5x4x3", s.N, s.H, s.W)
-	}
-	if !bytes.Equal(s.Labels, labels) {
-		t.Errorf("labels = %v, want %v", s.Labels, labels)
-	}
-	if s.Image(2)[0] != 2 || len(s.Image(2)) != 12 {
-		t.Errorf("Image(2) = %v, want 12 bytes starting with 2", s.Image(2))
+	require.NoError(t, err)
+	assert.Equal(t, [3]int{5, 4, 3}, [3]int{s.N, s.H, s.W}, "shape")
+	assert.Equal(t, labels, s.Labels, "labels")
+	if assert.Len(t, s.Image(2), 12, "Image(2)") {
+		assert.Equal(t, uint8(2), s.Image(2)[0], "first pixel of Image(2)")
 	}
 
 	unl, err := LoadIDXPair(ip, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if unl.Labels != nil || unl.N != 5 {
-		t.Errorf("unlabelled load: N=%d labels=%v, want N=5 and nil labels", unl.N, unl.Labels)
-	}
+	require.NoError(t, err)
+	assert.Nil(t, unl.Labels, "labels of an unlabelled load")
+	assert.Equal(t, 5, unl.N, "N of an unlabelled load")
 }
 
 func TestLoadIDXPairErrors(t *testing.T) {
@@ -61,9 +48,7 @@ func TestLoadIDXPairErrors(t *testing.T) {
 	ip, _ := writePair(t, dir, "five", 2, 2, make([]byte, 5))
 	_, lp3 := writePair(t, dir, "three", 2, 2, make([]byte, 3))
 	rank2 := filepath.Join(dir, "rank2")
-	if err := WriteIDX(rank2, &IDX{Dims: []int{5, 4}, Data: make([]byte, 20)}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, WriteIDX(rank2, &IDX{Dims: []int{5, 4}, Data: make([]byte, 20)}))
 	tests := []struct {
 		name           string
 		images, labels string
@@ -78,13 +63,9 @@ func TestLoadIDXPairErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadIDXPair(tc.images, tc.labels)
-			if err == nil {
-				t.Fatal("LoadIDXPair succeeded, want error")
-			}
+			require.Error(t, err, "LoadIDXPair")
 			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
+				assert.ErrorContains(t, err, w)
 			}
 		})
 	}
@@ -115,28 +96,20 @@ func TestSubset(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := base.Subset(tc.digits, tc.limit)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.N != len(tc.want) || len(s.Labels) != s.N || len(s.Images) != s.N*4 {
-				t.Fatalf("N=%d labels=%d images=%d, want N=%d", s.N, len(s.Labels), len(s.Images), len(tc.want))
-			}
+			require.NoError(t, err)
+			require.Equal(t, len(tc.want), s.N, "N")
+			require.Len(t, s.Labels, s.N, "labels")
+			require.Len(t, s.Images, s.N*4, "images")
 			var got []int
 			for i := range s.N {
 				idx := int(s.Images[i*4])
 				got = append(got, idx)
-				if s.Labels[i] != labels[idx] {
-					t.Errorf("label of kept image %d = %d, want %d", idx, s.Labels[i], labels[idx])
-				}
+				assert.Equal(t, labels[idx], s.Labels[i], "label of kept image %d", idx)
 			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("kept %v, want %v", got, tc.want)
-			}
+			assert.Equal(t, tc.want, got, "kept images")
 			// The subset must not alias the original.
 			s.Images[0] = 200
-			if base.Images[0] == 200 {
-				t.Error("subset shares Images with the original set")
-			}
+			assert.NotEqual(t, uint8(200), base.Images[0], "subset shares Images with the original set")
 			base.Images[0] = 0
 		})
 	}
@@ -163,9 +136,7 @@ func TestSubsetErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.set.Subset(tc.digits, tc.limit)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.want)
-			}
+			require.ErrorContains(t, err, tc.want)
 		})
 	}
 }

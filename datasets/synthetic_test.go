@@ -3,6 +3,8 @@ package datasets
 import (
 	"bytes"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestSyntheticDeterministic(t *testing.T) {
@@ -18,9 +20,7 @@ func TestSyntheticDeterministic(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := Synthetic(tc.n1, tc.s1), Synthetic(tc.n2, tc.s2)
-			if got := bytes.Equal(a.Images, b.Images); got != tc.wantEqual {
-				t.Errorf("images equal = %v, want %v", got, tc.wantEqual)
-			}
+			assert.Equal(t, tc.wantEqual, bytes.Equal(a.Images, b.Images), "images equal")
 		})
 	}
 }
@@ -29,13 +29,11 @@ func TestSyntheticShape(t *testing.T) {
 	tests := []struct{ n, wantN int }{{0, 0}, {-3, 0}, {1, 1}, {25, 25}}
 	for _, tc := range tests {
 		s := Synthetic(tc.n, 1)
-		if s.N != tc.wantN || s.H != 28 || s.W != 28 || len(s.Images) != tc.wantN*784 || len(s.Labels) != tc.wantN {
-			t.Errorf("Synthetic(%d): N=%d %dx%d images=%d labels=%d", tc.n, s.N, s.H, s.W, len(s.Images), len(s.Labels))
-		}
+		assert.Equal(t, [3]int{tc.wantN, 28, 28}, [3]int{s.N, s.H, s.W}, "Synthetic(%d): shape", tc.n)
+		assert.Len(t, s.Images, tc.wantN*784, "Synthetic(%d): images", tc.n)
+		assert.Len(t, s.Labels, tc.wantN, "Synthetic(%d): labels", tc.n)
 		for i, l := range s.Labels {
-			if int(l) != i%10 {
-				t.Errorf("Synthetic(%d): label %d = %d, want %d", tc.n, i, l, i%10)
-			}
+			assert.Equal(t, i%10, int(l), "Synthetic(%d): label %d", tc.n, i)
 		}
 	}
 }
@@ -80,14 +78,10 @@ func TestSyntheticSeparable(t *testing.T) {
 				lit++
 			}
 		}
-		if lit < 20 {
-			t.Errorf("image %d (class %d) has only %d lit pixels", i, test.Labels[i], lit)
-		}
+		assert.GreaterOrEqual(t, lit, 20, "lit pixels of image %d (class %d)", i, test.Labels[i])
 		if best == int(test.Labels[i]) {
 			correct++
 		}
 	}
-	if correct < test.N*95/100 {
-		t.Errorf("nearest-mean accuracy %d/%d, want at least 95%%", correct, test.N)
-	}
+	assert.GreaterOrEqual(t, correct, test.N*95/100, "nearest-mean accuracy out of %d, want at least 95%%", test.N)
 }

@@ -3,6 +3,7 @@ package gemm
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/cpu"
 )
 
@@ -23,7 +24,5 @@ func TestKernelChoice(t *testing.T) {
 	case buildAsm:
 		want = "gonum"
 	}
-	if Kernel() != want {
-		t.Fatalf("Kernel() = %q, want %q", Kernel(), want)
-	}
+	require.Equal(t, want, Kernel())
 }

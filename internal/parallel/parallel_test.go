@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // check runs For and verifies that every chunk ran exactly once, that
@@ -30,13 +32,9 @@ func check(t *testing.T, chunks, workers int, inner func()) {
 		counts[j].Add(1)
 		busy[w].Add(-1)
 	})
-	if s := bad.Load(); s != nil {
-		t.Fatalf("chunks %d, workers %d: %s", chunks, workers, s)
-	}
+	require.Nil(t, bad.Load(), "chunks %d, workers %d", chunks, workers)
 	for j := range counts {
-		if n := counts[j].Load(); n != 1 {
-			t.Fatalf("chunks %d, workers %d: chunk %d ran %d times", chunks, workers, j, n)
-		}
+		require.Equal(t, int32(1), counts[j].Load(), "chunks %d, workers %d: times chunk %d ran", chunks, workers, j)
 	}
 }
 
@@ -71,12 +69,8 @@ func TestForShares(t *testing.T) {
 		}
 		time.Sleep(100 * time.Microsecond)
 	})
-	if shared.Load()-before != 51 {
-		t.Fatalf("%d of 51 calls shared", shared.Load()-before)
-	}
-	if others.Load() == 0 {
-		t.Fatal("no chunk ran on a pool worker")
-	}
+	require.Equal(t, before+51, shared.Load(), "calls shared, of 51")
+	require.NotZero(t, others.Load(), "chunks run on a pool worker")
 }
 
 // TestForNestedAndConcurrent: a For inside a chunk, and Fors from many
@@ -105,12 +99,8 @@ func TestRunAllocatesNothing(t *testing.T) {
 	var sum atomic.Int64
 	c := Func(func(w, j int) { sum.Add(int64(j)) })
 	Run(8, 2, c)
-	if n := testing.AllocsPerRun(100, func() { Run(8, 2, c) }); n != 0 {
-		t.Fatalf("%v allocations per Run", n)
-	}
-	if got := sum.Load(); got != 102*28 {
-		t.Fatalf("chunk sum %d, want %d", got, 102*28)
-	}
+	require.Zero(t, testing.AllocsPerRun(100, func() { Run(8, 2, c) }), "allocations per Run")
+	require.Equal(t, int64(102*28), sum.Load(), "chunk sum")
 }
 
 func BenchmarkFor(b *testing.B) {

@@ -3,6 +3,9 @@ package parallel
 import (
 	"sync/atomic"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestBlocksCoverEachBlockOnce: the pieces of every size of job, small
@@ -14,8 +17,7 @@ func TestBlocksCoverEachBlockOnce(t *testing.T) {
 	} {
 		seen := make([]atomic.Int32, tc.n)
 		Blocks(tc.n, tc.size, func(lo, hi int) {
-			if lo < 0 || hi > tc.n || lo > hi {
-				t.Errorf("n %d, size %d: piece [%d, %d)", tc.n, tc.size, lo, hi)
+			if !assert.True(t, lo >= 0 && hi <= tc.n && lo <= hi, "n %d, size %d: piece [%d, %d)", tc.n, tc.size, lo, hi) {
 				return
 			}
 			for i := lo; i < hi; i++ {
@@ -23,9 +25,7 @@ func TestBlocksCoverEachBlockOnce(t *testing.T) {
 			}
 		})
 		for i := range seen {
-			if c := seen[i].Load(); c != 1 {
-				t.Fatalf("n %d, size %d: block %d done %d times", tc.n, tc.size, i, c)
-			}
+			require.Equal(t, int32(1), seen[i].Load(), "n %d, size %d: times block %d was done", tc.n, tc.size, i)
 		}
 	}
 }

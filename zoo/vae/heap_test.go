@@ -4,6 +4,9 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestHeapFlatOverSteps trains a tiny VAE (with Bernoulli binarisation,
@@ -22,13 +25,9 @@ func TestHeapFlatOverSteps(t *testing.T) {
 		bound   = 64 << 10 // bytes of growth allowed: runtime noise, not a leak
 	)
 	m, err := New(Config{Z: 4, Hidden: []int{16}, Height: 8, Width: 8, Binarize: true}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	s, err := NewStep(m, TrainConfig{Batch: batch}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(1, 2))
 	images := make([]float32, batch*m.Config.Pixels())
 	for i := range images {
@@ -42,9 +41,8 @@ func TestHeapFlatOverSteps(t *testing.T) {
 	}
 	var at1k, mallocs0 uint64
 	for i := 1; i <= steps; i++ {
-		if _, err := s.Run(images, nil); err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
+		_, err := s.Run(images, nil)
+		require.NoError(t, err, "step %d", i)
 		if i == measure {
 			at1k, mallocs0 = live(), ms.Mallocs
 		}
@@ -52,7 +50,5 @@ func TestHeapFlatOverSteps(t *testing.T) {
 	end := live()
 	t.Logf("live heap after GC: %d B at step %d, %d B at step %d (%+d B); %.0f allocations per step",
 		at1k, measure, end, steps, int64(end)-int64(at1k), float64(ms.Mallocs-mallocs0)/(steps-measure))
-	if end > at1k+bound {
-		t.Errorf("live heap grew by %d B over %d steps (bound %d B): something is kept per step", end-at1k, steps-measure, bound)
-	}
+	assert.LessOrEqual(t, end, at1k+bound, "live heap grew by %d B over %d steps (bound %d B): something is kept per step", int64(end)-int64(at1k), steps-measure, bound)
 }

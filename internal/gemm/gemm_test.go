@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -123,13 +125,15 @@ func checkCase(t *testing.T, kern *kernel, tA, tB blas.Transpose, sh shape, alph
 			got := c[i*ldc+j]
 			if j >= n {
 				if math.Float32bits(got) != math.Float32bits(c0[i*ldc+j]) {
-					t.Fatalf("%s %c%c %v α=%v β=%v pad=%d: padding C[%d,%d] changed", kern.name, tA, tB, sh, alpha, beta, pad, i, j)
+					require.Failf(t, "padding of C changed", "%s %c%c %v α=%v β=%v pad=%d: C[%d,%d]", kern.name, tA, tB, sh, alpha, beta, pad, i, j)
 				}
 				continue
 			}
 			w, s := want[i*n+j], scale[i*n+j]
+			// A plain comparison, not an assertion per element: the
+			// products are large and checked many times.
 			if d := math.Abs(float64(got) - w); !(d <= tol*s+1e-30) {
-				t.Fatalf("%s %c%c %v α=%v β=%v pad=%d: C[%d,%d] = %v, want %v (|err| %.3g > %.3g)",
+				require.Failf(t, "product outside its tolerance", "%s %c%c %v α=%v β=%v pad=%d: C[%d,%d] = %v, want %v (|err| %.3g > %.3g)",
 					kern.name, tA, tB, sh, alpha, beta, pad, i, j, got, w, d, tol*s)
 			}
 		}
@@ -239,19 +243,13 @@ func TestSgemmModelShapes(t *testing.T) {
 func TestSgemmQuickReturns(t *testing.T) {
 	c := []float32{1, 2, 3, 4}
 	Sgemm(blas.NoTrans, blas.NoTrans, 2, 2, 3, 0, make([]float32, 6), 3, make([]float32, 6), 2, 2, c, 2)
-	if fmt.Sprint(c) != "[2 4 6 8]" {
-		t.Fatalf("alpha=0, beta=2: C = %v", c)
-	}
+	require.Equal(t, "[2 4 6 8]", fmt.Sprint(c), "alpha=0, beta=2: C")
 	Sgemm(blas.NoTrans, blas.NoTrans, 2, 2, 0, 1, make([]float32, 1), 1, nil, 2, 0.5, c, 2)
-	if fmt.Sprint(c) != "[1 2 3 4]" {
-		t.Fatalf("k=0, beta=0.5: C = %v", c)
-	}
+	require.Equal(t, "[1 2 3 4]", fmt.Sprint(c), "k=0, beta=0.5: C")
 	nan := float32(math.NaN())
 	c = []float32{nan, nan}
 	Sgemm(blas.NoTrans, blas.NoTrans, 1, 2, 0, 1, nil, 1, nil, 2, 0, c, 2)
-	if fmt.Sprint(c) != "[0 0]" {
-		t.Fatalf("k=0, beta=0 over NaN: C = %v", c)
-	}
+	require.Equal(t, "[0 0]", fmt.Sprint(c), "k=0, beta=0 over NaN: C")
 	Sgemm(blas.NoTrans, blas.NoTrans, 0, 2, 2, 1, nil, 2, make([]float32, 4), 2, 0, nil, 2)
 }
 
@@ -301,9 +299,8 @@ func TestSgemmPanicsLikeGonum(t *testing.T) {
 		want := catch(func() {
 			gonum.Implementation{}.Sgemm(a.tA, a.tB, a.m, a.n, a.k, 1, a.a, a.lda, a.b, a.ldb, 0, a.c, a.ldc)
 		})
-		if got == "" || got != want {
-			t.Errorf("case %d (%s): panic %q, gonum panics %q", i, a.wantSubstr, got, want)
-		}
+		assert.NotEmpty(t, got, "case %d (%s): panic", i, a.wantSubstr)
+		assert.Equal(t, want, got, "case %d (%s): panic, against gonum's", i, a.wantSubstr)
 	}
 }
 
@@ -320,9 +317,7 @@ func TestSgemmNoAllocs(t *testing.T) {
 		c := make([]float32, sh.m*sh.n)
 		f := func() { Sgemm(blas.NoTrans, blas.Trans, sh.m, sh.n, sh.k, 1, a, sh.k, b, sh.k, 0, c, sh.n) }
 		f()
-		if n := testing.AllocsPerRun(50, f); n != 0 {
-			t.Errorf("%v: %v allocations per call", sh, n)
-		}
+		assert.Zero(t, testing.AllocsPerRun(50, f), "%v: allocations per call", sh)
 	}
 }
 
@@ -353,9 +348,7 @@ func TestSgemmConcurrent(t *testing.T) {
 			}()
 		}
 		for range 8 {
-			if err := <-errs; err != nil {
-				t.Error(err)
-			}
+			assert.NoError(t, <-errs)
 		}
 	})
 }
@@ -366,19 +359,16 @@ func TestSetThreads(t *testing.T) {
 	defer SetThreads(0)
 	rng := rand.New(rand.NewPCG(13, 14))
 	sh := shape{130, 140, 150}
-	if sh.m*sh.n*sh.k < parallelWork {
-		t.Fatal("shape too small to be shared")
-	}
+	require.GreaterOrEqual(t, sh.m*sh.n*sh.k, parallelWork, "work of a shape that must be shared")
 	for _, n := range []int{1, 2, 0} {
 		SetThreads(n)
 		before := sharedProducts.Load()
 		checkCase(t, packedKernels()[0], blas.NoTrans, blas.Trans, sh, 1, 0, 1, rng)
 		shared := sharedProducts.Load() > before
-		if n == 1 && shared {
-			t.Errorf("SetThreads(1): product was shared across cores")
-		}
-		if n != 1 && !shared && min(runtime.NumCPU(), runtime.GOMAXPROCS(0)) > 1 {
-			t.Errorf("SetThreads(%d): product was not shared", n)
+		if n == 1 {
+			assert.False(t, shared, "SetThreads(1): product was shared across cores")
+		} else if min(runtime.NumCPU(), runtime.GOMAXPROCS(0)) > 1 {
+			assert.True(t, shared, "SetThreads(%d): product was not shared", n)
 		}
 	}
 }
@@ -388,9 +378,7 @@ func TestSetThreads(t *testing.T) {
 func TestSgemmSerial(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	m, n, k := 130, 140, 150
-	if m*n*k < parallelWork {
-		t.Fatal("shape too small to be shared")
-	}
+	require.GreaterOrEqual(t, m*n*k, parallelWork, "work of a shape that must be shared")
 	a, b := make([]float32, m*k), make([]float32, k*n)
 	for i := range a {
 		a[i] = rng.Float32() - 0.5
@@ -402,11 +390,9 @@ func TestSgemmSerial(t *testing.T) {
 	sgemm(serialKernel, blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, want, n)
 	before := sharedProducts.Load()
 	SgemmSerial(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, got, n)
-	if sharedProducts.Load() != before {
-		t.Error("SgemmSerial shared its product across cores")
-	}
-	if serialKernel.external == nil && !slices.Equal(want, got) {
-		t.Errorf("SgemmSerial and Sgemm with the %s kernel differ", serialKernel.name)
+	assert.Equal(t, before, sharedProducts.Load(), "SgemmSerial shared its product across cores")
+	if serialKernel.external == nil {
+		assert.True(t, slices.Equal(want, got), "SgemmSerial and Sgemm with the %s kernel differ", serialKernel.name)
 	}
 
 	// Concurrent callers (a convolution's chunks) each get the same bits.
@@ -422,16 +408,12 @@ func TestSgemmSerial(t *testing.T) {
 	}
 	wg.Wait()
 	for i, o := range outs {
-		if !slices.Equal(got, o) {
-			t.Errorf("concurrent SgemmSerial %d differs", i)
-		}
+		assert.True(t, slices.Equal(got, o), "concurrent SgemmSerial %d differs", i)
 	}
 }
 
 // TestSerialKernel: SgemmSerial uses Sgemm's kernel in every build,
 // OpenBLAS included, which runs single-threaded (TestOpenBLASOneThread).
 func TestSerialKernel(t *testing.T) {
-	if serialKernel != active {
-		t.Errorf("SgemmSerial uses %s, Sgemm %s", SerialKernel(), Kernel())
-	}
+	assert.Same(t, active, serialKernel, "SgemmSerial uses %s, Sgemm %s", SerialKernel(), Kernel())
 }

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
@@ -59,20 +61,15 @@ func mlpResults(t *testing.T) map[string][]float32 {
 	y := G.Must(G.Mul(h, G.Must(G.Transpose(w2)))) // 64×37
 	yv := G.Must(G.Mul(y, v))                      // matrix·vector: 64
 	cost := G.Must(G.Add(G.Must(G.Sum(G.Must(G.Square(y)))), G.Must(G.Sum(yv))))
-	if _, err := G.Grad(cost, x, w1, w2, v); err != nil {
-		t.Fatal(err)
-	}
+	_, err := G.Grad(cost, x, w1, w2, v)
+	require.NoError(t, err)
 	vm := G.NewTapeMachine(g)
 	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, vm.RunAll())
 	out := map[string][]float32{"y": append([]float32(nil), y.Value().Data().([]float32)...)}
 	for _, n := range []*G.Node{x, w1, w2, v} {
 		gv, err := n.Grad()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		out["d"+n.Name()] = append([]float32(nil), gv.Data().([]float32)...)
 	}
 	return out
@@ -88,29 +85,19 @@ func TestGraphSameWithUse(t *testing.T) {
 	want := mlpResults(t)
 
 	gemm.Use()
-	if _, ok := G.WhichBLAS().(gemm.Implementation); !ok {
-		t.Fatalf("gorgonia BLAS is %T after Use", G.WhichBLAS())
-	}
-	if _, ok := tensor.WhichBLAS().(gemm.Implementation); !ok {
-		t.Fatalf("tensor BLAS is %T after Use", tensor.WhichBLAS())
-	}
+	require.IsType(t, gemm.Implementation{}, G.WhichBLAS(), "gorgonia BLAS after Use")
+	require.IsType(t, gemm.Implementation{}, tensor.WhichBLAS(), "tensor BLAS after Use")
 	ctr := &counting{BLAS: gemm.Implementation{}}
 	G.Use(ctr)
 	got := mlpResults(t)
 	t.Logf("Sgemm calls %d, Sgemv calls %d", ctr.sgemm.Load(), ctr.sgemv.Load())
 	// Forward: x·W1ᵀ, h·W2ᵀ; backward: dY·W, dYᵀ·X for both layers.
-	if n := ctr.sgemm.Load(); n < 6 {
-		t.Errorf("graph made %d Sgemm calls through the installed BLAS, want ≥ 6", n)
-	}
-	if n := ctr.sgemv.Load(); n < 1 {
-		t.Errorf("graph made %d Sgemv calls through the installed BLAS, want ≥ 1", n)
-	}
+	assert.GreaterOrEqual(t, ctr.sgemm.Load(), int64(6), "Sgemm calls the graph made through the installed BLAS")
+	assert.GreaterOrEqual(t, ctr.sgemv.Load(), int64(1), "Sgemv calls the graph made through the installed BLAS")
 
 	for name, w := range want {
 		g := got[name]
-		if len(g) != len(w) {
-			t.Fatalf("%s: %d values, want %d", name, len(g), len(w))
-		}
+		require.Len(t, g, len(w), "%s: values", name)
 		var maxAbs float64
 		for _, v := range w {
 			maxAbs = max(maxAbs, math.Abs(float64(v)))
@@ -120,9 +107,7 @@ func TestGraphSameWithUse(t *testing.T) {
 			// largest value of the tensor, 1e-5 is a few hundred ulps of
 			// accumulated round-off over k ≤ 256 and far below any real
 			// difference.
-			if d := math.Abs(float64(g[i] - w[i])); d > 1e-5*maxAbs {
-				t.Fatalf("%s[%d] = %v with gemm, %v with gonum (|diff| %.3g, max |value| %.3g)", name, i, g[i], w[i], d, maxAbs)
-			}
+			require.InDelta(t, w[i], g[i], 1e-5*maxAbs, "%s[%d] with gemm against gonum (max |value| %.3g)", name, i, maxAbs)
 		}
 	}
 }

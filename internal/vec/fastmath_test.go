@@ -4,6 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // ulps is |got − want| in units of the float32 spacing at want.
@@ -63,9 +66,7 @@ func TestFastMath(t *testing.T) {
 			}
 		}
 		t.Logf("%s: worst %.2f ulp at %g", c.name, worst, at)
-		if worst > c.maxUlps {
-			t.Errorf("%s: %.2f ulp at x = %g (f = %g, want %g), want ≤ %g", c.name, worst, at, c.f(at), c.ref(float64(at)), c.maxUlps)
-		}
+		assert.LessOrEqual(t, worst, c.maxUlps, "%s: worst ulps at x = %g (f = %g, want %g)", c.name, at, c.f(at), c.ref(float64(at)))
 	}
 }
 
@@ -94,18 +95,14 @@ func TestFastMathEdges(t *testing.T) {
 		{"BCE value (0, 0.25)", bceAt(t, 0, 0.25, 0), float32(math.Ln2)},
 		{"BCE slope (0, 0.25)", bceAt(t, 0, 0.25, 1), 0.25},
 	} {
-		if c.got != c.want {
-			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
-		}
+		assert.Equal(t, c.want, c.got, c.name)
 	}
 	for name, v := range map[string]float32{
 		"tanh32(NaN)": tanh32(nan), "expNeg(NaN)": float32(expNeg(math.NaN())), "sigmoid32(NaN)": sigmoid32(nan),
 		"BCE value (NaN, 1)": bceAt(t, nan, 1, 0), "BCE slope (NaN, 1)": bceAt(t, nan, 1, 1),
 		"BCE value (0, NaN)": bceAt(t, 0, nan, 0), "BCE slope (1, NaN)": bceAt(t, 1, nan, 1),
 	} {
-		if v == v {
-			t.Errorf("%s = %v, want NaN", name, v)
-		}
+		assert.True(t, v != v, "%s = %v, want NaN", name, v)
 	}
 }
 
@@ -119,9 +116,8 @@ func bceAt(t *testing.T, x, tv float32, which int) float32 {
 	con := [2][]float32{make([]float32, 4), make([]float32, 4)}
 	BCEWithLogits(fed[0], fed[1], xs, []float32{tv, tv, tv, tv}, 0)
 	BCEWithLogits(con[0], con[1], xs, nil, tv)
-	if got, want := fed[which][0], con[which][0]; !same(got, want) {
-		t.Errorf("BCE at x %v, target %v: %v with the target fed, %v as a constant", x, tv, got, want)
-	}
+	got, want := fed[which][0], con[which][0]
+	assert.True(t, same(got, want), "BCE at x %v, target %v: %v with the target fed, %v as a constant", x, tv, got, want)
 	return fed[which][0]
 }
 
@@ -169,9 +165,8 @@ func TestBCE32(t *testing.T) {
 			worstS = math.Max(worstS, math.Abs(float64(slope[i])-wantS)/scale)
 		}
 		t.Logf("target %v: value %.2f ulp, slope %.3g relative to its terms", target, worstV, worstS)
-		if worstV > 1 || worstS > 1e-7 {
-			t.Errorf("target %v: value off by %.2f ulp (want ≤ 1), slope by %.3g (want ≤ 1e-7)", target, worstV, worstS)
-		}
+		assert.False(t, worstV > 1, "target %v: value off by %.2f ulp, want ≤ 1", target, worstV)
+		assert.False(t, worstS > 1e-7, "target %v: slope off by %.3g relative to its terms, want ≤ 1e-7", target, worstS)
 	}
 }
 
@@ -211,7 +206,7 @@ func TestBCEMatchesGo(t *testing.T) {
 					}
 					wantV, wantS := bce32(x[i], tv)
 					if !same(value[i], wantV) || (withSlope && !same(slope[i], wantS)) {
-						t.Fatalf("n %d fed %v: x %g t %g: got (%g, %v), Go gives (%g, %g)", n, fed, x[i], tv, value[i], slopeAt(slope, i), wantV, wantS)
+						require.Failf(t, "bits differ from Go's", "n %d fed %v: x %g t %g: got (%g, %v), Go gives (%g, %g)", n, fed, x[i], tv, value[i], slopeAt(slope, i), wantV, wantS)
 					}
 				}
 			}
@@ -294,7 +289,7 @@ func TestTanhSigmoidMatchGo(t *testing.T) {
 			f.slice(dst, x)
 			for i, v := range x {
 				if want := f.scalar(v); !same(dst[i], want) {
-					t.Fatalf("%s, n %d: x %g: got %g, Go gives %g", f.name, n, v, dst[i], want)
+					require.Failf(t, "bits differ from Go's", "%s, n %d: x %g: got %g, Go gives %g", f.name, n, v, dst[i], want)
 				}
 			}
 		}

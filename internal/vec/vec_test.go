@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // lengths covers the empty slice, every tail length around the vector
@@ -27,8 +29,10 @@ func randomSlice(rng *rand.Rand, n int, scale float64) []float32 {
 func sameBits(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	for i := range want {
+		// A plain comparison, not an assertion per element: the slices
+		// are long and compared many times.
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s[%d] = %v, want %v (len %d)", what, i, got[i], want[i], len(want))
+			require.Failf(t, "bits differ", "%s[%d] = %v, want %v (len %d)", what, i, got[i], want[i], len(want))
 		}
 	}
 }
@@ -74,9 +78,7 @@ func TestAdamMath(t *testing.T) {
 	}
 	adamGo(p, g, m, v, 0.9, 0.99, 0.01, 0.5, 1e-8)
 	for j := range p {
-		if d := math.Abs(float64(p[j]) - want[j]); d > 1e-6*math.Max(1, math.Abs(want[j])) {
-			t.Fatalf("p[%d] = %v, want %v", j, p[j], want[j])
-		}
+		require.InDelta(t, want[j], float64(p[j]), 1e-6*math.Max(1, math.Abs(want[j])), "p[%d]", j)
 	}
 }
 
@@ -87,9 +89,7 @@ func TestFirstNonFinite(t *testing.T) {
 		for i := range d {
 			d[i] = float32(i) - 3.5
 		}
-		if got := FirstNonFinite(d); got != -1 {
-			t.Fatalf("len %d, all finite: got %d, want -1", n, got)
-		}
+		require.Equal(t, -1, FirstNonFinite(d), "len %d, all finite", n)
 		for i := 0; i < n; i++ {
 			for _, b := range bad {
 				saved := d[i]
@@ -97,17 +97,13 @@ func TestFirstNonFinite(t *testing.T) {
 				if n > i+1 {
 					d[n-1] = b // a later one must not be reported first
 				}
-				if got := FirstNonFinite(d); got != i {
-					t.Fatalf("len %d, %v at %d: got %d", n, b, i, got)
-				}
+				require.Equal(t, i, FirstNonFinite(d), "len %d, %v at %d", n, b, i)
 				d[i] = saved
 				d[n-1] = float32(n-1) - 3.5
 			}
 		}
 	}
-	if got := FirstNonFinite([]float32{math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}); got != -1 {
-		t.Fatalf("extreme finite values: got %d, want -1", got)
-	}
+	require.Equal(t, -1, FirstNonFinite([]float32{math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}), "extreme finite values")
 }
 
 func TestLerpMatchesGo(t *testing.T) {
@@ -121,9 +117,7 @@ func TestLerpMatchesGo(t *testing.T) {
 	}
 	avg := []float32{1, 2, 3}
 	Lerp(avg, []float32{3, 2, 1}, 0.75)
-	if avg[0] != 1.5 || avg[1] != 2 || avg[2] != 2.5 {
-		t.Fatalf("Lerp 0.75: got %v, want [1.5 2 2.5]", avg)
-	}
+	require.Equal(t, []float32{1.5, 2, 2.5}, avg, "Lerp 0.75")
 }
 
 func BenchmarkAdam(b *testing.B) {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"os"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestDemoImages writes example images for a person to look at. It is
@@ -28,19 +30,12 @@ func TestDemoImages(t *testing.T) {
 		},
 	}
 	img, err := plot.Render()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := SavePNG("/tmp/visual-demo-plot.png", img); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, SavePNG("/tmp/visual-demo-plot.png", img))
 	plot.LogY, plot.Title = true, "GAN losses, log y (demo)"
-	if img, err = plot.Render(); err != nil {
-		t.Fatal(err)
-	}
-	if err := SavePNG("/tmp/visual-demo-plot-log.png", img); err != nil {
-		t.Fatal(err)
-	}
+	img, err = plot.Render()
+	require.NoError(t, err)
+	require.NoError(t, SavePNG("/tmp/visual-demo-plot-log.png", img))
 
 	// Rings of growing radius and thickness in [-1, 1], like tanh outputs.
 	const n, h, w = 14, 28, 28
@@ -56,10 +51,6 @@ func TestDemoImages(t *testing.T) {
 		}
 	}
 	grid, err := Grid(data, n, h, w, 0, -1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := SavePNG("/tmp/visual-demo-grid.png", Upscale(grid, 2)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, SavePNG("/tmp/visual-demo-grid.png", Upscale(grid, 2)))
 }

@@ -4,6 +4,9 @@ import (
 	"image"
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestGridDimensions(t *testing.T) {
@@ -24,12 +27,8 @@ func TestGridDimensions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			img, err := Grid(make([]float32, tc.n*tc.h*tc.w), tc.n, tc.h, tc.w, tc.cols, 0, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := img.Bounds(); got != image.Rect(0, 0, tc.wantW, tc.wantH) {
-				t.Errorf("bounds %v, want %dx%d", got, tc.wantW, tc.wantH)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, image.Rect(0, 0, tc.wantW, tc.wantH), img.Bounds(), "bounds")
 		})
 	}
 }
@@ -60,16 +59,10 @@ func TestPixelMapping(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := []uint8{99}
 			ToUint8([]float32{tc.v}, tc.lo, tc.hi, dst)
-			if d := absDiff(dst[0], tc.want); d > tc.wantTol {
-				t.Errorf("ToUint8(%v) = %d, want %d±%d", tc.v, dst[0], tc.want, tc.wantTol)
-			}
+			assert.LessOrEqual(t, absDiff(dst[0], tc.want), tc.wantTol, "ToUint8(%v) = %d, want %d±%d", tc.v, dst[0], tc.want, tc.wantTol)
 			img, err := Grid([]float32{tc.v}, 1, 1, 1, 0, tc.lo, tc.hi)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := img.GrayAt(gutter, gutter).Y; got != dst[0] {
-				t.Errorf("Grid pixel %d differs from ToUint8 %d", got, dst[0])
-			}
+			require.NoError(t, err)
+			assert.Equal(t, dst[0], img.GrayAt(gutter, gutter).Y, "Grid pixel against ToUint8")
 		})
 	}
 }
@@ -92,13 +85,10 @@ func TestToUint8Lengths(t *testing.T) {
 			dst := buf[:tc.dst]
 			ToUint8(tc.src, 0, 1, dst)
 			for i, w := range tc.want {
-				if dst[i] != w {
-					t.Errorf("dst[%d] = %d, want %d", i, dst[i], w)
-				}
+				assert.Equal(t, w, dst[i], "dst[%d]", i)
 			}
-			if buf[tc.dst] != 7 || buf[3] != 7 {
-				t.Errorf("wrote past dst: %v", buf)
-			}
+			assert.Equal(t, uint8(7), buf[tc.dst], "wrote past dst: %v", buf)
+			assert.Equal(t, uint8(7), buf[3], "wrote past dst: %v", buf)
 		})
 	}
 }
@@ -106,9 +96,7 @@ func TestToUint8Lengths(t *testing.T) {
 func TestToUint8DegenerateRange(t *testing.T) {
 	dst := make([]uint8, 3)
 	ToUint8([]float32{-1, 0.5, 2}, 0.5, 0.5, dst)
-	if want := []uint8{0, 0, 255}; string(dst) != string(want) {
-		t.Errorf("got %v, want threshold at lo %v", dst, want)
-	}
+	assert.Equal(t, []uint8{0, 0, 255}, dst, "want the threshold at lo")
 }
 
 func TestGridTilePlacement(t *testing.T) {
@@ -125,9 +113,7 @@ func TestGridTilePlacement(t *testing.T) {
 		}
 	}
 	img, err := Grid(data, n, h, w, cols, 0, 255)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// Origins written out by hand rather than derived from tileOrigin, so the
 	// geometry itself is under test.
 	origins := []image.Point{{2, 2}, {8, 2}, {2, 7}, {8, 7}, {2, 12}}
@@ -137,9 +123,7 @@ func TestGridTilePlacement(t *testing.T) {
 			for x := 0; x < w; x++ {
 				p := o.Add(image.Pt(x, y))
 				covered[p] = true
-				if got := img.GrayAt(p.X, p.Y).Y; got != val(k, y, x) {
-					t.Errorf("tile %d pixel (%d,%d) at %v = %d, want %d", k, x, y, p, got, val(k, y, x))
-				}
+				assert.Equal(t, val(k, y, x), img.GrayAt(p.X, p.Y).Y, "tile %d pixel (%d,%d) at %v", k, x, y, p)
 			}
 		}
 	}
@@ -147,8 +131,8 @@ func TestGridTilePlacement(t *testing.T) {
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			if !covered[image.Pt(x, y)] && img.GrayAt(x, y).Y != gutterLevel {
-				t.Errorf("gutter pixel (%d,%d) = %d, want %d", x, y, img.GrayAt(x, y).Y, gutterLevel)
+			if !covered[image.Pt(x, y)] {
+				assert.Equal(t, uint8(gutterLevel), img.GrayAt(x, y).Y, "gutter pixel (%d,%d)", x, y)
 			}
 		}
 	}
@@ -175,10 +159,8 @@ func TestGridErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			img, err := Grid(make([]float32, tc.len), tc.n, tc.h, tc.w, 0, tc.lo, tc.hi)
-			if err == nil {
-				t.Fatalf("no error, got %v image", img.Bounds())
-			}
+			_, err := Grid(make([]float32, tc.len), tc.n, tc.h, tc.w, 0, tc.lo, tc.hi)
+			require.Error(t, err)
 		})
 	}
 }
@@ -207,32 +189,19 @@ func TestUpscale(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out := Upscale(tc.img, tc.k)
-			if out == nil {
-				t.Fatal("nil result")
-			}
-			if want := image.Rect(0, 0, 2*tc.wantK, 2*tc.wantK); out.Bounds() != want {
-				t.Fatalf("bounds %v, want %v", out.Bounds(), want)
-			}
+			require.NotNil(t, out)
+			require.Equal(t, image.Rect(0, 0, 2*tc.wantK, 2*tc.wantK), out.Bounds(), "bounds")
 			for y := 0; y < 2*tc.wantK; y++ {
 				for x := 0; x < 2*tc.wantK; x++ {
-					want := src.Pix[(y/tc.wantK)*2+x/tc.wantK]
-					if got := out.GrayAt(x, y).Y; got != want {
-						t.Errorf("(%d,%d) = %d, want %d", x, y, got, want)
-					}
+					assert.Equal(t, src.Pix[(y/tc.wantK)*2+x/tc.wantK], out.GrayAt(x, y).Y, "(%d,%d)", x, y)
 				}
 			}
 			out.Pix[0] = 255
-			if tc.img.Pix[tc.img.PixOffset(tc.img.Rect.Min.X, tc.img.Rect.Min.Y)] == 255 {
-				t.Error("result aliases the input")
-			}
+			assert.NotEqual(t, uint8(255), tc.img.Pix[tc.img.PixOffset(tc.img.Rect.Min.X, tc.img.Rect.Min.Y)], "result aliases the input")
 		})
 	}
-	if Upscale(nil, 2) != nil {
-		t.Error("Upscale(nil) should be nil")
-	}
-	if Upscale(src, math.MaxInt/2) != nil {
-		t.Error("overflowing scale should give nil")
-	}
+	assert.Nil(t, Upscale(nil, 2), "Upscale(nil)")
+	assert.Nil(t, Upscale(src, math.MaxInt/2), "Upscale with an overflowing scale")
 }
 
 func absDiff(a, b uint8) uint8 {

@@ -6,6 +6,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var nan, inf = math.NaN(), math.Inf(1)
@@ -38,12 +41,8 @@ func TestPlotRenderEdgeCases(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			img, err := tc.plot.Render()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if img.Bounds() != image.Rect(0, 0, tc.wantW, tc.wantH) {
-				t.Errorf("bounds %v, want %dx%d", img.Bounds(), tc.wantW, tc.wantH)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, image.Rect(0, 0, tc.wantW, tc.wantH), img.Bounds(), "bounds")
 		})
 	}
 }
@@ -62,9 +61,8 @@ func TestPlotRenderErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := tc.plot.Render(); err == nil {
-				t.Fatal("no error")
-			}
+			_, err := tc.plot.Render()
+			require.Error(t, err)
 		})
 	}
 }
@@ -115,23 +113,18 @@ func TestPlotSeriesColoursInsideAxes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			img, err := tc.plot.Render()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			l, err := tc.plot.layout()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			for i, min := range tc.minPixels {
 				got := countColour(img, l.area.Inset(1), seriesColour(i))
-				switch {
-				case min == 0 && got != 0:
-					t.Errorf("series %d: %d pixels of its colour, want none", i, got)
-				case got < min:
-					t.Errorf("series %d: %d pixels of its colour inside the axes, want >= %d", i, got, min)
+				if min == 0 {
+					assert.Zero(t, got, "series %d: pixels of its colour", i)
+				} else {
+					assert.GreaterOrEqual(t, got, min, "series %d: pixels of its colour inside the axes", i)
 				}
-				if tc.plot.Series[i].Name != "" && countColour(img, image.Rect(0, 0, l.width, l.area.Min.Y), seriesColour(i)) == 0 {
-					t.Errorf("series %d missing from the legend", i)
+				if tc.plot.Series[i].Name != "" {
+					assert.NotZero(t, countColour(img, image.Rect(0, 0, l.width, l.area.Min.Y), seriesColour(i)), "series %d: pixels of its colour in the legend", i)
 				}
 			}
 		})
@@ -145,9 +138,7 @@ func TestPlotGeometry(t *testing.T) {
 		{Name: "rise", X: []float64{0, 10}, Y: []float64{0, 10}},
 	}}
 	img, err := p.Render()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l, _ := p.layout()
 	in := l.area.Inset(1)
 	c := seriesColour(0)
@@ -157,25 +148,18 @@ func TestPlotGeometry(t *testing.T) {
 	bottomLeft := image.Rect(in.Min.X, in.Max.Y-qh, in.Min.X+qw, in.Max.Y)
 	topRight := image.Rect(in.Max.X-qw, in.Min.Y, in.Max.X, in.Min.Y+qh)
 	topLeft := image.Rect(in.Min.X, in.Min.Y, in.Min.X+qw, in.Min.Y+qh)
-	if countColour(img, bottomLeft, c) == 0 || countColour(img, topRight, c) == 0 {
-		t.Error("rising line does not run bottom-left to top-right")
-	}
-	if n := countColour(img, topLeft, c); n != 0 {
-		t.Errorf("rising line has %d pixels in the top-left corner", n)
-	}
+	assert.NotZero(t, countColour(img, bottomLeft, c), "rising line: pixels in the bottom-left corner")
+	assert.NotZero(t, countColour(img, topRight, c), "rising line: pixels in the top-right corner")
+	assert.Zero(t, countColour(img, topLeft, c), "rising line: pixels in the top-left corner")
 
 	flat := Plot{Series: []Series{{Name: "flat", Y: []float64{7, 7, 7}}}}
 	img, err = flat.Render()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l, _ = flat.layout()
 	in = l.area.Inset(1)
 	mid := in.Min.Y + in.Dy()/2
 	band := image.Rect(in.Min.X, mid-2, in.Max.X, mid+2)
-	if got := countColour(img, band, c); got < in.Dx() {
-		t.Errorf("constant series: %d pixels near mid-height, want a full-width line", got)
-	}
+	assert.GreaterOrEqual(t, countColour(img, band, c), in.Dx(), "constant series: pixels near mid-height, want a full-width line")
 }
 
 func TestLinearTicks(t *testing.T) {
@@ -193,9 +177,7 @@ func TestLinearTicks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got := labels(linearTicks(tc.lo, tc.hi, tc.target))
-		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
-			t.Errorf("linearTicks(%g, %g, %d) = %v, want %v", tc.lo, tc.hi, tc.target, got, tc.want)
-		}
+		assert.Equal(t, strings.Join(tc.want, " "), strings.Join(got, " "), "linearTicks(%g, %g, %d)", tc.lo, tc.hi, tc.target)
 	}
 }
 
@@ -210,9 +192,7 @@ func TestLogTicks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got := labels(logTicks(tc.lo, tc.hi, 5))
-		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
-			t.Errorf("logTicks(%g, %g) = %v, want %v", tc.lo, tc.hi, got, tc.want)
-		}
+		assert.Equal(t, strings.Join(tc.want, " "), strings.Join(got, " "), "logTicks(%g, %g)", tc.lo, tc.hi)
 	}
 }
 

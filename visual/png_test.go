@@ -6,8 +6,10 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestSavePNGRoundTrip(t *testing.T) {
@@ -35,28 +37,18 @@ func TestSavePNGRoundTrip(t *testing.T) {
 			path := filepath.Join(dir, "out.png")
 			// Write twice: the second save must replace the first cleanly.
 			for range 2 {
-				if err := SavePNG(path, tc.img); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, SavePNG(path, tc.img))
 			}
 			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			defer f.Close()
 			got, err := png.Decode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Bounds() != tc.img.Bounds() {
-				t.Fatalf("bounds %v, want %v", got.Bounds(), tc.img.Bounds())
-			}
+			require.NoError(t, err)
+			require.Equal(t, tc.img.Bounds(), got.Bounds(), "bounds")
 			b := got.Bounds()
 			for y := b.Min.Y; y < b.Max.Y; y++ {
 				for x := b.Min.X; x < b.Max.X; x++ {
-					if !sameColour(got.At(x, y), tc.img.At(x, y)) {
-						t.Fatalf("pixel (%d,%d) = %v, want %v", x, y, got.At(x, y), tc.img.At(x, y))
-					}
+					require.True(t, sameColour(got.At(x, y), tc.img.At(x, y)), "pixel (%d,%d) = %v, want %v", x, y, got.At(x, y), tc.img.At(x, y))
 				}
 			}
 			assertOnlyFiles(t, dir, "out.png")
@@ -79,12 +71,8 @@ func TestSavePNGErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := SavePNG(tc.path, tc.img)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !strings.Contains(err.Error(), tc.path) {
-				t.Errorf("error %q does not name %s", err, tc.path)
-			}
+			require.Error(t, err)
+			assert.ErrorContains(t, err, tc.path, "the error names the file")
 			assertOnlyFiles(t, dir)
 		})
 	}
@@ -93,18 +81,14 @@ func TestSavePNGErrors(t *testing.T) {
 func assertOnlyFiles(t *testing.T, dir string, want ...string) {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var files []string
 	for _, e := range entries {
 		if !e.IsDir() {
 			files = append(files, e.Name())
 		}
 	}
-	if strings.Join(files, ",") != strings.Join(want, ",") {
-		t.Errorf("folder holds %v, want %v", files, want)
-	}
+	assert.Equal(t, want, files, "files in the folder")
 }
 
 func sameColour(a, b color.Color) bool {

@@ -3,6 +3,9 @@ package visual
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestSmooth(t *testing.T) {
@@ -25,14 +28,12 @@ func TestSmooth(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Smooth(tc.y, tc.alpha)
-			if len(got) != len(tc.want) {
-				t.Fatalf("len %d, want %d", len(got), len(tc.want))
-			}
+			require.Len(t, got, len(tc.want))
 			for i := range got {
-				same := got[i] == tc.want[i] || (math.IsNaN(got[i]) && math.IsNaN(tc.want[i]))
-				if !same {
-					t.Errorf("got %v, want %v", got, tc.want)
-					break
+				if math.IsNaN(tc.want[i]) {
+					assert.True(t, math.IsNaN(got[i]), "got %v, want %v", got, tc.want)
+				} else {
+					assert.Equal(t, tc.want[i], got[i], "got %v, want %v", got, tc.want)
 				}
 			}
 		})

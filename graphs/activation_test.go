@@ -99,7 +99,7 @@ func valuesOf(t *testing.T, d *tensor.Dense) []float64 {
 		}
 		return out
 	}
-	t.Fatalf("no float data in %v", d.Dtype())
+	require.Failf(t, "no float data", "dtype %v", d.Dtype())
 	return nil
 }
 

@@ -50,7 +50,7 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
-			t.Fatalf("no training progress within a minute; stderr: %s", stderr.String())
+			require.Failf(t, "no training progress within a minute", "stderr: %s", stderr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -77,7 +77,7 @@ func testExactResume(t *testing.T, cfg Config, tc TrainConfig) {
 		q := resumed.step.Params()[i]
 		for j, v := range p.Float32s() {
 			if math.Float32bits(v) != math.Float32bits(q.Float32s()[j]) {
-				t.Fatalf("%s[%d]: uninterrupted %v, resumed %v", p.Name, j, v, q.Float32s()[j])
+				require.Failf(t, "parameters differ", "%s[%d]: uninterrupted %v, resumed %v", p.Name, j, v, q.Float32s()[j])
 			}
 		}
 	}

@@ -9,24 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 	"github.com/gorgozoo/gorgozoo/zoo"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
-
-// saveRun writes s as a training run does and returns the run folder and
-// the checkpoint file.
-func saveRun(t *testing.T, s trainer.Model) (dir, file string) {
-	t.Helper()
-	c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
-	require.NoError(t, err)
-	dir = t.TempDir()
-	file, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
-	require.NoError(t, err)
-	return dir, file
-}
 
 // TestLoadDrawsTheModelsOwnImages: whatever the kind, a model loaded by
 // Load (from a run folder or a file) draws the images its own generator
@@ -84,7 +73,7 @@ func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, own, cfg := c.build(t)
-			dir, file := saveRun(t, s)
+			dir, file := testutil.SaveRun(t, s, 0)
 			for _, path := range []string{dir, file} {
 				m, err := zoo.Load(path)
 				require.NoError(t, err)
@@ -159,7 +148,7 @@ func TestPackageLoadersTakeRunFolders(t *testing.T) {
 	require.NoError(t, err)
 	gs, err := gan.NewStep(g, gan.TrainConfig{Batch: 2}, 1)
 	require.NoError(t, err)
-	dir, _ := saveRun(t, gs)
+	dir, _ := testutil.SaveRun(t, gs, 0)
 	_, err = gan.LoadGenerator(dir)
 	require.NoError(t, err)
 
@@ -167,7 +156,7 @@ func TestPackageLoadersTakeRunFolders(t *testing.T) {
 	require.NoError(t, err)
 	vs, err := vae.NewStep(v, vae.TrainConfig{Batch: 2}, 1)
 	require.NoError(t, err)
-	dir, _ = saveRun(t, vs)
+	dir, _ = testutil.SaveRun(t, vs, 0)
 	_, err = vae.Load(filepath.Join(dir, "checkpoints"))
 	require.NoError(t, err)
 
@@ -175,7 +164,7 @@ func TestPackageLoadersTakeRunFolders(t *testing.T) {
 	require.NoError(t, err)
 	cs, err := classifier.NewStep(c, classifier.TrainConfig{Batch: 2}, 1)
 	require.NoError(t, err)
-	dir, _ = saveRun(t, cs)
+	dir, _ = testutil.SaveRun(t, cs, 0)
 	_, err = classifier.Load(dir)
 	require.NoError(t, err)
 }

@@ -15,10 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
-	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
@@ -27,16 +26,6 @@ import (
 // quick keeps the end-to-end runs to a few seconds: a 500-image reference
 // and 300 samples.
 var quick = []string{"-ref-n", "500", "-n", "300"}
-
-func saveRun(t *testing.T, m trainer.Model) string {
-	t.Helper()
-	c, err := trainer.Checkpoint(m, 3, 0, 1, nil)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
-	require.NoError(t, err)
-	return dir
-}
 
 func runJSON(t *testing.T, args ...string) result {
 	t.Helper()
@@ -58,7 +47,7 @@ func TestGANCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
 	require.NoError(t, err)
-	dir := saveRun(t, s)
+	dir, _ := testutil.SaveRun(t, s, 3)
 	r := runJSON(t, "-ckpt", dir, "-seed", "4")
 	require.Equal(t, "checkpoint", r.Source)
 	require.Equal(t, gan.Kind, r.Kind)
@@ -89,8 +78,9 @@ func TestVAECheckpoint(t *testing.T) {
 		require.NoError(t, err)
 		s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
 		require.NoError(t, err)
+		dir, _ := testutil.SaveRun(t, s, 3)
 		out := filepath.Join(t.TempDir(), "r.json")
-		r := runJSON(t, "-ckpt", saveRun(t, s), "-iwae-k", "2", "-iwae-n", "50", "-o", out)
+		r := runJSON(t, "-ckpt", dir, "-iwae-k", "2", "-iwae-n", "50", "-o", out)
 		require.Equal(t, vae.Kind, r.Kind)
 		require.NotNil(t, r.VAE)
 		// An untrained decoder gives each pixel probability about ½: about
@@ -174,7 +164,7 @@ func TestErrors(t *testing.T) {
 	require.NoError(t, err)
 	clfStep, err := classifier.NewStep(clfModel, classifier.TrainConfig{Batch: 4}, 1)
 	require.NoError(t, err)
-	clfRun := saveRun(t, clfStep)
+	clfRun, _ := testutil.SaveRun(t, clfStep, 3)
 
 	cases := []struct {
 		name  string
@@ -230,7 +220,7 @@ func TestCancelled(t *testing.T) {
 	require.NoError(t, err)
 	s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
 	require.NoError(t, err)
-	dir := saveRun(t, s)
+	dir, _ := testutil.SaveRun(t, s, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out bytes.Buffer

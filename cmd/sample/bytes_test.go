@@ -10,9 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
-	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/visual"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
@@ -25,14 +24,6 @@ import (
 // the images are drawn.
 func TestSampleFilesAreTheModelsOwn(t *testing.T) {
 	type draw func(n, class int, seed uint64) ([]float32, error)
-	save := func(t *testing.T, s trainer.Model) string {
-		c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
-		require.NoError(t, err)
-		dir := t.TempDir()
-		_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
-		require.NoError(t, err)
-		return dir
-	}
 	ganModel := func(cfg gan.Config) func(t *testing.T) (string, draw) {
 		return func(t *testing.T) (string, draw) {
 			m, err := gan.New(cfg, 5)
@@ -40,7 +31,8 @@ func TestSampleFilesAreTheModelsOwn(t *testing.T) {
 			s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
 			require.NoError(t, err)
 			g := gan.NewGenerator(m)
-			return save(t, s), func(n, class int, seed uint64) ([]float32, error) {
+			dir, _ := testutil.SaveRun(t, s, 0)
+			return dir, func(n, class int, seed uint64) ([]float32, error) {
 				if class >= 0 {
 					return g.GenerateClass(n, class, seed)
 				}
@@ -55,7 +47,8 @@ func TestSampleFilesAreTheModelsOwn(t *testing.T) {
 			s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
 			require.NoError(t, err)
 			v := vae.NewInference(m)
-			return save(t, s), func(n, class int, seed uint64) ([]float32, error) {
+			dir, _ := testutil.SaveRun(t, s, 0)
+			return dir, func(n, class int, seed uint64) ([]float32, error) {
 				if class >= 0 {
 					return v.SampleClass(n, class, seed)
 				}

@@ -8,9 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
-	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/visual"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 )
@@ -23,11 +22,7 @@ func TestSampleClass(t *testing.T) {
 	require.NoError(t, err)
 	s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
 	require.NoError(t, err)
-	c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
-	require.NoError(t, err)
+	dir, _ := testutil.SaveRun(t, s, 0)
 
 	var out bytes.Buffer
 	idx := filepath.Join(t.TempDir(), "s.idx")

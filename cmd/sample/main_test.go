@@ -10,9 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
-	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/visual"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
@@ -24,11 +23,7 @@ func ganCheckpoint(t *testing.T) string {
 	require.NoError(t, err)
 	s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
 	require.NoError(t, err)
-	c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
-	require.NoError(t, err)
+	dir, _ := testutil.SaveRun(t, s, 0)
 	return dir
 }
 
@@ -90,11 +85,7 @@ func TestSampleVAE(t *testing.T) {
 		require.NoError(t, err)
 		s, err := vae.NewStep(m, vae.TrainConfig{Batch: 8}, 1)
 		require.NoError(t, err)
-		c, err := trainer.Checkpoint(s, 0, 0, 1, nil)
-		require.NoError(t, err)
-		dir := t.TempDir()
-		_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
-		require.NoError(t, err)
+		dir, _ := testutil.SaveRun(t, s, 0)
 
 		idx := filepath.Join(t.TempDir(), "s.idx")
 		var out bytes.Buffer

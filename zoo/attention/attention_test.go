@@ -385,10 +385,7 @@ func TestShapesAndNames(t *testing.T) {
 			ps := attn.Params()
 			require.NoError(t, ps.Validate())
 			require.Equal(t, want, ps.Shapes())
-			var got []string
-			for _, p := range ps {
-				got = append(got, p.Name)
-			}
+			got := testutil.Names(ps)
 			require.Equal(t, names, got)
 			require.Len(t, attn.Layers(), len(names)/2)
 			require.Equal(t, float32(0), attn.Gamma.Float32s()[0])

@@ -258,10 +258,7 @@ func TestConfigValidate(t *testing.T) {
 	}
 	m, err := New(Config{}, 1)
 	require.NoError(t, err)
-	names := make([]string, 0)
-	for _, p := range m.Params() {
-		names = append(names, p.Name)
-	}
+	names := testutil.Names(m.Params())
 	require.Equal(t, []string{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}, names)
 	require.Equal(t, []int{128, 512}, m.FC1.Weight.Shape())
 	require.Equal(t, 80202, m.Params().Count())

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 )
 
 // TestParamOrder pins the names and the order of the network's
@@ -25,20 +26,14 @@ func TestParamOrder(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := New(c.cfg, 1)
 			require.NoError(t, err)
-			var got []string
-			for _, p := range m.Params() {
-				got = append(got, p.Name)
-			}
+			got := testutil.Names(m.Params())
 			require.Equal(t, c.want, got)
 
 			// A forward pass binds exactly the parameters listed.
 			b := graphs.NewBuilder()
 			m.Forward(b, b.Input("x", 2, m.Config.Pixels()))
 			require.NoError(t, b.Err())
-			var bound []string
-			for _, p := range b.Bound() {
-				bound = append(bound, p.Name)
-			}
+			bound := testutil.Names(b.Bound())
 			require.ElementsMatch(t, c.want, bound)
 		})
 	}

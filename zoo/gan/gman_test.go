@@ -97,10 +97,7 @@ func TestGMANParamNames(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, m.Disc)
 	require.Len(t, m.Discriminators(), 3)
-	var names []string
-	for _, p := range m.DiscParams() {
-		names = append(names, p.Name)
-	}
+	names := testutil.Names(m.DiscParams())
 	var want []string
 	for _, d := range []string{"disc1", "disc2", "disc3"} {
 		for _, l := range []string{"fc1", "fc2", "fc3"} {

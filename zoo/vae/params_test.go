@@ -7,17 +7,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 )
 
 // names returns the parameters' names in order.
-func names(ps graphs.Params) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Name
-	}
-	return out
-}
-
 // TestParamOrder pins the names and the order of every architecture's
 // parameters: checkpoints store them by name and the optimiser's state
 // follows their order, so neither may change.
@@ -64,7 +57,7 @@ func TestParamOrder(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := New(c.cfg, 1)
 			require.NoError(t, err)
-			require.Equal(t, c.want, names(m.Params()))
+			require.Equal(t, c.want, testutil.Names(m.Params()))
 
 			// A forward pass through encoder and decoder binds exactly the
 			// parameters listed.
@@ -73,7 +66,7 @@ func TestParamOrder(t *testing.T) {
 			mu, _ := m.Encode(b, b.Input("x", 2, m.Config.Pixels()), y)
 			m.Decode(b, mu, y)
 			require.NoError(t, b.Err())
-			require.ElementsMatch(t, c.want, names(b.Bound()))
+			require.ElementsMatch(t, c.want, testutil.Names(b.Bound()))
 		})
 	}
 }

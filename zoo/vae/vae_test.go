@@ -261,10 +261,7 @@ func TestConfigValidation(t *testing.T) {
 	require.Equal(t, Config{Arch: "mlp", Z: 20, Hidden: []int{400}, Height: 28, Width: 28, Beta: 1}, d)
 	m, err := New(Config{}, 1)
 	require.NoError(t, err)
-	var names []string
-	for _, p := range m.Params() {
-		names = append(names, p.Name)
-	}
+	names := testutil.Names(m.Params())
 	require.Equal(t, []string{
 		"enc.fc1.weight", "enc.fc1.bias", "enc.fc_mu.weight", "enc.fc_mu.bias", "enc.fc_logvar.weight", "enc.fc_logvar.bias",
 		"dec.fc1.weight", "dec.fc1.bias", "dec.fc2.weight", "dec.fc2.bias",

@@ -23,3 +23,14 @@ func SaveRun(t testing.TB, m trainer.Model, step int64) (dir, file string) {
 	require.NoError(t, err)
 	return dir, file
 }
+
+// SaveFile writes m's checkpoint after step steps (epoch 0, seed 1) to a
+// file in a new temporary folder and returns the file's path.
+func SaveFile(t testing.TB, m trainer.Model, step int64) string {
+	t.Helper()
+	c, err := trainer.Checkpoint(m, step, 0, 1, nil)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	require.NoError(t, checkpoints.Save(path, c))
+	return path
+}

@@ -3,7 +3,6 @@ package gan
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,7 +13,6 @@ import (
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/internal/testutil"
-	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
 // tinyConv is a convolutional model small enough for finite differences.
@@ -212,11 +210,7 @@ func TestConvStep(t *testing.T) {
 				require.NotEqual(t, u0, m.SpectralNorms()[0].U.Float32s(), "the power iteration should move u")
 			}
 
-			c, err := trainer.Checkpoint(s, 16, 0, 1, nil)
-			require.NoError(t, err)
-			path := filepath.Join(t.TempDir(), "conv.safetensors")
-			require.NoError(t, checkpoints.Save(path, c))
-			loaded, err := checkpoints.Load(path)
+			loaded, err := checkpoints.Load(testutil.SaveFile(t, s, 16))
 			require.NoError(t, err)
 			m2, err := FromCheckpoint(loaded)
 			require.NoError(t, err)

@@ -3,7 +3,6 @@ package gan
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -184,12 +183,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		_, err := s.Run(make([]float32, 4*6), nil)
 		require.NoError(t, err)
 	}
-	c, err := trainer.Checkpoint(s, 3, 0, 5, nil)
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "gan.safetensors")
-	require.NoError(t, checkpoints.Save(path, c))
-
-	loaded, err := checkpoints.Load(path)
+	loaded, err := checkpoints.Load(testutil.SaveFile(t, s, 3))
 	require.NoError(t, err)
 	m2, err := FromCheckpoint(loaded)
 	require.NoError(t, err)

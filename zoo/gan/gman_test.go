@@ -3,7 +3,6 @@ package gan
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -188,11 +187,7 @@ func TestGMANCheckpointRoundTrip(t *testing.T) {
 		_, err := s.Run(real, nil)
 		require.NoError(t, err)
 	}
-	c, err := trainer.Checkpoint(s, 3, 0, 5, nil)
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "gman.safetensors")
-	require.NoError(t, checkpoints.Save(path, c))
-	loaded, err := checkpoints.Load(path)
+	loaded, err := checkpoints.Load(testutil.SaveFile(t, s, 3))
 	require.NoError(t, err)
 
 	m2, err := FromCheckpoint(loaded)

@@ -4,17 +4,14 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 
-	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/internal/testutil"
-	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
 // synthLabelled returns a batch of synthetic images with their labels.
@@ -193,11 +190,7 @@ func TestConditionalTrainEvalCheckpoint(t *testing.T) {
 	require.Equal(t, 10, ps[1].Cols)
 	require.Equal(t, 60, ps[1].N)
 
-	c, err := trainer.Checkpoint(s, 3, 0, 5, nil)
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "cvae.safetensors")
-	require.NoError(t, checkpoints.Save(path, c))
-	v2, err := Load(path)
+	v2, err := Load(testutil.SaveFile(t, s, 3))
 	require.NoError(t, err)
 	require.Equal(t, m.Config, v2.Config())
 	want, err := NewInference(m).SampleClass(6, 7, 3)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -335,10 +334,7 @@ func TestConvCheckpointAndResume(t *testing.T) {
 			_, err := s.Step(images, labels)
 			require.NoError(t, err)
 		}
-		c, err := trainer.Checkpoint(s, 2, 0, 5, nil)
-		require.NoError(t, err)
-		path := filepath.Join(t.TempDir(), "conv.safetensors")
-		require.NoError(t, checkpoints.Save(path, c))
+		path := testutil.SaveFile(t, s, 2)
 		loaded, err := checkpoints.Load(path)
 		require.NoError(t, err)
 		var meta map[string]any

@@ -3,7 +3,6 @@ package vae
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -285,11 +284,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		_, err := s.Run(images, nil)
 		require.NoError(t, err)
 	}
-	c, err := trainer.Checkpoint(s, 3, 0, 5, nil)
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "vae.safetensors")
-	require.NoError(t, checkpoints.Save(path, c))
-
+	path := testutil.SaveFile(t, s, 3)
 	loaded, err := checkpoints.Load(path)
 	require.NoError(t, err)
 	m2, err := FromCheckpoint(loaded)

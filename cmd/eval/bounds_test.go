@@ -24,7 +24,7 @@ func TestBounds(t *testing.T) {
 	require.NoError(t, err)
 	s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
 	require.NoError(t, err)
-	small := saveRun(t, s)
+	small, _ := testutil.SaveRun(t, s, 3)
 	c, err := trainer.Checkpoint(s, 3, 0, 1, nil)
 	require.NoError(t, err)
 	nanGAN := testutil.SaveWithNaN(t, c)

@@ -72,33 +72,43 @@ func ReadImage(path string, limits ImageLimits) (image.Image, string, error) {
 }
 
 func decodeImage(r io.Reader, limits ImageLimits) (image.Image, string, error) {
-	if limits.MaxPixels < 0 {
-		return nil, "", fmt.Errorf("image limit of %d pixels is negative", limits.MaxPixels)
-	}
 	// The bytes the header took are kept to be read again by the decoder.
 	var head bytes.Buffer
-	cfg, format, err := image.DecodeConfig(io.TeeReader(r, &head))
-	if errors.Is(err, image.ErrFormat) {
-		return nil, "", fmt.Errorf("not a PNG, JPEG or GIF image: %w", err)
-	}
+	_, format, err := imageHeader(io.TeeReader(r, &head), limits)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s image header: %w", format, err)
-	}
-	if !slices.Contains(imageFormats, format) {
-		return nil, "", fmt.Errorf("a %s image: only PNG, JPEG and GIF are read", format)
-	}
-	w, h := int64(cfg.Width), int64(cfg.Height)
-	if w < 1 || h < 1 {
-		return nil, "", fmt.Errorf("%s image of %dx%d pixels has no pixels", format, w, h)
-	}
-	// Each side is below 2^32 in these formats, so the product cannot
-	// overflow.
-	if limit := limits.maxPixels(); w*h > limit {
-		return nil, "", fmt.Errorf("%s image of %dx%d = %d pixels, more than the limit of %d: refusing to decode", format, w, h, w*h, limit)
+		return nil, "", err
 	}
 	img, _, err := image.Decode(io.MultiReader(&head, r))
 	if err != nil {
 		return nil, "", fmt.Errorf("%s image: %w", format, err)
 	}
 	return img, format, nil
+}
+
+// imageHeader reads an image's header from r and checks its format and
+// size against limits, without reading or allocating any pixel.
+func imageHeader(r io.Reader, limits ImageLimits) (image.Config, string, error) {
+	if limits.MaxPixels < 0 {
+		return image.Config{}, "", fmt.Errorf("image limit of %d pixels is negative", limits.MaxPixels)
+	}
+	cfg, format, err := image.DecodeConfig(r)
+	if errors.Is(err, image.ErrFormat) {
+		return image.Config{}, "", fmt.Errorf("not a PNG, JPEG or GIF image: %w", err)
+	}
+	if err != nil {
+		return image.Config{}, "", fmt.Errorf("%s image header: %w", format, err)
+	}
+	if !slices.Contains(imageFormats, format) {
+		return image.Config{}, "", fmt.Errorf("a %s image: only PNG, JPEG and GIF are read", format)
+	}
+	w, h := int64(cfg.Width), int64(cfg.Height)
+	if w < 1 || h < 1 {
+		return image.Config{}, "", fmt.Errorf("%s image of %dx%d pixels has no pixels", format, w, h)
+	}
+	// Each side is below 2^32 in these formats, so the product cannot
+	// overflow.
+	if limit := limits.maxPixels(); w*h > limit {
+		return image.Config{}, "", fmt.Errorf("%s image of %dx%d = %d pixels, more than the limit of %d: refusing to decode", format, w, h, w*h, limit)
+	}
+	return cfg, format, nil
 }

@@ -96,7 +96,7 @@ func (l *Loader) ImageSize() (h, w int) { return l.set.H, l.set.W }
 // have length Batch()*H*W (images one after another, row-major), and into
 // labels, which must be nil or have length Batch().
 func (l *Loader) Fill(epoch, index int, images []float32, labels []int) error {
-	size := l.set.H * l.set.W
+	size := l.set.ImageBytes()
 	if epoch < 0 {
 		return fmt.Errorf("datasets: epoch %d is negative", epoch)
 	}

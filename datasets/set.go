@@ -5,14 +5,20 @@ import (
 	"fmt"
 )
 
-// Set is a collection of N grey-scale H×W images kept as bytes, image
-// after image, row-major. Keeping uint8 rather than float32 makes MNIST a
+// Set is a collection of N images of C channels × H × W pixels kept as
+// bytes, image after image, each channel after channel (planar), row-major. Keeping uint8 rather than float32 makes MNIST a
 // quarter the size in memory; the Loader converts one batch at a time.
 type Set struct {
 	Images []uint8
 	// Labels holds one label per image, or is nil for unlabelled data.
 	Labels  []uint8
 	N, H, W int
+	// C is the number of channels: 1 (grey) or 3 (red, green, blue); 0
+	// means 1, as in an MNIST set.
+	C int
+	// Classes names the labels of a set read from class folders: label i
+	// is Classes[i]. It is nil for MNIST, whose labels are the digits.
+	Classes []string
 	// Source says where the images came from, for logs and checkpoints.
 	Source string
 }
@@ -20,9 +26,20 @@ type Set struct {
 // Image returns image i as a slice of the set's storage (not a copy), so
 // it is cheap enough to call in a loop.
 func (s *Set) Image(i int) []uint8 {
-	size := s.H * s.W
+	size := s.ImageBytes()
 	return s.Images[i*size : (i+1)*size : (i+1)*size]
 }
+
+// Channels returns C, or 1 when C is 0.
+func (s *Set) Channels() int {
+	if s.C == 0 {
+		return 1
+	}
+	return s.C
+}
+
+// ImageBytes returns the bytes of one image, C×H×W.
+func (s *Set) ImageBytes() int { return s.Channels() * s.H * s.W }
 
 // validate catches sets built by hand with inconsistent fields before they
 // cause an out-of-range panic deep inside a batch loop.
@@ -30,12 +47,12 @@ func (s *Set) validate() error {
 	if s == nil {
 		return errors.New("datasets: nil set")
 	}
-	if s.N < 0 || s.H < 1 || s.W < 1 {
-		return fmt.Errorf("datasets: set %q has invalid shape %dx%dx%d", s.Source, s.N, s.H, s.W)
+	if s.N < 0 || s.H < 1 || s.W < 1 || (s.C != 0 && s.C != 1 && s.C != 3) {
+		return fmt.Errorf("datasets: set %q has invalid shape %dx%dx%d with %d channels", s.Source, s.N, s.H, s.W, s.C)
 	}
-	if len(s.Images) != s.N*s.H*s.W {
-		return fmt.Errorf("datasets: set %q: %d images of %dx%d need %d bytes but Images has %d",
-			s.Source, s.N, s.H, s.W, s.N*s.H*s.W, len(s.Images))
+	if len(s.Images) != s.N*s.ImageBytes() {
+		return fmt.Errorf("datasets: set %q: %d images of %dx%dx%d need %d bytes but Images has %d",
+			s.Source, s.N, s.Channels(), s.H, s.W, s.N*s.ImageBytes(), len(s.Images))
 	}
 	if s.Labels != nil && len(s.Labels) != s.N {
 		return fmt.Errorf("datasets: set %q has %d images but %d labels", s.Source, s.N, len(s.Labels))
@@ -101,8 +118,8 @@ func (s *Set) Subset(digits []int, limit int) (*Set, error) {
 		return nil, fmt.Errorf("datasets: subset of %q: cannot select digits %v from an unlabelled set", s.Source, digits)
 	}
 
-	size := s.H * s.W
-	out := &Set{H: s.H, W: s.W, Source: s.Source}
+	size := s.ImageBytes()
+	out := &Set{H: s.H, W: s.W, C: s.C, Classes: s.Classes, Source: s.Source}
 	if filter || limit > 0 {
 		out.Source = fmt.Sprintf("%s (digits %v, limit %d)", s.Source, digits, limit)
 	}

@@ -88,11 +88,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	set, err := datasets.MNIST(datasets.Train, o.Data)
+	set, err := o.TrainingSet(stderr)
 	if err != nil {
 		return err
 	}
-	test, err := datasets.MNIST(datasets.Test, o.Data)
+	test, err := o.TestSet(stderr)
 	if err != nil {
 		return err
 	}

@@ -240,7 +240,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			}
 		}
 	}
-	set, err := o.TrainingSet()
+	set, err := o.TrainingSet(stderr)
 	if err != nil {
 		return err
 	}

@@ -202,7 +202,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			return err
 		}
 	}
-	test, err := datasets.MNIST(datasets.Test, o.Data)
+	test, err := o.TestSet(stderr)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if o.Ckpt != "" {
 		return evaluate(ctx, o, test, iwaeN, stdout)
 	}
-	set, err := o.TrainingSet()
+	set, err := o.TrainingSet(stderr)
 	if err != nil {
 		return err
 	}

@@ -57,13 +57,14 @@ For a VAE checkpoint it adds the test loss (negative ELBO) and the IWAE
 bound on the test NLL with -iwae-k samples.`
 
 type options struct {
-	Ckpt       string
-	Samples    string
-	Real       string
-	Noise      bool
-	N          int
-	Seed       uint64
-	Data       string
+	Ckpt    string
+	Samples string
+	Real    string
+	Noise   bool
+	N       int
+	Seed    uint64
+	Data    string
+	cli.DataFlags
 	Classifier string
 	K          int
 	Splits     int
@@ -89,7 +90,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.Noise, "noise", false, "measure -n images of uniform noise")
 	fs.IntVar(&o.N, "n", 10000, "samples to measure (with -samples: at most this many, in file order)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the samples drawn (-ckpt, -real, -noise): same seed, same numbers")
-	fs.StringVar(&o.Data, "data", "", "folder with the MNIST IDX files (default: $"+datasets.DataEnv+", else the GoMNIST module)")
+	fs.StringVar(&o.Data, "data", "", cli.DataHelp)
+	o.DataFlags.Register(fs)
 	fs.StringVar(&o.Classifier, "classifier", "", "classifier weights to measure with (default: the embedded "+eval.ClassifierName+")")
 	fs.IntVar(&o.K, "k", eval.DefaultK, "neighbourhood size of precision and recall")
 	fs.IntVar(&o.Splits, "splits", eval.DefaultSplits, "splits of the Inception score")
@@ -180,7 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := clf.Config()
-	test, err := datasets.MNIST(datasets.Test, o.Data)
+	test, err := o.DataFlags.Test(o.Data, o.Seed, stderr)
 	if err != nil {
 		return err
 	}
@@ -309,7 +311,7 @@ func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.
 // realTrain returns o.N training images drawn without replacement with
 // o.Seed.
 func realTrain(o options, cfg classifier.Config) ([]float32, error) {
-	train, err := datasets.MNIST(datasets.Train, o.Data)
+	train, err := o.DataFlags.Train(o.Data, o.Seed, io.Discard)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,20 +38,12 @@ type RunFlags struct {
 	EvalEvery   int    `json:"eval_every"`
 	EvalN       int    `json:"eval_n"`
 	MaxMemory   Memory `json:"max_memory,omitempty"`
-	// The image folder flags (-size, -channels, -val, -skip-bad).
-	Size     string  `json:"size,omitempty"`
-	Channels int     `json:"channels,omitempty"`
-	Val      float64 `json:"val,omitempty"`
-	SkipBad  bool    `json:"skip_bad,omitempty"`
-	// Classes names the labels of an image folder's class folders (set by
-	// TrainingSet, not a flag).
-	Classes []string `json:"classes,omitempty"`
+	DataFlags
 
 	// Start is the step a resumed run starts from (set by the command from
 	// the checkpoint, not a flag).
 	Start int64 `json:"start,omitempty"`
 
-	folder    *datasets.Folder           // the -data image folder, read once
 	given     map[string]bool            // the flags on the command line (Settle)
 	resumeDir string                     // the run folder of the -resume checkpoint
 	saved     map[string]json.RawMessage // the flags in its config.json; nil if it has none
@@ -83,11 +74,8 @@ func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
 	fs.Int64Var(&r.Steps, "steps", 0, "stop after this many steps in total (0: train -epochs epochs)")
 	fs.IntVar(&r.Batch, "batch", d.Batch, "images per step")
 	fs.Uint64Var(&r.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
-	fs.StringVar(&r.Data, "data", "", "folder with MNIST-layout IDX files, or a folder of PNG/JPEG/GIF images (class subfolders, optional test/) (default: $"+datasets.DataEnv+", else MNIST from the GoMNIST module)")
-	fs.StringVar(&r.Size, "size", "", "image folder: bring the images to N or HxW pixels (centre crop, then resize) (default: their own size when all agree)")
-	fs.IntVar(&r.Channels, "channels", 0, "image folder: 1 (grey) or 3 (colour) (default: 1 when every image is grey, else 3)")
-	fs.Float64Var(&r.Val, "val", 0, "image folder without test/: fraction held out by a seeded shuffle (0: 0.1; negative: none)")
-	fs.BoolVar(&r.SkipBad, "skip-bad", false, "image folder: skip images that cannot be read or decoded, and list them")
+	fs.StringVar(&r.Data, "data", "", DataHelp)
+	r.DataFlags.Register(fs)
 	fs.StringVar(&r.Out, "o", "", "new run folder to write; one holding a run is refused (continue it with -resume) (default: runs/"+d.Prefix+"-<time>)")
 	fs.Int64Var(&r.SampleEvery, "sample-every", 0, "also write the grids every N steps (0: at each epoch end)")
 	fs.Int64Var(&r.CkptEvery, "ckpt-every", 0, "also checkpoint every N steps (0: at each epoch end)")
@@ -225,19 +213,9 @@ func (r *RunFlags) Transfer(m trainer.Model, stdout io.Writer) (loaded []string,
 // TrainingSet loads the training images (-data) and keeps the -digits and
 // -limit subset. The progress of decoding an image folder goes to stderr.
 func (r *RunFlags) TrainingSet(stderr io.Writer) (*datasets.Set, error) {
-	var set *datasets.Set
-	if r.IsImageFolder() {
-		f, err := r.imageFolder(stderr)
-		if err != nil {
-			return nil, err
-		}
-		set = f.Train
-		r.Classes = set.Classes
-	} else {
-		var err error
-		if set, err = datasets.MNIST(datasets.Train, r.Data); err != nil {
-			return nil, err
-		}
+	set, err := r.DataFlags.Train(r.Data, r.Seed, stderr)
+	if err != nil {
+		return nil, err
 	}
 	digits, err := ParseDigits("digits", r.Digits)
 	if err != nil {
@@ -249,102 +227,10 @@ func (r *RunFlags) TrainingSet(stderr io.Writer) (*datasets.Set, error) {
 	return set.Subset(digits, r.Limit)
 }
 
-// TestSet loads the held-out images: MNIST's test split, or an image
-// folder's test/ subfolder or -val fraction.
+// TestSet loads the held-out images of -data (see DataFlags.Test).
 func (r *RunFlags) TestSet(stderr io.Writer) (*datasets.Set, error) {
-	if !r.IsImageFolder() {
-		return datasets.MNIST(datasets.Test, r.Data)
-	}
-	f, err := r.imageFolder(stderr)
-	if err != nil {
-		return nil, err
-	}
-	if f.Val == nil {
-		return nil, fmt.Errorf("image folder %s holds out no images: add a test/ folder or a -val fraction", r.Data)
-	}
-	return f.Val, nil
+	return r.DataFlags.Test(r.Data, r.Seed, stderr)
 }
-
-// IsImageFolder reports whether -data names a folder of images rather
-// than MNIST-layout IDX files.
-func (r *RunFlags) IsImageFolder() bool {
-	return r.Data != "" && !datasets.IsMNISTFolder(r.Data)
-}
-
-// imageFolder reads the -data image folder once, printing its progress
-// to stderr, and checks the models can take its images.
-func (r *RunFlags) imageFolder(stderr io.Writer) (*datasets.Folder, error) {
-	if r.folder != nil {
-		return r.folder, nil
-	}
-	o, err := r.FolderOptions()
-	if err != nil {
-		return nil, err
-	}
-	o.Progress = func(done, total int) {
-		if done%1000 == 0 || done == total {
-			fmt.Fprintf(stderr, "\rdecoding %s: %d/%d images", r.Data, done, total)
-		}
-		if done == total {
-			fmt.Fprintln(stderr)
-		}
-	}
-	f, err := datasets.LoadFolder(r.Data, o)
-	if err != nil {
-		return nil, err
-	}
-	if f.NonImages > 0 {
-		fmt.Fprintf(stderr, "skipped %d files that are not PNG, JPEG or GIF images\n", f.NonImages)
-	}
-	for _, s := range f.Skipped {
-		fmt.Fprintf(stderr, "skipped (-skip-bad): %s\n", s)
-	}
-	if s := f.Train; s.Channels() != 1 || s.H != ModelSize || s.W != ModelSize {
-		return nil, fmt.Errorf("image folder %s holds %dx%dx%d images (channels x height x width), but the models take %dx%d grey images for now: give -size %d -channels 1",
-			r.Data, s.Channels(), s.H, s.W, ModelSize, ModelSize, ModelSize)
-	}
-	r.folder = f
-	return f, nil
-}
-
-// ModelSize is the side of the square grey images the models take.
-const ModelSize = 28
-
-// FolderOptions returns the image folder options the flags give.
-func (r *RunFlags) FolderOptions() (datasets.FolderOptions, error) {
-	o := datasets.FolderOptions{Channels: r.Channels, Val: r.Val, Seed: r.Seed, SkipBad: r.SkipBad}
-	if r.Channels != 0 && r.Channels != 1 && r.Channels != 3 {
-		return o, Usagef("-channels %d: want 1 or 3", r.Channels)
-	}
-	if r.Val >= 1 {
-		return o, Usagef("-val %g: want a fraction below 1", r.Val)
-	}
-	if r.Size != "" {
-		h, w, err := ParseSize(r.Size)
-		if err != nil {
-			return o, err
-		}
-		o.Height, o.Width = h, w
-	}
-	return o, nil
-}
-
-// ParseSize parses -size: N (square) or HxW.
-func ParseSize(s string) (h, w int, err error) {
-	hs, ws, square := strings.Cut(s, "x")
-	if !square {
-		ws = hs
-	}
-	h, errH := strconv.Atoi(hs)
-	w, errW := strconv.Atoi(ws)
-	if errH != nil || errW != nil || h < 1 || w < 1 || h > maxSide || w > maxSide {
-		return 0, 0, Usagef("-size %q: want N or HxW, each side 1 to %d", s, maxSide)
-	}
-	return h, w, nil
-}
-
-// maxSide bounds a side of -size.
-const maxSide = 4096
 
 // Total returns the run's step budget for a loader.
 func (r *RunFlags) Total(loader *datasets.Loader) (int64, error) {
@@ -360,7 +246,7 @@ func (r *RunFlags) Total(loader *datasets.Loader) (int64, error) {
 // images in [0, 1] from the model's current parameters.
 func (r *RunFlags) WithSampleEval(m trainer.Model, loader *datasets.Loader, sample func(n int, seed uint64) ([]float32, error)) (trainer.Model, error) {
 	// The reference classifier knows MNIST only.
-	if r.EvalEvery < 0 || r.IsImageFolder() {
+	if r.EvalEvery < 0 || IsImageFolder(r.Data) {
 		return m, nil
 	}
 	total, err := r.Total(loader)

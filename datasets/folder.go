@@ -75,14 +75,18 @@ type Folder struct {
 	NonImages int
 }
 
-// IsMNISTFolder reports whether dir holds the MNIST training images
-// (train-images-idx3-ubyte, plain or gzipped), which is how the commands
-// tell an IDX folder from an image folder.
+// IsMNISTFolder reports whether dir holds any of the MNIST IDX file
+// names (plain or gzipped, of whatever file type), which is how the
+// commands tell an IDX folder from an image folder.
 func IsMNISTFolder(dir string) bool {
-	images, _, _ := Train.files()
-	for _, name := range []string{images, images + ".gz"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return true
+	for _, split := range []Split{Train, Test} {
+		images, labels, _ := split.files()
+		for _, base := range []string{images, labels} {
+			for _, name := range []string{base, base + ".gz"} {
+				if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+					return true
+				}
+			}
 		}
 	}
 	return false

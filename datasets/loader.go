@@ -93,7 +93,7 @@ func (l *Loader) Batch() int { return l.batch }
 func (l *Loader) ImageSize() (h, w int) { return l.set.H, l.set.W }
 
 // Fill writes batch index of epoch (both 0-based) into images, which must
-// have length Batch()*H*W (images one after another, row-major), and into
+// have length Batch()*C*H*W (images one after another, see Set), and into
 // labels, which must be nil or have length Batch().
 func (l *Loader) Fill(epoch, index int, images []float32, labels []int) error {
 	size := l.set.ImageBytes()

@@ -20,7 +20,7 @@ type DataFlags struct {
 	SkipBad  bool    `json:"skip_bad,omitempty"`
 	// Classes names the labels of an image folder's class folders (set
 	// when the folder is read, not a flag), so the run records them.
-	Classes []string `json:"classes,omitempty"`
+	ClassNames []string `json:"class_names,omitempty"`
 
 	folder *datasets.Folder // the image folder, read once
 }
@@ -107,7 +107,7 @@ func (d *DataFlags) imageFolder(dir string, seed uint64, stderr io.Writer) (*dat
 		return nil, fmt.Errorf("image folder %s holds %dx%dx%d images (channels x height x width), but the models take %dx%d grey images for now: give -size %d -channels 1",
 			dir, s.Channels(), s.H, s.W, ModelSize, ModelSize, ModelSize)
 	}
-	d.Classes = f.Train.Classes
+	d.ClassNames = f.Train.Classes
 	d.folder = f
 	return f, nil
 }

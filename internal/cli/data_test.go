@@ -73,8 +73,8 @@ func TestDataFlagsImageFolder(t *testing.T) {
 			if train.N != 20 || test.N != 2 || train.Channels() != 1 || train.H != 28 || train.W != 28 {
 				t.Errorf("train %d and test %d images of %dx%dx%d", train.N, test.N, train.Channels(), train.H, train.W)
 			}
-			if len(tt.flags.Classes) == 0 || !strings.Contains(log.String(), "decoding") {
-				t.Errorf("classes %q, log %q", tt.flags.Classes, log.String())
+			if len(tt.flags.ClassNames) == 0 || !strings.Contains(log.String(), "decoding") {
+				t.Errorf("classes %q, log %q", tt.flags.ClassNames, log.String())
 			}
 		})
 	}

@@ -22,8 +22,9 @@ type Optimizer struct {
 // each epoch (e.g. samples from fixed noise, or reconstructions).
 type Preview struct {
 	Name   string    // file name stem, e.g. "samples"
-	Images []float32 // N images of H×W, one after another
+	Images []float32 // N images of C×H×W, one after another
 	N      int
+	C      int // channels: 1 (grey, also when 0) or 3 (RGB)
 	H, W   int
 	Lo, Hi float32 // pixel range: Lo is black, Hi white
 	Cols   int     // grid columns; 0 picks a square grid

@@ -91,10 +91,8 @@ func (g *GAN) Kind() string { return gan.Kind }
 // Config returns the gan.Config of the model.
 func (g *GAN) Config() any { return g.Model.Config }
 
-// Shape returns one grey channel and the model's image size.
-func (g *GAN) Shape() (channels, height, width int) {
-	return 1, g.Model.Config.Height, g.Model.Config.Width
-}
+// Shape returns the model's image channels and size.
+func (g *GAN) Shape() (channels, height, width int) { return g.Model.Config.ImageShape() }
 
 // Classes returns the classes of a conditional GAN, 0 otherwise.
 func (g *GAN) Classes() int { return g.Model.Config.Classes }
@@ -125,10 +123,8 @@ func (v *VAE) Kind() string { return vae.Kind }
 // Config returns the vae.Config of the model.
 func (v *VAE) Config() any { return v.Model.Config }
 
-// Shape returns one grey channel and the model's image size.
-func (v *VAE) Shape() (channels, height, width int) {
-	return 1, v.Model.Config.Height, v.Model.Config.Width
-}
+// Shape returns the model's image channels and size.
+func (v *VAE) Shape() (channels, height, width int) { return v.Model.Config.ImageShape() }
 
 // Classes returns the classes of a conditional VAE, 0 otherwise.
 func (v *VAE) Classes() int { return v.Model.Config.Classes }

@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	out := folder.Dir
 	weights := filepath.Join(out, "mnist-classifier.safetensors")
 
-	model, err := classifier.New(classifier.Config{Height: set.H, Width: set.W, Hidden: o.Hidden, Dropout: o.Dropout, MaxMemory: o.MaxMemory.Bytes()}, o.Seed)
+	model, err := classifier.New(classifier.Config{ImageChannels: set.Channels(), Height: set.H, Width: set.W, Hidden: o.Hidden, Dropout: o.Dropout, MaxMemory: o.MaxMemory.Bytes()}, o.Seed)
 	if err != nil {
 		return err
 	}

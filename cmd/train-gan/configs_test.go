@@ -14,7 +14,7 @@ import (
 func TestDefaultRecipe(t *testing.T) {
 	o, err := parse(nil, io.Discard)
 	require.NoError(t, err)
-	cfg, tc := configs(o, 28, 28)
+	cfg, tc := configs(o, 1, 28, 28)
 	before := gan.Config{Arch: "mlp", Z: 100, DDropout: 0.3, DPack: 2, EMA: 0.999, Discriminators: 1, Height: 28, Width: 28}
 	require.Equal(t, before.WithDefaults(), cfg.WithDefaults())
 	require.Equal(t, gan.TrainConfig{Batch: 64, LR: 2e-4, LRD: 2e-4, LRG: 2e-4, Beta1: 0.5, Beta2: 0.999, PreviewSeed: 1}, tc.WithDefaults())
@@ -35,7 +35,7 @@ func TestModelRecipes(t *testing.T) {
 		require.NoError(t, err)
 		r, err := gan.Preset(name)
 		require.NoError(t, err)
-		cfg, tc := configs(o, 28, 28)
+		cfg, tc := configs(o, 1, 28, 28)
 		want := r.Config.WithDefaults()
 		got := cfg.WithDefaults()
 		require.Equal(t, []float64{want.DDropout, want.EMA, want.DSlope}, []float64{got.DDropout, got.EMA, got.DSlope}, name)
@@ -46,7 +46,7 @@ func TestModelRecipes(t *testing.T) {
 	}
 	o, err := parse([]string{"-model", "sagan", "-lr-d", "3e-4", "-epochs", "7"}, io.Discard)
 	require.NoError(t, err)
-	_, tc := configs(o, 28, 28)
+	_, tc := configs(o, 1, 28, 28)
 	require.Equal(t, 3e-4, tc.LRD)
 	require.Equal(t, 5e-4, tc.LRG)
 	require.Equal(t, 7, o.Epochs)
@@ -58,7 +58,7 @@ func TestModelRecipes(t *testing.T) {
 func TestZeroFlags(t *testing.T) {
 	o, err := parse([]string{"-d-dropout", "0", "-ema", "0", "-d-slope", "0", "-beta1", "0", "-d-pack", "1"}, io.Discard)
 	require.NoError(t, err)
-	cfg, tc := configs(o, 28, 28)
+	cfg, tc := configs(o, 1, 28, 28)
 	m, err := gan.New(cfg, 1)
 	require.NoError(t, err)
 	d := m.Disc.(*gan.MLPDiscriminator)

@@ -164,13 +164,13 @@ func recipeFlags(r gan.Recipe) map[string]string {
 }
 
 // configs returns the model and training settings the flags ask for, for
-// images of h×w pixels. A flag's 0 is a setting (no dropout, β1 = 0),
+// images of c channels and h×w pixels. A flag's 0 is a setting (no dropout, β1 = 0),
 // which the library spells as a negative number.
-func configs(o options, h, w int) (gan.Config, gan.TrainConfig) {
+func configs(o options, c, h, w int) (gan.Config, gan.TrainConfig) {
 	return gan.Config{
 			Arch: o.Model, GChannels: o.GChans, DChannels: o.DChans, Z: o.Z,
 			DDropout: cli.Explicit(o.DDropout), DSlope: cli.Explicit(o.DSlope), DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: cli.Explicit(o.EMA),
-			Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, Height: h, Width: w,
+			Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, ImageChannels: c, Height: h, Width: w,
 			MaxMemory: o.MaxMemory.Bytes(),
 		}, gan.TrainConfig{
 			Batch: o.Batch, LR: o.LR, LRD: o.LRD, LRG: o.LRG, Beta1: cli.Explicit(o.Beta1), Beta2: cli.Explicit(o.Beta2), PreviewSeed: o.Seed,
@@ -267,7 +267,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if ckpt != nil {
 		model, err = gan.FromCheckpointWithin(ckpt, o.MaxMemory.Bytes()) // the architecture flags give way to the checkpoint's
 	} else {
-		cfg, _ := configs(o, set.H, set.W)
+		cfg, _ := configs(o, set.Channels(), set.H, set.W)
 		model, err = gan.New(cfg, o.Seed)
 	}
 	if err != nil {
@@ -276,10 +276,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err := checkClassLabels(model.Config.Classes, set); err != nil { // a resumed model's own classes
 		return err
 	}
-	if model.Config.Height != set.H || model.Config.Width != set.W {
-		return fmt.Errorf("the model makes %dx%d images but the data set %s holds %dx%d", model.Config.Height, model.Config.Width, set.Source, set.H, set.W)
+	if c, h, w := model.Config.ImageShape(); c != set.Channels() || h != set.H || w != set.W {
+		return fmt.Errorf("the model makes %dx%dx%d images (channels x height x width) but the data set %s holds %dx%dx%d", c, h, w, set.Source, set.Channels(), set.H, set.W)
 	}
-	_, tc := configs(o, set.H, set.W)
+	_, tc := configs(o, set.Channels(), set.H, set.W)
 	step, err := gan.NewStep(model, tc, o.Seed)
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 func TestDefaultRecipe(t *testing.T) {
 	o, err := parse(nil, io.Discard)
 	require.NoError(t, err)
-	cfg, tc := configs(o, 28, 28)
+	cfg, tc := configs(o, 1, 28, 28)
 	before := vae.Config{Arch: "mlp", Z: 20, Hidden: []int{400}, Height: 28, Width: 28, Beta: 1}
 	require.Equal(t, before.WithDefaults(), cfg.WithDefaults())
 	require.Equal(t, vae.TrainConfig{Batch: 128, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, PreviewSeed: 1}, tc.WithDefaults())
@@ -33,7 +33,7 @@ func TestDefaultRecipe(t *testing.T) {
 func TestBetaZero(t *testing.T) {
 	o, err := parse([]string{"-beta", "0"}, io.Discard)
 	require.NoError(t, err)
-	cfg, tc := configs(o, 28, 28)
+	cfg, tc := configs(o, 1, 28, 28)
 	require.Equal(t, -1.0, cfg.Beta)
 	m, err := vae.New(cfg, 1)
 	require.NoError(t, err)
@@ -54,7 +54,7 @@ func TestBetaZero(t *testing.T) {
 
 	o, err = parse([]string{"-beta", "2"}, io.Discard)
 	require.NoError(t, err)
-	cfg, _ = configs(o, 28, 28)
+	cfg, _ = configs(o, 1, 28, 28)
 	require.Equal(t, 2.0, cfg.Beta)
 }
 

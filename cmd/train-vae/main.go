@@ -140,10 +140,10 @@ func parse(args []string, stdout io.Writer) (options, error) {
 }
 
 // configs returns the model and training settings the flags ask for, for
-// images of h×w pixels. A flag's 0 is a setting (β = 0), which the library
+// images of c channels and h×w pixels. A flag's 0 is a setting (β = 0), which the library
 // spells as a negative number.
-func configs(o options, h, w int) (vae.Config, vae.TrainConfig) {
-	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes, MaxMemory: o.MaxMemory.Bytes()},
+func configs(o options, c, h, w int) (vae.Config, vae.TrainConfig) {
+	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, ImageChannels: c, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes, MaxMemory: o.MaxMemory.Bytes()},
 		vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}
 }
 
@@ -253,16 +253,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if ckpt != nil {
 		model, err = vae.FromCheckpointWithin(ckpt, o.MaxMemory.Bytes()) // the architecture flags give way to the checkpoint's
 	} else {
-		cfg, _ := configs(o, set.H, set.W)
+		cfg, _ := configs(o, set.Channels(), set.H, set.W)
 		model, err = vae.New(cfg, o.Seed)
 	}
 	if err != nil {
 		return err
 	}
-	if model.Config.Height != set.H || model.Config.Width != set.W {
-		return fmt.Errorf("the model takes %dx%d images but the data set %s holds %dx%d", model.Config.Height, model.Config.Width, set.Source, set.H, set.W)
+	if c, h, w := model.Config.ImageShape(); c != set.Channels() || h != set.H || w != set.W {
+		return fmt.Errorf("the model takes %dx%dx%d images (channels x height x width) but the data set %s holds %dx%dx%d", c, h, w, set.Source, set.Channels(), set.H, set.W)
 	}
-	_, tc := configs(o, set.H, set.W)
+	_, tc := configs(o, set.Channels(), set.H, set.W)
 	step, err := vae.NewStep(model, tc, o.Seed)
 	if err != nil {
 		return err

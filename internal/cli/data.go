@@ -72,11 +72,8 @@ func (d *DataFlags) Test(dir string, seed uint64, stderr io.Writer) (*datasets.S
 	return f.Val, nil
 }
 
-// ModelSize is the side of the square grey images the models take.
-const ModelSize = 28
-
 // imageFolder reads the image folder dir once, printing its progress to
-// stderr, and checks the models can take its images.
+// stderr.
 func (d *DataFlags) imageFolder(dir string, seed uint64, stderr io.Writer) (*datasets.Folder, error) {
 	if d.folder != nil {
 		return d.folder, nil
@@ -102,10 +99,6 @@ func (d *DataFlags) imageFolder(dir string, seed uint64, stderr io.Writer) (*dat
 	}
 	for _, s := range f.Skipped {
 		fmt.Fprintf(stderr, "skipped (-skip-bad): %s\n", s)
-	}
-	if s := f.Train; s.Channels() != 1 || s.H != ModelSize || s.W != ModelSize {
-		return nil, fmt.Errorf("image folder %s holds %dx%dx%d images (channels x height x width), but the models take %dx%d grey images for now: give -size %d -channels 1",
-			dir, s.Channels(), s.H, s.W, ModelSize, ModelSize, ModelSize)
 	}
 	d.ClassNames = f.Train.Classes
 	d.folder = f

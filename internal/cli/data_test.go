@@ -45,13 +45,14 @@ func TestDataFlagsImageFolder(t *testing.T) {
 		name  string
 		dir   string
 		flags DataFlags
+		shape [3]int // channels, height, width
 		err   string
 	}{
-		{"grey 28x28 as it is", grey, DataFlags{}, ""},
-		{"colour 32x32 brought to 28x28 grey", colour, DataFlags{Size: "28", Channels: 1}, ""},
-		{"colour 32x32", colour, DataFlags{}, "holds 3x32x32 images (channels x height x width), but the models take 28x28 grey images for now"},
-		{"colour at 28x28", colour, DataFlags{Size: "28"}, "holds 3x28x28 images"},
-		{"bad channels", grey, DataFlags{Channels: 2}, "-channels 2"},
+		{"grey 28x28 as it is", grey, DataFlags{}, [3]int{1, 28, 28}, ""},
+		{"colour 32x32 brought to 28x28 grey", colour, DataFlags{Size: "28", Channels: 1}, [3]int{1, 28, 28}, ""},
+		{"colour 32x32", colour, DataFlags{}, [3]int{3, 32, 32}, ""},
+		{"colour at 16x24", colour, DataFlags{Size: "16x24"}, [3]int{3, 16, 24}, ""},
+		{"bad channels", grey, DataFlags{Channels: 2}, [3]int{}, "-channels 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +71,7 @@ func TestDataFlagsImageFolder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if train.N != 20 || test.N != 2 || train.Channels() != 1 || train.H != 28 || train.W != 28 {
+			if shape := [3]int{train.Channels(), train.H, train.W}; train.N != 20 || test.N != 2 || shape != tt.shape || [3]int{test.Channels(), test.H, test.W} != shape {
 				t.Errorf("train %d and test %d images of %dx%dx%d", train.N, test.N, train.Channels(), train.H, train.W)
 			}
 			if len(tt.flags.ClassNames) == 0 || !strings.Contains(log.String(), "decoding") {

@@ -16,14 +16,17 @@ const Kind = "classifier"
 // network can be rebuilt from one. The zero value is the default MNIST
 // network of the package documentation.
 type Config struct {
-	Arch     string  `json:"arch"`     // "cnn" (default)
-	Height   int     `json:"height"`   // image height; 0 means 28
-	Width    int     `json:"width"`    // image width; 0 means 28
-	Classes  int     `json:"classes"`  // number of classes; 0 means 10
-	Channels []int   `json:"channels"` // output channels of each conv block; nil means [16 32]
-	Kernel   int     `json:"kernel"`   // conv kernel size; 0 means 5
-	Hidden   int     `json:"hidden"`   // size of the penultimate layer (the features); 0 means 128
-	Dropout  float64 `json:"dropout"`  // dropout before the last layer while training; 0: none
+	Arch   string `json:"arch"`   // "cnn" (default)
+	Height int    `json:"height"` // image height; 0 means 28
+	Width  int    `json:"width"`  // image width; 0 means 28
+	// ImageChannels is 1 for grey images, 3 for RGB; 0 means 1 (and
+	// keeps a grey model's checkpoint metadata as it was).
+	ImageChannels int     `json:"image_channels,omitempty"`
+	Classes       int     `json:"classes"`  // number of classes; 0 means 10
+	Channels      []int   `json:"channels"` // output channels of each conv block; nil means [16 32]
+	Kernel        int     `json:"kernel"`   // conv kernel size; 0 means 5
+	Hidden        int     `json:"hidden"`   // size of the penultimate layer (the features); 0 means 128
+	Dropout       float64 `json:"dropout"`  // dropout before the last layer while training; 0: none
 	// MaxMemory is the most memory in bytes the model may need (see
 	// [Config.Footprint]); 0 means graphs.DefaultMaxMemory. Checkpoints
 	// do not keep it.
@@ -38,6 +41,9 @@ const maxBlocks = 64
 func (c Config) WithDefaults() Config {
 	if c.Arch == "" {
 		c.Arch = "cnn"
+	}
+	if c.ImageChannels == 1 {
+		c.ImageChannels = 0 // grey is the default, so metadata stays as it was
 	}
 	if c.Height == 0 {
 		c.Height = 28
@@ -60,8 +66,14 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Pixels returns the number of pixels of one image.
-func (c Config) Pixels() int { return c.Height * c.Width }
+// ImageShape returns the channels, height and width of one image.
+func (c Config) ImageShape() (channels, height, width int) {
+	return max(c.ImageChannels, 1), c.Height, c.Width
+}
+
+// Pixels returns the number of values of one image: channels × height ×
+// width, the channels one after another (CHW, as PyTorch stores them).
+func (c Config) Pixels() int { return max(c.ImageChannels, 1) * c.Height * c.Width }
 
 // mapSize returns the height and width of the maps after the conv blocks,
 // which are negative or zero when the image is too small for them.
@@ -84,6 +96,9 @@ func (c Config) Validate() error {
 	if c.Height < 1 || c.Width < 1 || c.Classes < 2 || c.Kernel < 1 || c.Hidden < 1 {
 		return fmt.Errorf("classifier: image %dx%d, %d classes, kernel %d and hidden size %d: all must be positive (classes at least 2)",
 			c.Height, c.Width, c.Classes, c.Kernel, c.Hidden)
+	}
+	if c.ImageChannels < 0 || c.ImageChannels > 1 {
+		return fmt.Errorf("classifier: takes grey images only for now, got %d channels", c.ImageChannels)
 	}
 	if len(c.Channels) == 0 {
 		return fmt.Errorf("classifier: at least one conv block is needed, got channels %v", c.Channels)

@@ -24,13 +24,16 @@ type Config struct {
 	// Arch is "mlp" (default), "dcgan" (convolutional, [ConvGenerator]
 	// and [ConvDiscriminator]) or "sagan" (dcgan with self-attention at
 	// half resolution in G and D, spectral norm in D and the hinge loss).
-	Arch    string  `json:"arch"`
-	Z       int     `json:"z"`        // latent size; 0 means 100
-	Height  int     `json:"height"`   // image height; 0 means 28
-	Width   int     `json:"width"`    // image width; 0 means 28
-	GHidden []int   `json:"g_hidden"` // MLP generator hidden sizes; nil means [256 256]
-	DHidden []int   `json:"d_hidden"` // MLP discriminator hidden sizes; nil means [256 128]
-	DSlope  float64 `json:"d_slope"`  // LeakyReLU slope in D; 0 means 0.2, negative means 0 (ReLU)
+	Arch   string `json:"arch"`
+	Z      int    `json:"z"`      // latent size; 0 means 100
+	Height int    `json:"height"` // image height; 0 means 28
+	Width  int    `json:"width"`  // image width; 0 means 28
+	// ImageChannels is 1 for grey images, 3 for RGB; 0 means 1 (and
+	// keeps a grey model's checkpoint metadata as it was).
+	ImageChannels int     `json:"image_channels,omitempty"`
+	GHidden       []int   `json:"g_hidden"` // MLP generator hidden sizes; nil means [256 256]
+	DHidden       []int   `json:"d_hidden"` // MLP discriminator hidden sizes; nil means [256 128]
+	DSlope        float64 `json:"d_slope"`  // LeakyReLU slope in D; 0 means 0.2, negative means 0 (ReLU)
 	// DDropout is the dropout probability after each hidden layer of D
 	// while training; 0 means the architecture's recipe (mlp 0.3, dcgan
 	// and sagan none), negative means none. It weakens D just enough that
@@ -112,6 +115,9 @@ func (c Config) WithDefaults() Config {
 	if c.Z == 0 {
 		c.Z = 100
 	}
+	if c.ImageChannels == 1 {
+		c.ImageChannels = 0 // grey is the default, so metadata stays as it was
+	}
 	if c.Height == 0 {
 		c.Height = 28
 	}
@@ -184,6 +190,12 @@ func (c Config) Validate() error {
 	}
 	if c.Loss == "hinge" && c.Discriminators > 1 {
 		return fmt.Errorf("gan: several discriminators are trained with the bce loss only, not %s", c.Loss)
+	}
+	if c.ImageChannels != 0 && c.ImageChannels != 1 && c.ImageChannels != 3 {
+		return fmt.Errorf("gan: image channels must be 1 (grey) or 3 (RGB), got %d", c.ImageChannels)
+	}
+	if c.Convolutional() && c.ImageChannels > 1 {
+		return fmt.Errorf("gan: %s takes grey images only for now, got %d channels", c.Arch, c.ImageChannels)
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
@@ -304,8 +316,14 @@ func (c Config) discFootprint(pixels int) graphs.Footprint {
 	return f
 }
 
-// Pixels returns the number of pixels of one image.
-func (c Config) Pixels() int { return c.Height * c.Width }
+// ImageShape returns the channels, height and width of one image.
+func (c Config) ImageShape() (channels, height, width int) {
+	return max(c.ImageChannels, 1), c.Height, c.Width
+}
+
+// Pixels returns the number of values of one image: channels × height ×
+// width, the channels one after another (CHW, as PyTorch stores them).
+func (c Config) Pixels() int { return max(c.ImageChannels, 1) * c.Height * c.Width }
 
 // MLPGenerator maps noise z to an image in [-1, 1]: Linear and ReLU layers,
 // then a Linear layer and tanh.

@@ -27,13 +27,16 @@ const Kind = "vae"
 // transposed convolution). Height and width must be divisible by
 // 2^len(Channels).
 type Config struct {
-	Arch     string  `json:"arch"`     // "mlp" (default) or "conv"
-	Z        int     `json:"z"`        // latent size; 0 means 20
-	Hidden   []int   `json:"hidden"`   // mlp: encoder hidden sizes, mirrored by the decoder, nil means [400]; conv: the one Linear layer's width, nil means [256]
-	Height   int     `json:"height"`   // image height; 0 means 28
-	Width    int     `json:"width"`    // image width; 0 means 28
-	Beta     float64 `json:"beta"`     // weight of the KL term in training; 0 means 1, negative means 0
-	Binarize bool    `json:"binarize"` // train on Bernoulli draws of the pixels and test on one fixed draw
+	Arch   string `json:"arch"`   // "mlp" (default) or "conv"
+	Z      int    `json:"z"`      // latent size; 0 means 20
+	Hidden []int  `json:"hidden"` // mlp: encoder hidden sizes, mirrored by the decoder, nil means [400]; conv: the one Linear layer's width, nil means [256]
+	Height int    `json:"height"` // image height; 0 means 28
+	Width  int    `json:"width"`  // image width; 0 means 28
+	// ImageChannels is 1 for grey images, 3 for RGB; 0 means 1 (and
+	// keeps a grey model's checkpoint metadata as it was).
+	ImageChannels int     `json:"image_channels,omitempty"`
+	Beta          float64 `json:"beta"`     // weight of the KL term in training; 0 means 1, negative means 0
+	Binarize      bool    `json:"binarize"` // train on Bernoulli draws of the pixels and test on one fixed draw
 	// Classes > 0 makes the model class-conditional (a CVAE, Sohn et al.
 	// 2015): the encoder reads one-hot(y) beside x (the conv encoder
 	// beside its flattened features) and the decoder [z, one-hot(y)]. 0 is
@@ -71,6 +74,9 @@ func (c Config) WithDefaults() Config {
 	if c.Channels == nil && c.Convolutional() {
 		c.Channels = []int{32, 64}
 	}
+	if c.ImageChannels == 1 {
+		c.ImageChannels = 0 // grey is the default, so metadata stays as it was
+	}
 	if c.Height == 0 {
 		c.Height = 28
 	}
@@ -96,6 +102,12 @@ func (c Config) Validate() error {
 	case ArchMLP, ArchConv, ArchConvAttn:
 	default:
 		return fmt.Errorf("vae: unknown architecture %q (have: %s)", c.Arch, strings.Join(Archs, ", "))
+	}
+	if c.ImageChannels != 0 && c.ImageChannels != 1 && c.ImageChannels != 3 {
+		return fmt.Errorf("vae: image channels must be 1 (grey) or 3 (RGB), got %d", c.ImageChannels)
+	}
+	if c.Convolutional() && c.ImageChannels > 1 {
+		return fmt.Errorf("vae: %s takes grey images only for now, got %d channels", c.Arch, c.ImageChannels)
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("vae: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
@@ -201,8 +213,14 @@ func (c Config) Footprint() graphs.Footprint {
 // for an absurd one-hot width.
 const maxClasses = 1 << 16
 
-// Pixels returns the number of pixels of one image.
-func (c Config) Pixels() int { return c.Height * c.Width }
+// ImageShape returns the channels, height and width of one image.
+func (c Config) ImageShape() (channels, height, width int) {
+	return max(c.ImageChannels, 1), c.Height, c.Width
+}
+
+// Pixels returns the number of values of one image: channels × height ×
+// width, the channels one after another (CHW, as PyTorch stores them).
+func (c Config) Pixels() int { return max(c.ImageChannels, 1) * c.Height * c.Width }
 
 // Encoder is the inference network q(z|x): it maps images x [batch,
 // pixels] to μ and log σ², each [batch, Z]. A conditional model's encoder

@@ -2,25 +2,11 @@ package trainer
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 )
 
 const redrawEvery = 250 * time.Millisecond
-
-// terminal reports whether w is a terminal (a character device), where a
-// redrawn progress line works. Elsewhere (logs, files, buffers) redraw
-// codes would be garbage, so the trainer prints whole lines.
-func terminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
 
 // progress redraws the progress line on a terminal, at most every
 // redrawEvery, or elsewhere prints a line every tenth of an epoch.

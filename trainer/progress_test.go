@@ -3,7 +3,6 @@ package trainer
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -43,15 +42,6 @@ func TestProgressToNonTerminal(t *testing.T) {
 			require.Contains(t, s, "epoch 1/")
 		})
 	}
-}
-
-func TestTerminal(t *testing.T) {
-	require.False(t, terminal(&bytes.Buffer{}))
-	require.False(t, terminal(nil))
-	f, err := os.CreateTemp(t.TempDir(), "progress")
-	require.NoError(t, err)
-	defer f.Close()
-	require.False(t, terminal(f), "a regular file is not a terminal")
 }
 
 // TestRedrawnLineEnds: on a terminal, the progress line is redrawn in

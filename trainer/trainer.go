@@ -14,6 +14,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/regularfile"
+	"github.com/gorgozoo/gorgozoo/internal/term"
 )
 
 // Config controls a training run. The zero value trains one epoch, writes
@@ -113,7 +114,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 	if logEvery <= 0 {
 		logEvery = 100
 	}
-	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start}, redraw: terminal(cfg.Progress)}
+	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start}, redraw: term.IsTerminal(cfg.Progress)}
 	if err := r.open(); err != nil {
 		r.close()
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/internal/term"
 )
 
 const summary = `
@@ -59,14 +60,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	err := datasets.WriteColourMNIST(o.Out, datasets.ColourMNISTOptions{
 		N: o.N, Seed: o.Seed, Grey: o.Grey, Data: o.Data,
-		Progress: func(done, total int) {
-			if done == total || done%1000 == 0 {
-				fmt.Fprintf(stderr, "\rwrote %d/%d images", done, total)
-			}
-			if done == total {
-				fmt.Fprintln(stderr)
-			}
-		},
+		Progress: term.Counter(stderr, "wrote images", 1000),
 	})
 	if err != nil {
 		return err

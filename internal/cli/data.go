@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/internal/term"
 )
 
 // DataFlags are the flags that say how an image folder given as -data is
@@ -82,14 +83,7 @@ func (d *DataFlags) imageFolder(dir string, seed uint64, stderr io.Writer) (*dat
 	if err != nil {
 		return nil, err
 	}
-	o.Progress = func(done, total int) {
-		if done%1000 == 0 || done == total {
-			fmt.Fprintf(stderr, "\rdecoding %s: %d/%d images", dir, done, total)
-		}
-		if done == total {
-			fmt.Fprintln(stderr)
-		}
-	}
+	o.Progress = term.Counter(stderr, "decoding images in "+dir, 1000)
 	f, err := datasets.LoadFolder(dir, o)
 	if err != nil {
 		return nil, err

@@ -15,10 +15,10 @@ func ExampleNewLoader() {
 		fmt.Println(err)
 		return
 	}
-	h, w := loader.ImageSize()
-	fmt.Printf("%d batches of %d %dx%d images per epoch\n", loader.BatchesPerEpoch(), loader.Batch(), h, w)
+	c, h, w := loader.ImageShape()
+	fmt.Printf("%d batches of %d %dx%dx%d images per epoch\n", loader.BatchesPerEpoch(), loader.Batch(), c, h, w)
 
-	images := make([]float32, loader.Batch()*h*w)
+	images := make([]float32, loader.Batch()*c*h*w)
 	labels := make([]int, loader.Batch())
 	if err := loader.Fill(0, 0, images, labels); err != nil { // epoch 0, batch 0
 		fmt.Println(err)
@@ -37,7 +37,7 @@ func ExampleNewLoader() {
 	}
 	fmt.Println("same batch again:", fmt.Sprint(again) == fmt.Sprint(labels))
 	// Output:
-	// 3 batches of 32 28x28 images per epoch
+	// 3 batches of 32 1x28x28 images per epoch
 	// pixels in [0, 1]
 	// same batch again: true
 }

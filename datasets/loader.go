@@ -86,11 +86,15 @@ func NewLoader(set *Set, batch int, seed uint64, scale Scale) (*Loader, error) {
 // batch has the same shape.
 func (l *Loader) BatchesPerEpoch() int { return l.set.N / l.batch }
 
+// Labelled reports whether the set has labels for Fill to write.
+func (l *Loader) Labelled() bool { return l.set.Labels != nil }
+
 // Batch returns the batch size.
 func (l *Loader) Batch() int { return l.batch }
 
-// ImageSize returns the height and width of every image.
-func (l *Loader) ImageSize() (h, w int) { return l.set.H, l.set.W }
+// ImageShape returns the channels, height and width of every image; a
+// batch holds Batch()·C·H·W values.
+func (l *Loader) ImageShape() (c, h, w int) { return l.set.Channels(), l.set.H, l.set.W }
 
 // Fill writes batch index of epoch (both 0-based) into images, which must
 // have length Batch()*C*H*W (images one after another, see Set), and into
@@ -104,8 +108,8 @@ func (l *Loader) Fill(epoch, index int, images []float32, labels []int) error {
 		return fmt.Errorf("datasets: batch index %d out of range: an epoch has %d batches", index, l.BatchesPerEpoch())
 	}
 	if len(images) != l.batch*size {
-		return fmt.Errorf("datasets: images buffer has length %d, want %d (batch %d x %dx%d)",
-			len(images), l.batch*size, l.batch, l.set.H, l.set.W)
+		return fmt.Errorf("datasets: images buffer has length %d, want %d (batch %d x %dx%dx%d)",
+			len(images), l.batch*size, l.batch, l.set.Channels(), l.set.H, l.set.W)
 	}
 	if labels != nil {
 		if len(labels) != l.batch {

@@ -191,8 +191,8 @@ func TestLoaderFillDoesNotAllocate(t *testing.T) {
 
 func TestLoaderAccessors(t *testing.T) {
 	l := newLoader(t, Synthetic(30, 1), 7, 1, ScaleUnit)
-	h, w := l.ImageSize()
-	assert.Equal(t, [2]int{28, 28}, [2]int{h, w}, "ImageSize")
+	c, h, w := l.ImageShape()
+	assert.Equal(t, [3]int{1, 28, 28}, [3]int{c, h, w}, "ImageShape")
 	assert.Equal(t, 7, l.Batch(), "Batch")
 	assert.Equal(t, 4, l.BatchesPerEpoch(), "BatchesPerEpoch")
 }

@@ -121,9 +121,12 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 	}
 	defer r.close()
 
-	h, w := loader.ImageSize()
-	images := make([]float32, m.Batch()*h*w)
-	labels := make([]int, m.Batch())
+	c, h, w := loader.ImageShape()
+	images := make([]float32, m.Batch()*c*h*w)
+	var labels []int // nil for an unlabelled set, such as a flat image folder
+	if loader.Labelled() {
+		labels = make([]int, m.Batch())
+	}
 	var window, epochAvg meter
 	start := time.Now()
 	var paused time.Duration // grids and checkpoints, excluded from throughput

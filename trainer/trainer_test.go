@@ -29,6 +29,7 @@ type fakeModel struct {
 	seen    []float32 // first pixel of every batch
 	nanAt   int       // report a NaN loss at this step (1-based); 0 never
 	onStep  func(step int)
+	onBatch func(images []float32, labels []int)
 	stepped int
 }
 
@@ -46,9 +47,12 @@ func (f *fakeModel) Previews() ([]Preview, error) {
 	return []Preview{{Name: "samples", Images: make([]float32, 4*28*28), N: 4, H: 28, W: 28, Lo: 0, Hi: 1}}, nil
 }
 
-func (f *fakeModel) Step(images []float32, _ []int) ([]Metric, error) {
+func (f *fakeModel) Step(images []float32, labels []int) ([]Metric, error) {
 	f.stepped++
 	f.seen = append(f.seen, images[0])
+	if f.onBatch != nil {
+		f.onBatch(images, labels)
+	}
 	g := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float32{1, -1}))
 	if err := f.opt.Update([]*tensor.Dense{g}); err != nil {
 		return nil, err
@@ -269,4 +273,26 @@ func TestResultEvaluating(t *testing.T) {
 	res, err = Run(context.Background(), newFake(10), testLoader(t, 10), Config{Steps: 15})
 	require.NoError(t, err)
 	require.Zero(t, res.Evaluating)
+}
+
+// TestColourBatches: a batch of colour images holds every channel of
+// every image, and an unlabelled set (a flat image folder) trains with
+// no labels rather than failing for want of them.
+func TestColourBatches(t *testing.T) {
+	const n, c, h, w = 8, 3, 4, 5
+	set := &datasets.Set{N: n, C: c, H: h, W: w, Images: make([]uint8, n*c*h*w)}
+	for i := range set.Images {
+		set.Images[i] = uint8(i % 251)
+	}
+	l, err := datasets.NewLoader(set, 4, 1, datasets.ScaleUnit)
+	require.NoError(t, err)
+	m := newFake(4)
+	var sizes []int
+	m.onBatch = func(images []float32, labels []int) {
+		sizes = append(sizes, len(images))
+		require.Nil(t, labels)
+	}
+	_, err = Run(context.Background(), m, l, Config{Steps: 2})
+	require.NoError(t, err)
+	require.Equal(t, []int{4 * c * h * w, 4 * c * h * w}, sizes)
 }

@@ -49,6 +49,14 @@ type Model interface {
 	Previews() ([]Preview, error)
 }
 
+// EndAware is implemented by models that must know the step the run ends
+// at before it ends, when that is not the step budget: a time budget
+// ([Config.Time]) ends a run early. EndsAt is called before the closing
+// evaluation.
+type EndAware interface {
+	EndsAt(step int64)
+}
+
 // Evaluator is implemented by models that measure themselves on held-out
 // data (e.g. a VAE's test ELBO). The trainer calls Evaluate at the end of
 // every epoch and at the end of the run, logs the metrics to

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 )
@@ -50,6 +51,24 @@ type Stateful interface {
 }
 
 const statePrefix = "state."
+
+// trainedKey holds a budgeted run's training time in checkpoints' metadata.
+const trainedKey = "trained_time"
+
+// TrainedTime returns the training time a checkpoint records: the time a
+// run with a time budget ([Config.Time]) had spent in steps when it was
+// saved. It is 0 for checkpoints of runs without a budget.
+func TrainedTime(c *checkpoints.Checkpoint) (time.Duration, error) {
+	s, ok := c.Meta.Extra[trainedKey]
+	if !ok {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("trainer: the checkpoint's %s %q is not a duration", trainedKey, s)
+	}
+	return d, nil
+}
 
 // Resume loads into m everything a checkpoint written by [Checkpoint] holds:
 // parameters (checked by kind, name and shape), optimiser moments and step

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -22,6 +23,17 @@ import (
 type Config struct {
 	Epochs int   // epochs to train; 0 means 1 unless Steps is set
 	Steps  int64 // if > 0, stop after this many steps in total (may end mid-epoch)
+	// Time, when positive, is a budget of training time: the run ends
+	// after the first step that spends it (or at the step budget, if that
+	// comes first), with the checkpoint and evaluation of a normal end.
+	// Training time is the time spent in steps, as the images/s figure
+	// counts it: checkpoints, evaluations and hooks (pictures) are left
+	// out. Checkpoints of a run with a budget record their training time
+	// (see [TrainedTime]), so a resumed run spends only the rest.
+	Time time.Duration
+	// Trained is the training time spent before Start, by the run a
+	// resumed one continues ([TrainedTime] of its checkpoint).
+	Trained time.Duration
 
 	Out       string // run folder; "" writes nothing
 	CkptEvery int64  // also checkpoint every N steps; 0 means only at epoch ends and at the end
@@ -84,6 +96,8 @@ type Result struct {
 	Steps        int64         // global step reached
 	Epochs       float64       // epochs completed, fractional
 	Wall         time.Duration // time spent in the loop
+	Trained      time.Duration // training time (Config.Time's measure), Config.Trained included
+	TimeUp       bool          // the time budget ended the run before its step budget
 	Evaluating   time.Duration // the part of Wall spent in the model's evaluations
 	ImagesPerSec float64       // training throughput, excluding checkpoints, evaluations and hooks (grids)
 	Checkpoint   string        // last checkpoint written, if any
@@ -114,7 +128,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 	if logEvery <= 0 {
 		logEvery = 100
 	}
-	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start}, redraw: term.IsTerminal(cfg.Progress)}
+	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start, Trained: cfg.Trained}, redraw: term.IsTerminal(cfg.Progress)}
 	if err := r.open(); err != nil {
 		r.close()
 		return nil, err
@@ -162,8 +176,15 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		epochAvg.add(metrics)
 		done := step + 1
 		r.res.Steps = done
+		r.res.Trained = cfg.Trained + time.Since(start) - paused
 		ev := Event{Step: done, Epoch: epoch + 1, Epochs: float64(done) / float64(perEpoch),
 			EndOfEpoch: done%perEpoch == 0, Last: done == total, Metrics: metrics, Model: m}
+		if cfg.Time > 0 && r.res.Trained >= cfg.Time && !ev.Last {
+			ev.Last, r.res.TimeUp = true, true
+			if e, ok := m.(EndAware); ok {
+				e.EndsAt(done)
+			}
+		}
 
 		if done%logEvery == 0 || ev.Last {
 			el := time.Since(windowStart).Seconds()
@@ -205,6 +226,9 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		}
 		paused += time.Since(t0)
 		windowStart = windowStart.Add(time.Since(t0))
+		if ev.Last {
+			break
+		}
 	}
 	r.endLine()
 	r.finish(r.res.Steps, start, paused, epochAvg)
@@ -337,7 +361,17 @@ func (r *run) checkpoint(step int64) (string, error) {
 	if r.cfg.Out == "" {
 		return "", nil
 	}
-	c, err := Checkpoint(r.m, step, int(step/r.perEpoch), r.cfg.Seed, r.cfg.Extra)
+	extra := r.cfg.Extra
+	if r.cfg.Time > 0 {
+		// Only a budgeted run records its training time: a time differs
+		// from run to run, and other runs' checkpoints stay reproducible.
+		extra = maps.Clone(extra)
+		if extra == nil {
+			extra = map[string]string{}
+		}
+		extra[trainedKey] = r.res.Trained.String()
+	}
+	c, err := Checkpoint(r.m, step, int(step/r.perEpoch), r.cfg.Seed, extra)
 	if err != nil {
 		return "", err
 	}

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorgozoo/gorgozoo/graphs"
 )
@@ -83,3 +86,36 @@ func memoryHint(err error) string {
 // Bytes returns the limit in bytes for the library: 0 (its default)
 // unless the flag was given.
 func (m Memory) Bytes() int64 { return int64(m) }
+
+// Budget is a -time flag: a duration such as 10m or 1h30m, recorded in
+// config.json as Go spells it ("10m0s"). Its zero value is no limit.
+type Budget time.Duration
+
+func (b *Budget) String() string {
+	if b == nil || *b == 0 {
+		return "0"
+	}
+	return time.Duration(*b).String()
+}
+
+// Set parses a positive duration, or 0 for no limit.
+func (b *Budget) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("not a duration such as 10m, 90s or 1h30m: %q", s)
+	}
+	*b = Budget(d)
+	return nil
+}
+
+// MarshalJSON writes the duration as Go spells it.
+func (b Budget) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(b).String()) }
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (b *Budget) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	return b.Set(s)
+}

@@ -44,6 +44,10 @@ func (d *sampleEval) Step(images []float32, labels []int) ([]trainer.Metric, err
 	return d.Model.Step(images, labels)
 }
 
+// EndsAt implements trainer.EndAware: a time budget ends the run at step,
+// whose evaluation is then the closing one.
+func (d *sampleEval) EndsAt(step int64) { d.Final = step }
+
 // Due reports whether an evaluation after global step done measures
 // samples.
 func (d *sampleEval) Due(done int64) bool {

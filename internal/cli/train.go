@@ -21,6 +21,7 @@ import (
 type RunFlags struct {
 	Epochs      int    `json:"epochs"`
 	Steps       int64  `json:"steps"`
+	Time        Budget `json:"time,omitempty"`
 	Batch       int    `json:"batch"`
 	Seed        uint64 `json:"seed"`
 	Data        string `json:"data"`
@@ -45,6 +46,7 @@ type RunFlags struct {
 	Start int64 `json:"start,omitempty"`
 
 	given     map[string]bool            // the flags on the command line (Settle)
+	trained   time.Duration              // training time of the -resume checkpoint
 	resumeDir string                     // the run folder of the -resume checkpoint
 	saved     map[string]json.RawMessage // the flags in its config.json; nil if it has none
 	changed   map[string]trainer.Change  // settings a resumed run changes (RecordChanges)
@@ -72,6 +74,7 @@ type RunDefaults struct {
 func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
 	fs.IntVar(&r.Epochs, "epochs", d.Epochs, "epochs to train")
 	fs.Int64Var(&r.Steps, "steps", 0, "stop after this many steps in total (0: train -epochs epochs)")
+	fs.Var(&r.Time, "time", "also stop after this much training time, e.g. 10m or 1h30m (steps only: checkpoints, pictures and evaluations are not counted); the run then saves and evaluates as at its end (0: no limit)")
 	fs.IntVar(&r.Batch, "batch", d.Batch, "images per step")
 	fs.Uint64Var(&r.Seed, "seed", 1, "seed of initialisation, data order and noise: same seed, same run")
 	fs.StringVar(&r.Data, "data", "", DataHelp)
@@ -120,6 +123,9 @@ func (r *RunFlags) OpenResume(kind string) (*checkpoints.Checkpoint, error) {
 	}
 	r.Seed = c.Meta.Seed
 	r.Start = c.Meta.Step
+	if r.trained, err = trainer.TrainedTime(c); err != nil {
+		return nil, fmt.Errorf("-resume %s: %w", path, err)
+	}
 	r.resumeDir = runFolderOf(path)
 	if r.Out == "" {
 		r.Out = r.resumeDir
@@ -296,13 +302,17 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 		}
 		fmt.Fprintf(stdout, "resuming at step %d (epoch %d) from %s\n", r.Start, r.Start/int64(loader.BatchesPerEpoch())+1, r.Resume)
 	}
+	budget, err := r.budget(stdout)
+	if err != nil {
+		return nil, err
+	}
 	var hooks []trainer.Hook
 	if r.Out != "" {
 		hooks = append(hooks, visual.TrainingPictures(r.Out, r.SampleEvery))
 	}
 	res, err := trainer.Run(ctx, m, loader, trainer.Config{
 		Start:  r.Start,
-		Epochs: r.Epochs, Steps: r.Steps, Out: r.Out, CkptEvery: r.CkptEvery, Keep: r.Keep,
+		Epochs: r.Epochs, Steps: r.Steps, Time: budget, Trained: r.trained, Out: r.Out, CkptEvery: r.CkptEvery, Keep: r.Keep,
 		LogEvery: r.LogEvery, Seed: r.Seed, Changed: r.changed,
 		Progress: stderr, Hooks: hooks,
 	})
@@ -317,11 +327,39 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 	return res, nil
 }
 
+// budget returns the run's time budget: -time, or for a resumed run
+// without -time the budget of the run it continues, which keeps counting
+// from the training time its checkpoint records.
+func (r *RunFlags) budget(stdout io.Writer) (time.Duration, error) {
+	budget := time.Duration(r.Time)
+	if r.Resume == "" {
+		return budget, nil
+	}
+	if raw, ok := r.saved["time"]; ok && !r.given["time"] {
+		var saved Budget
+		if err := json.Unmarshal(raw, &saved); err != nil {
+			return 0, fmt.Errorf("-resume %s: the run's config.json: time %s: %w", r.Resume, raw, err)
+		}
+		budget = time.Duration(saved)
+	}
+	if budget <= 0 {
+		return 0, nil
+	}
+	if r.trained >= budget {
+		return 0, Usagef("-resume: the run has trained for %s, which spends the time budget of %s; give a larger -time", roundTime(r.trained), budget)
+	}
+	fmt.Fprintf(stdout, "time budget %s: %s trained before, %s left\n", budget, roundTime(r.trained), roundTime(budget-r.trained))
+	return budget, nil
+}
+
 // trainedLine says how long a finished run trained and, apart, how long
 // its evaluations took: the closing one of a short run (sample quality,
 // IWAE bounds) can take far longer than the steps.
 func trainedLine(res *trainer.Result) string {
 	s := fmt.Sprintf("trained %.2f epochs (%d steps) in %s: %.0f images/s", res.Epochs, res.Steps, roundTime(res.Wall-res.Evaluating), res.ImagesPerSec)
+	if res.TimeUp {
+		s += fmt.Sprintf("; the time budget ended it after %s of training", roundTime(res.Trained))
+	}
 	if res.Evaluating > 0 {
 		s += fmt.Sprintf("; evaluation took %s", roundTime(res.Evaluating))
 	}

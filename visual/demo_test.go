@@ -50,7 +50,7 @@ func TestDemoImages(t *testing.T) {
 			}
 		}
 	}
-	grid, err := Grid(data, n, h, w, 0, -1, 1)
+	grid, err := Grid(data, n, Shape{H: h, W: w}, 0, -1, 1)
 	require.NoError(t, err)
 	require.NoError(t, SavePNG("/tmp/visual-demo-grid.png", Upscale(grid, 2)))
 }

@@ -2,13 +2,18 @@
 // runs: tiled grids of generated samples and line plots of training curves,
 // saved as PNG files that can be opened while training is still going on.
 //
-// Sample grids. Grid takes n greyscale images stored back to back as float32
-// (the layout a batch tensor already has) and tiles them with a 2-pixel
-// dark-grey gutter, so that neighbouring samples stay distinguishable even
-// when their edges are black, as MNIST digits are. Values are mapped linearly
+// Sample grids. Grid takes n images of a Shape (channels × height × width)
+// stored back to back as float32 in CHW order (the layout a batch tensor
+// already has) and tiles them with a 2-pixel dark-grey gutter, so that
+// neighbouring samples stay distinguishable even when their edges are
+// black, as MNIST digits are. Values are mapped linearly
 // from [lo, hi] to 0..255 and clamped, so both tanh outputs ([-1, 1]) and
 // sigmoid outputs ([0, 1]) can be shown without the caller rescaling them;
 // lo is black and hi is white, matching the white-on-black MNIST convention.
+// Grey images (one channel) give an *image.Gray, so a grey grid's PNG file
+// is one byte a pixel; colour images (three channels: red, green, blue)
+// give an opaque *image.RGBA, each channel mapped the same way. Image draws
+// one image alone, for writing samples one file each.
 // ToUint8 applies exactly the same mapping for callers that write samples in
 // IDX or another raw byte format, so a saved grid and a saved IDX file of the
 // same batch agree pixel for pixel. Upscale enlarges a grid by pixel

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"math"
 )
 
@@ -18,28 +19,63 @@ const (
 	maxPixels = 1 << 30
 )
 
-// Grid tiles n images of h×w pixels into one greyscale image with cols
-// columns (cols <= 0 chooses ceil(sqrt(n)); cols larger than n is reduced to
-// n). images holds the n images back to back, each row-major. Values are
-// clamped to [lo, hi] and mapped to 0..255 as ToUint8 does. Cells of the last
-// row that have no image are left in the gutter colour.
-func Grid(images []float32, n, h, w, cols int, lo, hi float32) (*image.Gray, error) {
-	if n <= 0 || h <= 0 || w <= 0 {
-		return nil, fmt.Errorf("visual: grid: need positive n, h, w; got n=%d h=%d w=%d", n, h, w)
+// Shape is the layout of one image: C channels of H×W pixels, stored
+// channel after channel (CHW), each channel row-major. C is 1 (grey; 0
+// means 1) or 3 (red, green, blue).
+type Shape struct {
+	C, H, W int
+}
+
+// channels is s.C with 0 read as 1.
+func (s Shape) channels() int {
+	if s.C == 0 {
+		return 1
 	}
-	if !(hi > lo) || isNaN32(lo) || isNaN32(hi) || isInf32(lo) || isInf32(hi) {
-		return nil, fmt.Errorf("visual: grid: need finite lo < hi; got lo=%v hi=%v", lo, hi)
+	return s.C
+}
+
+func (s Shape) String() string { return fmt.Sprintf("%d×%d×%d", s.channels(), s.H, s.W) }
+
+// check reports a shape that cannot be drawn, naming it, and returns the
+// number of values of one image.
+func (s Shape) check() (int, error) {
+	if c := s.channels(); c != 1 && c != 3 {
+		return 0, fmt.Errorf("shape %v: %d channels; want 1 (grey) or 3 (RGB)", s, s.C)
 	}
-	per, ok := mulOK(h, w)
-	if !ok {
-		return nil, errors.New("visual: grid: image size overflows")
+	if s.H <= 0 || s.W <= 0 {
+		return 0, fmt.Errorf("shape %v: need a positive height and width", s)
+	}
+	hw, ok := mulOK(s.H, s.W)
+	per, ok2 := mulOK(hw, s.channels())
+	if !ok || !ok2 {
+		return 0, fmt.Errorf("shape %v: image size overflows", s)
+	}
+	return per, nil
+}
+
+// Grid tiles n images of shape s into one image with cols columns (cols
+// <= 0 chooses ceil(sqrt(n)); cols larger than n is reduced to n). images
+// holds the n images back to back, each in CHW order. Values are clamped
+// to [lo, hi] and mapped to 0..255 as ToUint8 does. Cells of the last row
+// that have no image are left in the gutter colour. Grey images (s.C 0 or
+// 1) give an *image.Gray, colour images (s.C 3) an opaque *image.RGBA.
+func Grid(images []float32, n int, s Shape, cols int, lo, hi float32) (image.Image, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("visual: grid: need a positive number of images; got %d", n)
+	}
+	per, err := s.check()
+	if err != nil {
+		return nil, fmt.Errorf("visual: grid: %w", err)
+	}
+	if err := checkRange(lo, hi); err != nil {
+		return nil, fmt.Errorf("visual: grid: %w", err)
 	}
 	total, ok := mulOK(per, n)
 	if !ok {
 		return nil, errors.New("visual: grid: total size overflows")
 	}
 	if len(images) != total {
-		return nil, fmt.Errorf("visual: grid: %d images of %d×%d need %d values, got %d", n, h, w, total, len(images))
+		return nil, fmt.Errorf("visual: grid: %d images of %v need %d values, got %d", n, s, total, len(images))
 	}
 
 	if cols <= 0 {
@@ -49,8 +85,8 @@ func Grid(images []float32, n, h, w, cols int, lo, hi float32) (*image.Gray, err
 		cols = n
 	}
 	rows := (n + cols - 1) / cols
-	width, okW := gridSpan(cols, w)
-	height, okH := gridSpan(rows, h)
+	width, okW := gridSpan(cols, s.W)
+	height, okH := gridSpan(rows, s.H)
 	if !okW || !okH {
 		return nil, errors.New("visual: grid: output size overflows")
 	}
@@ -58,18 +94,92 @@ func Grid(images []float32, n, h, w, cols int, lo, hi float32) (*image.Gray, err
 		return nil, fmt.Errorf("visual: grid: output %d×%d is too large", width, height)
 	}
 
-	img := image.NewGray(image.Rect(0, 0, width, height))
-	for i := range img.Pix {
-		img.Pix[i] = gutterLevel
-	}
+	c := newCanvas(width, height, s.channels() == 1)
+	c.fill(gutterLevel)
 	for k := 0; k < n; k++ {
-		x0, y0 := tileOrigin(k, cols, h, w)
-		src := images[k*per : (k+1)*per]
-		for y := 0; y < h; y++ {
-			ToUint8(src[y*w:(y+1)*w], lo, hi, img.Pix[(y0+y)*img.Stride+x0:])
+		x0, y0 := tileOrigin(k, cols, s.H, s.W)
+		c.paint(x0, y0, images[k*per:(k+1)*per], s, lo, hi)
+	}
+	return c.img, nil
+}
+
+// Image draws one image of shape s (its values in CHW order, as Grid
+// takes them) at its own size, without a gutter: an *image.Gray for grey
+// images, an opaque *image.RGBA for colour ones.
+func Image(pixels []float32, s Shape, lo, hi float32) (image.Image, error) {
+	per, err := s.check()
+	if err != nil {
+		return nil, fmt.Errorf("visual: image: %w", err)
+	}
+	if err := checkRange(lo, hi); err != nil {
+		return nil, fmt.Errorf("visual: image: %w", err)
+	}
+	if len(pixels) != per {
+		return nil, fmt.Errorf("visual: image: an image of %v needs %d values, got %d", s, per, len(pixels))
+	}
+	if s.H*s.W > maxPixels {
+		return nil, fmt.Errorf("visual: image: %v is too large", s)
+	}
+	c := newCanvas(s.W, s.H, s.channels() == 1)
+	c.paint(0, 0, pixels, s, lo, hi)
+	return c.img, nil
+}
+
+func checkRange(lo, hi float32) error {
+	if !(hi > lo) || isNaN32(lo) || isNaN32(hi) || isInf32(lo) || isInf32(hi) {
+		return fmt.Errorf("need finite lo < hi; got lo=%v hi=%v", lo, hi)
+	}
+	return nil
+}
+
+// canvas is an *image.Gray (one byte a pixel) or an *image.RGBA (four)
+// seen through the pixel buffer both keep.
+type canvas struct {
+	img    image.Image
+	pix    []uint8
+	stride int
+	bpp    int // bytes per pixel
+}
+
+// newCanvas allocates a width×height image, grey or RGB, opaque black.
+func newCanvas(width, height int, grey bool) canvas {
+	r := image.Rect(0, 0, width, height)
+	if grey {
+		g := image.NewGray(r)
+		return canvas{img: g, pix: g.Pix, stride: g.Stride, bpp: 1}
+	}
+	c := image.NewRGBA(r)
+	for i := 3; i < len(c.Pix); i += 4 {
+		c.Pix[i] = 255
+	}
+	return canvas{img: c, pix: c.Pix, stride: c.Stride, bpp: 4}
+}
+
+// fill paints every pixel the grey level v, keeping alpha.
+func (c canvas) fill(v uint8) {
+	for i := range c.pix {
+		if c.bpp == 1 || i%4 != 3 {
+			c.pix[i] = v
 		}
 	}
-	return img, nil
+}
+
+// paint draws one CHW image of shape s with its top-left pixel at (x0, y0).
+func (c canvas) paint(x0, y0 int, src []float32, s Shape, lo, hi float32) {
+	plane := s.H * s.W
+	l, span := float64(lo), float64(hi)-float64(lo)
+	for y := 0; y < s.H; y++ {
+		row := c.pix[(y0+y)*c.stride+x0*c.bpp:]
+		if c.bpp == 1 {
+			ToUint8(src[y*s.W:(y+1)*s.W], lo, hi, row)
+			continue
+		}
+		for ch := 0; ch < 3; ch++ {
+			for x, v := range src[ch*plane+y*s.W : ch*plane+(y+1)*s.W] {
+				row[x*4+ch] = level(float64(v), l, span)
+			}
+		}
+	}
 }
 
 // tileOrigin is the top-left pixel of tile k; shared with the tests so that
@@ -115,10 +225,11 @@ func level(v, lo, span float64) uint8 {
 
 // Upscale enlarges img k times by repeating each pixel in a k×k block
 // (nearest neighbour), so small samples can be inspected without blurring.
-// k < 1 is treated as 1, which returns a copy. The result starts at (0, 0).
-// It returns nil if img is nil or the result would be unreasonably large.
-func Upscale(img *image.Gray, k int) *image.Gray {
-	if img == nil {
+// k < 1 is treated as 1, which returns a copy. The result starts at (0, 0)
+// and is an *image.Gray for an *image.Gray, else an *image.RGBA. It
+// returns nil if img is nil or the result would be unreasonably large.
+func Upscale(img image.Image, k int) image.Image {
+	if isNil(img) {
 		return nil
 	}
 	k = max(k, 1)
@@ -131,22 +242,34 @@ func Upscale(img *image.Gray, k int) *image.Gray {
 	if px, ok := mulOK(w, h); !ok || px > maxPixels {
 		return nil
 	}
-	out := image.NewGray(image.Rect(0, 0, w, h))
+	var src canvas
+	switch m := img.(type) {
+	case *image.Gray:
+		src = canvas{img: m, pix: m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], stride: m.Stride, bpp: 1}
+	case *image.RGBA:
+		src = canvas{img: m, pix: m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], stride: m.Stride, bpp: 4}
+	default:
+		rgba := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
+		src = canvas{img: rgba, pix: rgba.Pix, stride: rgba.Stride, bpp: 4}
+	}
+	out := newCanvas(w, h, src.bpp == 1)
+	rowBytes := w * src.bpp
 	for y := 0; y < b.Dy(); y++ {
-		srcRow := img.Pix[img.PixOffset(b.Min.X, b.Min.Y+y):]
-		dstRow := out.Pix[y*k*out.Stride:]
+		srcRow := src.pix[y*src.stride:]
+		dstRow := out.pix[y*k*out.stride:]
 		for x := 0; x < b.Dx(); x++ {
-			v := srcRow[x]
+			v := srcRow[x*src.bpp : (x+1)*src.bpp]
 			for j := 0; j < k; j++ {
-				dstRow[x*k+j] = v
+				copy(dstRow[(x*k+j)*src.bpp:], v)
 			}
 		}
 		// The other k-1 output rows are identical to the first.
 		for j := 1; j < k; j++ {
-			copy(out.Pix[(y*k+j)*out.Stride:(y*k+j)*out.Stride+w], dstRow[:w])
+			copy(out.pix[(y*k+j)*out.stride:(y*k+j)*out.stride+rowBytes], dstRow[:rowBytes])
 		}
 	}
-	return out
+	return out.img
 }
 
 // mulOK multiplies non-negative ints, reporting overflow.

@@ -70,7 +70,7 @@ func (p *pictures) previews(ev trainer.Event) error {
 		return fmt.Errorf("visual: step %d: previews: %w", ev.Step, err)
 	}
 	for _, pv := range ps {
-		img, err := Grid(pv.Images, pv.N, pv.H, pv.W, pv.Cols, pv.Lo, pv.Hi)
+		img, err := Grid(pv.Images, pv.N, Shape{C: pv.C, H: pv.H, W: pv.W}, pv.Cols, pv.Lo, pv.Hi)
 		if err != nil {
 			return fmt.Errorf("visual: preview %s: %w", pv.Name, err)
 		}

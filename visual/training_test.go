@@ -17,8 +17,10 @@ import (
 )
 
 // previewModel is a trainer.Model with no parameters whose previews are a
-// fixed ramp of four 28×28 images and whose evaluation counts its calls.
+// fixed ramp of four 28×28 images of c channels (0: grey) and whose
+// evaluation counts its calls.
 type previewModel struct {
+	c            int
 	steps, evals int
 }
 
@@ -39,7 +41,7 @@ func (m *previewModel) Evaluate() ([]trainer.Metric, error) {
 }
 
 func (m *previewModel) Previews() ([]trainer.Preview, error) {
-	return []trainer.Preview{{Name: "samples", Images: ramp(4 * 28 * 28), N: 4, H: 28, W: 28, Lo: 0, Hi: 1}}, nil
+	return []trainer.Preview{{Name: "samples", Images: ramp(4 * max(m.c, 1) * 28 * 28), N: 4, C: m.c, H: 28, W: 28, Lo: 0, Hi: 1}}, nil
 }
 
 func ramp(n int) []float32 {
@@ -52,9 +54,14 @@ func ramp(n int) []float32 {
 
 func runWithPictures(t *testing.T, out string, steps, sampleEvery int64) {
 	t.Helper()
+	runModelWithPictures(t, &previewModel{}, out, steps, sampleEvery)
+}
+
+func runModelWithPictures(t *testing.T, m trainer.Model, out string, steps, sampleEvery int64) {
+	t.Helper()
 	loader, err := datasets.NewLoader(datasets.Synthetic(100, 3), 10, 7, datasets.ScaleUnit)
 	require.NoError(t, err)
-	_, err = trainer.Run(context.Background(), &previewModel{}, loader, trainer.Config{
+	_, err = trainer.Run(context.Background(), m, loader, trainer.Config{
 		Steps: steps, Out: out, LogEvery: 5, Hooks: []trainer.Hook{TrainingPictures(out, sampleEvery)},
 	})
 	require.NoError(t, err)
@@ -111,9 +118,9 @@ func TestTrainingPicturesContent(t *testing.T) {
 	out := t.TempDir()
 	runWithPictures(t, out, 20, 0)
 
-	grid, err := Grid(ramp(4*28*28), 4, 28, 28, 0, 0, 1)
+	grid, err := Grid(ramp(4*28*28), 4, Shape{H: 28, W: 28}, 0, 0, 1)
 	require.NoError(t, err)
-	want := Upscale(grid, 2)
+	want := Upscale(grid, 2).(*image.Gray)
 	for _, f := range []string{"samples.png", "samples/samples-epoch-002.png"} {
 		got := decodePNG(t, filepath.Join(out, f))
 		require.Equal(t, want.Bounds(), got.Bounds(), f)
@@ -154,6 +161,27 @@ func TestTrainingPicturesContent(t *testing.T) {
 				gr, gg, gb, _ := got.At(x, y).RGBA()
 				require.Equal(t, [3]uint32{wr, wg, wb}, [3]uint32{gr, gg, gb}, "%s at (%d, %d)", p.file, x, y)
 			}
+		}
+	}
+}
+
+// TestTrainingPicturesColour: a colour preview (C 3) is written as an RGB
+// grid, the preview's three planes as red, green and blue, upscaled twice.
+func TestTrainingPicturesColour(t *testing.T) {
+	out := t.TempDir()
+	runModelWithPictures(t, &previewModel{c: 3}, out, 10, 0)
+	grid, err := Grid(ramp(4*3*28*28), 4, Shape{C: 3, H: 28, W: 28}, 0, 0, 1)
+	require.NoError(t, err)
+	want := Upscale(grid, 2).(*image.RGBA)
+	got := decodePNG(t, filepath.Join(out, "samples.png"))
+	require.Equal(t, want.Bounds(), got.Bounds())
+	// Tile 0's top-left pixel: the ramp's first value in each plane, 0,
+	// 1/12 and 2/12 of the way to white.
+	r, g, b, _ := got.At(4, 4).RGBA()
+	require.Equal(t, [3]uint32{0, 21, 43}, [3]uint32{r >> 8, g >> 8, b >> 8}, "tile 0's first pixel")
+	for y := range want.Bounds().Dy() {
+		for x := range want.Bounds().Dx() {
+			require.True(t, sameColour(want.At(x, y), got.At(x, y)), "samples.png at (%d, %d): %v, want %v", x, y, got.At(x, y), want.At(x, y))
 		}
 	}
 }

@@ -94,7 +94,7 @@ func TestSampleFilesAreTheModelsOwn(t *testing.T) {
 				visual.ToUint8(imgs, 0, 1, data)
 				require.NoError(t, datasets.WriteIDX(wantPath, &datasets.IDX{Dims: []int{c.n, 28, 28}, Data: data}))
 			} else {
-				grid, err := visual.Grid(imgs, c.n, 28, 28, 0, 0, 1)
+				grid, err := visual.Grid(imgs, c.n, visual.Shape{H: 28, W: 28}, 0, 0, 1)
 				require.NoError(t, err)
 				require.NoError(t, visual.SavePNG(wantPath, visual.Upscale(grid, 2)))
 			}

@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return err
 		}
 	} else {
-		grid, err := visual.Grid(imgs, o.N, h, w, o.Cols, 0, 1)
+		grid, err := visual.Grid(imgs, o.N, visual.Shape{H: h, W: w}, o.Cols, 0, 1)
 		if err != nil {
 			return err
 		}

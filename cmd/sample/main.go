@@ -1,6 +1,6 @@
 // Command sample draws images from a trained model's checkpoint and writes
-// them as an IDX file (the MNIST format, for evaluation tools) or a PNG
-// grid (to look at).
+// them as an IDX file (the MNIST format, for evaluation tools; grey images
+// only), a PNG grid (to look at) or a folder of PNG files, one per image.
 package main
 
 import (
@@ -25,24 +25,31 @@ sample draws images from a checkpoint.
 
   go run ./cmd/sample -ckpt runs/gan-20260101-120000 -n 64 -o grid.png
   go run ./cmd/sample -ckpt path/to/ckpt-000028110.safetensors -n 10000 -o samples.idx
+  go run ./cmd/sample -ckpt runs/gan-20260101-120000 -n 10000 -o samples/
 
 -ckpt takes a checkpoint file or a run folder (its latest checkpoint), of a
 GAN (the generator on Gaussian noise) or a VAE (the decoder on prior draws,
 pixels = its Bernoulli means).
--o ending in .idx writes an IDX3 ubyte file (N×H×W, the MNIST format);
-ending in .png writes a grid.
+-o ending in .idx writes an IDX3 ubyte file (N×H×W, the MNIST format; grey
+models only); ending in .png writes a grid, in colour for a colour model;
+ending in / (or naming an existing folder) writes one PNG file per image,
+00000.png, 00001.png, … in drawing order, at the model's own size (grey or
+RGB), into a new or empty folder. -cols and -scale shape the grid only.
 -class N draws only digit N from a class-conditional GAN (train-gan -classes)
 or VAE (train-vae -classes). Without it a conditional model draws random
-classes.`
+classes, and a folder's file names do not say which; write each class to
+its own folder (-class 3 -o samples/3/) for a labelled folder.`
 
 type options struct {
-	Ckpt  string
-	N     int
-	Seed  uint64
-	Out   string
-	Cols  int
-	Scale int
-	Class int // class of a conditional GAN or VAE; -1: random classes
+	Ckpt string
+	N    int
+	Seed uint64
+	Out  string
+	// Folder: Out names a folder, to hold one PNG file per image.
+	Folder bool
+	Cols   int
+	Scale  int
+	Class  int // class of a conditional GAN or VAE; -1: random classes
 	// MaxMemory bounds the model and the images drawn.
 	MaxMemory cli.Memory
 }
@@ -59,7 +66,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.Ckpt, "ckpt", "", "checkpoint file, or a run folder (uses its latest checkpoint)")
 	fs.IntVar(&o.N, "n", 64, "number of images")
 	fs.Uint64Var(&o.Seed, "seed", 1, "noise seed: same seed, same images")
-	fs.StringVar(&o.Out, "o", "samples.png", "output file: .idx (IDX3 ubyte) or .png (grid)")
+	fs.StringVar(&o.Out, "o", "samples.png", "output: .idx (IDX3 ubyte), .png (grid) or a folder DIR/ (one PNG file per image)")
 	fs.IntVar(&o.Cols, "cols", 0, "grid columns for .png (0: square)")
 	fs.IntVar(&o.Scale, "scale", 2, "pixel upscaling for .png")
 	fs.IntVar(&o.Class, "class", -1, "draw only this class from a class-conditional GAN or VAE (-1: any class)")
@@ -80,11 +87,16 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	if o.Class < -1 {
 		return o, cli.Usagef("-class %d: give a class (0 or more) or -1 for any", o.Class)
 	}
-	if !strings.HasSuffix(o.Out, ".idx") && !strings.HasSuffix(o.Out, ".png") {
-		return o, cli.Usagef("-o %s: the file name must end in .idx or .png", o.Out)
+	folder, err := outputFolder(o.Out)
+	if err != nil {
+		return o, err
 	}
-	if strings.HasSuffix(o.Out, ".png") && o.N > 10000 {
-		return o, cli.Usagef("-n %d is too many for a PNG grid (at most 10000; use .idx)", o.N)
+	o.Folder = folder
+	if !o.Folder && !strings.HasSuffix(o.Out, ".idx") && !strings.HasSuffix(o.Out, ".png") {
+		return o, cli.Usagef("-o %s: the file name must end in .idx or .png, or name a folder (ending in /)", o.Out)
+	}
+	if !o.Folder && strings.HasSuffix(o.Out, ".png") && o.N > 10000 {
+		return o, cli.Usagef("-n %d is too many for a PNG grid (at most 10000; use .idx or a folder DIR/)", o.N)
 	}
 	return o, nil
 }
@@ -93,7 +105,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 // times is already 64 megapixels.
 const maxScale = 64
 
-func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parse(args, stdout)
 	if err != nil {
 		return err
@@ -107,19 +119,28 @@ func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
 	}
 	path = m.Checkpoint().Path
+	c, h, w := m.Shape()
+	if c != 1 && !o.Folder && strings.HasSuffix(o.Out, ".idx") {
+		return cli.Usagef("-o %s: IDX files hold grey images, and this model draws %d-channel ones; write a folder (-o DIR/) or a PNG grid (-o FILE.png)", o.Out, c)
+	}
 	imgs, err := m.Generate(ctx, o.N, o.Seed, o.Class)
 	if err != nil {
 		return err
 	}
-	_, h, w := m.Shape()
-	if strings.HasSuffix(o.Out, ".idx") {
+	shape := visual.Shape{C: c, H: h, W: w}
+	switch {
+	case o.Folder:
+		if err := writeFolder(ctx, o.Out, imgs, o.N, shape, stderr); err != nil {
+			return err
+		}
+	case strings.HasSuffix(o.Out, ".idx"):
 		data := make([]uint8, len(imgs))
 		visual.ToUint8(imgs, 0, 1, data)
 		if err := datasets.WriteIDX(o.Out, &datasets.IDX{Dims: []int{o.N, h, w}, Data: data}); err != nil {
 			return err
 		}
-	} else {
-		grid, err := visual.Grid(imgs, o.N, visual.Shape{H: h, W: w}, o.Cols, 0, 1)
+	default:
+		grid, err := visual.Grid(imgs, o.N, shape, o.Cols, 0, 1)
 		if err != nil {
 			return err
 		}
@@ -132,6 +153,10 @@ func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %d images (%dx%d) from %s to %s\n", o.N, h, w, path, o.Out)
+	size := fmt.Sprintf("%dx%d", h, w)
+	if c != 1 {
+		size = fmt.Sprintf("%dx%dx%d", c, h, w)
+	}
+	fmt.Fprintf(stdout, "wrote %d images (%s) from %s to %s\n", o.N, size, path, o.Out)
 	return nil
 }

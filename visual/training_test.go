@@ -3,7 +3,6 @@ package visual
 import (
 	"context"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -122,7 +122,7 @@ func TestTrainingPicturesContent(t *testing.T) {
 	require.NoError(t, err)
 	want := Upscale(grid, 2).(*image.Gray)
 	for _, f := range []string{"samples.png", "samples/samples-epoch-002.png"} {
-		got := decodePNG(t, filepath.Join(out, f))
+		got := testutil.DecodePNG(t, filepath.Join(out, f))
 		require.Equal(t, want.Bounds(), got.Bounds(), f)
 		for y := range want.Bounds().Dy() {
 			for x := range want.Bounds().Dx() {
@@ -153,7 +153,7 @@ func TestTrainingPicturesContent(t *testing.T) {
 	} {
 		img, err := p.plot.Render()
 		require.NoError(t, err)
-		got := decodePNG(t, filepath.Join(out, p.file))
+		got := testutil.DecodePNG(t, filepath.Join(out, p.file))
 		require.Equal(t, img.Bounds(), got.Bounds(), p.file)
 		for y := range img.Bounds().Dy() {
 			for x := range img.Bounds().Dx() {
@@ -173,7 +173,7 @@ func TestTrainingPicturesColour(t *testing.T) {
 	grid, err := Grid(ramp(4*3*28*28), 4, Shape{C: 3, H: 28, W: 28}, 0, 0, 1)
 	require.NoError(t, err)
 	want := Upscale(grid, 2).(*image.RGBA)
-	got := decodePNG(t, filepath.Join(out, "samples.png"))
+	got := testutil.DecodePNG(t, filepath.Join(out, "samples.png"))
 	require.Equal(t, want.Bounds(), got.Bounds())
 	// Tile 0's top-left pixel: the ramp's first value in each plane, 0,
 	// 1/12 and 2/12 of the way to white.
@@ -184,14 +184,4 @@ func TestTrainingPicturesColour(t *testing.T) {
 			require.True(t, sameColour(want.At(x, y), got.At(x, y)), "samples.png at (%d, %d): %v, want %v", x, y, got.At(x, y), want.At(x, y))
 		}
 	}
-}
-
-func decodePNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
-	return img
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,12 +20,7 @@ import (
 // run folder and returns the folder and the model.
 func colourGAN(t *testing.T) (string, *gan.Model) {
 	t.Helper()
-	m, err := gan.New(gan.Config{ImageChannels: 3, Height: 32, Width: 32, GHidden: []int{16}, DHidden: []int{8}}, 5)
-	require.NoError(t, err)
-	s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
-	require.NoError(t, err)
-	dir, _ := testutil.SaveRun(t, s, 0)
-	return dir, m
+	return ganRun(t, gan.Config{ImageChannels: 3, Height: 32, Width: 32, GHidden: []int{16}, DHidden: []int{8}})
 }
 
 // TestSampleFolder: -o DIR/ writes one PNG file per image, 00000.png
@@ -34,11 +28,7 @@ func colourGAN(t *testing.T) (string, *gan.Model) {
 // grey one, each pixel the model's own value.
 func TestSampleFolder(t *testing.T) {
 	colourDir, colourModel := colourGAN(t)
-	greyModel, err := gan.New(gan.Config{GHidden: []int{16}, DHidden: []int{8}}, 5)
-	require.NoError(t, err)
-	greyStep, err := gan.NewStep(greyModel, gan.TrainConfig{Batch: 8}, 1)
-	require.NoError(t, err)
-	greyDir, _ := testutil.SaveRun(t, greyStep, 0)
+	greyDir, greyModel := ganRun(t, gan.Config{GHidden: []int{16}, DHidden: []int{8}})
 	for _, c := range []struct {
 		name    string
 		ckpt    string
@@ -63,7 +53,7 @@ func TestSampleFolder(t *testing.T) {
 			visual.ToUint8(want, 0, 1, wantBytes)
 			for i, e := range entries {
 				require.Equal(t, fmt.Sprintf("%05d.png", i), e.Name())
-				img := decodeFile(t, filepath.Join(out, e.Name()))
+				img := testutil.DecodePNG(t, filepath.Join(out, e.Name()))
 				require.Equal(t, image.Rect(0, 0, c.w, c.h), img.Bounds(), e.Name())
 				planes := wantBytes[i*per : (i+1)*per]
 				switch c.c {
@@ -102,7 +92,7 @@ func TestSampleColourGrid(t *testing.T) {
 	grid, err := visual.Grid(imgs, 6, visual.Shape{C: 3, H: 32, W: 32}, 0, 0, 1)
 	require.NoError(t, err)
 	want := visual.Upscale(grid, 2).(*image.RGBA)
-	got, ok := decodeFile(t, out).(*image.RGBA)
+	got, ok := testutil.DecodePNG(t, out).(*image.RGBA)
 	require.True(t, ok, "the grid is not RGB")
 	require.Equal(t, want.Bounds(), got.Bounds())
 	require.Equal(t, want.Pix, got.Pix)
@@ -164,36 +154,4 @@ func TestSampleFolderExisting(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, entries, 3)
 	require.Equal(t, "00002.png", entries[2].Name())
-}
-
-func decodeFile(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
-	return img
-}
-
-// TestWriteFolderCleansUp: a failure part way removes the files already
-// written, and the folder when the run made it.
-func TestWriteFolderCleansUp(t *testing.T) {
-	imgs := make([]float32, 4*2*3)
-	s := visual.Shape{H: 2, W: 3}
-
-	dir := t.TempDir()
-	// A folder where the third file goes makes its rename fail.
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "00002.png"), 0o755))
-	err := writeFolder(context.Background(), dir, imgs, 4, s, &bytes.Buffer{})
-	require.ErrorContains(t, err, "00002.png")
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Len(t, entries, 1, "files left behind: %v", entries)
-
-	made := filepath.Join(t.TempDir(), "made")
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	require.ErrorIs(t, writeFolder(ctx, made, imgs, 4, s, &bytes.Buffer{}), context.Canceled)
-	require.NoDirExists(t, made)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,14 +16,24 @@ import (
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
 
+// ganCheckpoint saves an untrained MNIST GAN in a run folder and returns
+// the folder.
 func ganCheckpoint(t *testing.T) string {
 	t.Helper()
-	m, err := gan.New(gan.Config{}, 1)
+	dir, _ := ganRun(t, gan.Config{})
+	return dir
+}
+
+// ganRun saves an untrained GAN of cfg in a run folder and returns the
+// folder and the model.
+func ganRun(t *testing.T, cfg gan.Config) (string, *gan.Model) {
+	t.Helper()
+	m, err := gan.New(cfg, 1)
 	require.NoError(t, err)
 	s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
 	require.NoError(t, err)
 	dir, _ := testutil.SaveRun(t, s, 0)
-	return dir
+	return dir, m
 }
 
 func TestSampleIDXAndPNG(t *testing.T) {
@@ -44,11 +53,7 @@ func TestSampleIDXAndPNG(t *testing.T) {
 
 	pngPath := filepath.Join(t.TempDir(), "g.png")
 	require.NoError(t, run(context.Background(), []string{"-ckpt", run1, "-n", "16", "-o", pngPath, "-scale", "1"}, &out, &out))
-	f, err := os.Open(pngPath)
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
+	img := testutil.DecodePNG(t, pngPath)
 	require.Equal(t, 4*28+5*2, img.Bounds().Dx())
 }
 

@@ -34,6 +34,7 @@ func (s Shape) channels() int {
 	return s.C
 }
 
+// String writes the shape as channels×height×width.
 func (s Shape) String() string { return fmt.Sprintf("%d×%d×%d", s.channels(), s.H, s.W) }
 
 // check reports a shape that cannot be drawn, naming it, and returns the

@@ -16,6 +16,7 @@ func TestFootprintCountsParams(t *testing.T) {
 		"default": {},
 		"small":   {Channels: []int{4}, Kernel: 3, Hidden: 16, Classes: 3, Height: 12, Width: 9},
 		"three":   {Channels: []int{4, 8, 8}, Kernel: 3, Height: 32, Width: 32},
+		"colour":  {ImageChannels: 3, Height: 32, Width: 32},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, err := New(cfg, 1)

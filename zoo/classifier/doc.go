@@ -1,4 +1,4 @@
-// Package classifier holds a small convolutional MNIST classifier declared
+// Package classifier holds a small convolutional image classifier declared
 // as a Gorgonia graph: the network, its training step (softmax
 // cross-entropy, Adam), test accuracy as a trainer.Evaluator, and
 // [Inference], which gives the features of its penultimate layer and its
@@ -21,6 +21,11 @@
 // with PyTorch's names and layouts (conv weights [out, in, k, k], Linear
 // weights [out, in]; the flatten is NCHW-ordered as torch.flatten), so the
 // weights load into the equivalent nn.Module. Pixels are fed in [0, 1].
+//
+// The same network takes images of any size and of 1 or 3 channels
+// (Config.ImageChannels, Height, Width; conv1 reads the channels, fc1
+// the maps the conv blocks leave) and any number of classes, so
+// cmd/train-classifier trains one for any labelled image folder.
 //
 // # Loss
 //

@@ -58,8 +58,8 @@ func (f *Inference) build() (*engine, error) {
 	return e, nil
 }
 
-// Outputs returns, for n images (pixels in [0, 1], H×W each, one after
-// another), their features (n×FeatureDim values) and their class
+// Outputs returns, for n images (pixels in [0, 1], C×H×W each in CHW
+// order, one after another), their features (n×FeatureDim values) and their class
 // probabilities (n×Classes values, each row summing to 1), from one pass.
 func (f *Inference) Outputs(images []float32) (features, probs []float32, err error) {
 	features, logits, err := f.forward(images)
@@ -78,7 +78,7 @@ func (f *Inference) Outputs(images []float32) (features, probs []float32, err er
 func (f *Inference) forward(images []float32) (features, logits []float32, err error) {
 	cfg := f.model.Config
 	if len(images)%cfg.Pixels() != 0 {
-		return nil, nil, fmt.Errorf("classifier: %d values is not a whole number of %dx%d images", len(images), cfg.Height, cfg.Width)
+		return nil, nil, fmt.Errorf("classifier: %d values is not a whole number of %dx%d images (%d values each)", len(images), cfg.Height, cfg.Width, cfg.Pixels())
 	}
 	n := len(images) / cfg.Pixels()
 	e, err := f.pool.Get()
@@ -156,8 +156,8 @@ func (f *Inference) Test(set *datasets.Set) (TestResult, error) {
 	if set == nil || set.N < 1 || set.Labels == nil {
 		return TestResult{}, fmt.Errorf("classifier: testing needs a non-empty labelled set")
 	}
-	if set.H != cfg.Height || set.W != cfg.Width {
-		return TestResult{}, fmt.Errorf("classifier: set %q has %dx%d images, the model takes %dx%d", set.Source, set.H, set.W, cfg.Height, cfg.Width)
+	if c, h, w := cfg.ImageShape(); set.Channels() != c || set.H != h || set.W != w {
+		return TestResult{}, fmt.Errorf("classifier: set %q has %dx%dx%d images, the model takes %dx%dx%d", set.Source, set.Channels(), set.H, set.W, c, h, w)
 	}
 	images := make([]float32, len(set.Images))
 	for i, p := range set.Images {

@@ -97,8 +97,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("classifier: image %dx%d, %d classes, kernel %d and hidden size %d: all must be positive (classes at least 2)",
 			c.Height, c.Width, c.Classes, c.Kernel, c.Hidden)
 	}
-	if c.ImageChannels < 0 || c.ImageChannels > 1 {
-		return fmt.Errorf("classifier: takes grey images only for now, got %d channels", c.ImageChannels)
+	if c.ImageChannels != 0 && c.ImageChannels != 1 && c.ImageChannels != 3 {
+		return fmt.Errorf("classifier: %d image channels: want 1 (grey) or 3 (RGB)", c.ImageChannels)
 	}
 	if len(c.Channels) == 0 {
 		return fmt.Errorf("classifier: at least one conv block is needed, got channels %v", c.Channels)
@@ -125,7 +125,7 @@ func (c Config) Validate() error {
 // pass Validate's other checks.
 func (c Config) Footprint() graphs.Footprint {
 	var f graphs.Footprint
-	in, h, w := 1, c.Height, c.Width
+	in, h, w := c.ImageShape()
 	for _, ch := range c.Channels {
 		h, w = h-c.Kernel+1, w-c.Kernel+1
 		f.Conv(in, ch, c.Kernel, h, w)
@@ -155,7 +155,7 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x9b05688c))
 	m := &Model{Config: cfg}
-	in := 1
+	in, _, _ := cfg.ImageShape()
 	for i, ch := range cfg.Channels {
 		m.Convs = append(m.Convs, graphs.NewConv2d(fmt.Sprintf("conv%d", i+1), in, ch, cfg.Kernel, 1, 0, rng))
 		in = ch
@@ -173,7 +173,8 @@ func New(cfg Config, seed uint64) (*Model, error) {
 func (m *Model) Params() graphs.Params { return graphs.CollectParams(m) }
 
 // Forward returns the features [batch, Hidden] and the logits
-// [batch, Classes] of images x [batch, pixels]. Dropout acts only when the
+// [batch, Classes] of images x [batch, pixels], each image's channels one
+// after another (CHW). Dropout acts only when the
 // builder is in training mode.
 //
 // The features are fc1's output before its ReLU, which zeroes most of
@@ -188,10 +189,11 @@ func (m *Model) Forward(b *graphs.Builder, x *G.Node) (features, logits *G.Node)
 		if x != nil {
 			shape = x.Shape()
 		}
-		b.Fail("classifier", fmt.Errorf("input is %v, want [batch, %d] (%dx%d images)", shape, cfg.Pixels(), cfg.Height, cfg.Width))
+		c, h, w := cfg.ImageShape()
+		b.Fail("classifier", fmt.Errorf("input is %v, want [batch, %d] (%dx%dx%d images)", shape, cfg.Pixels(), c, h, w))
 		return nil, nil
 	}
-	h := b.Reshape(x, x.Shape()[0], 1, cfg.Height, cfg.Width)
+	h := b.Reshape(x, x.Shape()[0], max(cfg.ImageChannels, 1), cfg.Height, cfg.Width)
 	for _, c := range m.Convs {
 		h = b.MaxPool2d(b.ReLU(c.Forward(b, h)), 2)
 	}

@@ -21,6 +21,7 @@ func TestParamOrder(t *testing.T) {
 		{"default", Config{}, []string{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}},
 		{"three blocks", Config{Channels: []int{4, 4, 4}, Height: 40, Width: 40}, []string{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
 			"conv3.weight", "conv3.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}},
+		{"colour", Config{ImageChannels: 3, Height: 32, Width: 32}, []string{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,8 +1,9 @@
-// Command train-classifier trains the small MNIST CNN of package
-// zoo/classifier that cmd/eval uses to measure generative models, reports
-// its test accuracy, and writes its weights as a safetensors file. With no
-// flags it reproduces eval/mnist-classifier.safetensors, the weights
-// cmd/eval embeds.
+// Command train-classifier trains the small CNN of package zoo/classifier
+// that cmd/eval uses to measure generative models, reports its test
+// accuracy, and writes its weights as a safetensors file. With no flags it
+// reproduces eval/mnist-classifier.safetensors, the weights cmd/eval
+// embeds; with -data it trains the same network for any labelled image
+// folder, at the folder's size and channels.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
@@ -25,10 +27,12 @@ import (
 )
 
 const summary = `
-train-classifier trains the MNIST classifier that cmd/eval measures samples with.
+train-classifier trains the classifier that cmd/eval measures samples with.
 
   go run ./cmd/train-classifier                  # the default network
   go run ./cmd/train-classifier -o runs/clf      # then copy runs/clf/mnist-classifier.safetensors to eval/ to replace the embedded weights
+  go run ./cmd/train-classifier -data data/colour-mnist -o runs/clf-colour
+                                                 # any labelled image folder: then eval -classifier runs/clf-colour/classifier.safetensors -data data/colour-mnist
 
 The network is conv 5x5 (16) → ReLU → max-pool 2 → conv 5x5 (32) → ReLU →
 max-pool 2 → 128 (the features) → ReLU → dropout → 10, trained with softmax
@@ -36,7 +40,14 @@ cross-entropy and Adam (the last epoch at a tenth of the rate) on the
 60,000 training images; the test accuracy on
 the 10,000 test images is measured at every epoch end. The run folder gets
 config.json, metrics.jsonl, loss.png, checkpoints/ and the weights alone
-(no optimiser state) as mnist-classifier.safetensors.`
+(no optimiser state) as mnist-classifier.safetensors.
+
+With -data DIR, an image folder whose subfolders are the classes, the
+first conv reads the folder's channels, the rest of the network is sized
+for its images (-size, -channels) and the last layer has one output per
+class; it tests on DIR/test, or on the -val fraction held out. The class
+names go to config.json and to the weights' metadata, which are written
+as classifier.safetensors.`
 
 // defaultEpochs is the training budget that reproduces the committed
 // weights.
@@ -109,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return cli.Usagef("-batch %d is larger than the data set (%d images)", o.Batch, set.N)
 	}
 	if set.Labels == nil || test.Labels == nil {
-		return fmt.Errorf("the classifier needs labels: %s or %s has none", set.Source, test.Source)
+		return fmt.Errorf("the classifier needs labels: %s or %s has none (an image folder gives them by its class subfolders)", set.Source, test.Source)
 	}
 	folder, err := o.OpenRun("classifier", stdout)
 	if err != nil {
@@ -118,8 +129,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	defer func() { folder.Close(err != nil) }()
 	out := folder.Dir
 	weights := filepath.Join(out, "mnist-classifier.safetensors")
+	if set.Classes != nil {
+		weights = filepath.Join(out, "classifier.safetensors")
+	}
 
-	model, err := classifier.New(classifier.Config{ImageChannels: set.Channels(), Height: set.H, Width: set.W, Hidden: o.Hidden, Dropout: o.Dropout, MaxMemory: o.MaxMemory.Bytes()}, o.Seed)
+	// MNIST's sets name no classes: its labels are the ten digits, which
+	// the zero Classes gives (and keeps out of the default's metadata).
+	model, err := classifier.New(classifier.Config{ImageChannels: set.Channels(), Height: set.H, Width: set.W, Classes: len(set.Classes),
+		Hidden: o.Hidden, Dropout: o.Dropout, MaxMemory: o.MaxMemory.Bytes()}, o.Seed)
 	if err != nil {
 		return err
 	}
@@ -141,7 +158,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "data: %s (%d images %dx%d); test: %d images\n", set.Source, set.N, set.H, set.W, test.N)
+	fmt.Fprintf(stdout, "data: %s (%d images %dx%dx%d); test: %d images\n", set.Source, set.N, set.Channels(), set.H, set.W, test.N)
+	if set.Classes != nil {
+		fmt.Fprintf(stdout, "classes: %s\n", strings.Join(set.Classes, ", "))
+	}
 	fmt.Fprintf(stdout, "model: %s classifier, channels %v, features %d, %d parameters\n",
 		model.Config.Arch, model.Config.Channels, model.Config.Hidden, model.Params().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
@@ -156,13 +176,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	fmt.Fprintf(stdout, "test accuracy %.2f%% (%d of %d images), test loss %.4f nats/image\n",
 		100*r.Accuracy, int(r.Accuracy*float64(r.N)+0.5), r.N, r.Loss)
+	extra := map[string]string{
+		"test_accuracy": strconv.FormatFloat(r.Accuracy, 'f', 4, 64),
+		"test_loss":     strconv.FormatFloat(r.Loss, 'f', 5, 64),
+		"test_images":   strconv.Itoa(r.N),
+	}
+	if set.Classes != nil {
+		if extra[classifier.ClassNamesKey], err = classifier.EncodeClassNames(set.Classes); err != nil {
+			return err
+		}
+		extra["data"] = set.Source
+	}
 	w, err := classifier.Weights(model, checkpoints.Meta{
-		Step: res.Steps, Epoch: int(res.Epochs), Seed: o.Seed, Versions: trainer.Versions(),
-		Extra: map[string]string{
-			"test_accuracy": strconv.FormatFloat(r.Accuracy, 'f', 4, 64),
-			"test_loss":     strconv.FormatFloat(r.Loss, 'f', 5, 64),
-			"test_images":   strconv.Itoa(r.N),
-		},
+		Step: res.Steps, Epoch: int(res.Epochs), Seed: o.Seed, Versions: trainer.Versions(), Extra: extra,
 	})
 	if err != nil {
 		return err

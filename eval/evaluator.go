@@ -20,6 +20,10 @@ type Options struct {
 	K        int // precision/recall neighbourhood; 0 means DefaultK
 	Splits   int // Inception score splits; 0 means DefaultSplits
 	PRPoints int // at most this many points of each set enter precision/recall; 0 means DefaultPRPoints
+	// FeaturesOnly measures with the network's features alone, for a
+	// network whose classes mean nothing (see [RandomFeatures]): the
+	// Inception score and the class coverage are left out of reports.
+	FeaturesOnly bool
 }
 
 // WithDefaults returns o with zero fields replaced by the defaults.
@@ -169,6 +173,9 @@ type Report struct {
 	DigitsCovered     int     `json:"digits_covered"`
 	Histogram         []int   `json:"class_histogram"` // samples per predicted class
 	KLUniform         float64 `json:"kl_from_uniform"` // nats
+	// FeaturesOnly says the Inception score and the class coverage were
+	// left out (Options.FeaturesOnly), so their fields are zero.
+	FeaturesOnly bool `json:"features_only,omitempty"`
 }
 
 // Evaluate measures images (pixels in [0, 1], one after another) against
@@ -199,8 +206,10 @@ func (e *Evaluator) Evaluate(ctx context.Context, images []float32) (*Report, er
 	if r.FID, err = FID(stats, e.stats); err != nil {
 		return nil, err
 	}
-	if r.InceptionScore, r.InceptionScoreStd, err = InceptionScore(out.probs, classes, e.opt.Splits); err != nil {
-		return nil, err
+	if !e.opt.FeaturesOnly {
+		if r.InceptionScore, r.InceptionScoreStd, err = InceptionScore(out.probs, classes, e.opt.Splits); err != nil {
+			return nil, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -215,6 +224,10 @@ func (e *Evaluator) Evaluate(ctx context.Context, images []float32) (*Report, er
 		return nil, err
 	}
 	r.Precision, r.Recall, r.PRReal, r.PRSamples = pr.Precision, pr.Recall, e.manifold.N(), nf
+	if e.opt.FeaturesOnly {
+		r.FeaturesOnly = true
+		return r, nil
+	}
 	cov, err := ClassCoverage(out.probs, classes)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 
@@ -33,6 +35,16 @@ func DefaultClassifier() (*classifier.Inference, checkpoints.Meta, error) {
 		return nil, checkpoints.Meta{}, err
 	}
 	return classifier.NewInference(m), c.Meta, nil
+}
+
+// ClassifierSHA256 returns the SHA-256 of the embedded classifier's file,
+// in hex, which identifies the network that measured a report.
+func ClassifierSHA256() string { return FileSHA256(classifierFile) }
+
+// FileSHA256 returns the SHA-256 of a classifier file's bytes, in hex.
+func FileSHA256(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // TestAccuracy returns the test accuracy recorded in a classifier's

@@ -431,6 +431,22 @@ func fit(dst *image.RGBA, src image.Image) {
 	xdraw.CatmullRom.Scale(dst, dst.Bounds(), src, crop, draw.Over, nil)
 }
 
+// PlanarPixels returns img's pixels as LoadFolder stores them, at the
+// image's own size: c planes (1: grey, by the luma weights of
+// image/color; 3: red, green, blue), each row after row, transparent
+// pixels composited on black.
+func PlanarPixels(img image.Image, c int) ([]uint8, error) {
+	if c != 1 && c != 3 {
+		return nil, fmt.Errorf("datasets: %d channels: want 1 or 3", c)
+	}
+	b := img.Bounds()
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	fit(dst, img)
+	set := &Set{Images: make([]uint8, 0, c*b.Dx()*b.Dy())}
+	appendPixels(set, dst, c)
+	return set.Images, nil
+}
+
 // appendPixels appends dst to the set's images in c planes and reports
 // whether it is grey.
 func appendPixels(set *Set, dst *image.RGBA, c int) bool {

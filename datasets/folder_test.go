@@ -436,3 +436,27 @@ func FuzzLoadFolderHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestPlanarPixels: an image's pixels as LoadFolder stores them, at its
+// own size: colour in three planes, grey by luma, transparency over black.
+func TestPlanarPixels(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 2, 1))
+	img.SetNRGBA(0, 0, color.NRGBA{R: 200, G: 100, B: 50, A: 255})
+	img.SetNRGBA(1, 0, color.NRGBA{R: 255, G: 255, B: 255, A: 0}) // transparent white: black
+	cases := []struct {
+		c    int
+		want []uint8
+	}{
+		{3, []uint8{200, 0, 100, 0, 50, 0}},
+		{1, []uint8{color.GrayModel.Convert(color.RGBA{200, 100, 50, 255}).(color.Gray).Y, 0}},
+	}
+	for _, c := range cases {
+		got, err := PlanarPixels(img, c.c)
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%d channels: got %v, %v; want %v", c.c, got, err, c.want)
+		}
+	}
+	if _, err := PlanarPixels(img, 2); err == nil || !strings.Contains(err.Error(), "2 channels: want 1 or 3") {
+		t.Errorf("2 channels: got %v", err)
+	}
+}

@@ -5,10 +5,12 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/internal/regularfile"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
 )
 
@@ -39,12 +41,24 @@ func DefaultClassifier() (*classifier.Inference, checkpoints.Meta, error) {
 
 // ClassifierSHA256 returns the SHA-256 of the embedded classifier's file,
 // in hex, which identifies the network that measured a report.
-func ClassifierSHA256() string { return FileSHA256(classifierFile) }
-
-// FileSHA256 returns the SHA-256 of a classifier file's bytes, in hex.
-func FileSHA256(b []byte) string {
-	sum := sha256.Sum256(b)
+func ClassifierSHA256() string {
+	sum := sha256.Sum256(classifierFile)
 	return hex.EncodeToString(sum[:])
+}
+
+// FileSHA256 returns the SHA-256 of a classifier's file, in hex, as
+// ClassifierSHA256 does for the embedded one.
+func FileSHA256(path string) (string, error) {
+	f, _, err := regularfile.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("eval: %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // TestAccuracy returns the test accuracy recorded in a classifier's

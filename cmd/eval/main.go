@@ -1,9 +1,14 @@
-// Command eval measures a generative model of MNIST digits, or a file of
-// its samples, against the MNIST test set: FID, Inception score, precision
-// and recall in the feature space of the project's reference classifier,
-// the digits the samples cover, and for a VAE its test ELBO and IWAE bound.
-// It also measures real training images (-real train: what a perfect model
-// would score) and uniform noise (-noise: what a useless one would).
+// Command eval measures a generative model, or a file or folder of its
+// samples, against held-out real images: FID, Inception score, precision
+// and recall in the feature space of a reference classifier, the classes
+// the samples cover, and for a VAE its test ELBO and IWAE bound. By
+// default the data are MNIST and the classifier the project's embedded
+// one; -data and -classifier measure any labelled image folder with a
+// classifier cmd/train-classifier trained on it, and an unlabelled
+// folder is measured with random features (FID and precision/recall). It
+// also measures real training images (-real train: what a perfect model
+// would score) and uniform noise (-noise: what a useless one would), or
+// both beside a model's row (-baselines).
 package main
 
 import (
@@ -17,6 +22,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -33,14 +40,19 @@ import (
 )
 
 const summary = `
-eval measures samples of a generative model against the MNIST test set.
+eval measures samples of a generative model against held-out real images
+(by default the MNIST test set).
 
   go run ./cmd/eval -ckpt runs/gan-20260101-120000        # draws -n samples from the latest checkpoint
   go run ./cmd/eval -samples samples.idx                   # an IDX3 ubyte file, as cmd/sample writes
-  go run ./cmd/eval -samples pngs/                         # a folder of 28x28 PNG files
+  go run ./cmd/eval -samples pngs/                         # a folder of PNG files, as cmd/sample -o DIR/ writes
   go run ./cmd/eval -real train                            # real training images: the best attainable row
   go run ./cmd/eval -noise                                 # uniform noise: the worst row
+  go run ./cmd/eval -ckpt runs/gan-20260101-120000 -baselines  # the model between a real row and a noise row
   go run ./cmd/eval -ckpt runs/vae-20260101-120000 -json   # one JSON object instead of the table
+  go run ./cmd/eval -ckpt runs/gan-colour -data data/colour-mnist -classifier runs/clf-colour/classifier.safetensors
+                                                           # any labelled image folder, with a classifier train-classifier -data trained on it
+  go run ./cmd/eval -ckpt runs/gan-faces -data data/faces  # a folder without classes: random features (or -features random)
 
 Every number comes from the reference classifier embedded in the program
 (eval/mnist-classifier.safetensors, from cmd/train-classifier) applied to
@@ -54,7 +66,12 @@ the samples and to the test images:
   digits covered   digits predicted for at least 10% of their fair share of the samples
   KL from uniform  of the predicted-digit histogram, in nats: 0 balanced, 2.30 a single digit
 For a VAE checkpoint it adds the test loss (negative ELBO) and the IWAE
-bound on the test NLL with -iwae-k samples.`
+bound on the test NLL with -iwae-k samples.
+
+With -features random (the default for an image folder without class
+folders) the network is an untrained CNN with fixed-seed weights, whose
+classes mean nothing: FID and precision/recall only, on their own scale.
+The output names the classifier file (with its SHA-256) and the data.`
 
 type options struct {
 	Ckpt    string
@@ -66,6 +83,8 @@ type options struct {
 	Data    string
 	cli.DataFlags
 	Classifier string
+	Features   string
+	Baselines  bool
 	K          int
 	Splits     int
 	RefN       int
@@ -92,7 +111,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the samples drawn (-ckpt, -real, -noise): same seed, same numbers")
 	fs.StringVar(&o.Data, "data", "", cli.DataHelp)
 	o.DataFlags.Register(fs)
-	fs.StringVar(&o.Classifier, "classifier", "", "classifier weights to measure with (default: the embedded "+eval.ClassifierName+")")
+	fs.StringVar(&o.Classifier, "classifier", "", "classifier weights to measure with, as cmd/train-classifier writes them (default: the embedded "+eval.ClassifierName+" for MNIST-layout data)")
+	fs.StringVar(&o.Features, "features", "", "\"random\": measure with an untrained fixed-seed CNN instead of a classifier (FID and precision/recall only) (default: random for an image folder without class folders, else the classifier)")
+	fs.BoolVar(&o.Baselines, "baselines", false, "with -ckpt or -samples: also measure -n real training images and -n images of uniform noise, and print the three rows together")
 	fs.IntVar(&o.K, "k", eval.DefaultK, "neighbourhood size of precision and recall")
 	fs.IntVar(&o.Splits, "splits", eval.DefaultSplits, "splits of the Inception score")
 	fs.IntVar(&o.RefN, "ref-n", 0, "test images in the reference set (0: all)")
@@ -124,6 +145,15 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	if sources != 1 {
 		return o, cli.Usagef("give exactly one of -ckpt, -samples, -real train or -noise (got %d)", sources)
 	}
+	if o.Features != "" && o.Features != "random" {
+		return o, cli.Usagef("-features %q: only \"random\" is known (a classifier is the default)", o.Features)
+	}
+	if o.Features == "random" && o.Classifier != "" {
+		return o, cli.Usagef("-features random measures without a classifier: drop -classifier %s", o.Classifier)
+	}
+	if o.Baselines && o.Ckpt == "" && o.Samples == "" {
+		return o, cli.Usagef("-baselines adds real and noise rows to a model's: give -ckpt or -samples")
+	}
 	if o.Real != "" && o.Real != "train" {
 		return o, cli.Usagef("-real %q: only \"train\" is known (the test set is the reference)", o.Real)
 	}
@@ -141,19 +171,32 @@ func parse(args []string, stdout io.Writer) (options, error) {
 
 // result is the JSON object the command prints.
 type result struct {
-	Source     string  `json:"source"` // checkpoint, samples, real-train or noise
-	Path       string  `json:"path,omitempty"`
-	Kind       string  `json:"kind,omitempty"` // of a checkpoint
-	Step       int64   `json:"step,omitempty"` // of a checkpoint
-	Seed       uint64  `json:"seed"`
-	Available  int     `json:"available,omitempty"` // images in a -samples source
-	Reference  string  `json:"reference"`
-	ReferenceN int     `json:"reference_n"`
-	Classifier string  `json:"classifier"`
-	ClfAcc     float64 `json:"classifier_test_accuracy,omitempty"`
+	Source     string `json:"source"` // checkpoint, samples, real-train or noise
+	Path       string `json:"path,omitempty"`
+	Kind       string `json:"kind,omitempty"` // of a checkpoint
+	Step       int64  `json:"step,omitempty"` // of a checkpoint
+	Seed       uint64 `json:"seed"`
+	Available  int    `json:"available,omitempty"` // images in a -samples source
+	Reference  string `json:"reference"`
+	ReferenceN int    `json:"reference_n"`
+	Data       string `json:"data,omitempty"` // the -data folder
+	Classifier string `json:"classifier"`
+	// ClassifierSHA256 identifies the classifier's file; empty for
+	// random features, which have no file.
+	ClassifierSHA256 string   `json:"classifier_sha256,omitempty"`
+	ClfAcc           float64  `json:"classifier_test_accuracy,omitempty"`
+	ClassNames       []string `json:"class_names,omitempty"` // the classifier's classes, when it names them
 	*eval.Report
-	VAE     *vaeResult `json:"vae,omitempty"`
-	Seconds float64    `json:"seconds"`
+	VAE *vaeResult `json:"vae,omitempty"`
+	// Baselines are the real-train and noise rows of -baselines.
+	Baselines []baseline `json:"baselines,omitempty"`
+	Seconds   float64    `json:"seconds"`
+}
+
+// baseline is a row -baselines adds.
+type baseline struct {
+	Source string `json:"source"` // real-train or noise
+	*eval.Report
 }
 
 // iwaeBound is the IWAE bound on the test NLL with K importance samples.
@@ -177,20 +220,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	clf, meta, name, err := loadClassifier(o.Classifier, o.MaxMemory.Bytes())
-	if err != nil {
-		return err
-	}
-	cfg := clf.Config()
 	test, err := o.DataFlags.Test(o.Data, o.Seed, stderr)
 	if err != nil {
 		return err
 	}
-	if test.H != cfg.Height || test.W != cfg.Width {
-		return fmt.Errorf("the test set %s has %dx%d images, the classifier %s takes %dx%d", test.Source, test.H, test.W, name, cfg.Height, cfg.Width)
+	net, err := chooseNetwork(o, test)
+	if err != nil {
+		return err
 	}
-	res := &result{Seed: o.Seed, Classifier: name}
-	if acc, ok := eval.TestAccuracy(meta); ok {
+	cfg := net.clf.Config()
+	if err := sameShape(net, "the test set "+test.Source, test.Channels(), test.H, test.W); err != nil {
+		return err
+	}
+	res := &result{Seed: o.Seed, Data: o.Data, Classifier: net.name, ClassifierSHA256: net.sha256, ClassNames: net.classNames}
+	if acc, ok := eval.TestAccuracy(net.meta); ok {
 		res.ClfAcc = acc
 	}
 
@@ -199,11 +242,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case o.Ckpt != "":
 		res.Source = "checkpoint"
-		images, tester, err = fromCheckpoint(ctx, o, res, test, cfg)
+		images, tester, err = fromCheckpoint(ctx, o, res, test, net)
 	case o.Samples != "":
 		res.Source, res.Path = "samples", o.Samples
 		var n int
-		images, n, res.Available, err = readSamples(o.Samples, o.N, cfg.Height, cfg.Width)
+		c, h, w := cfg.ImageShape()
+		images, n, res.Available, err = readSamples(o.Samples, o.N, c, h, w)
 		if err == nil && n <= o.K {
 			err = fmt.Errorf("-samples %s: %d images are too few (need more than -k %d)", o.Samples, n, o.K)
 		}
@@ -212,14 +256,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	case o.Real != "":
 		res.Source = "real-train"
-		images, err = realTrain(o, cfg)
+		images, err = realTrain(o, net)
 	default:
 		res.Source = "noise"
-		images = make([]float32, o.N*cfg.Pixels())
-		rng := rand.New(rand.NewPCG(o.Seed, 0x8a2b6c1d))
-		for i := range images {
-			images[i] = rng.Float32()
-		}
+		images = noise(o, cfg)
 	}
 	if err != nil {
 		return err
@@ -231,13 +271,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	ev, err := eval.NewEvaluator(clf, eval.Pixels(ref), ref.Source, eval.Options{K: o.K, Splits: o.Splits})
+	ev, err := eval.NewEvaluator(net.clf, eval.Pixels(ref), ref.Source, eval.Options{K: o.K, Splits: o.Splits, FeaturesOnly: net.random})
 	if err != nil {
 		return err
 	}
 	res.Reference, res.ReferenceN = "MNIST test set", ref.N
+	if o.Data != "" {
+		res.Reference = test.Source
+	}
 	if res.Report, err = ev.Evaluate(ctx, images); err != nil {
 		return err
+	}
+	if o.Baselines {
+		if res.Baselines, err = baselines(ctx, o, ev, net); err != nil {
+			return err
+		}
 	}
 	if tester != nil {
 		if res.VAE, err = measureVAE(ctx, tester, o); err != nil {
@@ -262,25 +310,107 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return printTable(stdout, res)
 }
 
-func loadClassifier(path string, maxMemory int64) (*classifier.Inference, checkpoints.Meta, string, error) {
-	if path == "" {
-		clf, meta, err := eval.DefaultClassifier()
-		return clf, meta, eval.ClassifierName, err
+// network is what measures the images: a classifier, or random features.
+type network struct {
+	clf        *classifier.Inference
+	meta       checkpoints.Meta // a classifier's
+	name       string           // for reports
+	sha256     string           // of a classifier's file
+	classNames []string         // a classifier's, when it records them
+	random     bool             // random features: no meaningful classes
+}
+
+// chooseNetwork returns the network that measures images like test's:
+// random features with -features random or for an image folder without
+// classes, else the -classifier file, else for MNIST-layout data the
+// embedded classifier. A labelled image folder needs a classifier
+// trained on it, or random features asked for.
+func chooseNetwork(o options, test *datasets.Set) (*network, error) {
+	switch {
+	case o.Features == "random" || (o.Classifier == "" && cli.IsImageFolder(o.Data) && test.Labels == nil):
+		c, h, w := test.Channels(), test.H, test.W
+		clf, err := eval.RandomFeatures(c, h, w)
+		if err != nil {
+			return nil, err
+		}
+		return &network{clf: clf, name: eval.RandomFeaturesName(c, h, w), random: true}, nil
+	case o.Classifier != "":
+		return loadClassifier(o.Classifier, test, o.MaxMemory.Bytes())
+	case cli.IsImageFolder(o.Data):
+		return nil, cli.Usagef("-data %s has classes: measure with a classifier trained on them (train-classifier -data %s, then -classifier FILE), or with -features random", o.Data, o.Data)
 	}
+	clf, meta, err := eval.DefaultClassifier()
+	if err != nil {
+		return nil, err
+	}
+	return &network{clf: clf, meta: meta, name: eval.ClassifierName, sha256: eval.ClassifierSHA256()}, nil
+}
+
+// loadClassifier loads the -classifier file (or a run folder's latest
+// checkpoint), whose class names, if it records them, must be test's.
+func loadClassifier(path string, test *datasets.Set, maxMemory int64) (*network, error) {
 	c, path, err := checkpoints.Open(path)
 	if err != nil {
-		return nil, checkpoints.Meta{}, "", fmt.Errorf("-classifier: %w", err)
+		return nil, fmt.Errorf("-classifier: %w", err)
 	}
 	m, err := classifier.FromCheckpointWithin(c, maxMemory)
 	if err != nil {
-		return nil, checkpoints.Meta{}, "", fmt.Errorf("-classifier: %w", err)
+		return nil, fmt.Errorf("-classifier: %w", err)
 	}
-	return classifier.NewInference(m), c.Meta, path, nil
+	names, err := classifier.ClassNames(c.Meta, m.Config.Classes)
+	if err != nil {
+		return nil, fmt.Errorf("-classifier %s: %w", path, err)
+	}
+	if names != nil && test.Classes != nil && !slices.Equal(names, test.Classes) {
+		return nil, fmt.Errorf("-classifier %s was trained on the classes %s; the data %s has %s", path,
+			strings.Join(names, ", "), test.Source, strings.Join(test.Classes, ", "))
+	}
+	sum, err := eval.FileSHA256(path)
+	if err != nil {
+		return nil, fmt.Errorf("-classifier: %w", err)
+	}
+	return &network{clf: classifier.NewInference(m), meta: c.Meta, name: path, sha256: sum, classNames: names}, nil
+}
+
+// sameShape reports images of c×h×w pixels (described by what) that the
+// network cannot take.
+func sameShape(net *network, what string, c, h, w int) error {
+	nc, nh, nw := net.clf.Config().ImageShape()
+	if c != nc || h != nh || w != nw {
+		return fmt.Errorf("%s has %dx%dx%d images (channels x height x width), the network %s takes %dx%dx%d", what, c, h, w, net.name, nc, nh, nw)
+	}
+	return nil
+}
+
+// noise returns o.N images of uniform noise drawn with o.Seed.
+func noise(o options, cfg classifier.Config) []float32 {
+	images := make([]float32, o.N*cfg.Pixels())
+	rng := rand.New(rand.NewPCG(o.Seed, 0x8a2b6c1d))
+	for i := range images {
+		images[i] = rng.Float32()
+	}
+	return images
+}
+
+// baselines measures -n real training images and -n images of uniform
+// noise with ev: the rows a model's row falls between.
+func baselines(ctx context.Context, o options, ev *eval.Evaluator, net *network) ([]baseline, error) {
+	real, err := realTrain(o, net)
+	if err != nil {
+		return nil, err
+	}
+	rows := []baseline{{Source: "real-train"}, {Source: "noise"}}
+	for i, images := range [][]float32{real, noise(o, net.clf.Config())} {
+		if rows[i].Report, err = ev.Evaluate(ctx, images); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
 }
 
 // fromCheckpoint draws o.N samples from a GAN or VAE checkpoint; for a VAE
 // it also returns a tester of the test set.
-func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.Set, cfg classifier.Config) ([]float32, *vae.Tester, error) {
+func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.Set, net *network) ([]float32, *vae.Tester, error) {
 	path, err := cli.CheckpointPath(o.Ckpt)
 	if err != nil {
 		return nil, nil, err
@@ -291,8 +421,9 @@ func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.
 	}
 	src := m.Checkpoint()
 	res.Path, res.Kind, res.Step = src.Path, m.Kind(), src.Meta.Step
-	if _, h, w := m.Shape(); h != cfg.Height || w != cfg.Width {
-		return nil, nil, fmt.Errorf("-ckpt %s: the model draws %dx%d images, the classifier takes %dx%d", src.Path, h, w, cfg.Height, cfg.Width)
+	if c, h, w := m.Shape(); sameShape(net, "", c, h, w) != nil {
+		nc, nh, nw := net.clf.Config().ImageShape()
+		return nil, nil, fmt.Errorf("-ckpt %s: the model draws %dx%dx%d images, the network %s takes %dx%dx%d", src.Path, c, h, w, net.name, nc, nh, nw)
 	}
 	images, err := m.Generate(ctx, o.N, o.Seed, -1)
 	if err != nil {
@@ -310,18 +441,18 @@ func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.
 
 // realTrain returns o.N training images drawn without replacement with
 // o.Seed.
-func realTrain(o options, cfg classifier.Config) ([]float32, error) {
+func realTrain(o options, net *network) ([]float32, error) {
 	train, err := o.DataFlags.Train(o.Data, o.Seed, io.Discard)
 	if err != nil {
 		return nil, err
 	}
-	if train.H != cfg.Height || train.W != cfg.Width {
-		return nil, fmt.Errorf("the training set %s has %dx%d images, the classifier takes %dx%d", train.Source, train.H, train.W, cfg.Height, cfg.Width)
+	if err := sameShape(net, "the training set "+train.Source, train.Channels(), train.H, train.W); err != nil {
+		return nil, err
 	}
 	if o.N > train.N {
 		return nil, cli.Usagef("-n %d is more than the %d training images", o.N, train.N)
 	}
-	pixels := cfg.Pixels()
+	pixels := net.clf.Config().Pixels()
 	perm := rand.New(rand.NewPCG(o.Seed, 0x3f84d5b5)).Perm(train.N)[:o.N]
 	images := make([]float32, 0, o.N*pixels)
 	for _, i := range perm {
@@ -363,7 +494,7 @@ func printTable(w io.Writer, r *result) error {
 	case "samples":
 		src = fmt.Sprintf("%s: %d of %d images", r.Path, r.N, r.Available)
 	case "real-train":
-		src = fmt.Sprintf("%d real MNIST training images, seed %d", r.N, r.Seed)
+		src = fmt.Sprintf("%d real %s training images, seed %d", r.N, dataName(r), r.Seed)
 	default:
 		src = fmt.Sprintf("%d images of uniform noise, seed %d", r.N, r.Seed)
 	}
@@ -371,15 +502,30 @@ func printTable(w io.Writer, r *result) error {
 	if r.ClfAcc > 0 {
 		clf += fmt.Sprintf(", test accuracy %.2f%%", 100*r.ClfAcc)
 	}
+	if r.ClassifierSHA256 != "" {
+		clf += ", sha256 " + r.ClassifierSHA256[:16]
+	}
 	fmt.Fprintf(w, "samples:    %s\nreference:  %s (%d images)\nclassifier: %s\n\n", src, r.Reference, r.ReferenceN, clf)
+	// A classifier that names its classes measures classes, MNIST's
+	// measures digits.
+	class, classes := "digit", "digits"
+	if r.ClassNames != nil {
+		class, classes = "class", "classes"
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "metric\tvalue\tmeaning\n")
-	fmt.Fprintf(tw, "FID\t%.3f\tlower is better; 0 = the test set's feature statistics\n", r.FID)
-	fmt.Fprintf(tw, "Inception score\t%.3f ± %.3f\thigher is better, at most 10 (%d splits)\n", r.InceptionScore, r.InceptionScoreStd, r.Splits)
+	if r.FeaturesOnly {
+		fmt.Fprintf(tw, "FID\t%.4g\tlower is better; 0 = the reference's feature statistics (random features: their own scale)\n", r.FID)
+	} else {
+		fmt.Fprintf(tw, "FID\t%.3f\tlower is better; 0 = the test set's feature statistics\n", r.FID)
+		fmt.Fprintf(tw, "Inception score\t%.3f ± %.3f\thigher is better, at most %d (%d splits)\n", r.InceptionScore, r.InceptionScoreStd, len(r.Histogram), r.Splits)
+	}
 	fmt.Fprintf(tw, "precision\t%.3f\tsamples inside the test set's manifold (k = %d, %d vs %d points)\n", r.Precision, r.K, r.PRSamples, r.PRReal)
 	fmt.Fprintf(tw, "recall\t%.3f\ttest images inside the samples' manifold\n", r.Recall)
-	fmt.Fprintf(tw, "digits covered\t%d / %d\tdigits with at least 10%% of their fair share\n", r.DigitsCovered, len(r.Histogram))
-	fmt.Fprintf(tw, "KL from uniform\t%.4f\tnats, of the predicted-digit histogram (0 balanced, %.2f one digit)\n", r.KLUniform, math.Log(float64(len(r.Histogram))))
+	if !r.FeaturesOnly {
+		fmt.Fprintf(tw, "%s covered\t%d / %d\t%s with at least 10%% of their fair share\n", classes, r.DigitsCovered, len(r.Histogram), classes)
+		fmt.Fprintf(tw, "KL from uniform\t%.4f\tnats, of the predicted-%s histogram (0 balanced, %.2f one %s)\n", r.KLUniform, class, math.Log(float64(len(r.Histogram))), class)
+	}
 	if v := r.VAE; v != nil {
 		fmt.Fprintf(tw, "VAE test loss\t%.2f\tnegative ELBO, nats/image on %d test images (BCE %.2f + KL %.2f)\n", v.TestLoss, v.TestN, v.TestBCE, v.TestKL)
 		for _, b := range v.IWAE {
@@ -389,10 +535,57 @@ func printTable(w io.Writer, r *result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	var hist []string
-	for d, c := range r.Histogram {
-		hist = append(hist, fmt.Sprintf("%d: %.1f%%", d, 100*float64(c)/float64(r.N)))
+	fmt.Fprintln(w)
+	if !r.FeaturesOnly {
+		var hist []string
+		for d, c := range r.Histogram {
+			name := strconv.Itoa(d)
+			if r.ClassNames != nil {
+				name = r.ClassNames[d]
+			}
+			hist = append(hist, fmt.Sprintf("%s: %.1f%%", name, 100*float64(c)/float64(r.N)))
+		}
+		fmt.Fprintf(w, "%-12s%s\n", classes+":", strings.Join(hist, "  "))
+		if r.Baselines != nil {
+			fmt.Fprintln(w)
+		}
 	}
-	_, err := fmt.Fprintf(w, "\ndigits:     %s\ntime:       %.1fs\n", strings.Join(hist, "  "), r.Seconds)
+	if r.Baselines != nil {
+		if err := printBaselines(w, r); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "time:       %.1fs\n", r.Seconds)
+	return err
+}
+
+// dataName names the data in the table's lines.
+func dataName(r *result) string {
+	if r.Data == "" {
+		return "MNIST"
+	}
+	return r.Data
+}
+
+// printBaselines prints the model's row between the real and noise rows
+// of -baselines.
+func printBaselines(w io.Writer, r *result) error {
+	fmt.Fprintf(w, "against real data and noise (same reference, network and -n):\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "row\tFID\tIS\tprecision\trecall\tcovered\n")
+	rows := []baseline{r.Baselines[0], {Source: r.Source, Report: r.Report}, r.Baselines[1]}
+	names := map[string]string{"real-train": "real training images", "noise": "uniform noise", "checkpoint": strings.ToUpper(r.Kind) + " samples", "samples": r.Path}
+	for _, row := range rows {
+		is, covered := "-", "-"
+		if !row.FeaturesOnly {
+			is = fmt.Sprintf("%.3f", row.InceptionScore)
+			covered = fmt.Sprintf("%d / %d", row.DigitsCovered, len(row.Histogram))
+		}
+		fmt.Fprintf(tw, "%s\t%.4g\t%s\t%.3f\t%.3f\t%s\n", names[row.Source], row.FID, is, row.Precision, row.Recall, covered)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w)
 	return err
 }

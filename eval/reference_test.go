@@ -27,3 +27,19 @@ func TestEmbeddedClassifierSavesIdentically(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, classifierFile, got)
 }
+
+// TestClassifierSHA256: the embedded classifier's digest is its file's,
+// as FileSHA256 computes it for a -classifier file.
+func TestClassifierSHA256(t *testing.T) {
+	sum, err := FileSHA256("mnist-classifier.safetensors")
+	require.NoError(t, err)
+	require.Equal(t, sum, ClassifierSHA256())
+	require.Len(t, sum, 64)
+	other := filepath.Join(t.TempDir(), "other.safetensors")
+	require.NoError(t, os.WriteFile(other, append([]byte{1}, classifierFile...), 0o644))
+	otherSum, err := FileSHA256(other)
+	require.NoError(t, err)
+	require.NotEqual(t, sum, otherSum)
+	_, err = FileSHA256(filepath.Join(t.TempDir(), "missing"))
+	require.Error(t, err)
+}

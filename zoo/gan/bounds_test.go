@@ -14,15 +14,24 @@ import (
 // alone, exactly the parameters New makes.
 func TestFootprintCountsParams(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"mlp":         {},
-		"textbook":    {DDropout: -1, DPack: 1, EMA: -1},
-		"conditional": {Classes: 10, DPack: 2},
-		"mbstd":       {DMinibatchStd: true, GHidden: []int{16}, DHidden: []int{8, 4}},
-		"gman":        {Discriminators: 3, GHidden: []int{16}, DHidden: []int{8}},
-		"dcgan":       {Arch: "dcgan"},
-		"dcgan-pack":  {Arch: "dcgan", DPack: 2, GChannels: []int{8, 4}, DChannels: []int{4, 8}},
-		"sagan":       {Arch: "sagan"},
-		"sagan-16x8":  {Arch: "sagan", Height: 16, Width: 8, GChannels: []int{16, 8}, DChannels: []int{8, 16}},
+		"mlp":               {},
+		"textbook":          {DDropout: -1, DPack: 1, EMA: -1},
+		"conditional":       {Classes: 10, DPack: 2},
+		"mbstd":             {DMinibatchStd: true, GHidden: []int{16}, DHidden: []int{8, 4}},
+		"gman":              {Discriminators: 3, GHidden: []int{16}, DHidden: []int{8}},
+		"dcgan":             {Arch: "dcgan"},
+		"dcgan-pack":        {Arch: "dcgan", DPack: 2, GChannels: []int{8, 4}, DChannels: []int{4, 8}},
+		"sagan":             {Arch: "sagan"},
+		"sagan-16x8":        {Arch: "sagan", Height: 16, Width: 8, GChannels: []int{16, 8}, DChannels: []int{8, 16}},
+		"mlp-rgb":           {ImageChannels: 3, Height: 32, Width: 32},
+		"conditional-rgb":   {ImageChannels: 3, Height: 16, Width: 8, Classes: 4, DMinibatchStd: true},
+		"dcgan-rgb-32":      {Arch: "dcgan", ImageChannels: 3, Height: 32, Width: 32},
+		"dcgan-rgb-64-pack": {Arch: "dcgan", ImageChannels: 3, Height: 64, Width: 64, DPack: 2},
+		"dcgan-one-stage":   {Arch: "dcgan", ImageChannels: 3, Height: 8, Width: 8, GChannels: []int{4}, DChannels: []int{5}},
+		"sagan-rgb-64":      {Arch: "sagan", ImageChannels: 3, Height: 64, Width: 64},
+		"sagan-rgb-64x128":  {Arch: "sagan", ImageChannels: 3, Height: 64, Width: 128, DPack: 2},
+		"sagan-128":         {Arch: "sagan", Height: 128, Width: 128, GChannels: []int{16, 8, 8, 4}},
+		"sagan-gman-rgb":    {Arch: "sagan", ImageChannels: 3, Height: 32, Width: 32, Discriminators: 2, Loss: "bce"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, err := New(cfg, 1)

@@ -9,27 +9,33 @@ import (
 	"github.com/gorgozoo/gorgozoo/graphs"
 )
 
-// ConvGenerator is DCGAN's generator (Radford et al. 2016) for images whose
-// sides are multiples of 4, with nearest-neighbour upsampling and a 3×3
-// convolution in place of each transposed convolution (Gorgonia has none,
-// and upsample+conv avoids the checkerboard artefacts, Odena et al. 2016):
+// ConvGenerator is DCGAN's generator (Radford et al. 2016) with S stages
+// (S = len(Config.GChannels), so the image sides must be multiples of
+// 2^S), nearest-neighbour upsampling and a 3×3 convolution in place of
+// each transposed convolution (Gorgonia has none, and upsample+conv
+// avoids the checkerboard artefacts, Odena et al. 2016). With channels
+// C0 … C(S−1) and C image channels:
 //
-//	z → fc → [C0, H/4, W/4] → PixelNorm, ReLU
-//	  → upsample ×2 → conv 3×3 → [C1, H/2, W/2] → PixelNorm, ReLU → (attention)
-//	  → upsample ×2 → conv 3×3 → [1, H, W] → tanh
+//	z → fc → [C0, H/2^S, W/2^S] → PixelNorm, ReLU
+//	  → upsample ×2 → conv 3×3 → [C1, H/2^(S−1), W/2^(S−1)] → PixelNorm, ReLU
+//	  → …
+//	  → upsample ×2 → conv 3×3 → [C, H, W] → tanh
 //
-// PixelNorm stands in for DCGAN's BatchNorm: it needs no batch statistics,
-// so a sample does not depend on the rest of its batch and a checkpoint
-// holds only weights. SAGAN adds the self-attention block at H/2. The
+// For 28×28 images S is 2 (fc to 7×7, then 14×14 and 28×28). PixelNorm
+// stands in for DCGAN's BatchNorm: it needs no batch statistics, so a
+// sample does not depend on the rest of its batch and a checkpoint holds
+// only weights. SAGAN adds the self-attention block after the stage whose
+// maps are the largest of at most 16×16 (see [Config.AttentionScale]). The
 // layers are declared in the order of the parameters in checkpoints,
 // which [ConvGenerator.Params] follows.
 type ConvGenerator struct {
-	FC        *graphs.Linear // <prefix>.fc
-	Conv1     *graphs.Conv2d // <prefix>.conv1
-	Conv2     *graphs.Conv2d // <prefix>.conv2
-	Attention Block          // <prefix>.attn; nil for DCGAN
-	Channels  [2]int         // C0, C1
-	H, W      int            // output image size
+	FC        *graphs.Linear   // <prefix>.fc
+	Convs     []*graphs.Conv2d // <prefix>.conv1 … <prefix>.convS; the last makes the C image channels
+	Attention Block            // <prefix>.attn; nil for DCGAN
+	Channels  []int            // C0 … C(S−1), Config.GChannels
+	C, H, W   int              // output image shape
+
+	attnAfter int // index of the conv the attention block follows
 }
 
 // Block is a layer that keeps its input's shape, such as the self-attention
@@ -43,25 +49,34 @@ type Block interface {
 // "sagan") reading z vectors of size in, its parameters named prefix.fc.weight
 // and so on.
 func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) (*ConvGenerator, error) {
-	c0, c1 := cfg.GChannels[0], cfg.GChannels[1]
+	chans, s := cfg.GChannels, len(cfg.GChannels)
+	c, h, w := cfg.ImageShape()
 	g := &ConvGenerator{
-		FC:       graphs.NewLinear(prefix+".fc", in, c0*(cfg.Height/4)*(cfg.Width/4), rng),
-		Conv1:    graphs.NewConv2d(prefix+".conv1", c0, c1, 3, 1, 1, rng),
-		Conv2:    graphs.NewConv2d(prefix+".conv2", c1, 1, 3, 1, 1, rng),
-		Channels: [2]int{c0, c1},
-		H:        cfg.Height,
-		W:        cfg.Width,
+		FC:       graphs.NewLinear(prefix+".fc", in, chans[0]*(h>>s)*(w>>s), rng),
+		Channels: chans,
+		C:        c,
+		H:        h,
+		W:        w,
+	}
+	for k := range s {
+		out := c
+		if k+1 < s {
+			out = chans[k+1]
+		}
+		g.Convs = append(g.Convs, graphs.NewConv2d(fmt.Sprintf("%s.conv%d", prefix, k+1), chans[k], out, 3, 1, 1, rng))
 	}
 	if cfg.Arch == "sagan" {
+		// Stage k's output maps are H/2^(S−1−k) high.
+		g.attnAfter = s - 1 - cfg.AttentionScale()
 		var err error
-		if g.Attention, err = newAttention(prefix+".attn", c1, false, rng); err != nil {
+		if g.Attention, err = newAttention(prefix+".attn", chans[g.attnAfter+1], false, rng); err != nil {
 			return nil, err
 		}
 	}
 	return g, nil
 }
 
-// Forward returns G(z) for z [batch, in]: images [batch, H·W] in [-1, 1].
+// Forward returns G(z) for z [batch, in]: images [batch, C·H·W] in [-1, 1].
 // A conditional generator reads [z, y].
 func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	if b.Err() != nil {
@@ -74,70 +89,87 @@ func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	if y != nil {
 		z = b.Concat(1, z, y)
 	}
-	batch := z.Shape()[0]
-	h := b.Reshape(g.FC.Forward(b, z), batch, g.Channels[0], g.H/4, g.W/4)
+	batch, s := z.Shape()[0], len(g.Convs)
+	h := b.Reshape(g.FC.Forward(b, z), batch, g.Channels[0], g.H>>s, g.W>>s)
 	h = b.ReLU(b.PixelNorm(h))
-	h = b.ReLU(b.PixelNorm(g.Conv1.Forward(b, b.Upsample(h, 2))))
-	if g.Attention != nil {
-		h = g.Attention.Forward(b, h)
+	for k, conv := range g.Convs {
+		h = conv.Forward(b, b.Upsample(h, 2))
+		if k+1 == s {
+			break
+		}
+		h = b.ReLU(b.PixelNorm(h))
+		if g.Attention != nil && k == g.attnAfter {
+			h = g.Attention.Forward(b, h)
+		}
 	}
-	h = b.Tanh(g.Conv2.Forward(b, b.Upsample(h, 2)))
-	return b.Reshape(h, batch, g.H*g.W)
+	return b.Reshape(b.Tanh(h), batch, g.C*g.H*g.W)
 }
 
-// Params returns the generator's parameters: fc, conv1, conv2, attention.
+// Params returns the generator's parameters: fc, the convolutions in
+// order, attention.
 func (g *ConvGenerator) Params() graphs.Params { return graphs.CollectParams(g) }
 
-// ConvDiscriminator is DCGAN's discriminator: two 4×4 convolutions of
-// stride 2 with LeakyReLU (H → H/2 → H/4), then a linear layer to one
-// logit. A pack of images (PacGAN) enters as that many input channels.
-// SAGAN adds the self-attention block at H/2 and spectral normalisation
-// on every layer.
+// ConvDiscriminator is DCGAN's discriminator: S 4×4 convolutions of stride
+// 2 with LeakyReLU (H → H/2 → … → H/2^S, S = len(Config.DChannels)), then
+// a linear layer to one logit. A pack of images (PacGAN) enters as Pack·C
+// input channels: the pack's images one after another, each with its C
+// channels. SAGAN adds the self-attention block after the stage whose maps
+// are the largest of at most 16×16 (see [Config.AttentionScale]) and
+// spectral normalisation on every layer.
 //
 // The layers are declared in the order of the parameters in checkpoints,
 // which [ConvDiscriminator.Params] follows.
 type ConvDiscriminator struct {
-	Conv1     *graphs.Conv2d // <prefix>.conv1
-	Conv2     *graphs.Conv2d // <prefix>.conv2
-	Attention Block          // <prefix>.attn; nil for DCGAN
-	FC        *graphs.Linear // <prefix>.fc
+	Convs     []*graphs.Conv2d // <prefix>.conv1 … <prefix>.convS
+	Attention Block            // <prefix>.attn; nil for DCGAN
+	FC        *graphs.Linear   // <prefix>.fc
 	Slope     float64
 	Dropout   graphs.Dropout // after each LeakyReLU, in training graphs
 	Pack      int
-	H, W      int
+	C, H, W   int // input image shape
+
+	attnAfter int // index of the conv the attention block follows
 }
 
 // newConvDiscriminator returns the discriminator cfg describes, its
 // parameters named prefix.conv1.weight and so on.
 func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) (*ConvDiscriminator, error) {
-	c1, c2 := cfg.DChannels[0], cfg.DChannels[1]
+	chans, s := cfg.DChannels, len(cfg.DChannels)
 	pack := max(cfg.DPack, 1)
+	c, h, w := cfg.ImageShape()
 	d := &ConvDiscriminator{
-		Conv1:   graphs.NewConv2d(prefix+".conv1", pack, c1, 4, 2, 1, rng),
-		Conv2:   graphs.NewConv2d(prefix+".conv2", c1, c2, 4, 2, 1, rng),
-		FC:      graphs.NewLinear(prefix+".fc", c2*(cfg.Height/4)*(cfg.Width/4), 1, rng),
 		Slope:   max(cfg.DSlope, 0),
 		Dropout: graphs.Dropout{P: max(cfg.DDropout, 0)},
 		Pack:    pack,
-		H:       cfg.Height,
-		W:       cfg.Width,
+		C:       c,
+		H:       h,
+		W:       w,
 	}
+	in := pack * c
+	for k, out := range chans {
+		d.Convs = append(d.Convs, graphs.NewConv2d(fmt.Sprintf("%s.conv%d", prefix, k+1), in, out, 4, 2, 1, rng))
+		in = out
+	}
+	d.FC = graphs.NewLinear(prefix+".fc", chans[s-1]*(h>>s)*(w>>s), 1, rng)
 	spectral := cfg.DNorm == "spectral"
 	if cfg.Arch == "sagan" {
+		// Stage k's output maps are H/2^(k+1) high.
+		d.attnAfter = cfg.AttentionScale() - 1
 		var err error
-		if d.Attention, err = newAttention(prefix+".attn", c1, spectral, rng); err != nil {
+		if d.Attention, err = newAttention(prefix+".attn", chans[d.attnAfter], spectral, rng); err != nil {
 			return nil, err
 		}
 	}
 	if spectral {
-		d.Conv1.SN = graphs.NewSpectralNorm(d.Conv1.Weight, rng)
-		d.Conv2.SN = graphs.NewSpectralNorm(d.Conv2.Weight, rng)
+		for _, conv := range d.Convs {
+			conv.SN = graphs.NewSpectralNorm(conv.Weight, rng)
+		}
 		d.FC.SN = graphs.NewSpectralNorm(d.FC.Weight, rng)
 	}
 	return d, nil
 }
 
-// Forward returns D's logits [batch/Pack, 1] for images x [batch, H·W].
+// Forward returns D's logits [batch/Pack, 1] for images x [batch, C·H·W].
 // It takes no labels: y must be nil.
 func (d *ConvDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 	if b.Err() != nil {
@@ -156,28 +188,34 @@ func (d *ConvDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 		b.Fail("discriminator", fmt.Errorf("batch %d is not a multiple of the pack size %d", batch, d.Pack))
 		return nil
 	}
-	// The images of a pack are consecutive rows, so they become channels.
-	h := b.Reshape(x, batch/d.Pack, d.Pack, d.H, d.W)
-	h = d.Dropout.Forward(b, b.LeakyReLU(d.Conv1.Forward(b, h), d.Slope))
-	if d.Attention != nil {
-		h = d.Attention.Forward(b, h)
+	// The images of a pack are consecutive rows, each C planes, so they
+	// become the pack's Pack·C channels.
+	h := b.Reshape(x, batch/d.Pack, d.Pack*d.C, d.H, d.W)
+	for k, conv := range d.Convs {
+		h = d.Dropout.Forward(b, b.LeakyReLU(conv.Forward(b, h), d.Slope))
+		if d.Attention != nil && k == d.attnAfter {
+			h = d.Attention.Forward(b, h)
+		}
 	}
-	h = d.Dropout.Forward(b, b.LeakyReLU(d.Conv2.Forward(b, h), d.Slope))
 	return d.FC.Forward(b, b.Flatten(h))
 }
 
-// Params returns the discriminator's parameters: conv1, conv2, attention,
-// fc, with the spectral-norm buffers after each layer's weight and bias.
+// Params returns the discriminator's parameters: the convolutions in
+// order, attention, fc, with the spectral-norm buffers after each layer's
+// weight and bias.
 func (d *ConvDiscriminator) Params() graphs.Params { return graphs.CollectParams(d) }
 
 // SpectralNorms returns the normalisations of D's layers, whose power
 // iterations the training step advances once per step.
 func (d *ConvDiscriminator) SpectralNorms() []*graphs.SpectralNorm {
 	var sns []*graphs.SpectralNorm
-	for _, sn := range []*graphs.SpectralNorm{d.Conv1.SN, d.Conv2.SN, d.FC.SN} {
-		if sn != nil {
-			sns = append(sns, sn)
+	for _, conv := range d.Convs {
+		if conv.SN != nil {
+			sns = append(sns, conv.SN)
 		}
+	}
+	if d.FC.SN != nil {
+		sns = append(sns, d.FC.SN)
 	}
 	if a, ok := d.Attention.(interface {
 		SpectralNorms() []*graphs.SpectralNorm

@@ -38,6 +38,11 @@ func TestConvLossGradients(t *testing.T) {
 	packed.DPack = 2
 	spectral := tinyConv("dcgan")
 	spectral.DNorm, spectral.Loss = "spectral", "hinge"
+	// Colour, packed, three stages: G from 1×1 maps, D's conv1 reading
+	// a pack's 2·3 channels, attention on 4×4 maps.
+	colour := tinyConv("sagan")
+	colour.ImageChannels, colour.DPack = 3, 2
+	colour.GChannels, colour.DChannels = []int{3, 4, 2}, []int{2, 4, 3}
 	cases := []struct {
 		name string
 		cfg  Config
@@ -46,6 +51,7 @@ func TestConvLossGradients(t *testing.T) {
 		{"dcgan pack 2", packed},
 		{"dcgan spectral hinge", spectral},
 		{"sagan", tinyConv("sagan")},
+		{"sagan colour pack 2 three stages", colour},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,7 +71,7 @@ func TestConvLossGradients(t *testing.T) {
 				sn.Iterate()
 			}
 			require.NoError(t, testutil.GradCheck(m.DiscParams().Trainable(), func(b *graphs.Builder) *G.Node {
-				real, z := b.Input("real", 4, 64), b.Input("z", 4, 3)
+				real, z := b.Input("real", 4, m.Config.Pixels()), b.Input("z", 4, 3)
 				testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
 				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				return m.DiscLoss(b, m.Disc.Forward(b, real, nil), m.Disc.Forward(b, m.Gen.Forward(b, z, nil), nil))
@@ -154,7 +160,11 @@ func TestConvConfigValidation(t *testing.T) {
 		want string
 	}{
 		{Config{Arch: "dcgan", Height: 30}, "divisible by 4"},
-		{Config{Arch: "dcgan", GChannels: []int{4}}, "channel"},
+		{Config{Arch: "dcgan", GChannels: []int{4}, DChannels: []int{4, 8}}, "channel"},
+		{Config{Arch: "dcgan", GChannels: []int{8, 8, 8}}, "with 3 stages needs image sides divisible by 8, got 28x28"},
+		{Config{Arch: "dcgan", Height: 96, Width: 100}, "with 3 stages needs image sides divisible by 8, got 96x100"},
+		{Config{Arch: "sagan", GChannels: []int{8}}, "at least two stages"},
+		{Config{Arch: "dcgan", ImageChannels: 2}, "1 (grey) or 3 (RGB)"},
 		{Config{Arch: "sagan", DChannels: []int{4, 0}}, "channel"},
 		{Config{Arch: "dcgan", Classes: 10}, "conditional"},
 		{Config{Arch: "dcgan", DMinibatchStd: true}, "minibatch"},

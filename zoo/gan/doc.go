@@ -37,10 +37,18 @@
 // [Config.Arch] chooses the networks: "mlp" (the classic GAN), "dcgan"
 // ([ConvGenerator]: upsampling and 3×3 convolutions with PixelNorm;
 // [ConvDiscriminator]: strided 4×4 convolutions) or "sagan" (DCGAN with
-// the self-attention block of package attention at half resolution in G
-// and D, spectral normalisation of every layer of D and the hinge loss
+// the self-attention block of package attention in G and D, at half
+// resolution on MNIST and on maps of at most 16×16 on larger images,
+// spectral normalisation of every layer of D and the hinge loss
 // L_D = mean(relu(1 − D(x))) + mean(relu(1 + D(G(z)))), L_G = −mean(D(G(z)))).
-// Every generator maps z [batch, Z] to flat images [batch, H·W] and every
+// The convolutional networks have one stage per entry of
+// [Config.GChannels] and [Config.DChannels], each halving or doubling the
+// maps; by default two up to 32×32 images and one more for each doubling
+// above ([DefaultStages]).
+//
+// Images have [Config.ImageChannels] channels (grey or RGB) of
+// Height × Width pixels. Every generator maps z [batch, Z] to flat images
+// [batch, C·H·W], each image's channels one after another, and every
 // discriminator reads them, so the step, the sampler and checkpoints are
 // the same for all of them.
 package gan

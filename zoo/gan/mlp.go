@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	G "gorgonia.org/gorgonia"
 
@@ -22,8 +23,9 @@ import (
 // it. The textbook MLP GAN is Config{DDropout: -1, DPack: 1, EMA: -1}.
 type Config struct {
 	// Arch is "mlp" (default), "dcgan" (convolutional, [ConvGenerator]
-	// and [ConvDiscriminator]) or "sagan" (dcgan with self-attention at
-	// half resolution in G and D, spectral norm in D and the hinge loss).
+	// and [ConvDiscriminator]) or "sagan" (dcgan with self-attention in G
+	// and D on maps of at most 16×16 where the image allows, see
+	// [Config.AttentionScale], spectral norm in D and the hinge loss).
 	Arch   string `json:"arch"`
 	Z      int    `json:"z"`      // latent size; 0 means 100
 	Height int    `json:"height"` // image height; 0 means 28
@@ -62,8 +64,16 @@ type Config struct {
 	// takes their mean, λ > 0 their soft-max-weighted mean with weights
 	// softmax(λ·L_k), so the discriminator G fools least counts most.
 	GMANLambda float64 `json:"gman_lambda,omitempty"`
-	// GChannels are a convolutional G's channels at H/4 and H/2; nil means
-	// [64 32]. DChannels are D's at H/2 and H/4; nil means [32 64].
+	// GChannels are a convolutional G's channels, one per stage: G
+	// starts from maps of H/2^S × W/2^S with GChannels[0] channels (S =
+	// len(GChannels)) and doubles their size S times, the last time into
+	// the image's channels. DChannels are D's, one per stride-2
+	// convolution, from H/2 down to H/2^S; it must have as many entries.
+	// The image sides must be multiples of 2^S. Nil takes the other's
+	// length, or else the image size's (see [DefaultStages]): two stages
+	// [64 32] and [32 64] up to 32×32 (G starts at 7×7 on MNIST), and for
+	// each doubling above that one more stage, twice as wide (64×64:
+	// [128 64 32] and [32 64 128]).
 	GChannels []int `json:"g_channels,omitempty"`
 	DChannels []int `json:"d_channels,omitempty"`
 	// DNorm is "spectral" (spectral normalisation of every layer of a
@@ -85,7 +95,52 @@ type Config struct {
 const (
 	maxLayers         = 64
 	maxDiscriminators = 64
+	maxStages         = 16
 )
+
+// maxAttentionSide is the largest side of the maps SAGAN's attention
+// block acts on, where the image is large enough for a choice: the
+// block's cost grows with the square of its maps' pixel count.
+const maxAttentionSide = 16
+
+// DefaultStages returns the number of up- and down-sampling stages of a
+// convolutional GAN for h×w images when its channel lists are not given:
+// 2 up to a smaller side of 63 (MNIST's 28 and 32), and one more for each
+// doubling above (3 from 64, 4 from 128).
+func DefaultStages(h, w int) int {
+	s := 2
+	for side := min(h, w); side >= 64 && s < maxStages; side /= 2 {
+		s++
+	}
+	return s
+}
+
+// defaultChannels returns the channel lists of G and D with s stages:
+// 32 channels at the image's side of the network, doubling at each stage
+// towards the smallest maps.
+func defaultChannels(s int) (g, d []int) {
+	g, d = make([]int, s), make([]int, s)
+	for i := range s {
+		g[s-1-i], d[i] = 32<<i, 32<<i
+	}
+	return g, d
+}
+
+// AttentionScale returns j such that SAGAN's attention blocks act on maps
+// of H/2^j × W/2^j: in G after the stage that makes them, in D after the
+// convolution that makes them. It is the largest such maps between two
+// stages with sides of at most 16 (28×28 and 32×32 images: j = 1, half
+// resolution; 64×64: j = 2, 16×16), or the smallest there are (j = S−1)
+// when every one is larger. c must have its defaults.
+func (c Config) AttentionScale() int {
+	s := len(c.GChannels)
+	for j := 1; j < s-1; j++ {
+		if c.Height>>j <= maxAttentionSide && c.Width>>j <= maxAttentionSide {
+			return j
+		}
+	}
+	return s - 1
+}
 
 // Convolutional reports whether the architecture is DCGAN-like.
 func (c Config) Convolutional() bool { return c.Arch == "dcgan" || c.Arch == "sagan" }
@@ -133,12 +188,17 @@ func (c Config) WithDefaults() Config {
 	if c.DSlope == 0 {
 		c.DSlope = 0.2
 	}
-	if c.Convolutional() {
-		if c.GChannels == nil {
-			c.GChannels = []int{64, 32}
+	if c.Convolutional() && (len(c.GChannels) == 0 || len(c.DChannels) == 0) {
+		s := max(len(c.GChannels), len(c.DChannels))
+		if s == 0 {
+			s = DefaultStages(c.Height, c.Width)
 		}
-		if c.DChannels == nil {
-			c.DChannels = []int{32, 64}
+		g, d := defaultChannels(s)
+		if len(c.GChannels) == 0 {
+			c.GChannels = g
+		}
+		if len(c.DChannels) == 0 {
+			c.DChannels = d
 		}
 	}
 	if c.DNorm == "" {
@@ -170,15 +230,25 @@ func (c Config) Validate() error {
 	if c.DNorm == "spectral" && !c.Convolutional() {
 		return fmt.Errorf("gan: spectral normalisation is built for the dcgan and sagan discriminators, not %s", c.Arch)
 	}
+	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
+		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
+	}
 	if c.Convolutional() {
-		if c.Height%4 != 0 || c.Width%4 != 0 {
-			return fmt.Errorf("gan: %s needs image sides divisible by 4, got %dx%d", c.Arch, c.Height, c.Width)
+		s := len(c.GChannels)
+		if s == 0 || len(c.DChannels) != s {
+			return fmt.Errorf("gan: %s needs one channel count per stage for G and as many for D, got G %v D %v", c.Arch, c.GChannels, c.DChannels)
 		}
-		if len(c.GChannels) != 2 || len(c.DChannels) != 2 {
-			return fmt.Errorf("gan: %s needs two channel counts for G and for D, got %d and %d", c.Arch, len(c.GChannels), len(c.DChannels))
+		if s > maxStages {
+			return fmt.Errorf("gan: %s has at most %d stages, got %d channel counts", c.Arch, maxStages, s)
 		}
-		if min(c.GChannels[0], c.GChannels[1], c.DChannels[0], c.DChannels[1]) < 1 {
-			return fmt.Errorf("gan: %s needs two positive channel counts for G and for D, got G %v D %v", c.Arch, c.GChannels, c.DChannels)
+		if c.Height%(1<<s) != 0 || c.Width%(1<<s) != 0 {
+			return fmt.Errorf("gan: %s with %d stages needs image sides divisible by %d, got %dx%d (give an image size that is, or fewer channel counts)", c.Arch, s, 1<<s, c.Height, c.Width)
+		}
+		if min(slices.Min(c.GChannels), slices.Min(c.DChannels)) < 1 {
+			return fmt.Errorf("gan: %s needs positive channel counts for G and for D, got G %v D %v", c.Arch, c.GChannels, c.DChannels)
+		}
+		if c.Arch == "sagan" && s < 2 {
+			return fmt.Errorf("gan: sagan needs at least two stages, for its attention block between two of them, got G %v D %v", c.GChannels, c.DChannels)
 		}
 		if c.Classes > 0 {
 			// The projection discriminator is built for the MLP only.
@@ -193,12 +263,6 @@ func (c Config) Validate() error {
 	}
 	if c.ImageChannels != 0 && c.ImageChannels != 1 && c.ImageChannels != 3 {
 		return fmt.Errorf("gan: image channels must be 1 (grey) or 3 (RGB), got %d", c.ImageChannels)
-	}
-	if c.Convolutional() && c.ImageChannels > 1 {
-		return fmt.Errorf("gan: %s takes grey images only for now, got %d channels", c.Arch, c.ImageChannels)
-	}
-	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
-		return fmt.Errorf("gan: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
 	}
 	if !(c.EMA < 1) {
 		return fmt.Errorf("gan: EMA decay %g must be below 1 (negative: none)", c.EMA)
@@ -246,9 +310,8 @@ func (c Config) Validate() error {
 // and pass the rest of Validate's checks.
 func (c Config) Footprint() graphs.Footprint {
 	var f graphs.Footprint
-	pixels := graphs.MulSat(int64(c.Height), int64(c.Width))
 	in := int(graphs.AddSat(int64(c.Z), int64(c.Classes)))
-	gen, disc := c.genFootprint(in, int(pixels)), c.discFootprint(int(pixels))
+	gen, disc := c.genFootprint(in), c.discFootprint()
 	f.Add(gen, 1)
 	f.Add(disc, c.DiscCount())
 	if c.EMA > 0 {
@@ -257,33 +320,50 @@ func (c Config) Footprint() graphs.Footprint {
 	return f
 }
 
-func (c Config) genFootprint(in, pixels int) graphs.Footprint {
+// pixels returns Pixels, saturated rather than overflowing.
+func (c Config) pixels() int64 {
+	ch, h, w := c.ImageShape()
+	return graphs.MulSat(int64(ch), graphs.MulSat(int64(h), int64(w)))
+}
+
+// mapSize returns the values of maps of the given channels at scale
+// H/2^j × W/2^j, saturated.
+func (c Config) mapSize(channels, j int) int64 {
+	return graphs.MulSat(int64(channels), graphs.MulSat(int64(c.Height>>j), int64(c.Width>>j)))
+}
+
+func (c Config) genFootprint(in int) graphs.Footprint {
 	var f graphs.Footprint
 	if !c.Convolutional() {
-		for _, out := range append(append([]int(nil), c.GHidden...), pixels) {
+		for _, out := range append(append([]int(nil), c.GHidden...), int(c.pixels())) {
 			f.Linear(in, out)
 			in = out
 		}
 		return f
 	}
-	c0, c1 := c.GChannels[0], c.GChannels[1]
-	h2, w2 := c.Height/2, c.Width/2
-	f.Linear(in, int(graphs.MulSat(int64(c0), graphs.MulSat(int64(c.Height/4), int64(c.Width/4)))))
-	f.Values(graphs.MulSat(int64(c0), graphs.MulSat(int64(h2), int64(w2)))) // upsampled
-	f.Conv(c0, c1, 3, h2, w2)
-	if c.Arch == "sagan" {
-		f.Add(attentionConfig.Footprint(c1, h2, w2, false), 1)
+	chans, s := c.GChannels, len(c.GChannels)
+	imageChannels, _, _ := c.ImageShape()
+	f.Linear(in, int(c.mapSize(chans[0], s)))
+	for k := range s {
+		j := s - 1 - k // conv k makes maps of H/2^j
+		out := imageChannels
+		if k+1 < s {
+			out = chans[k+1]
+		}
+		f.Values(c.mapSize(chans[k], j)) // upsampled
+		f.Conv(chans[k], out, 3, c.Height>>j, c.Width>>j)
+		if c.Arch == "sagan" && j == c.AttentionScale() {
+			f.Add(attentionConfig.Footprint(out, c.Height>>j, c.Width>>j, false), 1)
+		}
 	}
-	f.Values(graphs.MulSat(int64(c1), int64(pixels))) // upsampled
-	f.Conv(c1, 1, 3, c.Height, c.Width)
 	return f
 }
 
-func (c Config) discFootprint(pixels int) graphs.Footprint {
+func (c Config) discFootprint() graphs.Footprint {
 	var f graphs.Footprint
 	pack := max(c.DPack, 1)
 	if !c.Convolutional() {
-		in := int(graphs.MulSat(graphs.AddSat(int64(pixels), int64(c.Classes)), int64(pack)))
+		in := int(graphs.MulSat(graphs.AddSat(c.pixels(), int64(c.Classes)), int64(pack)))
 		hidden := in // the last layer's input: the projection's width
 		for i, out := range append(append([]int(nil), c.DHidden...), 1) {
 			hidden = in
@@ -298,20 +378,24 @@ func (c Config) discFootprint(pixels int) graphs.Footprint {
 		}
 		return f
 	}
-	c1, c2 := c.DChannels[0], c.DChannels[1]
 	spectral := c.DNorm == "spectral"
-	h2, w2, h4, w4 := c.Height/2, c.Width/2, c.Height/4, c.Width/4
-	flat := int(graphs.MulSat(int64(c2), graphs.MulSat(int64(h4), int64(w4))))
-	f.Conv(pack, c1, 4, h2, w2)
-	f.Conv(c1, c2, 4, h4, w4)
+	imageChannels, _, _ := c.ImageShape()
+	in := int(graphs.MulSat(int64(pack), int64(imageChannels)))
+	for k, out := range c.DChannels {
+		j := k + 1 // conv k makes maps of H/2^j
+		f.Conv(in, out, 4, c.Height>>j, c.Width>>j)
+		if spectral {
+			f.SpectralNorm(int64(out), graphs.MulSat(int64(in), 16))
+		}
+		if c.Arch == "sagan" && j == c.AttentionScale() {
+			f.Add(attentionConfig.Footprint(out, c.Height>>j, c.Width>>j, spectral), 1)
+		}
+		in = out
+	}
+	flat := int(c.mapSize(in, len(c.DChannels)))
 	f.Linear(flat, 1)
 	if spectral {
-		f.SpectralNorm(int64(c1), graphs.MulSat(int64(pack), 16))
-		f.SpectralNorm(int64(c2), graphs.MulSat(int64(c1), 16))
 		f.SpectralNorm(1, int64(flat))
-	}
-	if c.Arch == "sagan" {
-		f.Add(attentionConfig.Footprint(c1, h2, w2, spectral), 1)
 	}
 	return f
 }

@@ -318,10 +318,12 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 	if err != nil {
 		return nil, err
 	}
+	c, h, w := cfg.ImageShape()
+	p := trainer.Preview{Name: "samples", Images: imgs, N: 64, C: c, H: h, W: w, Lo: 0, Hi: 1, Cols: 8}
 	if cfg.Classes > 0 {
-		return []trainer.Preview{{Name: "samples", Images: imgs, N: len(s.previewLabels), H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: cfg.Classes}}, nil
+		p.N, p.Cols = len(s.previewLabels), cfg.Classes
 	}
-	return []trainer.Preview{{Name: "samples", Images: imgs, N: 64, H: cfg.Height, W: cfg.Width, Lo: 0, Hi: 1, Cols: 8}}, nil
+	return []trainer.Preview{p}, nil
 }
 
 // State implements trainer.Stateful: the noise generator (which also draws

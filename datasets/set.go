@@ -38,6 +38,23 @@ func (s *Set) Channels() int {
 	return s.C
 }
 
+// ClassCount returns the number of classes of a labelled set: the
+// number of class folders it was read from, else its largest label + 1
+// (10 for MNIST). It is 0 for an unlabelled set.
+func (s *Set) ClassCount() int {
+	if s.Labels == nil {
+		return 0
+	}
+	if s.Classes != nil {
+		return len(s.Classes)
+	}
+	n := 0
+	for _, y := range s.Labels {
+		n = max(n, int(y)+1)
+	}
+	return n
+}
+
 // ImageBytes returns the bytes of one image, C×H×W.
 func (s *Set) ImageBytes() int { return s.Channels() * s.H * s.W }
 

@@ -140,3 +140,21 @@ func TestSubsetErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestClassCount(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		set  Set
+		want int
+	}{
+		{"unlabelled", Set{}, 0},
+		{"unlabelled with class names", Set{Classes: []string{"a", "b"}}, 0},
+		{"class folders", Set{Labels: []uint8{0, 0}, Classes: []string{"a", "b", "c"}}, 3},
+		{"IDX labels", Set{Labels: []uint8{3, 9, 0}}, 10},
+		{"IDX labels from 1", Set{Labels: []uint8{1, 26}}, 27},
+	} {
+		if got := c.set.ClassCount(); got != c.want {
+			t.Errorf("%s: ClassCount() = %d, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 // Command train-gan trains a GAN on MNIST (or any IDX data set of the same
-// layout) and writes a run folder with sample grids, metrics and
-// checkpoints. With no flags it trains the MLP GAN of gan.Preset("mlp") on the MNIST
+// layout, or a folder of images of any size, grey or colour) and writes a
+// run folder with sample grids, metrics and checkpoints. With no flags it trains the MLP GAN of gan.Preset("mlp") on the MNIST
 // files that ship inside the GoMNIST module: nothing to download.
 package main
 
@@ -27,12 +27,15 @@ import (
 )
 
 const summary = `
-train-gan trains a generative adversarial network on MNIST.
+train-gan trains a generative adversarial network on MNIST or on a folder
+of images.
 
   go run ./cmd/train-gan                 # the MLP GAN recipe (gan.Preset("mlp"))
   go run ./cmd/train-gan -model dcgan    # convolutional G and D
   go run ./cmd/train-gan -model sagan    # DCGAN + self-attention, spectral norm, hinge loss
   go run ./cmd/train-gan -epochs 5 -o runs/quick
+  go run ./cmd/train-gan -model dcgan -data DIR -size 64   # your images, at 64x64
+  go run ./cmd/train-gan -data DIR -classes auto           # conditional on DIR's class folders
 
 Each -model has its own recipe (gan.Preset) for the optimiser and D
 settings (see each flag's help); flags given on the command line override
@@ -40,7 +43,11 @@ it. A flag's 0 is a setting: -d-pack 1 -d-dropout 0 -ema 0 trains the
 textbook MLP GAN.
 
 The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
-names a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz].
+names a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz],
+or a folder of images (grey or colour; -size and -channels shape them).
+The models take the images' channels and size; dcgan and sagan have one
+up/down-sampling stage per -g-channels/-d-channels entry, by default two
+up to 32x32 and one more for each doubling above (64x64: three).
 The run folder gets config.json, metrics.jsonl, loss.png, samples.png (the
 latest grid), samples/ (one grid per epoch, from fixed noise) and
 checkpoints/ (the last few). Ctrl-C saves a checkpoint and exits.
@@ -66,6 +73,35 @@ type options struct {
 	GMAN     float64 `json:"gman_lambda"`
 	GChans   []int   `json:"g_channels,omitempty"`
 	DChans   []int   `json:"d_channels,omitempty"`
+
+	classesAuto bool // -classes auto: Classes is set from the data
+}
+
+// classesFlag is -classes: a count, or auto.
+type classesFlag struct{ o *options }
+
+func (f classesFlag) String() string {
+	if f.o == nil {
+		return "0"
+	}
+	if f.o.classesAuto {
+		return "auto"
+	}
+	return strconv.Itoa(f.o.Classes)
+}
+
+func (f classesFlag) Set(s string) error {
+	f.o.classesAuto = s == "auto"
+	if f.o.classesAuto {
+		f.o.Classes = 0
+		return nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("not a class count or auto")
+	}
+	f.o.Classes = v
+	return nil
 }
 
 func main() {
@@ -97,12 +133,12 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.EMA, "ema", cli.Shown(cfg.EMA), "decay of a moving average of G's weights used for sampling (0: none; dcgan, sagan: 0.99)")
 	fs.Float64Var(&o.DDropout, "d-dropout", cli.Shown(cfg.DDropout), "dropout probability in D's hidden layers while training (0: none; dcgan, sagan: 0)")
 	fs.Float64Var(&o.DSlope, "d-slope", cli.Shown(cfg.DSlope), "slope of D's LeakyReLU for negative inputs (0: ReLU)")
-	fs.IntVar(&o.Classes, "classes", 0, "condition G and D on this many classes (10 for MNIST digits; 0: unconditional; needs labelled data)")
+	fs.Var(classesFlag{&o}, "classes", "condition G and D on `N` classes (10 for MNIST digits; 0: unconditional; needs labelled data; mlp only), or auto: as many as the data has (an image folder's class folders, else the largest label + 1)")
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
 	var gChans, dChans string
-	fs.StringVar(&gChans, "g-channels", "64,32", "dcgan/sagan: G's channels at 1/4 and 1/2 of the image size")
-	fs.StringVar(&dChans, "d-channels", "32,64", "dcgan/sagan: D's channels at 1/2 and 1/4 of the image size")
+	fs.StringVar(&gChans, "g-channels", "", "dcgan/sagan: G's channels, comma-separated, one per stage from its smallest maps up; S of them need image sides divisible by 2^S (default: from the image size: 64,32 up to 32x32, then one more stage per doubling: 128,64,32 from 64x64)")
+	fs.StringVar(&dChans, "d-channels", "", "dcgan/sagan: D's channels, comma-separated, one per stride-2 stage from the image down, as many as G's (default: 32,64 up to 32x32, 32,64,128 from 64x64; as many as -g-channels when that is given)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -189,6 +225,10 @@ func fixedSettings(o options, ckpt *checkpoints.Checkpoint) ([]cli.Fixed, error)
 		return nil, fmt.Errorf("-resume %s: the checkpoint's model has architecture %q, which is not one of %s", o.Resume, saved.Arch, strings.Join(gan.Presets, ", "))
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	classesNow := strconv.Itoa(o.Classes)
+	if o.classesAuto {
+		classesNow = strconv.Itoa(saved.Classes) // the data's count is the checkpoint's
+	}
 	fixed := []cli.Fixed{
 		{Flag: "model", Saved: saved.Arch, Now: o.Model},
 		{Flag: "z", Saved: strconv.Itoa(saved.Z), Now: strconv.Itoa(o.Z)},
@@ -197,7 +237,7 @@ func fixedSettings(o options, ckpt *checkpoints.Checkpoint) ([]cli.Fixed, error)
 		{Flag: "d-minibatch-std", Saved: strconv.FormatBool(saved.DMinibatchStd), Now: strconv.FormatBool(o.DMBStd)},
 		{Flag: "d-pack", Saved: strconv.Itoa(saved.DPack), Now: strconv.Itoa(o.DPack)},
 		{Flag: "ema", Saved: f(cli.Shown(saved.EMA)), Now: f(o.EMA)},
-		{Flag: "classes", Saved: strconv.Itoa(saved.Classes), Now: strconv.Itoa(o.Classes)},
+		{Flag: "classes", Saved: strconv.Itoa(saved.Classes), Now: classesNow},
 		{Flag: "discriminators", Saved: strconv.Itoa(saved.DiscCount()), Now: strconv.Itoa(o.Discs)},
 		{Flag: "gman-lambda", Saved: f(saved.GMANLambda), Now: f(o.GMAN)},
 	}
@@ -267,11 +307,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if ckpt != nil {
 		model, err = gan.FromCheckpointWithin(ckpt, o.MaxMemory.Bytes()) // the architecture flags give way to the checkpoint's
 	} else {
+		if o.classesAuto {
+			if o.Classes = set.ClassCount(); o.Classes == 0 {
+				return cli.Usagef("-classes auto needs labelled data, but %s has no labels", set.Source)
+			}
+		}
 		cfg, _ := configs(o, set.Channels(), set.H, set.W)
 		model, err = gan.New(cfg, o.Seed)
 	}
 	if err != nil {
 		return err
+	}
+	// The run records what the model was built with, defaults resolved
+	// from the data included.
+	o.Classes = model.Config.Classes
+	if model.Config.Convolutional() {
+		o.GChans, o.DChans = model.Config.GChannels, model.Config.DChannels
 	}
 	if err := checkClassLabels(model.Config.Classes, set); err != nil { // a resumed model's own classes
 		return err
@@ -301,7 +352,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "data: %s (%d images %dx%d)\n", set.Source, set.N, set.H, set.W)
+	shape := fmt.Sprintf("%dx%d", set.H, set.W)
+	if set.Channels() > 1 {
+		shape += fmt.Sprintf(", %d channels", set.Channels())
+	}
+	fmt.Fprintf(stdout, "data: %s (%d images %s)\n", set.Source, set.N, shape)
 	fmt.Fprintf(stdout, "model: %s GAN, G %d parameters, D %d parameters\n", model.Config.Arch, model.Gen.Params().Count(), model.DiscParams().Count())
 	fmt.Fprintf(stdout, "run folder: %s\n", out)
 
@@ -331,13 +386,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	return nil
 }
 
-// parseChannels reads a convolutional network's two channel counts.
+// parseChannels reads a convolutional network's channel counts, one per
+// stage; "" leaves them to the image size.
 func parseChannels(name, s string) ([]int, error) {
-	fields := strings.Split(s, ",")
-	if len(fields) != 2 {
-		return nil, cli.Usagef("-%s wants two comma-separated channel counts, got %q", name, s)
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
 	}
-	out := make([]int, 2)
+	fields := strings.Split(s, ",")
+	out := make([]int, len(fields))
 	for i, f := range fields {
 		v, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || v < 1 || v > 4096 {

@@ -55,9 +55,10 @@ func (g *Generator) build() (*forward, error) {
 }
 
 // FromNoise maps latent vectors (n×Z values, one vector after another) to
-// n images with pixels in [0, 1] (black 0, white 1), H×W each. labels are
-// the images' classes for a conditional model (image i shows class
-// labels[i]) and must be nil for an unconditional one.
+// n images with values in [0, 1] (black 0, white 1), C×H×W each (see
+// [Config.ImageShape]). labels are the images' classes for a conditional
+// model (image i shows class labels[i]) and must be nil for an
+// unconditional one.
 func (g *Generator) FromNoise(z []float32, labels []int) ([]float32, error) {
 	zdim, pixels, classes := g.model.Config.Z, g.model.Config.Pixels(), g.model.Config.Classes
 	if len(z)%zdim != 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
+	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 )
 
@@ -41,8 +43,10 @@ func trainRun(t *testing.T, out string, args ...string) (saved map[string]any, m
 	b, err := os.ReadFile(filepath.Join(out, "config.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &runConfig))
-	_, err = os.Stat(filepath.Join(out, "samples.png"))
-	require.NoError(t, err)
+	if m.Config.ImageChannels == 3 {
+		_, grey := testutil.DecodePNG(t, filepath.Join(out, "samples.png")).(*image.Gray)
+		require.False(t, grey, "a colour model's preview grid is in colour")
+	}
 	return saved, m, runConfig
 }
 

@@ -1,7 +1,8 @@
 // Command train-gan trains a GAN on MNIST (or any IDX data set of the same
 // layout, or a folder of images of any size, grey or colour) and writes a
-// run folder with sample grids, metrics and checkpoints. With no flags it trains the MLP GAN of gan.Preset("mlp") on the MNIST
-// files that ship inside the GoMNIST module: nothing to download.
+// run folder with sample grids, metrics and checkpoints. With no flags it
+// trains the MLP GAN of gan.Preset("mlp") on the MNIST files that ship
+// inside the GoMNIST module: nothing to download.
 package main
 
 import (

@@ -30,6 +30,12 @@ var activations = []activation{
 	}},
 	{"tanh", (*graphs.Builder).Tanh, math.Tanh},
 	{"sigmoid", (*graphs.Builder).Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }},
+	{"silu", (*graphs.Builder).SiLU, func(x float64) float64 {
+		if math.IsInf(x, -1) {
+			return 0 // the limit, where x·σ(x) would be −∞·0
+		}
+		return x / (1 + math.Exp(-x))
+	}},
 }
 
 // activationInputs mixes extremes (where a naive exp overflows) with

@@ -329,10 +329,16 @@ func (b *Builder) SubRow(x, v *G.Node) *G.Node {
 	return b.keep("subtract row")(G.BroadcastSub(x, v, nil, []byte{0}))
 }
 
-// Concat joins nodes along an axis.
+// Concat joins nodes along an axis. Two feature maps [batch, c, h, w]
+// joined along the channels (axis 1), as a U-Net joins its skip
+// connections, go through an op that keeps its output and gradient
+// buffers from run to run.
 func (b *Builder) Concat(axis int, xs ...*G.Node) *G.Node {
 	if b.failed(xs...) {
 		return nil
+	}
+	if axis == 1 && len(xs) == 2 && xs[0].Dims() == 4 && xs[1].Dims() == 4 {
+		return b.keep("concat channels")(ops.ConcatChannels(xs[0], xs[1]))
 	}
 	return b.keep(fmt.Sprintf("concat along %d", axis))(G.Concat(axis, xs...))
 }

@@ -50,6 +50,13 @@ func (f *Footprint) Conv(in, out, k, h, w int) {
 	f.Scratch = AddSat(f.Scratch, MulSat(pixels, MulSat(int64(in), kk)))
 }
 
+// GroupNorm adds a group normalisation of channels maps of h×w pixels: γ
+// and β, and its output.
+func (f *Footprint) GroupNorm(channels, h, w int) {
+	f.Params = AddSat(f.Params, MulSat(2, int64(channels)))
+	f.Activations = AddSat(f.Activations, MulSat(int64(channels), MulSat(int64(h), int64(w))))
+}
+
 // Values adds n activation values per image, such as an attention map.
 func (f *Footprint) Values(n int64) { f.Activations = AddSat(f.Activations, n) }
 

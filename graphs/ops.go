@@ -115,3 +115,30 @@ func (b *Builder) PixelNorm(x *G.Node) *G.Node {
 	}
 	return b.keep("pixel norm")(ops.PixelNorm(x))
 }
+
+// SiLU returns x·σ(x), the sigmoid-weighted linear unit (Elfwing et al.
+// 2018; "swish"), for a tensor x.
+func (b *Builder) SiLU(x *G.Node) *G.Node {
+	if b.failed(x) {
+		return nil
+	}
+	if x.IsScalar() {
+		b.Fail("silu", fmt.Errorf("takes a tensor, not a scalar"))
+		return nil
+	}
+	return b.keep("silu")(ops.SiLU(x))
+}
+
+// AddToMaps adds a vector per image and channel, v [batch, c], to feature
+// maps x [batch, c, h, w]: v[i, k] to every pixel of map k of image i (a
+// diffusion U-Net adds its time embedding so). The gradients reach both.
+func (b *Builder) AddToMaps(x, v *G.Node) *G.Node {
+	if b.failed(x, v) {
+		return nil
+	}
+	if s := x.Shape(); len(s) != 4 || !v.Shape().Eq(s[:2]) {
+		b.Fail("add to maps", fmt.Errorf("want maps [batch, c, h, w] and a vector [batch, c], got %v and %v", x.Shape(), v.Shape()))
+		return nil
+	}
+	return b.keep("add to maps")(ops.AddToMaps(x, v))
+}

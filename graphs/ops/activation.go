@@ -21,12 +21,15 @@ const (
 	actLeakyReLU
 	actTanh
 	actSigmoid
+	actSiLU
 )
 
 // actOp is an elementwise activation y = f(x), or (grad set) its backward
 // pass dx = dy ⊙ f'(x) computed from the saved output y and the upstream
 // gradient dy: y > 0 for ReLU and LeakyReLU (slope > 0 keeps the sign),
-// 1 − y² for tanh, y(1 − y) for the sigmoid. Gorgonia's Rectify,
+// 1 − y² for tanh, y(1 − y) for the sigmoid. SiLU's derivative
+// σ(x)(1 + x(1 − σ(x))) cannot be read off y, so its backward pass takes
+// the input x instead of y. Gorgonia's Rectify,
 // LeakyRelu, Tanh and Sigmoid and the products, negations and squares of
 // their gradients each returned a fresh tensor on every run (most of a
 // DCGAN step's 90 MB), on one core; this op keeps its output from run to
@@ -35,7 +38,7 @@ type actOp struct {
 	base
 	kind  actKind
 	slope float64 // of LeakyReLU for x < 0
-	grad  bool    // (y, dy) → dx instead of (x) → y
+	grad  bool    // (y, dy) → dx (SiLU: (x, dy) → dx) instead of (x) → y
 	dims  int
 	out   *outBuffer
 }
@@ -43,7 +46,7 @@ type actOp struct {
 // newActOp names the kind, the slope (exactly, so that two slopes never
 // hash alike) and the direction.
 func newActOp(kind actKind, slope float64, grad bool, dims int) actOp {
-	name := [...]string{"ReLU", "LeakyReLU", "Tanh", "Sigmoid"}[kind]
+	name := [...]string{"ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU"}[kind]
 	if kind == actLeakyReLU {
 		name += "(" + strconv.FormatFloat(slope, 'g', -1, 64) + ")"
 	}
@@ -71,6 +74,10 @@ func Tanh(x *G.Node) (*G.Node, error) { return activate(x, actTanh, 0) }
 
 // Sigmoid returns 1/(1+e⁻ˣ) for a tensor x.
 func Sigmoid(x *G.Node) (*G.Node, error) { return activate(x, actSigmoid, 0) }
+
+// SiLU returns x·σ(x) (the sigmoid-weighted linear unit, or swish), for a
+// tensor x; it is 0 where σ(x) underflows to 0, so −∞ gives 0.
+func SiLU(x *G.Node) (*G.Node, error) { return activate(x, actSiLU, 0) }
 
 func activate(x *G.Node, kind actKind, slope float64) (*G.Node, error) {
 	return G.ApplyOp(newActOp(kind, slope, false, x.Dims()), x)
@@ -122,12 +129,14 @@ func act[T float](op actOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	return out, nil
 }
 
-// actPiece fills dst from src (x forward, y backward) and, backward,
-// dy[off:]. Tanh and the sigmoid work in float64 for both element types
-// (package vec for float32), so large |x| saturates to ±1 or 0/1 instead
-// of overflowing.
+// actPiece fills dst from src (x forward, y backward, x for SiLU's
+// backward) and, backward, dy[off:]. Tanh, the sigmoid and SiLU work in
+// float64 for both element types (package vec for float32), so large |x|
+// saturates to ±1 or 0/1 instead of overflowing.
 func actPiece[T float](op actOp, dst, src, dy []T, off int) {
 	switch {
+	case op.kind == actSiLU:
+		silu(dst, src, dy, op.grad, off)
 	case op.grad && (op.kind == actTanh || op.kind == actSigmoid):
 		actGradSmooth(dst, src, dy[off:off+len(dst)], op.kind)
 	case op.grad:
@@ -247,11 +256,44 @@ func actGradSmooth[T float](dst, y, dy []T, kind actKind) {
 	}
 }
 
+// silu fills dst with x·σ(x), or (grad) with dy·σ(x)(1 + x(1 − σ(x))).
+// Where σ(x) is 0 or 1 both take their limits (0, and 0 or dy), which at
+// x = ±∞ the products would make ∞·0. σ comes from package vec for
+// float32.
+func silu[T float](dst, x, dy []T, grad bool, off int) {
+	if d32, ok := any(dst).([]float32); ok {
+		vec.Sigmoid(d32, any(x).([]float32))
+	} else {
+		for i, v := range x {
+			dst[i] = T(sigmoid(float64(v)))
+		}
+	}
+	if grad {
+		dy = dy[off : off+len(dst)]
+		for i, s := range dst {
+			switch s {
+			case 0:
+			case 1:
+				dst[i] = dy[i]
+			default:
+				dst[i] = dy[i] * s * (1 + x[i]*(1-s))
+			}
+		}
+		return
+	}
+	for i, s := range dst {
+		if s != 0 {
+			dst[i] = x[i] * s
+		}
+	}
+}
+
 // DiffWRT: the activation is differentiable in its input; the gradient
 // op is not differentiated again.
 func (op actOp) DiffWRT(inputs int) []bool { return diffFirst(inputs, !op.grad) }
 
-// SymDiff: dx = dy ⊙ f'(x), written in terms of the output y.
+// SymDiff: dx = dy ⊙ f'(x), written in terms of the output y (of the
+// input x for SiLU).
 func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if op.grad {
 		return nil, fmt.Errorf("%v: second derivatives are not supported", op)
@@ -259,7 +301,11 @@ func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
 	}
-	dx, err := G.ApplyOp(newActOp(op.kind, op.slope, true, op.dims), output, grad)
+	from := output
+	if op.kind == actSiLU {
+		from = inputs[0]
+	}
+	dx, err := G.ApplyOp(newActOp(op.kind, op.slope, true, op.dims), from, grad)
 	if err != nil {
 		return nil, err
 	}

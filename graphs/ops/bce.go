@@ -224,13 +224,7 @@ func bceSlope(x, t float64) float64 {
 
 // DiffWRT: the loss is differentiable in x and in fed targets.
 func (op bceOp) DiffWRT(inputs int) []bool {
-	d := make([]bool, inputs)
-	if op.mode == bceLoss {
-		for i := range d {
-			d[i] = true
-		}
-	}
-	return d
+	return diffAll(inputs, op.mode == bceLoss)
 }
 
 // SymDiff: dx = dℓ ⊙ (σ(x) − t), from the slope the loss now keeps, and,

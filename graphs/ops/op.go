@@ -45,6 +45,16 @@ func diffFirst(inputs int, forward bool) []bool {
 	return d
 }
 
+// diffAll is the DiffWRT of an op that is differentiable in all its
+// inputs (forward set) or in none.
+func diffAll(inputs int, forward bool) []bool {
+	d := make([]bool, inputs)
+	for i := range d {
+		d[i] = forward
+	}
+	return d
+}
+
 // float is the element types the ops compute in: float32 for training
 // and sampling, float64 for gradient checks.
 type float interface{ float32 | float64 }

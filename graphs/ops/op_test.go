@@ -50,6 +50,10 @@ func TestOpNames(t *testing.T) {
 	add(Softmax(stack))
 	add(ScaleBy(gamma, a))
 	add(Hadamard(a, t2))
+	add(SiLU(a))
+	add(GroupNorm(img, in("gn.weight", 3), in("gn.bias", 3), 3))
+	add(AddToMaps(img, t2))
+	add(ConcatChannels(img, in("img2", 2, 2, 4, 4)))
 	var cost *G.Node
 	for _, n := range outs {
 		s, err := G.Sum(n)
@@ -82,6 +86,10 @@ func TestOpNames(t *testing.T) {
 		"RowSum", "RowSumGrad",
 		"Softmax(last axis)", "SoftmaxGrad(last axis)",
 		"ScaleBy", "SumOfProducts", "Hadamard",
+		"SiLU", "SiLUGrad",
+		"GroupNorm(3)", "GroupNorm(3)GradX", "GroupNorm(3)GradGamma", "GroupNorm(3)GradBeta",
+		"AddToMaps", "SumMaps",
+		"ConcatChannels", "Channels[0:3]", "Channels[3:5]",
 	}
 	var got []string
 	for _, n := range g.AllNodes() {
@@ -103,7 +111,8 @@ func TestOpNames(t *testing.T) {
 func isOurs(op G.Op) bool {
 	switch op.(type) {
 	case matMulOp, batchedMatMulOp, actOp, bceOp, biasOp, convOp, resampleOp, maxPoolOp,
-		pixelNormOp, rowsOp, rowSumOp, softmaxOp, softmaxGradOp, scaleByOp, sumOfProductsOp, hadamardOp:
+		pixelNormOp, rowsOp, rowSumOp, softmaxOp, softmaxGradOp, scaleByOp, sumOfProductsOp, hadamardOp,
+		groupNormOp, addToMapsOp, channelsOp:
 		return true
 	}
 	return false
@@ -123,6 +132,13 @@ func TestGradientOpsAreNotDifferentiated(t *testing.T) {
 		{"Tanh", Tanh},
 		{"Sigmoid", Sigmoid},
 		{"PixelNorm", PixelNorm},
+		{"SiLU", SiLU},
+		{"GroupNorm", func(x *G.Node) (*G.Node, error) {
+			c := func(name string) *G.Node {
+				return G.NewTensor(x.Graph(), tensor.Float64, 1, G.WithShape(3), G.WithName(name), G.WithInit(G.RangedFrom(1)))
+			}
+			return GroupNorm(x, c("gamma"), c("beta"), 3)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := G.NewGraph()

@@ -159,11 +159,7 @@ func moveRows[T float](op rowsOp, dst []T, in []*tensor.Dense) {
 }
 
 func (op rowsOp) DiffWRT(inputs int) []bool {
-	d := make([]bool, inputs)
-	for i := range d {
-		d[i] = true
-	}
-	return d
+	return diffAll(inputs, true)
 }
 
 func (op rowsOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {

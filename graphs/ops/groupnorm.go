@@ -1,0 +1,288 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/chewxy/hm"
+	"github.com/gorgozoo/gorgozoo/internal/parallel"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// groupNormEps is PyTorch's nn.GroupNorm default.
+const groupNormEps = 1e-5
+
+// GroupNorm normalises x [batch, c, h, w] over groups of c/groups
+// consecutive channels, each image and group on its own, and applies the
+// per-channel affine map γ [c], β [c]:
+//
+//	y = (x − μ)/√(σ² + 1e-5)·γ + β
+//
+// with μ and σ² the mean and (biased) variance of the group's values, as
+// PyTorch's nn.GroupNorm computes.
+func GroupNorm(x, gamma, beta *G.Node, groups int) (*G.Node, error) {
+	if groups < 1 {
+		return nil, fmt.Errorf("group norm: %d groups", groups)
+	}
+	return G.ApplyOp(newGroupNormOp(gnForward, groups), x, gamma, beta)
+}
+
+// gnKind says which of the four computations a groupNormOp does.
+type gnKind uint8
+
+const (
+	gnForward   gnKind = iota // (x, γ, β) → y
+	gnGradX                   // (x, γ, dy) → dx
+	gnGradGamma               // (x, dy) → dγ
+	gnGradBeta                // (dy) → dβ
+)
+
+// groupNormOp is GroupNorm or one of its three gradients. With x̂ = (x−μ)·r
+// for one group of m values, r = 1/√(σ² + ε), and g = dy·γ (per channel),
+//
+//	dx = r·(g − mean(g) − x̂·mean(g·x̂))
+//	dγ = Σ dy·x̂,   dβ = Σ dy   (over the batch and the pixels)
+//
+// μ and r are recomputed from x by each op that needs them rather than
+// saved by the forward pass: a pass over x is cheap next to the
+// convolutions around it, and it keeps the ops independent, as PixelNorm's.
+type groupNormOp struct {
+	base
+	kind   gnKind
+	groups int
+	buf    *groupNormBuf
+}
+
+// groupNormBuf is one node's kept output and, for dγ and dβ, the
+// per-image channel sums, float64, added in image order so that how the
+// batch is split over the cores cannot change a bit.
+type groupNormBuf struct {
+	out     outBuffer
+	partial []float64
+}
+
+func newGroupNormOp(kind gnKind, groups int) groupNormOp {
+	name := fmt.Sprintf("GroupNorm(%d)", groups) + [...]string{"", "GradX", "GradGamma", "GradBeta"}[kind]
+	return groupNormOp{base: base{name}, kind: kind, groups: groups, buf: &groupNormBuf{}}
+}
+
+func (op groupNormOp) Arity() int { return [...]int{3, 3, 2, 1}[op.kind] }
+
+func (op groupNormOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	m, v := G.TensorType{Dims: 4, Of: a}, G.TensorType{Dims: 1, Of: a}
+	switch op.kind {
+	case gnForward:
+		return hm.NewFnType(m, v, v, m)
+	case gnGradX:
+		return hm.NewFnType(m, v, m, m)
+	case gnGradGamma:
+		return hm.NewFnType(m, m, v)
+	}
+	return hm.NewFnType(m, v)
+}
+
+func (op groupNormOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	if len(ds) != op.Arity() {
+		return nil, fmt.Errorf("%v takes %d inputs, got %d", op, op.Arity(), len(ds))
+	}
+	shapes := make([]tensor.Shape, len(ds))
+	for i, d := range ds {
+		s, ok := d.(tensor.Shape)
+		if !ok {
+			return nil, fmt.Errorf("%v: input %d has no tensor shape: %v", op, i, d)
+		}
+		shapes[i] = s
+	}
+	return op.shape(shapes)
+}
+
+// shape checks the input shapes and returns the output's.
+func (op groupNormOp) shape(in []tensor.Shape) (tensor.Shape, error) {
+	x := in[0]
+	if len(x) != 4 || x[1]%op.groups != 0 {
+		return nil, fmt.Errorf("%v: want [batch, c, h, w] with c a multiple of %d, got %v", op, op.groups, x)
+	}
+	c := tensor.Shape{x[1]}
+	switch op.kind {
+	case gnForward:
+		if !in[1].Eq(c) || !in[2].Eq(c) {
+			return nil, fmt.Errorf("%v: γ %v and β %v must be [%d] for %v", op, in[1], in[2], x[1], x)
+		}
+		return x.Clone(), nil
+	case gnGradX:
+		if !in[1].Eq(c) || !in[2].Eq(x) {
+			return nil, fmt.Errorf("%v: γ %v and dy %v do not fit %v", op, in[1], in[2], x)
+		}
+		return x.Clone(), nil
+	case gnGradGamma:
+		if !in[1].Eq(x) {
+			return nil, fmt.Errorf("%v: shapes %v and %v differ", op, x, in[1])
+		}
+	}
+	return c, nil
+}
+
+func (op groupNormOp) Do(vals ...G.Value) (G.Value, error) {
+	return do(op, vals, groupNormDo[float32], groupNormDo[float64])
+}
+
+func groupNormDo[T float](op groupNormOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
+	shapes := make([]tensor.Shape, op.Arity())
+	for i := range shapes {
+		shapes[i] = in[i].Shape()
+	}
+	s, err := op.shape(shapes)
+	if err != nil {
+		return nil, err
+	}
+	out := op.buf.out.take(in[0].Dtype(), s...)
+	xs := in[0].Shape()
+	n, c, hw := xs[0], xs[1], xs[2]*xs[3]
+	dst := data[T](out)
+	switch op.kind {
+	case gnForward, gnGradX:
+		x, gamma, third := data[T](in[0]), data[T](in[1]), data[T](in[2])
+		m := c / op.groups * hw // values in one group, which lie together
+		// Groups are independent, so splitting them cannot change a bit.
+		parallel.Blocks(n*op.groups, m, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				c0 := i % op.groups * (c / op.groups)
+				g := gamma[c0 : c0+c/op.groups]
+				if op.kind == gnForward {
+					groupNormForward(dst[i*m:(i+1)*m], x[i*m:(i+1)*m], g, third[c0:c0+c/op.groups], hw)
+				} else {
+					groupNormGradX(dst[i*m:(i+1)*m], x[i*m:(i+1)*m], third[i*m:(i+1)*m], g, hw)
+				}
+			}
+		})
+	default:
+		groupNormChannelSums(op, dst, in, n, c, hw)
+	}
+	return out, nil
+}
+
+// groupStats returns the mean and 1/√(σ² + ε) of one group's values.
+func groupStats[T float](x []T) (mean, inv float64) {
+	for _, v := range x {
+		mean += float64(v)
+	}
+	mean /= float64(len(x))
+	var ss float64
+	for _, v := range x {
+		d := float64(v) - mean
+		ss += d * d
+	}
+	return mean, 1 / math.Sqrt(ss/float64(len(x))+groupNormEps)
+}
+
+// groupNormForward normalises one group x (its channels' maps of hw
+// values one after another) into y, with the channels' γ and β.
+func groupNormForward[T float](y, x, gamma, beta []T, hw int) {
+	mean, inv := groupStats(x)
+	for k, g := range gamma {
+		a := float64(g) * inv
+		b := float64(beta[k]) - mean*a
+		ys := y[k*hw : (k+1)*hw]
+		for p, v := range x[k*hw : (k+1)*hw] {
+			ys[p] = T(float64(v)*a + b)
+		}
+	}
+}
+
+// groupNormGradX computes dx for one group.
+func groupNormGradX[T float](dx, x, dy, gamma []T, hw int) {
+	mean, inv := groupStats(x)
+	var sumG, sumGX float64 // Σ g and Σ g·x̂ with g = dy·γ
+	for k, gk := range gamma {
+		xs, ds := x[k*hw:(k+1)*hw], dy[k*hw:(k+1)*hw]
+		var sd, sdx float64
+		for p, v := range xs {
+			d := float64(ds[p])
+			sd += d
+			sdx += d * (float64(v) - mean)
+		}
+		sumG += float64(gk) * sd
+		sumGX += float64(gk) * sdx * inv
+	}
+	m := float64(len(x))
+	meanG, meanGX := sumG/m, sumGX/m
+	for k, gk := range gamma {
+		xs, ds, out := x[k*hw:(k+1)*hw], dy[k*hw:(k+1)*hw], dx[k*hw:(k+1)*hw]
+		for p, v := range xs {
+			xh := (float64(v) - mean) * inv
+			out[p] = T(inv * (float64(ds[p])*float64(gk) - meanG - xh*meanGX))
+		}
+	}
+}
+
+// groupNormChannelSums computes dγ (Σ dy·x̂) or dβ (Σ dy) into dst [c]:
+// each image's sums over the cores, then the images' added in order.
+func groupNormChannelSums[T float](op groupNormOp, dst []T, in [3]*tensor.Dense, n, c, hw int) {
+	if len(op.buf.partial) != n*c {
+		op.buf.partial = make([]float64, n*c)
+	}
+	partial := op.buf.partial
+	cg := c / op.groups
+	parallel.Blocks(n, c*hw, func(lo, hi int) {
+		for ch := lo * c; ch < hi*c; ch++ { // image i's channel k is ch = i·c + k
+			if op.kind == gnGradBeta {
+				var s float64
+				for _, d := range data[T](in[0])[ch*hw : (ch+1)*hw] {
+					s += float64(d)
+				}
+				partial[ch] = s
+				continue
+			}
+			if ch%cg != 0 {
+				continue // done with its group's first channel
+			}
+			x, dy := data[T](in[0])[ch*hw:(ch+cg)*hw], data[T](in[1])[ch*hw:(ch+cg)*hw]
+			mean, inv := groupStats(x)
+			for k := range cg {
+				var s float64
+				for p, v := range x[k*hw : (k+1)*hw] {
+					s += float64(dy[k*hw+p]) * (float64(v) - mean)
+				}
+				partial[ch+k] = s * inv
+			}
+		}
+	})
+	for ch := range c {
+		var s float64
+		for i := range n {
+			s += partial[i*c+ch]
+		}
+		dst[ch] = T(s)
+	}
+}
+
+// DiffWRT: GroupNorm is differentiable in x, γ and β; its gradient ops
+// are not differentiated again.
+func (op groupNormOp) DiffWRT(inputs int) []bool {
+	return diffAll(inputs, op.kind == gnForward)
+}
+
+func (op groupNormOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if op.kind != gnForward {
+		return nil, fmt.Errorf("%v: second derivatives are not supported", op)
+	}
+	if len(inputs) != 3 {
+		return nil, fmt.Errorf("%v: want 3 inputs, got %d", op, len(inputs))
+	}
+	x, gamma := inputs[0], inputs[1]
+	dx, err := G.ApplyOp(newGroupNormOp(gnGradX, op.groups), x, gamma, grad)
+	if err != nil {
+		return nil, err
+	}
+	dGamma, err := G.ApplyOp(newGroupNormOp(gnGradGamma, op.groups), x, grad)
+	if err != nil {
+		return nil, err
+	}
+	dBeta, err := G.ApplyOp(newGroupNormOp(gnGradBeta, op.groups), grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dGamma, dBeta}, nil
+}

@@ -226,10 +226,14 @@ func (b *Builder) Neg(x *G.Node) *G.Node {
 	return b.keep("neg")(G.Neg(x))
 }
 
-// Add returns x + y (same shapes, or y a scalar).
+// Add returns x + y (same shapes, or y a scalar). Two tensors of one
+// shape go through an op that keeps its output from run to run.
 func (b *Builder) Add(x, y *G.Node) *G.Node {
 	if b.failed(x, y) {
 		return nil
+	}
+	if x.Dims() > 0 && x.Shape().Eq(y.Shape()) {
+		return b.keep("add")(ops.Add(x, y))
 	}
 	return b.keep("add")(G.Add(x, y))
 }

@@ -146,3 +146,31 @@ func TestNewMapOpsKeepBuffers(t *testing.T) {
 		require.Equal(t, first, ptrs, "run %d computed into new memory", run)
 	}
 }
+
+// TestAddValuesAndGradient: the sum of two tensors of one shape, and the
+// gradients of both, also when one node is added to itself (its gradient
+// is then the upstream gradient twice).
+func TestAddValuesAndGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(109, 110))
+	a, c := graphs.NewParam("a", 2, 3, 2, 2), graphs.NewParam("c", 2, 3, 2, 2)
+	graphs.Normal(a, 1, rng)
+	graphs.Normal(c, 1, rng)
+	params := graphs.Params{a, c}.ToFloat64()
+
+	b := graphs.NewBuilder()
+	b.Dtype = tensor.Float64
+	sum := b.Add(b.Param(params[0]), b.Param(params[1]))
+	require.Equal(t, "ops.elementwiseOp", opType(sum))
+	got := run64(t, b, sum)[0]
+	cs := params[1].Value.Data().([]float64)
+	for i, v := range params[0].Value.Data().([]float64) {
+		require.Equal(t, v+cs[i], got[i])
+	}
+
+	require.NoError(t, testutil.GradCheck(params, func(b *graphs.Builder) *G.Node {
+		w := b.Input("w", 2, 3, 2, 2)
+		testutil.FillNormal(t, w, rand.New(rand.NewPCG(111, 112)), 1)
+		x := b.Tanh(b.Add(b.Param(params[0]), b.Param(params[1])))
+		return b.Sum(b.Mul(b.Add(x, x), w))
+	}, 0, 1e-6))
+}

@@ -1,8 +1,8 @@
 // Package ops holds gorgozoo's own Gorgonia operations: matrix products
 // with transpose flags, convolution, pooling, upsampling, activations,
 // binary cross-entropy, bias, softmax, pixel and group normalisation,
-// adding a vector to feature maps, joining maps along the channels and a
-// few row and scale operations, each with a hand-written gradient.
+// adding a vector to feature maps, joining maps along the channels, the
+// elementwise sum and product and a few row and scale operations, each with a hand-written gradient.
 //
 // They replace Gorgonia's built-in equivalents, which allocate a fresh
 // output tensor on every run (most of a training step's allocations), run

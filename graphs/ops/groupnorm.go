@@ -225,11 +225,12 @@ func groupNormChannelSums[T float](op groupNormOp, dst []T, in [3]*tensor.Dense,
 	}
 	partial := op.buf.partial
 	cg := c / op.groups
+	first, second := data[T](in[0]), data[T](in[1]) // dy, or x and dy
 	parallel.Blocks(n, c*hw, func(lo, hi int) {
 		for ch := lo * c; ch < hi*c; ch++ { // image i's channel k is ch = i·c + k
 			if op.kind == gnGradBeta {
 				var s float64
-				for _, d := range data[T](in[0])[ch*hw : (ch+1)*hw] {
+				for _, d := range first[ch*hw : (ch+1)*hw] {
 					s += float64(d)
 				}
 				partial[ch] = s
@@ -238,7 +239,7 @@ func groupNormChannelSums[T float](op groupNormOp, dst []T, in [3]*tensor.Dense,
 			if ch%cg != 0 {
 				continue // done with its group's first channel
 			}
-			x, dy := data[T](in[0])[ch*hw:(ch+cg)*hw], data[T](in[1])[ch*hw:(ch+cg)*hw]
+			x, dy := first[ch*hw:(ch+cg)*hw], second[ch*hw:(ch+cg)*hw]
 			mean, inv := groupStats(x)
 			for k := range cg {
 				var s float64

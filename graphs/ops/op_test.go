@@ -51,6 +51,7 @@ func TestOpNames(t *testing.T) {
 	add(ScaleBy(gamma, a))
 	add(Hadamard(a, t2))
 	add(SiLU(a))
+	add(Add(a, t2))
 	add(GroupNorm(img, in("gn.weight", 3), in("gn.bias", 3), 3))
 	add(AddToMaps(img, t2))
 	add(ConcatChannels(img, in("img2", 2, 2, 4, 4)))
@@ -86,7 +87,7 @@ func TestOpNames(t *testing.T) {
 		"RowSum", "RowSumGrad",
 		"Softmax(last axis)", "SoftmaxGrad(last axis)",
 		"ScaleBy", "SumOfProducts", "Hadamard",
-		"SiLU", "SiLUGrad",
+		"SiLU", "SiLUGrad", "Add",
 		"GroupNorm(3)", "GroupNorm(3)GradX", "GroupNorm(3)GradGamma", "GroupNorm(3)GradBeta",
 		"AddToMaps", "SumMaps",
 		"ConcatChannels", "Channels[0:3]", "Channels[3:5]",
@@ -111,7 +112,7 @@ func TestOpNames(t *testing.T) {
 func isOurs(op G.Op) bool {
 	switch op.(type) {
 	case matMulOp, batchedMatMulOp, actOp, bceOp, biasOp, convOp, resampleOp, maxPoolOp,
-		pixelNormOp, rowsOp, rowSumOp, softmaxOp, softmaxGradOp, scaleByOp, sumOfProductsOp, hadamardOp,
+		pixelNormOp, rowsOp, rowSumOp, softmaxOp, softmaxGradOp, scaleByOp, sumOfProductsOp, elementwiseOp,
 		groupNormOp, addToMapsOp, channelsOp:
 		return true
 	}

@@ -12,12 +12,13 @@ import (
 )
 
 func TestAddToMapsValues(t *testing.T) {
-	const n, c, hw = 2, 3, 6
+	const n, c, h, w = 4, 16, 24, 24 // 36 864 values: split over the cores
+	const hw = h * w
 	rng := rand.New(rand.NewPCG(91, 92))
 	xs, vs := randomFloats(rng, n*c*hw, 1, 0), randomFloats(rng, n*c, 1, 0)
 	b := graphs.NewBuilder()
 	b.Dtype = tensor.Float64
-	x, v := b.Input("x", n, c, 2, 3), b.Input("v", n, c)
+	x, v := b.Input("x", n, c, h, w), b.Input("v", n, c)
 	setInput(x, xs)
 	setInput(v, vs)
 	got := run64(t, b, b.AddToMaps(x, v))[0]

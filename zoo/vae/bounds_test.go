@@ -13,13 +13,20 @@ import (
 // alone, exactly the parameters New makes.
 func TestFootprintCountsParams(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"mlp":         {},
-		"mlp-deep":    {Hidden: []int{64, 32, 16}, Z: 3},
-		"conditional": {Classes: 10},
-		"conv":        {Arch: ArchConv},
-		"conv-3":      {Arch: ArchConv, Channels: []int{4, 8, 16}, Height: 32, Width: 16, Classes: 3},
-		"conv-attn":   {Arch: ArchConvAttn},
-		"conv-attn-1": {Arch: ArchConvAttn, Channels: []int{8}},
+		"mlp":               {},
+		"mlp-deep":          {Hidden: []int{64, 32, 16}, Z: 3},
+		"conditional":       {Classes: 10},
+		"conv":              {Arch: ArchConv},
+		"conv-3":            {Arch: ArchConv, Channels: []int{4, 8, 16}, Height: 32, Width: 16, Classes: 3},
+		"conv-attn":         {Arch: ArchConvAttn},
+		"conv-attn-1":       {Arch: ArchConvAttn, Channels: []int{8}},
+		"mlp-rgb":           {ImageChannels: 3, Height: 32, Width: 32},
+		"conv-rgb-32":       {Arch: ArchConv, ImageChannels: 3, Height: 32, Width: 32, Classes: 10},
+		"conv-rgb-64":       {Arch: ArchConv, ImageChannels: 3, Height: 64, Width: 64},
+		"conv-grey-64":      {Arch: ArchConv, Height: 64, Width: 64},
+		"conv-attn-rgb-32":  {Arch: ArchConvAttn, ImageChannels: 3, Height: 32, Width: 32},
+		"conv-attn-rgb-64":  {Arch: ArchConvAttn, ImageChannels: 3, Height: 64, Width: 64},
+		"conv-attn-stage-3": {Arch: ArchConvAttn, ImageChannels: 3, Channels: []int{4, 8, 16}, AttentionStage: 3, Height: 16, Width: 24},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, err := New(cfg, 1)

@@ -115,6 +115,8 @@ func TestConvObjectiveGradients(t *testing.T) {
 	withAttention.Arch = ArchConvAttn
 	attentionConditional := conditional
 	attentionConditional.Arch = ArchConvAttn
+	colour := tinyConv
+	colour.ImageChannels = 3
 	cases := []struct {
 		name   string
 		cfg    Config
@@ -127,6 +129,8 @@ func TestConvObjectiveGradients(t *testing.T) {
 		{"three stages", threeStages, 1, false},
 		{"attention", withAttention, 1, false},
 		{"attention, conditional", attentionConditional, 1, false},
+		{"colour", colour, 1, false},
+		{"attention at stage 2, colour", Config{Arch: ArchConvAttn, Z: 2, Hidden: []int{4}, Channels: []int{2, 2, 3}, AttentionStage: 2, ImageChannels: 3, Height: 8, Width: 8}, 1, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -267,7 +271,8 @@ func refConvLoss(m *Model, x, eps, onehot []float64) (bce, kl float64) {
 func TestConvObjectiveMatchesReference(t *testing.T) {
 	conditional := tinyConv
 	conditional.Classes = 4
-	for _, cfg := range []Config{tinyConv, conditional, {Arch: ArchConv, Z: 2, Hidden: []int{6}, Channels: []int{3, 2}, Height: 12, Width: 8}} {
+	colour := Config{Arch: ArchConv, Z: 2, Hidden: []int{6}, Channels: []int{3, 2}, ImageChannels: 3, Height: 8, Width: 12}
+	for _, cfg := range []Config{tinyConv, conditional, {Arch: ArchConv, Z: 2, Hidden: []int{6}, Channels: []int{3, 2}, Height: 12, Width: 8}, colour} {
 		m, err := New(cfg, 8)
 		require.NoError(t, err)
 		cfg = m.Config
@@ -447,6 +452,14 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Arch: ArchConv, Hidden: []int{}}, "one hidden Linear layer"},
 		{Config{Arch: ArchConv, Channels: []int{}}, "1 to 8 channel counts"},
 		{Config{Arch: ArchConv, Channels: []int{32, 0}}, "channel counts must be positive"},
+		{Config{Arch: ArchConv, ImageChannels: 2}, "image channels must be 1 (grey) or 3 (RGB), got 2"},
+		{Config{ImageChannels: 3, Binarize: true}, "binarize draws black or white pixels"},
+		{Config{Arch: ArchConv, ImageChannels: 3, Binarize: true}, "got 3 channels"},
+		{Config{Arch: ArchConv, ImageChannels: 3, Height: 30, Width: 30}, "divisible by 4; got 30x30"},
+		{Config{Arch: ArchConv, AttentionStage: 1}, "attention stage 1 is for the conv-attn architecture"},
+		{Config{AttentionStage: 1}, "attention stage 1 is for the conv-attn architecture"},
+		{Config{Arch: ArchConvAttn, AttentionStage: 3}, "attention stage must be from 1 to 2"},
+		{Config{Arch: ArchConvAttn, AttentionStage: -1}, "attention stage must be from 1 to 2"},
 	}
 	for _, c := range cases {
 		_, err := New(c.cfg, 1)

@@ -40,7 +40,7 @@ func (c TestConfig) WithDefaults() TestConfig {
 type Tester struct {
 	model  *Model
 	cfg    TestConfig
-	images []uint8 // one byte per pixel; binarised to 0/255 once when the model trains binarised
+	images []uint8 // one byte per value (C×H×W per image); binarised to 0/255 once when the model trains binarised
 	labels []uint8 // one per image, for a conditional model; nil otherwise
 	n      int
 
@@ -78,11 +78,11 @@ func NewTester(m *Model, set *datasets.Set, tc TestConfig) (*Tester, error) {
 	if set == nil || set.N < 1 {
 		return nil, fmt.Errorf("vae: tester: the test set is empty")
 	}
-	if set.H != cfg.Height || set.W != cfg.Width {
-		return nil, fmt.Errorf("vae: tester: test set %q has %dx%d images, the model %dx%d", set.Source, set.H, set.W, cfg.Height, cfg.Width)
+	if c, h, w := cfg.ImageShape(); set.Channels() != c || set.H != h || set.W != w {
+		return nil, fmt.Errorf("vae: tester: test set %q has %dx%dx%d images (channels x height x width), the model %dx%dx%d", set.Source, set.Channels(), set.H, set.W, c, h, w)
 	}
-	if len(set.Images) != set.N*set.H*set.W {
-		return nil, fmt.Errorf("vae: tester: test set %q has %d bytes for %d images of %dx%d", set.Source, len(set.Images), set.N, set.H, set.W)
+	if len(set.Images) != set.N*set.ImageBytes() {
+		return nil, fmt.Errorf("vae: tester: test set %q has %d bytes for %d images of %dx%dx%d", set.Source, len(set.Images), set.N, set.Channels(), set.H, set.W)
 	}
 	if tc.Batch < 1 || tc.Chunk < 1 {
 		return nil, fmt.Errorf("vae: tester: batch %d and chunk %d must be positive", tc.Batch, tc.Chunk)

@@ -21,11 +21,16 @@ const Kind = "vae"
 // 20 → 400 → 784, β = 1, pixels in [0, 1].
 //
 // Arch "conv" is the convolutional VAE: each entry of Channels is a
-// stride-2 4×4 convolution (halving the image), then one hidden Linear
-// layer of Hidden[0] units before μ and log σ²; the decoder mirrors it
-// with nearest-neighbour upsampling and 3×3 convolutions (Gorgonia has no
-// transposed convolution). Height and width must be divisible by
-// 2^len(Channels).
+// stride-2 4×4 convolution (halving the image), the first reading the
+// image's ImageChannels, then one hidden Linear layer of Hidden[0] units
+// before μ and log σ²; the decoder mirrors it with nearest-neighbour
+// upsampling and 3×3 convolutions (Gorgonia has no transposed
+// convolution), the last making ImageChannels maps. Height and width
+// must be divisible by 2^len(Channels).
+//
+// Pixels are in [0, 1] whatever the channels, and every value (a grey
+// level, or a red, green or blue level) is scored by the same Bernoulli
+// cross-entropy; see the package documentation.
 type Config struct {
 	Arch   string `json:"arch"`   // "mlp" (default) or "conv"
 	Z      int    `json:"z"`      // latent size; 0 means 20
@@ -47,6 +52,14 @@ type Config struct {
 	// the decoder; nil means [32, 64]. The mlp has none (omitempty keeps
 	// its metadata as it was).
 	Channels []int `json:"channels,omitempty"`
+	// AttentionStage (conv-attn only) is the encoder stage whose output
+	// maps the attention block reads (1: after the first convolution);
+	// the decoder's block reads the maps of the same size. 0 means 1,
+	// except that when Channels is nil too, WithDefaults places the block
+	// with the stages it picks for the image size (see
+	// [DefaultChannels]). omitempty keeps a stage-1 model's metadata as
+	// it was before the field existed.
+	AttentionStage int `json:"attention_stage,omitempty"`
 	// MaxMemory is the most memory in bytes the model may need (see
 	// [Config.Footprint]); 0 means graphs.DefaultMaxMemory. It bounds
 	// what a configuration may ask for, not a setting of the model, so
@@ -71,9 +84,6 @@ func (c Config) WithDefaults() Config {
 			c.Hidden = []int{256}
 		}
 	}
-	if c.Channels == nil && c.Convolutional() {
-		c.Channels = []int{32, 64}
-	}
 	if c.ImageChannels == 1 {
 		c.ImageChannels = 0 // grey is the default, so metadata stays as it was
 	}
@@ -83,11 +93,63 @@ func (c Config) WithDefaults() Config {
 	if c.Width == 0 {
 		c.Width = 28
 	}
+	if c.Channels == nil && c.Convolutional() {
+		c.Channels = DefaultChannels(c.Height, c.Width)
+		if c.Arch == ArchConvAttn && c.AttentionStage == 0 {
+			c.AttentionStage = attentionStage(c.Height, c.Width, len(c.Channels))
+			if c.AttentionStage == 1 {
+				c.AttentionStage = 0 // the stage 0 means, so metadata stays as it was
+			}
+		}
+	}
 	if c.Beta == 0 {
 		c.Beta = 1
 	}
 	return c
 }
+
+// DefaultChannels returns the conv encoder's default feature maps for
+// h×w images: two stages, 32 and 64 maps (28×28 → 7×7, 32×32 → 8×8), and
+// one more stage, with twice the maps up to 256, while the smallest maps
+// would still be larger than 8 on their shorter side and the image
+// divides by the next power of two: 64×64 gets [32, 64, 128] (8×8 maps),
+// 128×128 [32, 64, 128, 256]. Keeping the smallest maps near 8×8 keeps
+// enc.fc1 and dec.fc2, which read and make them, from growing with the
+// image's area.
+func DefaultChannels(h, w int) []int {
+	stages := 2
+	for stages < maxConvStages && min(h, w)>>stages > 8 && h%(2<<stages) == 0 && w%(2<<stages) == 0 {
+		stages++
+	}
+	channels := make([]int, stages)
+	for i := range channels {
+		channels[i] = min(32<<i, 256)
+	}
+	return channels
+}
+
+// maxAttentionPositions is the most map positions at which the default
+// conv-attn places its block: attention compares every position with
+// every (pooled) other, so its cost grows with the square of the map's
+// area, and 16×16 maps keep it affordable on a CPU.
+const maxAttentionPositions = 16 * 16
+
+// attentionStage returns the first of stages encoder stages (1-based)
+// whose output maps, for h×w images, have at most maxAttentionPositions
+// positions, or the last stage when none has: 1 for 28×28 (14×14 maps)
+// and 32×32 (16×16), 2 for 64×64 (16×16).
+func attentionStage(h, w, stages int) int {
+	for k := 1; k < stages; k++ {
+		if (h>>k)*(w>>k) <= maxAttentionPositions {
+			return k
+		}
+	}
+	return stages
+}
+
+// attentionAt returns the encoder stage (1-based) after which a conv-attn
+// model's block sits.
+func (c Config) attentionAt() int { return max(c.AttentionStage, 1) }
 
 // Convolutional reports whether the architecture is the conv VAE, with or
 // without attention.
@@ -106,8 +168,8 @@ func (c Config) Validate() error {
 	if c.ImageChannels != 0 && c.ImageChannels != 1 && c.ImageChannels != 3 {
 		return fmt.Errorf("vae: image channels must be 1 (grey) or 3 (RGB), got %d", c.ImageChannels)
 	}
-	if c.Convolutional() && c.ImageChannels > 1 {
-		return fmt.Errorf("vae: %s takes grey images only for now, got %d channels", c.Arch, c.ImageChannels)
+	if c.Binarize && c.ImageChannels > 1 {
+		return fmt.Errorf("vae: binarize draws black or white pixels, which grey images only have a meaning for; got %d channels (train colour images without it)", c.ImageChannels)
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("vae: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
@@ -125,6 +187,9 @@ func (c Config) Validate() error {
 	}
 	if math.IsNaN(c.Beta) || math.IsInf(c.Beta, 0) {
 		return fmt.Errorf("vae: β must be finite (negative: 0), got %v", c.Beta)
+	}
+	if c.AttentionStage != 0 && c.Arch != ArchConvAttn {
+		return fmt.Errorf("vae: attention stage %d is for the conv-attn architecture, not %s", c.AttentionStage, c.Arch)
 	}
 	if c.Arch == ArchMLP {
 		if len(c.Channels) > 0 {
@@ -144,7 +209,10 @@ func (c Config) Validate() error {
 		}
 	}
 	if f := 1 << len(c.Channels); c.Height%f != 0 || c.Width%f != 0 {
-		return fmt.Errorf("vae: the conv architecture halves the image %d times (channels %v), so its height and width must be divisible by %d; got %dx%d", len(c.Channels), c.Channels, f, c.Height, c.Width)
+		return fmt.Errorf("vae: the conv architecture halves the image %d times (channels %v), so its height and width must be divisible by %d; got %dx%d (bring the images to such a size, e.g. with -size)", len(c.Channels), c.Channels, f, c.Height, c.Width)
+	}
+	if c.AttentionStage < 0 || c.AttentionStage > len(c.Channels) {
+		return fmt.Errorf("vae: attention stage must be from 1 to %d (one per channel count %v; 0 means 1), got %d", len(c.Channels), c.Channels, c.AttentionStage)
 	}
 	return c.Footprint().Check("vae", inferBatch, c.MaxMemory)
 }
@@ -158,7 +226,8 @@ const maxLayers = 64
 // decoder. c must have its defaults and pass Validate's other checks.
 func (c Config) Footprint() graphs.Footprint {
 	var f graphs.Footprint
-	pixels := int(graphs.MulSat(int64(c.Height), int64(c.Width)))
+	image, _, _ := c.ImageShape()
+	pixels := int(graphs.MulSat(int64(image), graphs.MulSat(int64(c.Height), int64(c.Width))))
 	z := c.Z
 	zy := int(graphs.AddSat(int64(c.Z), int64(c.Classes)))
 	if !c.Convolutional() {
@@ -178,12 +247,18 @@ func (c Config) Footprint() graphs.Footprint {
 		return f
 	}
 	stages := len(c.Channels)
-	in := 1
+	attn := c.attentionAt()
+	addAttention := func(channels int) {
+		if c.Arch == ArchConvAttn {
+			f.Add(attentionConfig.Footprint(channels, c.Height>>attn, c.Width>>attn, false), 1)
+		}
+	}
+	in := image
 	for i, ch := range c.Channels {
 		f.Conv(in, ch, 4, c.Height>>(i+1), c.Width>>(i+1))
 		in = ch
-		if i == 0 && c.Arch == ArchConvAttn {
-			f.Add(attentionConfig.Footprint(ch, c.Height/2, c.Width/2, false), 1)
+		if i+1 == attn {
+			addAttention(ch)
 		}
 	}
 	maps := int(graphs.MulSat(int64(in), graphs.MulSat(int64(c.Height>>stages), int64(c.Width>>stages))))
@@ -194,13 +269,13 @@ func (c Config) Footprint() graphs.Footprint {
 	f.Linear(zy, hidden)
 	f.Linear(hidden, maps)
 	for i := range stages {
-		out := 1
+		out := image
 		if j := stages - 2 - i; j >= 0 {
 			out = c.Channels[j]
 		}
 		h, w := c.Height>>(stages-1-i), c.Width>>(stages-1-i)
-		if i+1 == stages && c.Arch == ArchConvAttn {
-			f.Add(attentionConfig.Footprint(in, c.Height/2, c.Width/2, false), 1)
+		if stages-i == attn {
+			addAttention(in)
 		}
 		f.Values(graphs.MulSat(int64(in), graphs.MulSat(int64(h), int64(w)))) // upsampled
 		f.Conv(in, out, 3, h, w)

@@ -222,14 +222,16 @@ func (s *Step) Step(images []float32, labels []int) ([]trainer.Metric, error) {
 	return []trainer.Metric{{Name: "loss", Value: l.Loss}, {Name: "bce", Value: l.BCE}, {Name: "kl", Value: l.KL}}, err
 }
 
-// Previews implements trainer.Model: images beside their reconstructions
+// Previews implements trainer.Model, each preview holding the model's
+// C×H×W images: images beside their reconstructions
 // (alternating columns), 64 decodings of fixed prior draws, and for a 2-D
 // latent space a 20×20 manifold grid. For a conditional model the samples
 // grid has one column per class, each row one prior draw decoded as every
 // class, and there is no manifold grid (it would need a class per image).
 func (s *Step) Previews() ([]trainer.Preview, error) {
 	cfg := s.Model.Config
-	h, w, pixels := cfg.Height, cfg.Width, cfg.Pixels()
+	c, h, w := cfg.ImageShape()
+	pixels := cfg.Pixels()
 	var out []trainer.Preview
 	if n := len(s.previewImages) / pixels; n > 0 {
 		rec, err := s.preview.Reconstruct(s.previewImages, s.previewLabels)
@@ -241,7 +243,7 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 			pairs = append(pairs, s.previewImages[i*pixels:(i+1)*pixels]...)
 			pairs = append(pairs, rec[i*pixels:(i+1)*pixels]...)
 		}
-		out = append(out, trainer.Preview{Name: "reconstructions", Images: pairs, N: 2 * n, H: h, W: w, Lo: 0, Hi: 1, Cols: 8})
+		out = append(out, trainer.Preview{Name: "reconstructions", Images: pairs, N: 2 * n, C: c, H: h, W: w, Lo: 0, Hi: 1, Cols: 8})
 	}
 	if classes := cfg.Classes; classes > 0 {
 		rows := max(1, previewSamples/classes)
@@ -257,19 +259,19 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 		if err != nil {
 			return nil, err
 		}
-		return append(out, trainer.Preview{Name: "samples", Images: samples, N: rows * classes, H: h, W: w, Lo: 0, Hi: 1, Cols: classes}), nil
+		return append(out, trainer.Preview{Name: "samples", Images: samples, N: rows * classes, C: c, H: h, W: w, Lo: 0, Hi: 1, Cols: classes}), nil
 	}
 	samples, err := s.preview.Decode(s.previewNoise, nil)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, trainer.Preview{Name: "samples", Images: samples, N: previewSamples, H: h, W: w, Lo: 0, Hi: 1, Cols: 8})
+	out = append(out, trainer.Preview{Name: "samples", Images: samples, N: previewSamples, C: c, H: h, W: w, Lo: 0, Hi: 1, Cols: 8})
 	if cfg.Z == 2 {
 		grid, err := s.preview.Manifold(manifoldSide)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, trainer.Preview{Name: "manifold", Images: grid, N: manifoldSide * manifoldSide, H: h, W: w, Lo: 0, Hi: 1, Cols: manifoldSide})
+		out = append(out, trainer.Preview{Name: "manifold", Images: grid, N: manifoldSide * manifoldSide, C: c, H: h, W: w, Lo: 0, Hi: 1, Cols: manifoldSide})
 	}
 	return out, nil
 }

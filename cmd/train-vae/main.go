@@ -37,11 +37,15 @@ train-vae trains a variational autoencoder on MNIST.
   go run ./cmd/train-vae -binarize -iwae-k 1,50,5000 -iwae-n 1000
   go run ./cmd/train-vae -classes 10 -o runs/cvae   # conditional VAE
   go run ./cmd/train-vae -model conv -epochs 5        # convolutional VAE
+  go run ./cmd/train-vae -model conv -data DIR -classes auto   # your images, conditioned on their class folders
   go run ./cmd/train-vae -ckpt runs/vae-20260101-120000 -iwae-k 1,50,5000   # evaluate, no training
 
 The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
 names a folder with the four MNIST IDX files (train- and t10k-, images and
-labels, plain or .gz). Every epoch the test loss (negative ELBO, nats per
+labels, plain or .gz) or a folder of images, grey or colour (see -size,
+-channels). Every pixel value is scored by a Bernoulli cross-entropy, so
+for colour and grey-level images the loss compares runs on the same data
+only (docs/models/vae.md). Every epoch the test loss (negative ELBO, nats per
 image, as pytorch/examples reports it) is measured on the test images; at
 the end of the run the importance-weighted (IWAE) bound on the test NLL
 with -iwae-k samples. The run folder gets config.json, metrics.jsonl,
@@ -98,8 +102,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.Z, "z", cfg.Z, "latent size (2 also draws a manifold grid)")
 	fs.StringVar(&hidden, "hidden", "400", "MLP encoder hidden sizes, comma-separated; the decoder mirrors them (-model mlp only)")
 	fs.Float64Var(&o.Beta, "beta", cli.Shown(cfg.Beta), "weight of the KL term in training (β-VAE; 0: a KL-free objective); the test loss always uses 1")
-	fs.BoolVar(&o.Binarize, "binarize", false, "train on a fresh Bernoulli draw of the pixels each step, test on one fixed draw")
-	fs.IntVar(&o.Classes, "classes", 0, "condition encoder and decoder on the label, one of this many classes (10 for MNIST; 0: unconditional)")
+	fs.BoolVar(&o.Binarize, "binarize", false, "train on a fresh Bernoulli draw of the pixels each step, test on one fixed draw (grey images only)")
+	cli.RegisterClasses(fs, &o.Classes, "condition encoder and decoder on the label, one of this many classes (10 for MNIST; 0: unconditional)")
 	o.IWAEFlags.Register(fs, "at the end of training")
 	fs.BoolVar(&o.IWAEEvery, "iwae-every", false, "compute the IWAE bound at every epoch end, not only at the end")
 	fs.StringVar(&o.Ckpt, "ckpt", "", "evaluate this checkpoint (file or run folder) instead of training: test loss and the -iwae-k bounds")
@@ -116,7 +120,6 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Range("lr", o.LR, 0, 1)
 	c.Positive("z", int64(o.Z))
 	c.Between("beta", o.Beta, 0, 1e6)
-	c.NonNegative("classes", int64(o.Classes))
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -176,6 +179,9 @@ func resume(args []string, o options, stdout io.Writer) (options, *checkpoints.C
 		{Flag: "beta", Saved: f(cli.Shown(saved.Beta)), Now: f(o.Beta)},
 		{Flag: "binarize", Saved: strconv.FormatBool(saved.Binarize), Now: strconv.FormatBool(o.Binarize)},
 		{Flag: "classes", Saved: strconv.Itoa(saved.Classes), Now: strconv.Itoa(o.Classes)},
+	}
+	if o.Classes == cli.AutoClasses {
+		fixed[len(fixed)-1].Now = fixed[len(fixed)-1].Saved // auto takes the checkpoint's classes
 	}
 	if !saved.Convolutional() {
 		fixed = append(fixed, cli.Fixed{Flag: "hidden", Saved: cli.IntsValue(saved.Hidden), Now: cli.IntsValue(o.Hidden)})
@@ -252,11 +258,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	var model *vae.Model
 	if ckpt != nil {
 		model, err = vae.FromCheckpointWithin(ckpt, o.MaxMemory.Bytes()) // the architecture flags give way to the checkpoint's
-	} else {
+	} else if o.Classes, err = cli.Classes(o.Classes, set); err == nil {
 		cfg, _ := configs(o, set.Channels(), set.H, set.W)
 		model, err = vae.New(cfg, o.Seed)
 	}
 	if err != nil {
+		return err
+	}
+	if o.Classes, err = cli.Classes(model.Config.Classes, set); err != nil { // a resumed model's own classes
 		return err
 	}
 	if c, h, w := model.Config.ImageShape(); c != set.Channels() || h != set.H || w != set.W {
@@ -298,7 +307,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "data: %s (%d images %dx%d); test: %d images\n", set.Source, set.N, set.H, set.W, test.N)
+	fmt.Fprintf(stdout, "data: %s (%d images %dx%d%s); test: %d images\n", set.Source, set.N, set.H, set.W, colour(set), test.N)
 	conditional := ""
 	if model.Config.Classes > 0 {
 		conditional = fmt.Sprintf(" conditional on %d classes,", model.Config.Classes)
@@ -334,6 +343,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	fmt.Fprintf(stdout, "checkpoint: %s\n", res.Checkpoint)
 	return nil
+}
+
+// colour says ", colour" for a set of RGB images, nothing for grey ones.
+func colour(set *datasets.Set) string {
+	if set.Channels() == 3 {
+		return ", colour"
+	}
+	return ""
 }
 
 // closing summarises the last evaluation: the test loss and its terms,

@@ -453,7 +453,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Arch: ArchConv, Channels: []int{}}, "1 to 8 channel counts"},
 		{Config{Arch: ArchConv, Channels: []int{32, 0}}, "channel counts must be positive"},
 		{Config{Arch: ArchConv, ImageChannels: 2}, "image channels must be 1 (grey) or 3 (RGB), got 2"},
-		{Config{ImageChannels: 3, Binarize: true}, "binarize draws black or white pixels"},
+		{Config{ImageChannels: 3, Binarize: true}, "binarize is for grey images"},
 		{Config{Arch: ArchConv, ImageChannels: 3, Binarize: true}, "got 3 channels"},
 		{Config{Arch: ArchConv, ImageChannels: 3, Height: 30, Width: 30}, "divisible by 4; got 30x30"},
 		{Config{Arch: ArchConv, AttentionStage: 1}, "attention stage 1 is for the conv-attn architecture"},

@@ -169,7 +169,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("vae: image channels must be 1 (grey) or 3 (RGB), got %d", c.ImageChannels)
 	}
 	if c.Binarize && c.ImageChannels > 1 {
-		return fmt.Errorf("vae: binarize draws black or white pixels, which grey images only have a meaning for; got %d channels (train colour images without it)", c.ImageChannels)
+		return fmt.Errorf("vae: binarize is for grey images (it draws each pixel black or white), these have %d channels: train without it", c.ImageChannels)
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("vae: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)

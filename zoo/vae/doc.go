@@ -24,10 +24,26 @@
 // goes z → 256 → 64·7·7, then twice a ×2 nearest-neighbour upsampling and
 // a 3×3 convolution (64 → 32, ReLU, 32 → 1 logits), since Gorgonia has no
 // transposed convolution. Images stay flat [batch, pixels] at the
-// interfaces; the conv encoder reshapes them to [batch, 1, H, W]. The
+// interfaces; the conv encoder reshapes them to [batch, C, H, W]. The
 // "conv-attn" architecture adds the self-attention block of package
 // attention (the authors' pooled form) after the encoder's first
 // convolution and before the decoder's last stage, on the half-size maps.
+//
+// # Colour and other sizes
+//
+// Config.ImageChannels (3 for RGB), Height and Width come from the data.
+// An image is C×H×W values, channel after channel; the MLP reads and
+// writes all of them, the conv encoder's first convolution reads C maps
+// and the decoder's last makes C. The default conv stages grow with the
+// image ([DefaultChannels]) so that the smallest maps stay near 8×8, and
+// conv-attn places its block on the first maps of at most 16×16
+// positions (Config.AttentionStage); 28×28 grey keeps the model above.
+// Every value, grey or colour, has the Bernoulli cross-entropy below as
+// its reconstruction term. On values between 0 and 1 that is a
+// cross-entropy, not a normalised log-density (the continuous Bernoulli
+// of Loaiza-Ganem & Cunningham, 2019, would add the normaliser), so test
+// losses compare runs on the same data only. Binarize, which draws black
+// or white pixels, is refused for colour images.
 //
 // # Loss
 //

@@ -92,6 +92,18 @@ func TestColourFolder(t *testing.T) {
 			imgs, err := v.Sample(2, 1)
 			require.NoError(t, err)
 			require.Len(t, imgs, 2*3*32*32)
+
+			// -ckpt measures the colour checkpoint on the folder's test
+			// images; -resume continues it, -classes auto taking the
+			// checkpoint's classes.
+			var evalOut bytes.Buffer
+			require.NoError(t, run(context.Background(), []string{"-data", data, "-dry-run", "-ckpt", out, "-iwae-k", "1"}, &evalOut, &stderr))
+			require.Contains(t, evalOut.String(), "test loss")
+			if c.classes > 0 {
+				stdout.Reset()
+				require.NoError(t, run(context.Background(), []string{"-steps", "6", "-resume", out, "-classes", "auto", "-iwae-k", "0"}, &stdout, &stderr), "stderr: %s", stderr.String())
+				require.Contains(t, stdout.String(), "resuming at step 4")
+			}
 		})
 	}
 

@@ -11,10 +11,11 @@ import (
 
 // ConvEncoder is the convolutional encoder (Arch "conv"): stride-2 4×4
 // convolutions with ReLU, the first reading the image's channels, each
-// halving the image (28 → 14 → 7 with the default [32, 64] channels), the maps flattened as torch.flatten does,
-// one hidden Linear+ReLU layer, then Linear heads for μ and log σ². A
-// conditional model joins the one-hot label to the flattened features:
-// a label is not an image, so it skips the convolutions.
+// halving the image (28 → 14 → 7 with the default [32, 64] channels),
+// the maps flattened as torch.flatten does, one hidden Linear+ReLU layer,
+// then Linear heads for μ and log σ². A conditional model joins the
+// one-hot label to the flattened features: a label is not an image, so
+// it skips the convolutions.
 type ConvEncoder struct {
 	Convs []*graphs.Conv2d // enc.conv1, enc.conv2, …
 	// Attention (conv-attn only) follows the convolution of
@@ -73,8 +74,8 @@ func (e *ConvEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.No
 // the one-hot label of a conditional model) to the smallest feature maps,
 // then per stage a ×2 nearest-neighbour upsampling and a 3×3 convolution,
 // ReLU between stages and none after the last, whose maps (one per image
-// channel) are the pixels' logits. Upsampling then convolving stands in for the transposed
-// convolution Gorgonia lacks.
+// channel) are the pixels' logits. Upsampling then convolving stands in
+// for the transposed convolution Gorgonia lacks.
 type ConvDecoder struct {
 	Hidden *graphs.Linear   // dec.fc1: z → hidden
 	Maps   *graphs.Linear   // dec.fc2: hidden → the smallest maps, flattened

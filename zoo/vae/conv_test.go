@@ -454,7 +454,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Arch: ArchConv, Channels: []int{32, 0}}, "channel counts must be positive"},
 		{Config{Arch: ArchConv, ImageChannels: 2}, "image channels must be 1 (grey) or 3 (RGB), got 2"},
 		{Config{ImageChannels: 3, Binarize: true}, "binarize is for grey images"},
-		{Config{Arch: ArchConv, ImageChannels: 3, Binarize: true}, "these have 3 channels"},
+		{Config{Arch: ArchConv, ImageChannels: 3, Binarize: true}, "the images have 3 channels"},
 		{Config{Arch: ArchConv, ImageChannels: 3, Height: 30, Width: 30}, "divisible by 4; got 30x30"},
 		{Config{Arch: ArchConv, AttentionStage: 1}, "attention stage 1 is for the conv-attn architecture"},
 		{Config{AttentionStage: 1}, "attention stage 1 is for the conv-attn architecture"},

@@ -49,7 +49,8 @@ type Config struct {
 	// exactly as it was before the field existed.
 	Classes int `json:"classes,omitempty"`
 	// Channels are the conv encoder's feature maps per stage, mirrored by
-	// the decoder; nil means [32, 64]. The mlp has none (omitempty keeps
+	// the decoder; nil means DefaultChannels(Height, Width), [32, 64] for
+	// 28×28. The mlp has none (omitempty keeps
 	// its metadata as it was).
 	Channels []int `json:"channels,omitempty"`
 	// AttentionStage (conv-attn only) is the encoder stage whose output
@@ -169,7 +170,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("vae: image channels must be 1 (grey) or 3 (RGB), got %d", c.ImageChannels)
 	}
 	if c.Binarize && c.ImageChannels > 1 {
-		return fmt.Errorf("vae: binarize is for grey images (it draws each pixel black or white), these have %d channels: train without it", c.ImageChannels)
+		return fmt.Errorf("vae: binarize is for grey images (it draws each pixel black or white), but the images have %d channels: train without it", c.ImageChannels)
 	}
 	if c.Z < 1 || c.Height < 1 || c.Width < 1 {
 		return fmt.Errorf("vae: latent size %d and image size %dx%d must be positive", c.Z, c.Height, c.Width)
@@ -209,7 +210,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if f := 1 << len(c.Channels); c.Height%f != 0 || c.Width%f != 0 {
-		return fmt.Errorf("vae: the conv architecture halves the image %d times (channels %v), so its height and width must be divisible by %d; got %dx%d (bring the images to such a size, e.g. with -size)", len(c.Channels), c.Channels, f, c.Height, c.Width)
+		return fmt.Errorf("vae: the conv architecture halves the image %d times (channels %v), so its height and width must be divisible by %d; got %dx%d (resize the images to such a size)", len(c.Channels), c.Channels, f, c.Height, c.Width)
 	}
 	if c.AttentionStage < 0 || c.AttentionStage > len(c.Channels) {
 		return fmt.Errorf("vae: attention stage must be from 1 to %d (one per channel count %v; 0 means 1), got %d", len(c.Channels), c.Channels, c.AttentionStage)

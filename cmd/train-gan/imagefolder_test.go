@@ -129,7 +129,7 @@ func TestConditionalFromClassFolders(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-data", flat, "-val", "-1", "-batch", "4"}, "-classes auto needs labelled data, but image folder " + flat},
+		{[]string{"-data", flat, "-val", "-1", "-batch", "4"}, "-classes auto needs labelled data (class folders), but image folder " + flat},
 		{[]string{"-data", dir, "-model", "dcgan"}, "a conditional dcgan is not supported"},
 	} {
 		args := append([]string{"-dry-run", "-classes", "auto", "-o", filepath.Join(t.TempDir(), "run")}, c.args...)

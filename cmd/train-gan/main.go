@@ -74,35 +74,6 @@ type options struct {
 	GMAN     float64 `json:"gman_lambda"`
 	GChans   []int   `json:"g_channels,omitempty"`
 	DChans   []int   `json:"d_channels,omitempty"`
-
-	classesAuto bool // -classes auto: Classes is set from the data
-}
-
-// classesFlag is -classes: a count, or auto.
-type classesFlag struct{ o *options }
-
-func (f classesFlag) String() string {
-	if f.o == nil {
-		return "0"
-	}
-	if f.o.classesAuto {
-		return "auto"
-	}
-	return strconv.Itoa(f.o.Classes)
-}
-
-func (f classesFlag) Set(s string) error {
-	f.o.classesAuto = s == "auto"
-	if f.o.classesAuto {
-		f.o.Classes = 0
-		return nil
-	}
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return fmt.Errorf("not a class count or auto")
-	}
-	f.o.Classes = v
-	return nil
 }
 
 func main() {
@@ -134,7 +105,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.EMA, "ema", cli.Shown(cfg.EMA), "decay of a moving average of G's weights used for sampling (0: none; dcgan, sagan: 0.99)")
 	fs.Float64Var(&o.DDropout, "d-dropout", cli.Shown(cfg.DDropout), "dropout probability in D's hidden layers while training (0: none; dcgan, sagan: 0)")
 	fs.Float64Var(&o.DSlope, "d-slope", cli.Shown(cfg.DSlope), "slope of D's LeakyReLU for negative inputs (0: ReLU)")
-	fs.Var(classesFlag{&o}, "classes", "condition G and D on `N` classes (10 for MNIST digits; 0: unconditional; needs labelled data; mlp only), or auto: as many as the data has (an image folder's class folders, else the largest label + 1)")
+	cli.RegisterClasses(fs, &o.Classes, "condition G and D on the label, one of this many classes (10 for MNIST digits; 0: unconditional; needs labelled data; mlp only)")
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
 	var gChans, dChans string
@@ -174,7 +145,6 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Fraction("ema", o.EMA)
 	c.Between("d-slope", o.DSlope, 0, 1)
 	c.Positive("d-pack", int64(o.DPack))
-	c.NonNegative("classes", int64(o.Classes))
 	c.Positive("discriminators", int64(o.Discs))
 	if c.Err() == nil && !(o.GMAN >= 0 && o.GMAN <= 1e6) { // also refuses NaN
 		return o, cli.Usagef("-gman-lambda must be in [0, 1e6] (got %g)", o.GMAN)
@@ -227,7 +197,7 @@ func fixedSettings(o options, ckpt *checkpoints.Checkpoint) ([]cli.Fixed, error)
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	classesNow := strconv.Itoa(o.Classes)
-	if o.classesAuto {
+	if o.Classes == cli.AutoClasses {
 		classesNow = strconv.Itoa(saved.Classes) // the data's count is the checkpoint's
 	}
 	fixed := []cli.Fixed{
@@ -307,12 +277,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	var model *gan.Model
 	if ckpt != nil {
 		model, err = gan.FromCheckpointWithin(ckpt, o.MaxMemory.Bytes()) // the architecture flags give way to the checkpoint's
-	} else {
-		if o.classesAuto {
-			if o.Classes = set.ClassCount(); o.Classes == 0 {
-				return cli.Usagef("-classes auto needs labelled data, but %s has no labels", set.Source)
-			}
-		}
+	} else if o.Classes, err = cli.Classes(o.Classes, set); err == nil {
 		cfg, _ := configs(o, set.Channels(), set.H, set.W)
 		model, err = gan.New(cfg, o.Seed)
 	}
@@ -325,7 +290,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if model.Config.Convolutional() {
 		o.GChans, o.DChans = model.Config.GChannels, model.Config.DChannels
 	}
-	if err := checkClassLabels(model.Config.Classes, set); err != nil { // a resumed model's own classes
+	if _, err := cli.Classes(model.Config.Classes, set); err != nil { // a resumed model's own classes
 		return err
 	}
 	if c, h, w := model.Config.ImageShape(); c != set.Channels() || h != set.H || w != set.W {
@@ -403,21 +368,4 @@ func parseChannels(name, s string) ([]int, error) {
 		out[i] = v
 	}
 	return out, nil
-}
-
-// checkClassLabels reports, before any training, data that cannot train a
-// model conditioned on classes classes: no labels, or labels out of range.
-func checkClassLabels(classes int, set *datasets.Set) error {
-	if classes == 0 {
-		return nil
-	}
-	if set.Labels == nil {
-		return cli.Usagef("-classes %d needs labelled data, but %s has no labels", classes, set.Source)
-	}
-	for i, y := range set.Labels {
-		if int(y) >= classes {
-			return cli.Usagef("-classes %d: image %d of %s has label %d", classes, i, set.Source, y)
-		}
-	}
-	return nil
 }

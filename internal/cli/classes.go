@@ -59,12 +59,7 @@ func Classes(classes int, set *datasets.Set) (int, error) {
 		return 0, Usagef("-classes %s needs labelled data (class folders), but %s has no labels", classesValue{&classes}, set.Source)
 	}
 	if classes == AutoClasses {
-		classes = len(set.Classes)
-		if classes == 0 {
-			for _, y := range set.Labels {
-				classes = max(classes, int(y)+1)
-			}
-		}
+		classes = set.ClassCount()
 	}
 	for i, y := range set.Labels {
 		if int(y) >= classes {

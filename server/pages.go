@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -69,7 +70,7 @@ type pageData struct {
 // render writes the page template name with d; an error renders the error
 // page with its status instead.
 func (s *Server) render(w http.ResponseWriter, name string, d pageData, err error) {
-	d.Root = s.cfg.Root
+	d.Root = filepath.Base(s.cfg.Root)
 	status := http.StatusOK
 	if err != nil {
 		var e *apiError

@@ -336,6 +336,7 @@ func (s *Server) modelFiles() []ModelFile {
 			}
 		}
 	})
+	slices.SortFunc(out, func(a, b ModelFile) int { return strings.Compare(a.Model, b.Model) })
 	return out
 }
 

@@ -157,7 +157,6 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/walk", s.apiWalk)
 	mux.HandleFunc("POST /api/encode", s.apiEncode)
 	mux.HandleFunc("POST /api/decode", s.apiDecode)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
 	return s.recoverPanics(guardPaths(s.limitBodies(mux)))
 }
 
@@ -187,12 +186,13 @@ func (s *Server) limitBodies(next http.Handler) http.Handler {
 	})
 }
 
-// guardPaths answers 404 to a URL path with a ".." element (which the
-// mux would otherwise redirect), a backslash or a percent sign left after
-// decoding, before any route sees it.
+// guardPaths answers 404 to a URL path with a ".." element or an empty
+// one (which the mux would otherwise redirect to a cleaned path), a
+// backslash or a percent sign left after decoding, before any route sees
+// it.
 func guardPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !safeRel(strings.TrimPrefix(r.URL.Path, "/")) {
+		if !safeRel(strings.TrimPrefix(r.URL.Path, "/")) || strings.Contains(r.URL.Path, "//") {
 			writeError(w, errNotFound)
 			return
 		}

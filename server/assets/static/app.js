@@ -159,7 +159,7 @@ function paint(canvas, pixels, C, H, W) {
 
 // showCode draws the latent mean as bars around zero, one per dimension.
 function showCode(box, mu) {
-  const W = 200, row = 12, svg = svgEl("svg", {width: W + 60, height: mu.length * row + 4, id: "code-bars"});
+  const W = 200, row = 12, svg = svgEl("svg", {width: W + 90, height: mu.length * row + 4, id: "code-bars"});
   const scale = W / 2 / Math.max(3, ...mu.map(Math.abs));
   mu.forEach((v, i) => {
     const x = W / 2 + Math.min(0, v) * scale;

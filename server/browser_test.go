@@ -19,7 +19,8 @@ import (
 
 // The browser tests drive a headless Chromium through the pages, on runs
 // made by the training commands' dry runs. They are skipped when no
-// Chromium is found (GORGOZOO_CHROMIUM names one elsewhere) and under
+// Chromium is found (GORGOZOO_CHROMIUM names one elsewhere; with
+// GORGOZOO_REQUIRE_BROWSER set, as in CI, they fail instead) and under
 // -short. With GORGOZOO_SCREENSHOTS=DIR they also save the screenshots of
 // the docs there.
 
@@ -37,7 +38,11 @@ func browserPath(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no Chromium found (install Debian's chromium, or set GORGOZOO_CHROMIUM): skipping the browser tests")
+	const msg = "no Chromium found (install Debian's chromium, or set GORGOZOO_CHROMIUM)"
+	if os.Getenv("GORGOZOO_REQUIRE_BROWSER") != "" {
+		t.Fatal(msg + ", and GORGOZOO_REQUIRE_BROWSER asks for the browser tests")
+	}
+	t.Skip(msg + ": skipping the browser tests")
 	return ""
 }
 

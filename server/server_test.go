@@ -12,7 +12,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -444,4 +446,31 @@ func TestGridColour(t *testing.T) {
 	require.Equal(t, []uint32{0xffff, 0, 0}, []uint32{r, g, b})
 	r, g, b, _ = img.At(2+2+2, 2).RGBA()
 	require.Equal(t, []uint32{0, 0, 0xffff}, []uint32{r, g, b})
+}
+
+// TestConcurrentRequests: requests for several models at once, through a
+// cache smaller than the models, each get their own model's images; the
+// limiter lets none through beyond its queue silently.
+func TestConcurrentRequests(t *testing.T) {
+	f := newFixture(t)
+	s, _ := newServer(t, f.root, Config{Workers: 2, Queue: 64, CacheModels: 1})
+	want := map[string]string{}
+	for _, model := range []string{"gan", "group/cvae"} {
+		want[model] = do(s.Handler(), "GET", "/api/generate?model="+model+"&n=3&format=json", "").Body.String()
+	}
+	var wg sync.WaitGroup
+	got := make([]string, 32)
+	for i := range got {
+		wg.Go(func() {
+			model := []string{"gan", "group/cvae"}[i%2]
+			rec := do(s.Handler(), "GET", "/api/generate?model="+model+"&n=3&format=json", "")
+			got[i] = model + " " + strconv.Itoa(rec.Code) + " " + strconv.FormatBool(rec.Body.String() == want[model])
+		})
+	}
+	wg.Wait()
+	for i, g := range got {
+		require.Equal(t, []string{"gan", "group/cvae"}[i%2]+" 200 true", g)
+	}
+	n, _ := s.models.stats()
+	require.Equal(t, 1, n)
 }

@@ -139,7 +139,7 @@ func (s *Server) summary(dir, rel string) RunSummary {
 	records, _ := s.metrics(rel, 0)
 	for _, r := range records {
 		var values map[string]any
-		if json.Unmarshal(r, &values) != nil {
+		if json.Unmarshal(r, &values) != nil || values["resumed"] == true {
 			continue
 		}
 		scores := map[string]float64{}
@@ -158,7 +158,7 @@ func (s *Server) summary(dir, rel string) RunSummary {
 		delete(scores, "epoch")
 		if values["eval"] == true {
 			sum.LastEval = scores
-		} else if _, changed := values["changed"]; !changed {
+		} else {
 			delete(scores, "images_per_s")
 			sum.Last = scores
 		}

@@ -51,6 +51,7 @@ func saveRun(t *testing.T, dir string, m trainer.Model, command string) {
 	metrics := `{"epoch":0.5,"loss":3,"step":10,"images_per_s":100,"time":"2026-01-01T00:00:00Z"}
 {"epoch":1,"loss":2,"step":20,"images_per_s":100,"time":"2026-01-01T00:00:01Z"}
 {"epoch":1,"eval":true,"step":20,"fid":12.5}
+{"epoch":1,"resumed":true,"step":20,"changed":{"lr":{"from":0.1,"to":0.2}}}
 {"epoch":1.5,"loss":1,"st`
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(metrics), 0o644))
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "samples"), 0o755))
@@ -299,17 +300,17 @@ func TestMetricsFollow(t *testing.T) {
 		Next    int
 	}
 	require.NoError(t, json.Unmarshal(do(s.Handler(), "GET", "/api/metrics?run=gan&from=1", "").Body.Bytes(), &m))
-	require.Len(t, m.Records, 2)
-	require.Equal(t, 3, m.Next)
+	require.Len(t, m.Records, 3)
+	require.Equal(t, 4, m.Next)
 	file, err := os.OpenFile(filepath.Join(f.root, "gan", "metrics.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)
 	_, err = file.WriteString(`ep":30,"time":"x"}` + "\n")
 	require.NoError(t, err)
 	require.NoError(t, file.Close())
-	require.NoError(t, json.Unmarshal(do(s.Handler(), "GET", "/api/metrics?run=gan&from=3", "").Body.Bytes(), &m))
+	require.NoError(t, json.Unmarshal(do(s.Handler(), "GET", "/api/metrics?run=gan&from=4", "").Body.Bytes(), &m))
 	require.Len(t, m.Records, 1)
 	require.Equal(t, 1.0, m.Records[0]["loss"])
-	require.Equal(t, 4, m.Next)
+	require.Equal(t, 5, m.Next)
 }
 
 // TestGenerateIsTheModels: the JSON pixels are the model's own for the

@@ -44,6 +44,9 @@ type RunFlags struct {
 	// Start is the step a resumed run starts from (set by the command from
 	// the checkpoint, not a flag).
 	Start int64 `json:"start,omitempty"`
+	// Serve is -serve: the address of a server of the run's folder for the
+	// length of the run (see Serve); not part of the run's settings.
+	Serve string `json:"-"`
 
 	given     map[string]bool            // the flags on the command line (Settle)
 	trained   time.Duration              // training time of the -resume checkpoint
@@ -96,6 +99,7 @@ func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
 	fs.IntVar(&r.Limit, "limit", 0, "train on at most this many images, in file order after -digits (0: all)")
 	fs.IntVar(&r.EvalEvery, "eval-every", 0, "measure samples (FID, Inception score, precision/recall, digits covered) every N epochs; 0: at the end of the run only, -1: never")
 	fs.IntVar(&r.EvalN, "eval-n", defaultEvalN, "samples per measurement (-eval-every)")
+	fs.StringVar(&r.Serve, "serve", "", "while training, serve the run folder's parent to a browser on this address, e.g. 127.0.0.1:8080 (see cmd/serve)")
 	fs.StringVar(&r.Resume, "resume", "", "continue the run saved in this checkpoint (file or run folder): same model, optimiser state, seed, data order and noise (a flag contradicting them is an error); -epochs/-steps give the new total; changed settings such as -lr are recorded in metrics.jsonl")
 }
 

@@ -80,7 +80,7 @@ function metricCharts(box, runs) {
   const metrics = new Map();
   for (const [run, records] of runs) {
     for (const r of records) {
-      if (r.changed !== undefined) continue;
+      if (r.resumed) continue;
       const group = r.eval ? "eval" : "train";
       for (const [k, v] of Object.entries(r)) {
         if (skip.has(k) || typeof v !== "number") continue;

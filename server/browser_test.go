@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,9 +49,18 @@ func browserPath(t *testing.T) string {
 
 var (
 	dryRunsOnce sync.Once
+	dryRunsDir  string // removed by TestMain
 	dryRunsRoot string
 	dryRunsErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dryRunsDir != "" {
+		os.RemoveAll(dryRunsDir)
+	}
+	os.Exit(code)
+}
 
 // dryRuns returns a root folder holding the run folders of dry runs of
 // train-gan (gan, with grids every 5 steps), of a conditional train-gan
@@ -63,6 +73,7 @@ func dryRuns(t *testing.T) string {
 			dryRunsErr = err
 			return
 		}
+		dryRunsDir = dir
 		bin := filepath.Join(dir, "bin")
 		dryRunsRoot = filepath.Join(dir, "runs")
 		steps := [][]string{
@@ -92,10 +103,12 @@ type browser struct {
 	errors []string
 }
 
-func newBrowser(t *testing.T, root string) *browser {
+// newBrowser skips the test when no browser is found, before it makes
+// the root folder.
+func newBrowser(t *testing.T, root func(*testing.T) string) *browser {
 	t.Helper()
 	path := browserPath(t)
-	s, logged := newServer(t, root, Config{})
+	s, logged := newServer(t, root(t), Config{})
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
 		ts.Close()
@@ -201,7 +214,7 @@ func (b *browser) screenshot(t *testing.T, name string) {
 }
 
 func TestBrowserRunPages(t *testing.T) {
-	b := newBrowser(t, dryRuns(t))
+	b := newBrowser(t, dryRuns)
 	b.do(t, chromedp.Navigate(b.url+"/"), chromedp.WaitVisible(chromedp.CSS("#runs")))
 	text := eval[string](t, b, `document.getElementById("runs").innerText`)
 	for _, run := range []string{"gan", "cgan", "vae", "train-gan", "train-vae"} {
@@ -228,7 +241,7 @@ func TestBrowserRunPages(t *testing.T) {
 }
 
 func TestBrowserPlayground(t *testing.T) {
-	b := newBrowser(t, dryRuns(t))
+	b := newBrowser(t, dryRuns)
 	// Re-roll draws other images.
 	b.do(t, chromedp.Navigate(b.url+"/play?model=cgan"), loaded("#grid", "seed=1&"))
 	before := pixels(t, b, "#grid")
@@ -263,4 +276,30 @@ func TestBrowserPlayground(t *testing.T) {
 	require.True(t, eval[bool](t, b, `(() => { const d = document.getElementById("recon").getContext("2d").getImageData(0, 0, 280, 280).data;
 		for (let i = 0; i < d.length; i += 4) if (d[i] > 0) return true; return false; })()`), "the reconstruction is drawn")
 	b.screenshot(t, "serve-draw.png")
+}
+
+// TestBrowserFollowsTraining: while a run holds its lock, its page draws
+// the metrics lines and takes the grids that appear after it loaded.
+func TestBrowserFollowsTraining(t *testing.T) {
+	var run string
+	b := newBrowser(t, func(t *testing.T) string {
+		root := newFixture(t).root
+		run = filepath.Join(root, "gan")
+		require.NoError(t, os.WriteFile(filepath.Join(run, ".lock"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644))
+		return root
+	})
+	points := `document.querySelector("#charts svg[aria-label=loss] polyline.series").getAttribute("points").split(" ").length`
+	b.do(t, chromedp.Navigate(b.url+"/run?run=gan"), poll(`document.querySelectorAll("#charts svg.chart .series").length > 0`))
+	require.Equal(t, 2, eval[int](t, b, points), "the line being written is not drawn")
+	require.Equal(t, "2", eval[string](t, b, `document.getElementById("slider-samples").max`))
+
+	f, err := os.OpenFile(filepath.Join(run, "metrics.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`ep":30,"time":"2026-01-01T00:00:02Z"}` + "\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, os.WriteFile(filepath.Join(run, "samples", "samples-epoch-003.png"), pngOf(t), 0o644))
+	b.do(t, poll(points+` === 3`), poll(`document.getElementById("slider-samples").max === "3"`),
+		loaded("#picture-samples", "epoch-003"))
+	require.Equal(t, "epoch 3", eval[string](t, b, `document.getElementById("label-samples").textContent`))
 }

@@ -37,18 +37,40 @@ function runPage() {
   const run = el.dataset.run;
   const charts = document.getElementById("charts");
   followMetrics([run], recs => metricCharts(charts, recs), () => el.dataset.training === "true");
+  const sliders = new Map();
   for (const section of document.querySelectorAll("section.pictures")) {
     const name = section.dataset.name;
     const img = document.getElementById("picture-" + name);
     const slider = document.getElementById("slider-" + name);
     const label = document.getElementById("label-" + name);
-    const files = img.dataset.files.split("|"), labels = img.dataset.labels.split("|");
-    slider.addEventListener("input", () => {
+    const state = {files: img.dataset.files.split("|"), labels: img.dataset.labels.split("|")};
+    const show = () => {
       const i = +slider.value;
-      img.src = "/files/" + files[i].split("/").map(encodeURIComponent).join("/");
-      label.textContent = labels[i];
-    });
+      img.src = "/files/" + state.files[i].split("/").map(encodeURIComponent).join("/");
+      label.textContent = state.labels[i];
+    };
+    slider.addEventListener("input", show);
+    sliders.set(name, {slider, state, show});
   }
+  // While the run trains, new grids join the sliders; a slider at its end
+  // moves on to the newest.
+  async function morePictures() {
+    try {
+      const run = await getJSON("/api/run?" + q({run: el.dataset.run}));
+      for (const [name, pics] of Object.entries(run.pictures)) {
+        const s = sliders.get(name);
+        if (!s || pics.length === s.state.files.length) continue;
+        const atEnd = +s.slider.value === s.state.files.length - 1;
+        s.state.files = pics.map(p => p.file);
+        s.state.labels = pics.map(p => p.label);
+        s.slider.max = pics.length - 1;
+        if (atEnd) { s.slider.value = pics.length - 1; s.show(); }
+      }
+      el.dataset.training = run.training ? "true" : "false";
+    } catch (e) { /* the next poll retries */ }
+    if (el.dataset.training === "true") setTimeout(morePictures, 5000);
+  }
+  if (el.dataset.training === "true") setTimeout(morePictures, 5000);
 }
 
 function comparePage() {

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 	"math"
 	"net/http"
@@ -166,7 +164,7 @@ func (s *Server) apiGenerate(w http.ResponseWriter, r *http.Request) {
 			per := len(pixels) / n
 			pixels, n = pixels[req.Index*per:(req.Index+1)*per], 1
 		}
-		return writeImages(w, m, pixels, n, req.Cols, req.Format)
+		return writeImages(w, m, pixels, n, req.Cols, req.Format, req.Index >= 0)
 	})
 	if err != nil {
 		writeError(w, err)
@@ -211,7 +209,7 @@ func (s *Server) apiWalk(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return writeImages(w, m, pixels, req.Steps, req.Steps, req.Format)
+		return writeImages(w, m, pixels, req.Steps, req.Steps, req.Format, false)
 	})
 	if err != nil {
 		writeError(w, err)
@@ -298,7 +296,7 @@ func (s *Server) apiDecode(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return writeImages(w, m, pixels, len(req.Z), 0, req.Format)
+		return writeImages(w, m, pixels, len(req.Z), 0, req.Format, false)
 	})
 	if err != nil {
 		writeError(w, err)
@@ -351,14 +349,22 @@ func rows(flat []float32, n int) [][]float32 {
 }
 
 // writeImages writes n images of the model's shape as a PNG grid of cols
-// columns (0: square) or as JSON pixels.
-func writeImages(w http.ResponseWriter, m *model, pixels []float32, n, cols int, format string) error {
+// columns (0: square), as one PNG image at its own size when alone, or as
+// JSON pixels.
+func writeImages(w http.ResponseWriter, m *model, pixels []float32, n, cols int, format string, alone bool) error {
 	c, h, wd := m.Shape()
 	if format == "json" {
 		writeJSON(w, http.StatusOK, map[string]any{"shape": []int{c, h, wd}, "images": rows(pixels, n)})
 		return nil
 	}
-	img, err := Grid(pixels, n, c, h, wd, cols)
+	shape := visual.Shape{C: c, H: h, W: wd}
+	var img image.Image
+	var err error
+	if alone {
+		img, err = visual.Image(pixels, shape, 0, 1)
+	} else {
+		img, err = visual.Grid(pixels, n, shape, cols, 0, 1)
+	}
 	if err != nil {
 		return err
 	}
@@ -370,39 +376,4 @@ func writeImages(w http.ResponseWriter, m *model, pixels []float32, n, cols int,
 	w.Header().Set("Cache-Control", "no-store")
 	_, err = w.Write(buf.Bytes())
 	return err
-}
-
-// Grid tiles n images of c×h×w pixels in [0, 1] (CHW, one after another)
-// as visual.Grid does: grey for one channel, colour for three (each
-// channel tiled by visual.Grid and the planes combined).
-func Grid(pixels []float32, n, c, h, w, cols int) (image.Image, error) {
-	if c == 1 {
-		return visual.Grid(pixels, n, h, w, cols, 0, 1)
-	}
-	if c != 3 {
-		return nil, fmt.Errorf("server: cannot draw images of %d channels", c)
-	}
-	if len(pixels) != n*c*h*w {
-		return nil, fmt.Errorf("server: %d images of %d×%d×%d need %d values, got %d", n, c, h, w, n*c*h*w, len(pixels))
-	}
-	planes := make([]*image.Gray, c)
-	plane := make([]float32, n*h*w)
-	for ch := range planes {
-		for i := range n {
-			copy(plane[i*h*w:(i+1)*h*w], pixels[(i*c+ch)*h*w:(i*c+ch+1)*h*w])
-		}
-		g, err := visual.Grid(plane, n, h, w, cols, 0, 1)
-		if err != nil {
-			return nil, err
-		}
-		planes[ch] = g
-	}
-	b := planes[0].Bounds()
-	out := image.NewRGBA(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			out.SetRGBA(x, y, color.RGBA{planes[0].GrayAt(x, y).Y, planes[1].GrayAt(x, y).Y, planes[2].GrayAt(x, y).Y, 255})
-		}
-	}
-	return out, nil
 }

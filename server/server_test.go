@@ -22,6 +22,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/trainer"
+	"github.com/gorgozoo/gorgozoo/visual"
 	"github.com/gorgozoo/gorgozoo/zoo"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
@@ -62,7 +63,7 @@ func saveRun(t *testing.T, dir string, m trainer.Model, command string) {
 
 // pngOf returns a small PNG file's bytes.
 func pngOf(t *testing.T) []byte {
-	img, err := Grid(make([]float32, 4), 1, 1, 2, 2, 0)
+	img, err := visual.Image(make([]float32, 4), visual.Shape{H: 2, W: 2}, 0, 1)
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	require.NoError(t, png.Encode(&buf, img))
@@ -335,10 +336,9 @@ func TestGenerateIsTheModels(t *testing.T) {
 	rec = do(s.Handler(), "GET", "/api/generate?model=group/cvae&n=5&seed=9&class=2&index=3", "")
 	img, err := png.Decode(rec.Body)
 	require.NoError(t, err)
-	grid, err := Grid(want[3*784:4*784], 1, 1, 28, 28, 0)
+	one, err := visual.Image(want[3*784:4*784], visual.Shape{H: 28, W: 28}, 0, 1)
 	require.NoError(t, err)
-	require.Equal(t, grid.Bounds(), img.Bounds())
-	require.Equal(t, grid.At(14, 14), img.At(14, 14))
+	require.Equal(t, one, img, "image 3 alone, at its own size")
 
 	rec = do(s.Handler(), "GET", "/api/walk?model=gan&steps=6", "")
 	img, err = png.Decode(rec.Body)
@@ -436,17 +436,6 @@ func TestSlerp(t *testing.T) {
 	mid := Slerp(a, b, 0.5)
 	require.InDelta(t, 3, math.Hypot(float64(mid[0]), float64(mid[1])), 1e-5, "the norm stays on the circle")
 	require.InDeltaSlice(t, []float32{2, 2}, Slerp([]float32{1, 1}, []float32{3, 3}, 0.5), 1e-6, "parallel points: a straight line")
-}
-
-func TestGridColour(t *testing.T) {
-	// Two 1×2 images, red then blue, in CHW order.
-	pixels := []float32{1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1}
-	img, err := Grid(pixels, 2, 3, 1, 2, 0)
-	require.NoError(t, err)
-	r, g, b, _ := img.At(2, 2).RGBA()
-	require.Equal(t, []uint32{0xffff, 0, 0}, []uint32{r, g, b})
-	r, g, b, _ = img.At(2+2+2, 2).RGBA()
-	require.Equal(t, []uint32{0, 0, 0xffff}, []uint32{r, g, b})
 }
 
 // TestConcurrentRequests: requests for several models at once, through a

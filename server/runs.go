@@ -36,6 +36,7 @@ type RunSummary struct {
 	Model       string             `json:"model,omitempty"`
 	Data        string             `json:"data,omitempty"`
 	Epochs      int                `json:"epochs,omitempty"`    // the epochs asked for
+	Steps       int64              `json:"steps,omitempty"`     // the steps asked for, when they bound the run instead
 	Step        int64              `json:"step"`                // the last step logged
 	Epoch       float64            `json:"epoch"`               // the last epoch logged
 	Last        map[string]float64 `json:"last,omitempty"`      // the last training scores
@@ -126,6 +127,7 @@ func (s *Server) summary(dir, rel string) RunSummary {
 			sum.Command, sum.Data = c.Command, c.Data
 			var flags struct {
 				Epochs int    `json:"epochs"`
+				Steps  int64  `json:"steps"`
 				Model  string `json:"model"`
 			}
 			var model struct {
@@ -134,6 +136,9 @@ func (s *Server) summary(dir, rel string) RunSummary {
 			_ = json.Unmarshal(c.Flags, &flags)
 			_ = json.Unmarshal(c.Model, &model)
 			sum.Epochs, sum.Model = flags.Epochs, cmp.Or(model.Arch, flags.Model)
+			if flags.Steps > 0 {
+				sum.Epochs, sum.Steps = 0, flags.Steps
+			}
 		}
 	}
 	records, _ := s.metrics(rel, 0)

@@ -47,7 +47,7 @@ func saveRun(t *testing.T, dir string, m trainer.Model, command string) {
 	require.NoError(t, err)
 	_, err = checkpoints.Dir{Path: filepath.Join(dir, "checkpoints")}.Save(c)
 	require.NoError(t, err)
-	cfg := `{"command": "` + command + `", "data": "MNIST train", "flags": {"epochs": 2, "model": "mlp"}, "model": {"arch": "mlp"}}`
+	cfg := `{"command": "` + command + `", "data": "MNIST train", "flags": {"epochs": 2, "steps": 0, "model": "mlp"}, "model": {"arch": "mlp"}}`
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644))
 	metrics := `{"epoch":0.5,"loss":3,"step":10,"images_per_s":100,"time":"2026-01-01T00:00:00Z"}
 {"epoch":1,"loss":2,"step":20,"images_per_s":100,"time":"2026-01-01T00:00:01Z"}

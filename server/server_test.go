@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
 	"image/png"
 	"io"
 	"log"
@@ -463,4 +464,33 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	n, _ := s.models.stats()
 	require.Equal(t, 1, n)
+}
+
+// TestColourModel: a colour model's images are RGB PNGs and C×H×W JSON
+// pixels, and its encoder takes images of that many values.
+func TestColourModel(t *testing.T) {
+	v, err := vae.New(vae.Config{Hidden: []int{16}, Z: 3, ImageChannels: 3}, 3)
+	require.NoError(t, err)
+	vs, err := vae.NewStep(v, vae.TrainConfig{Batch: 8}, 1)
+	require.NoError(t, err)
+	root := t.TempDir()
+	saveRun(t, filepath.Join(root, "colour"), vs, "train-vae")
+	s, _ := newServer(t, root, Config{})
+
+	img, err := png.Decode(do(s.Handler(), "GET", "/api/generate?model=colour&n=4", "").Body)
+	require.NoError(t, err)
+	require.IsType(t, &image.RGBA{}, img)
+	var got struct {
+		Shape  []int
+		Images [][]float32
+	}
+	require.NoError(t, json.Unmarshal(do(s.Handler(), "GET", "/api/generate?model=colour&n=2&format=json", "").Body.Bytes(), &got))
+	require.Equal(t, []int{3, 28, 28}, got.Shape)
+	require.Len(t, got.Images[1], 3*28*28)
+	pixels, err := json.Marshal(got.Images[:1])
+	require.NoError(t, err)
+	rec := do(s.Handler(), "POST", "/api/encode", `{"model": "colour", "images": `+string(pixels)+`}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	rec = do(s.Handler(), "POST", "/api/encode", `{"model": "colour", "images": [[`+strings.TrimSuffix(strings.Repeat("0.5,", 784), ",")+`]]}`)
+	require.Equal(t, http.StatusBadRequest, rec.Code, "a grey image is refused")
 }

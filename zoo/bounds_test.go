@@ -13,6 +13,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/trainer"
 	"github.com/gorgozoo/gorgozoo/zoo"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
+	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
@@ -51,6 +52,9 @@ var craftedCases = []struct {
 	{"vae conv channels max", vae.Kind, `{"arch":"conv","channels":[9223372036854775807]}`, "vae: the model needs"},
 	{"vae conv-attn image 4096", vae.Kind, `{"arch":"conv-attn","height":4096,"width":4096}`, "vae: the model needs"},
 	{"vae conv 20 stages", vae.Kind, `{"arch":"conv","channels":[` + repeat("1,", 19) + `1]}`, "1 to 8 channel counts"},
+	{"diffusion T 1e9", diffusion.Kind, `{"t":1000000000}`, "T must be from 1 to"},
+	{"diffusion classes 1e9", diffusion.Kind, `{"unet":{"classes":1000000000}}`, "classes must be from 0"},
+	{"diffusion image 1e6", diffusion.Kind, `{"unet":{"height":1048576,"width":1048576}}`, "diffusion: the model needs"},
 	{"classifier classes 1e9", classifier.Kind, `{"classes":1000000000}`, "classifier: the model needs"},
 	{"classifier hidden max", classifier.Kind, `{"hidden":9223372036854775807}`, "classifier: the model needs"},
 	{"classifier channels 1e6", classifier.Kind, `{"channels":[1000000,1000000]}`, "classifier: the model needs"},

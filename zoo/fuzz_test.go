@@ -7,6 +7,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/internal/testutil"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
+	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
@@ -27,13 +28,17 @@ func FuzzCheckpointConfig(f *testing.F) {
 	for _, seed := range []string{
 		`{}`, `{"arch":"dcgan"}`, `{"arch":"sagan","height":16,"width":16}`, `{"arch":"conv","channels":[4,8]}`,
 		`{"arch":"conv-attn"}`, `{"classes":10,"d_pack":2}`, `{"discriminators":3,"g_hidden":[8],"d_hidden":[8]}`,
-		`{"channels":[2],"kernel":3,"hidden":4,"classes":2}`, `{"z":2,"hidden":[4,4]}`, `null`, `[]`, `{"z":"x"}`,
+		`{"channels":[2],"kernel":3,"hidden":4,"classes":2}`, `{"z":2,"hidden":[4,4]}`, `{"t":10,"unet":{"channels":[4],"classes":2}}`, `null`, `[]`, `{"z":"x"}`,
 	} {
 		f.Add(seed)
 	}
 	builds := map[string]func(*checkpoints.Checkpoint) error{
 		gan.Kind: func(c *checkpoints.Checkpoint) error { _, err := gan.FromCheckpointWithin(c, fuzzBudget); return err },
 		vae.Kind: func(c *checkpoints.Checkpoint) error { _, err := vae.FromCheckpointWithin(c, fuzzBudget); return err },
+		diffusion.Kind: func(c *checkpoints.Checkpoint) error {
+			_, err := diffusion.FromCheckpointWithin(c, fuzzBudget)
+			return err
+		},
 		classifier.Kind: func(c *checkpoints.Checkpoint) error {
 			_, err := classifier.FromCheckpointWithin(c, fuzzBudget)
 			return err

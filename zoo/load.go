@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
+	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
@@ -13,10 +14,11 @@ import (
 // Model is a trained generative model loaded from a checkpoint. Its methods
 // are safe for concurrent use.
 type Model interface {
-	// Kind is the checkpoint's model kind: gan.Kind or vae.Kind.
+	// Kind is the checkpoint's model kind: gan.Kind, vae.Kind or
+	// diffusion.Kind.
 	Kind() string
-	// Config is the model's architecture: a gan.Config or a vae.Config,
-	// with its defaults filled in.
+	// Config is the model's architecture: a gan.Config, a vae.Config or a
+	// diffusion.Config, with its defaults filled in.
 	Config() any
 	// Shape is the size of one image: channels, height and width.
 	Shape() (channels, height, width int)
@@ -42,7 +44,7 @@ type Source struct {
 }
 
 // Kinds lists the checkpoint kinds Load opens.
-var Kinds = []string{gan.Kind, vae.Kind}
+var Kinds = []string{gan.Kind, vae.Kind, diffusion.Kind}
 
 // Load opens the checkpoint file path, or the latest checkpoint of the run
 // folder path, of any model kind in Kinds. It refuses, before allocating
@@ -72,6 +74,12 @@ func LoadWithin(path string, maxMemory int64) (Model, error) {
 			return nil, err
 		}
 		return &VAE{Model: m, inf: vae.NewInference(m), src: src}, nil
+	case diffusion.Kind:
+		m, err := diffusion.FromCheckpointWithin(c, maxMemory)
+		if err != nil {
+			return nil, err
+		}
+		return &Diffusion{Model: m, sampler: diffusion.NewSampler(m), src: src}, nil
 	case "":
 		return nil, fmt.Errorf("zoo: %s is not a gorgozoo model checkpoint (no model kind in its metadata)", file)
 	}
@@ -141,6 +149,56 @@ func (v *VAE) Generate(ctx context.Context, n int, seed uint64, class int) ([]fl
 		return nil, err
 	}
 	return inParts(ctx, n, v.Model.Config.Z, v.Model.Config.Pixels(), z, labels, v.inf.Decode)
+}
+
+// Diffusion is a loaded diffusion model: its sampler draws the images
+// through its weight average, by default with deterministic DDIM in 50
+// steps and no guidance (the zero diffusion.SampleConfig); WithSampling
+// chooses other settings.
+type Diffusion struct {
+	Model    *diffusion.Model
+	sampler  *diffusion.Sampler
+	sampling diffusion.SampleConfig
+	src      Source
+}
+
+// Kind returns diffusion.Kind.
+func (d *Diffusion) Kind() string { return diffusion.Kind }
+
+// Config returns the diffusion.Config of the model.
+func (d *Diffusion) Config() any { return d.Model.Config }
+
+// Shape returns the model's image channels and size.
+func (d *Diffusion) Shape() (channels, height, width int) { return d.Model.Config.ImageShape() }
+
+// Classes returns the classes of a conditional model, 0 otherwise.
+func (d *Diffusion) Classes() int { return d.Model.Config.Classes() }
+
+// Checkpoint returns where the model was loaded from.
+func (d *Diffusion) Checkpoint() Source { return d.src }
+
+// Sampling returns the sampler settings Generate uses.
+func (d *Diffusion) Sampling() diffusion.SampleConfig { return d.sampling }
+
+// WithSampling returns the model drawing with the sampler settings sc
+// (method, steps, η, guidance; zero fields take their defaults), sharing
+// its network and compiled graphs with d. It refuses settings the model
+// cannot use, such as more DDIM steps than its T.
+func (d *Diffusion) WithSampling(sc diffusion.SampleConfig) (*Diffusion, error) {
+	T := d.Model.Config.T
+	if err := sc.WithDefaults(T).Validate(T); err != nil {
+		return nil, err
+	}
+	c := *d
+	c.sampling = sc
+	return &c, nil
+}
+
+// Generate draws n images as diffusion.Sampler's Sample does with the
+// model's sampler settings: the same seed gives the same images. A
+// cancelled ctx stops it between steps.
+func (d *Diffusion) Generate(ctx context.Context, n int, seed uint64, class int) ([]float32, error) {
+	return d.sampler.Sample(ctx, n, seed, class, d.sampling)
 }
 
 // part is the number of images mapped between two looks at the context. It

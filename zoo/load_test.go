@@ -13,6 +13,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/trainer"
 	"github.com/gorgozoo/gorgozoo/zoo"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
+	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
@@ -27,6 +28,9 @@ func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
 		build   func(t *testing.T) (trainer.Model, draw, any)
 		kind    string
 		classes int
+		// counts of images drawn; nil: 0, 7, 1000 and 2345, across the
+		// parts Generate draws between looks at the context
+		counts []int
 	}{
 		{"gan", func(t *testing.T) (trainer.Model, draw, any) {
 			m, err := gan.New(gan.Config{GHidden: []int{32}, DHidden: []int{16}, Z: 8}, 3)
@@ -35,7 +39,7 @@ func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
 			require.NoError(t, err)
 			g := gan.NewGenerator(m)
 			return s, func(n, _ int, seed uint64) ([]float32, error) { return g.Generate(n, seed) }, m.Config
-		}, gan.Kind, 0},
+		}, gan.Kind, 0, nil},
 		{"conditional gan", func(t *testing.T) (trainer.Model, draw, any) {
 			m, err := gan.New(gan.Config{GHidden: []int{32}, DHidden: []int{16}, Z: 8, Classes: 4}, 3)
 			require.NoError(t, err)
@@ -48,7 +52,7 @@ func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
 				}
 				return g.GenerateClass(n, class, seed)
 			}, m.Config
-		}, gan.Kind, 4},
+		}, gan.Kind, 4, nil},
 		{"vae", func(t *testing.T) (trainer.Model, draw, any) {
 			m, err := vae.New(vae.Config{Hidden: []int{32}, Z: 4}, 3)
 			require.NoError(t, err)
@@ -56,7 +60,7 @@ func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
 			require.NoError(t, err)
 			v := vae.NewInference(m)
 			return s, func(n, _ int, seed uint64) ([]float32, error) { return v.Sample(n, seed) }, m.Config
-		}, vae.Kind, 0},
+		}, vae.Kind, 0, nil},
 		{"conditional vae", func(t *testing.T) (trainer.Model, draw, any) {
 			m, err := vae.New(vae.Config{Hidden: []int{32}, Z: 4, Classes: 3}, 3)
 			require.NoError(t, err)
@@ -69,7 +73,17 @@ func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
 				}
 				return v.SampleClass(n, class, seed)
 			}, m.Config
-		}, vae.Kind, 3},
+		}, vae.Kind, 3, nil},
+		{"conditional diffusion", func(t *testing.T) (trainer.Model, draw, any) {
+			m, err := diffusion.New(diffusion.Config{T: 2, UNet: diffusion.UNetConfig{Channels: []int{4, 4}, TimeDim: 8, Groups: 2, Classes: 3}}, 3)
+			require.NoError(t, err)
+			s, err := diffusion.NewStep(m, diffusion.TrainConfig{Batch: 8}, 1)
+			require.NoError(t, err)
+			d := diffusion.NewSampler(m)
+			return s, func(n, class int, seed uint64) ([]float32, error) {
+				return d.Sample(context.Background(), n, seed, class, diffusion.SampleConfig{})
+			}, m.Config
+		}, diffusion.Kind, 3, []int{0, 1, 52}}, // a diffusion model draws batch by batch, looking at the context at every step
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, own, cfg := c.build(t)
@@ -88,7 +102,11 @@ func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
 					classes = append(classes, c.classes-1)
 				}
 				for _, class := range classes {
-					for _, n := range []int{0, 7, 1000, 2345} {
+					counts := c.counts
+					if counts == nil {
+						counts = []int{0, 7, 1000, 2345}
+					}
+					for _, n := range counts {
 						got, err := m.Generate(context.Background(), n, 11, class)
 						require.NoError(t, err)
 						want, err := own(n, class, 11)
@@ -130,7 +148,7 @@ func TestLoadRefuses(t *testing.T) {
 	for _, c := range []struct {
 		path, want string
 	}{
-		{clfPath, `cannot draw images from a "classifier" checkpoint (kinds that can: gan, vae)`},
+		{clfPath, `cannot draw images from a "classifier" checkpoint (kinds that can: gan, vae, diffusion)`},
 		{bare, "not a gorgozoo model checkpoint"},
 		{junk, "config.json"},
 		{t.TempDir(), "no checkpoint"},
@@ -160,6 +178,14 @@ func TestPackageLoadersTakeRunFolders(t *testing.T) {
 	_, err = vae.Load(filepath.Join(dir, "checkpoints"))
 	require.NoError(t, err)
 
+	d, err := diffusion.New(diffusion.Config{T: 2, UNet: diffusion.UNetConfig{Channels: []int{4, 4}, TimeDim: 8, Groups: 2}}, 1)
+	require.NoError(t, err)
+	ds, err := diffusion.NewStep(d, diffusion.TrainConfig{Batch: 2}, 1)
+	require.NoError(t, err)
+	dir, _ = testutil.SaveRun(t, ds, 0)
+	_, err = diffusion.Load(dir)
+	require.NoError(t, err)
+
 	c, err := classifier.New(classifier.Config{}, 1)
 	require.NoError(t, err)
 	cs, err := classifier.NewStep(c, classifier.TrainConfig{Batch: 2}, 1)
@@ -167,4 +193,38 @@ func TestPackageLoadersTakeRunFolders(t *testing.T) {
 	dir, _ = testutil.SaveRun(t, cs, 0)
 	_, err = classifier.Load(dir)
 	require.NoError(t, err)
+}
+
+// TestDiffusionSampling: a loaded diffusion model draws with DDIM's
+// defaults, and WithSampling changes the sampler of a copy only.
+func TestDiffusionSampling(t *testing.T) {
+	m, err := diffusion.New(diffusion.Config{T: 10, UNet: diffusion.UNetConfig{Channels: []int{4, 4}, TimeDim: 8, Groups: 2}}, 1)
+	require.NoError(t, err)
+	s, err := diffusion.NewStep(m, diffusion.TrainConfig{Batch: 2}, 1)
+	require.NoError(t, err)
+	dir, _ := testutil.SaveRun(t, s, 0)
+	loaded, err := zoo.Load(dir)
+	require.NoError(t, err)
+	d, ok := loaded.(*zoo.Diffusion)
+	require.True(t, ok)
+	require.Equal(t, diffusion.SampleConfig{}, d.Sampling())
+	ctx := context.Background()
+	sampler := diffusion.NewSampler(m)
+	sc := diffusion.SampleConfig{Method: diffusion.DDPM}
+	ddpm, err := d.WithSampling(sc)
+	require.NoError(t, err)
+	require.Equal(t, sc, ddpm.Sampling())
+	require.Equal(t, diffusion.SampleConfig{}, d.Sampling(), "the original keeps its settings")
+	for _, c := range []struct {
+		m  zoo.Model
+		sc diffusion.SampleConfig
+	}{{d, diffusion.SampleConfig{}}, {ddpm, sc}} {
+		got, err := c.m.Generate(ctx, 3, 5, -1)
+		require.NoError(t, err)
+		want, err := sampler.Sample(ctx, 3, 5, -1, c.sc)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	_, err = d.WithSampling(diffusion.SampleConfig{Steps: 11})
+	require.ErrorContains(t, err, "sampling steps must be from 1 to T = 10")
 }

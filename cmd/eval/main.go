@@ -36,6 +36,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/internal/cli"
 	"github.com/gorgozoo/gorgozoo/zoo"
 	"github.com/gorgozoo/gorgozoo/zoo/classifier"
+	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
 
@@ -66,7 +67,9 @@ the samples and to the test images:
   digits covered   digits predicted for at least 10% of their fair share of the samples
   KL from uniform  of the predicted-digit histogram, in nats: 0 balanced, 2.30 a single digit
 For a VAE checkpoint it adds the test loss (negative ELBO) and the IWAE
-bound on the test NLL with -iwae-k samples.
+bound on the test NLL with -iwae-k samples. A diffusion checkpoint draws
+with deterministic DDIM in 50 steps unless -sampler, -steps, -eta or
+-guidance say otherwise.
 
 With -features random (the default for an image folder without class
 folders) the network is an untrained CNN with fixed-seed weights, whose
@@ -92,6 +95,7 @@ type options struct {
 	JSON      bool
 	Out       string
 	MaxMemory cli.Memory
+	Sampling  cli.SamplingFlags // a diffusion checkpoint's sampler
 }
 
 func main() {
@@ -103,7 +107,7 @@ func main() {
 func parse(args []string, stdout io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.StringVar(&o.Ckpt, "ckpt", "", "GAN or VAE checkpoint file, or a run folder (its latest checkpoint); samples are drawn from it")
+	fs.StringVar(&o.Ckpt, "ckpt", "", "GAN, VAE or diffusion checkpoint file, or a run folder (its latest checkpoint); samples are drawn from it")
 	fs.StringVar(&o.Samples, "samples", "", "IDX3 ubyte file of N×28×28 images, or a folder of 28×28 PNG files")
 	fs.StringVar(&o.Real, "real", "", "\"train\": measure real MNIST training images (a random -n of them)")
 	fs.BoolVar(&o.Noise, "noise", false, "measure -n images of uniform noise")
@@ -121,6 +125,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object instead of the table")
 	fs.StringVar(&o.Out, "o", "", "also write the JSON object to this file")
 	cli.RegisterMemory(fs, &o.MaxMemory)
+	o.Sampling.Register(fs, "steps")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -133,8 +138,12 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Positive("splits", int64(o.Splits))
 	c.NonNegative("ref-n", int64(o.RefN))
 	o.IWAEFlags.Check(&c)
+	o.Sampling.Check(fs, &c)
 	if err := c.Err(); err != nil {
 		return o, err
+	}
+	if given := o.Sampling.Given(); len(given) > 0 && o.Ckpt == "" {
+		return o, cli.Usagef("-%s sets how a diffusion checkpoint draws; it needs -ckpt", given[0])
 	}
 	sources := 0
 	for _, set := range []bool{o.Ckpt != "", o.Samples != "", o.Real != "", o.Noise} {
@@ -188,6 +197,8 @@ type result struct {
 	ClassNames       []string `json:"class_names,omitempty"` // the classifier's classes, when it names them
 	*eval.Report
 	VAE *vaeResult `json:"vae,omitempty"`
+	// Sampling is a diffusion checkpoint's sampler, its defaults filled in.
+	Sampling *diffusion.SampleConfig `json:"sampling,omitempty"`
 	// Baselines are the real-train and noise rows of -baselines.
 	Baselines []baseline `json:"baselines,omitempty"`
 	Seconds   float64    `json:"seconds"`
@@ -408,7 +419,7 @@ func baselines(ctx context.Context, o options, ev *eval.Evaluator, net *network)
 	return rows, nil
 }
 
-// fromCheckpoint draws o.N samples from a GAN or VAE checkpoint; for a VAE
+// fromCheckpoint draws o.N samples from a GAN, VAE or diffusion checkpoint; for a VAE
 // it also returns a tester of the test set.
 func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.Set, net *network) ([]float32, *vae.Tester, error) {
 	path, err := cli.CheckpointPath(o.Ckpt)
@@ -418,6 +429,13 @@ func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.
 	m, err := zoo.LoadWithin(path, o.MaxMemory.Bytes())
 	if err != nil {
 		return nil, nil, fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
+	}
+	if m, err = o.Sampling.Apply(m); err != nil {
+		return nil, nil, err
+	}
+	if d, ok := m.(*zoo.Diffusion); ok {
+		sc := d.Sampling().WithDefaults(d.Model.Config.T)
+		res.Sampling = &sc
 	}
 	src := m.Checkpoint()
 	res.Path, res.Kind, res.Step = src.Path, m.Kind(), src.Meta.Step
@@ -504,6 +522,9 @@ func printTable(w io.Writer, r *result) error {
 	}
 	if r.ClassifierSHA256 != "" {
 		clf += ", sha256 " + r.ClassifierSHA256[:16]
+	}
+	if sc := r.Sampling; sc != nil {
+		src += fmt.Sprintf(", %s %d steps, η %g, guidance %g", strings.ToUpper(sc.Method), sc.Steps, sc.Eta, sc.Guidance)
 	}
 	fmt.Fprintf(w, "samples:    %s\nreference:  %s (%d images)\nclassifier: %s\n\n", src, r.Reference, r.ReferenceN, clf)
 	// A classifier that names its classes measures classes, MNIST's

@@ -38,7 +38,13 @@ RGB), into a new or empty folder. -cols and -scale shape the grid only.
 -class N draws only digit N from a class-conditional GAN (train-gan -classes)
 or VAE (train-vae -classes). Without it a conditional model draws random
 classes, and a folder's file names do not say which; write each class to
-its own folder (-class 3 -o samples/3/) for a labelled folder.`
+its own folder (-class 3 -o samples/3/) for a labelled folder.
+A diffusion model (train-diffusion) draws with deterministic DDIM in 50
+steps unless -sampler, -steps, -eta or -guidance say otherwise:
+
+  go run ./cmd/sample -ckpt runs/diffusion-20260101-120000 -steps 100 -eta 0.5
+  go run ./cmd/sample -ckpt runs/cdiffusion -class 3 -guidance 3
+  go run ./cmd/sample -ckpt runs/diffusion-20260101-120000 -sampler ddpm`
 
 type options struct {
 	Ckpt string
@@ -52,6 +58,7 @@ type options struct {
 	Class  int // class of a conditional GAN or VAE; -1: random classes
 	// MaxMemory bounds the model and the images drawn.
 	MaxMemory cli.Memory
+	Sampling  cli.SamplingFlags // a diffusion model's sampler
 }
 
 func main() {
@@ -71,6 +78,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.Scale, "scale", 2, "pixel upscaling for .png")
 	fs.IntVar(&o.Class, "class", -1, "draw only this class from a class-conditional GAN or VAE (-1: any class)")
 	cli.RegisterMemory(fs, &o.MaxMemory)
+	o.Sampling.Register(fs, "steps")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -81,6 +89,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Count("n", int64(o.N), cli.MaxImages)
 	c.NonNegative("cols", int64(o.Cols))
 	c.Count("scale", int64(o.Scale), maxScale)
+	o.Sampling.Check(fs, &c)
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -117,6 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m, err := zoo.LoadWithin(path, o.MaxMemory.Bytes())
 	if err != nil {
 		return fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
+	}
+	if m, err = o.Sampling.Apply(m); err != nil {
+		return err
 	}
 	path = m.Checkpoint().Path
 	c, h, w := m.Shape()

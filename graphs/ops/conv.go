@@ -232,11 +232,15 @@ func (op convOp) SymDiff(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 	return G.Nodes{dx, dw, db}, nil
 }
 
-// convWork is one node's scratch: a column buffer per worker and a weight
-// gradient partial per chunk of the batch.
+// convWork is one node's scratch: a column buffer or panel packer per
+// worker, a weight gradient partial per chunk of the batch and the
+// flipped weight of an input gradient computed as a convolution.
 type convWork[T float] struct {
-	cols  [][]T
-	parts [][]T
+	cols   [][]T
+	panels []*imagePanels  // implicit forward products, one per worker
+	panelT []*imagePanelsT // implicit weight gradients, one per worker
+	parts  [][]T
+	flip   []T
 }
 
 func workFor[T float](op convOp) *convWork[T] {
@@ -259,18 +263,103 @@ func (w *convWork[T]) col(i, size int) []T {
 	return w.cols[i]
 }
 
+// convPath overrides the choice of each product's B operand, for tests
+// and benchmarks: 0 applies the rules (implicit and flipped), 1 always
+// uses the im2col buffer and col2im, 2 packs straight from the image
+// wherever the kernel can.
+var convPath = 0
+
+// implicit reports whether the product of a convolution of geometry g
+// (its forward pass, or its weight gradient) packs its B operand straight
+// from the image instead of through an im2col buffer.
+func implicit[T float](g convGeom) bool {
+	var z T
+	if _, ok := any(z).(float32); !ok || g.direct() || !gemm.Implicit() || convPath == 1 {
+		return false
+	}
+	return true
+}
+
+// flipped reports whether the input gradient is computed as the
+// convolution of dy with the flipped, transposed weight (stride 1): no
+// col2im scatter, and its products can pack from dy directly.
+func (g convGeom) flipped() bool {
+	return g.stride == 1 && !g.direct() && g.pad <= g.k-1 && convPath != 1
+}
+
+// flipGeom is the geometry of that convolution: dy [n, o, oh, ow] with a
+// [c, o, k, k] weight, padding k−1−pad, gives dx [n, c, h, w].
+func (g convGeom) flipGeom() convGeom {
+	return convGeom{n: g.n, c: g.o, h: g.oh, w: g.ow, o: g.c, k: g.k, stride: 1, pad: g.k - 1 - g.pad, oh: g.h, ow: g.w}
+}
+
+// productGeom is the convolution whose forward product the op runs per
+// image (the input gradient's flipped one), or g itself.
+func (op convOp) productGeom() convGeom {
+	if op.dir == convInputGrad && op.g.flipped() {
+		return op.g.flipGeom()
+	}
+	return op.g
+}
+
 // prepare makes every buffer the workers will index before they start, so
 // that they never grow a shared slice concurrently.
 func (w *convWork[T]) prepare(op convOp, workers int) {
 	g := op.g
-	if !g.direct() && op.dir != convBiasGrad {
+	pg := op.productGeom()
+	switch {
+	case op.dir == convBiasGrad || g.direct():
+	case op.dir != convInputGrad && implicit[T](g) || op.dir == convInputGrad && g.flipped() && implicit[T](pg):
+		nr := gemm.PanelWidth()
+		for i := len(w.panels); i < workers; i++ {
+			w.panels = append(w.panels, newImagePanels(pg, nr))
+			w.panelT = append(w.panelT, newImagePanelsT(pg, nr))
+		}
+	default:
 		for i := range workers {
-			w.col(i, g.ckk()*g.pix())
+			w.col(i, pg.ckk()*pg.pix())
 		}
 	}
 	if op.dir == convWeightGrad && g.chunks() > 1 {
 		for len(w.parts) < g.chunks() {
 			w.parts = append(w.parts, make([]T, g.o*g.ckk()))
+		}
+	}
+	if op.dir == convInputGrad && g.flipped() && len(w.flip) != g.o*g.ckk() {
+		w.flip = make([]T, g.o*g.ckk())
+	}
+}
+
+// product computes y = W·col(x) + beta·y for one image x [c, h, w] of a
+// convolution of geometry g: W is [o, c·k·k], y [o, oh·ow].
+func (w *convWork[T]) product(g convGeom, worker int, wt, x, y []T, beta T) {
+	ckk, pix := g.ckk(), g.pix()
+	switch {
+	case g.direct():
+		gemmT(false, false, g.o, pix, ckk, wt, ckk, x, pix, beta, y, pix)
+	case implicit[T](g):
+		p := w.panels[worker]
+		p.x = any(x).([]float32)
+		gemm.SgemmSerialPanels(g.o, pix, ckk, any(wt).([]float32), ckk, p, float32(beta), any(y).([]float32), pix)
+		p.x = nil
+	default:
+		col := w.cols[worker]
+		im2col(g, x, col)
+		gemmT(false, false, g.o, pix, ckk, wt, ckk, col, pix, beta, y, pix)
+	}
+}
+
+// flipWeight writes w [o, c, k, k] as [c, o, k, k] with each k×k kernel
+// rotated by half a turn: the weight of the input gradient's convolution.
+func flipWeight[T float](g convGeom, w, dst []T) {
+	kk := g.k * g.k
+	for o := range g.o {
+		for ci := range g.c {
+			src := w[(o*g.c+ci)*kk:][:kk]
+			d := dst[(ci*g.o+o)*kk:][:kk]
+			for i, v := range src {
+				d[kk-1-i] = v
+			}
 		}
 	}
 }
@@ -293,20 +382,26 @@ func runConv[T float](op convOp, w *convWork[T], in [3]*tensor.Dense, out *tenso
 		parallel.For(g.chunks(), workers, func(worker, j int) {
 			lo, hi := g.chunk(j)
 			for i := lo; i < hi; i++ {
-				xb, yb := x[i*xSize:(i+1)*xSize], dst[i*ySize:(i+1)*ySize]
-				col := xb
-				if !g.direct() {
-					col = w.cols[worker]
-					im2col(g, xb, col)
-				}
+				yb := dst[i*ySize : (i+1)*ySize]
 				for o, v := range bias {
 					fill(yb[o*pix:(o+1)*pix], v)
 				}
-				gemmT(false, false, g.o, pix, ckk, wt, ckk, col, pix, 1, yb, pix)
+				w.product(g, worker, wt, x[i*xSize:(i+1)*xSize], yb, 1)
 			}
 		})
 	case convInputGrad:
 		wt, dy := a, b
+		if g.flipped() {
+			flipWeight(g, wt, w.flip)
+			fg := g.flipGeom()
+			parallel.For(g.chunks(), workers, func(worker, j int) {
+				lo, hi := g.chunk(j)
+				for i := lo; i < hi; i++ {
+					w.product(fg, worker, w.flip, dy[i*ySize:(i+1)*ySize], dst[i*xSize:(i+1)*xSize], 0)
+				}
+			})
+			return
+		}
 		parallel.For(g.chunks(), workers, func(worker, j int) {
 			lo, hi := g.chunk(j)
 			for i := lo; i < hi; i++ {
@@ -323,6 +418,7 @@ func runConv[T float](op convOp, w *convWork[T], in [3]*tensor.Dense, out *tenso
 	case convWeightGrad:
 		x, dy := a, b
 		nc := g.chunks()
+		imp := implicit[T](g)
 		parallel.For(nc, workers, func(worker, j int) {
 			part := dst
 			if nc > 1 {
@@ -331,14 +427,21 @@ func runConv[T float](op convOp, w *convWork[T], in [3]*tensor.Dense, out *tenso
 			lo, hi := g.chunk(j)
 			for i := lo; i < hi; i++ {
 				xb, dyb := x[i*xSize:(i+1)*xSize], dy[i*ySize:(i+1)*ySize]
+				beta := T(1)
+				if i == lo {
+					beta = 0
+				}
+				if imp {
+					p := w.panelT[worker]
+					p.x = any(xb).([]float32)
+					gemm.SgemmSerialPanels(g.o, ckk, pix, any(dyb).([]float32), pix, p, float32(beta), any(part).([]float32), ckk)
+					p.x = nil
+					continue
+				}
 				col := xb
 				if !g.direct() {
 					col = w.cols[worker]
 					im2col(g, xb, col)
-				}
-				beta := T(1)
-				if i == lo {
-					beta = 0
 				}
 				gemmT(false, true, g.o, ckk, pix, dyb, pix, col, pix, beta, part, ckk)
 			}

@@ -263,28 +263,44 @@ func (w *convWork[T]) col(i, size int) []T {
 	return w.cols[i]
 }
 
-// convPath overrides the choice of each product's B operand, for tests
-// and benchmarks: 0 applies the rules (implicit and flipped), 1 always
-// uses the im2col buffer and col2im, 2 packs straight from the image
-// wherever the kernel can.
-var convPath = 0
+// convPath overrides the rules that choose how each product gets its B
+// operand, for tests and benchmarks.
+var convPath = pathRule
 
-// implicit reports whether the product of a convolution of geometry g
-// (its forward pass, or its weight gradient) packs its B operand straight
-// from the image instead of through an im2col buffer.
+const (
+	pathRule     = iota // the rules below
+	pathIm2col          // im2col buffers and col2im everywhere
+	pathImplicit        // implicit GEMM wherever the kernel can, flipped input gradients
+	pathFlipped         // flipped input gradients, im2col buffers everywhere
+)
+
+// implicit reports whether a product of a convolution of geometry g (its
+// forward pass, or its weight gradient) packs its B operand straight from
+// the image instead of through an im2col buffer. For stride 1, im2col
+// builds its rows with a few long copies, which with the GEMM's own
+// packing beat one gather per panel step; strided windows it has to
+// gather value by value anyway, so there packing once wins.
 func implicit[T float](g convGeom) bool {
 	var z T
-	if _, ok := any(z).(float32); !ok || g.direct() || !gemm.Implicit() || convPath == 1 {
+	if _, ok := any(z).(float32); !ok || g.direct() || !gemm.Implicit() {
 		return false
 	}
-	return true
+	switch convPath {
+	case pathIm2col, pathFlipped:
+		return false
+	case pathImplicit:
+		return true
+	}
+	// With fewer output rows than a micro-tile most of each packed
+	// panel's use is wasted (im2col then takes the matrix-vector path).
+	return g.stride > 1 && g.o >= 16
 }
 
 // flipped reports whether the input gradient is computed as the
 // convolution of dy with the flipped, transposed weight (stride 1): no
-// col2im scatter, and its products can pack from dy directly.
+// col2im scatter, and no product with the weight's thin transpose.
 func (g convGeom) flipped() bool {
-	return g.stride == 1 && !g.direct() && g.pad <= g.k-1 && convPath != 1
+	return g.stride == 1 && !g.direct() && g.pad <= g.k-1 && convPath != pathIm2col
 }
 
 // flipGeom is the geometry of that convolution: dy [n, o, oh, ow] with a

@@ -76,7 +76,7 @@ func (p *imagePanels) Pack(dst []float32, pc, jc, kc, w, nr int) {
 			clear(d)
 		case run && s >= 0 && s+w <= len(x):
 			if w == 16 && nr == 16 {
-				*(*[16]float32)(d) = *(*[16]float32)(x[s:])
+				copy16(d, x[s:])
 			} else {
 				copy(d, x[s:s+w])
 				clear(d[w:])
@@ -84,6 +84,11 @@ func (p *imagePanels) Pack(dst []float32, pc, jc, kc, w, nr int) {
 			for z := all &^ m; z != 0; z &= z - 1 {
 				d[bits.TrailingZeros64(z)] = 0
 			}
+		case m == all:
+			for j, o := range p.off[:w] {
+				d[j] = x[base+o]
+			}
+			clear(d[w:])
 		default:
 			for j := range w {
 				if m>>j&1 != 0 {
@@ -151,4 +156,18 @@ func (p *imagePanelsT) Pack(dst []float32, pc, jc, kc, w, nr int) {
 			ox, oy = 0, oy+1
 		}
 	}
+}
+
+// copy16 copies 16 values through registers: an array assignment between
+// slices that may overlap compiles to a memmove call, which costs more
+// than the copy itself.
+func copy16(d, s []float32) {
+	a := *(*[4]float32)(s[0:])
+	b := *(*[4]float32)(s[4:])
+	c := *(*[4]float32)(s[8:])
+	e := *(*[4]float32)(s[12:16])
+	*(*[4]float32)(d[0:]) = a
+	*(*[4]float32)(d[4:]) = b
+	*(*[4]float32)(d[8:]) = c
+	*(*[4]float32)(d[12:16]) = e
 }

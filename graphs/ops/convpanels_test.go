@@ -63,8 +63,8 @@ func TestConvPathsAgree(t *testing.T) {
 				if in[2] == nil {
 					in = in[:2]
 				}
-				want := runDirN(t, 1, d.dir, g, in)
-				for _, path := range []int{0, 2} {
+				want := runDirN(t, pathIm2col, d.dir, g, in)
+				for _, path := range []int{pathRule, pathImplicit, pathFlipped} {
 					got := runDirN(t, path, d.dir, g, in)
 					// float32 round-off of sums of d.sum products of
 					// unit normals, summed in another order

@@ -204,8 +204,9 @@ func (op convOp) DiffWRT(inputs int) []bool {
 }
 
 // SymDiff returns the gradient nodes of (x, w, bias) for the upstream
-// gradient dy: dx = col2im(Wᵀ·dy_b) per image, dW = Σ_b dy_b·col_bᵀ and
-// dbias = dy summed over images and pixels.
+// gradient dy: dx = col2im(Wᵀ·dy_b) per image (or, the same for stride 1,
+// dy convolved with the flipped weight), dW = Σ_b dy_b·col_bᵀ and dbias =
+// dy summed over images and pixels.
 func (op convOp) SymDiff(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 	if op.dir != convForward {
 		return nil, fmt.Errorf("%v: second derivatives are not supported", op)
@@ -232,15 +233,13 @@ func (op convOp) SymDiff(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 	return G.Nodes{dx, dw, db}, nil
 }
 
-// convWork is one node's scratch: a column buffer or panel packer per
-// worker, a weight gradient partial per chunk of the batch and the
-// flipped weight of an input gradient computed as a convolution.
+// convWork is one node's scratch: a column buffer per worker, a weight
+// gradient partial per chunk of the batch and the flipped weight of an
+// input gradient computed as a convolution.
 type convWork[T float] struct {
-	cols   [][]T
-	panels []*imagePanels  // implicit forward products, one per worker
-	panelT []*imagePanelsT // implicit weight gradients, one per worker
-	parts  [][]T
-	flip   []T
+	cols  [][]T
+	parts [][]T
+	flip  []T
 }
 
 func workFor[T float](op convOp) *convWork[T] {
@@ -263,44 +262,20 @@ func (w *convWork[T]) col(i, size int) []T {
 	return w.cols[i]
 }
 
-// convPath overrides the rules that choose how each product gets its B
-// operand, for tests and benchmarks.
-var convPath = pathRule
-
-const (
-	pathRule     = iota // the rules below
-	pathIm2col          // im2col buffers and col2im everywhere
-	pathImplicit        // implicit GEMM wherever the kernel can, flipped input gradients
-	pathFlipped         // flipped input gradients, im2col buffers everywhere
-)
-
-// implicit reports whether a product of a convolution of geometry g (its
-// forward pass, or its weight gradient) packs its B operand straight from
-// the image instead of through an im2col buffer. For stride 1, im2col
-// builds its rows with a few long copies, which with the GEMM's own
-// packing beat one gather per panel step; strided windows it has to
-// gather value by value anyway, so there packing once wins.
-func implicit[T float](g convGeom) bool {
-	var z T
-	if _, ok := any(z).(float32); !ok || g.direct() || !gemm.Implicit() {
-		return false
-	}
-	switch convPath {
-	case pathIm2col, pathFlipped:
-		return false
-	case pathImplicit:
-		return true
-	}
-	// With fewer output rows than a micro-tile most of each packed
-	// panel's use is wasted (im2col then takes the matrix-vector path).
-	return g.stride > 1 && g.o >= 16
-}
+// scatterInputGrad makes every input gradient take the col2im path, for
+// tests and benchmarks that compare it with the flipped convolution.
+var scatterInputGrad = false
 
 // flipped reports whether the input gradient is computed as the
-// convolution of dy with the flipped, transposed weight (stride 1): no
-// col2im scatter, and no product with the weight's thin transpose.
+// convolution of dy with the flipped, transposed weight (stride 1) rather
+// than as Wᵀ·dy scattered back by col2im. Both products do the same
+// multiply-adds, but the flipped one has c rows and depth o·k·k where the
+// scatter's has c·k·k rows and depth o: with fewer outputs than inputs
+// (o = 1 for an image layer made Wᵀ·dy a rank-1 product) the flipped one
+// keeps the GEMM's tiles full and needs no scatter; with fewer inputs
+// (an RGB first layer) it would leave most of each tile's rows empty.
 func (g convGeom) flipped() bool {
-	return g.stride == 1 && !g.direct() && g.pad <= g.k-1 && convPath != pathIm2col
+	return g.stride == 1 && !g.direct() && g.pad <= g.k-1 && g.c >= g.o && !scatterInputGrad
 }
 
 // flipGeom is the geometry of that convolution: dy [n, o, oh, ow] with a
@@ -322,16 +297,7 @@ func (op convOp) productGeom() convGeom {
 // that they never grow a shared slice concurrently.
 func (w *convWork[T]) prepare(op convOp, workers int) {
 	g := op.g
-	pg := op.productGeom()
-	switch {
-	case op.dir == convBiasGrad || g.direct():
-	case op.dir != convInputGrad && implicit[T](g) || op.dir == convInputGrad && g.flipped() && implicit[T](pg):
-		nr := gemm.PanelWidth()
-		for i := len(w.panels); i < workers; i++ {
-			w.panels = append(w.panels, newImagePanels(pg, nr))
-			w.panelT = append(w.panelT, newImagePanelsT(pg, nr))
-		}
-	default:
+	if pg := op.productGeom(); !g.direct() && op.dir != convBiasGrad {
 		for i := range workers {
 			w.col(i, pg.ckk()*pg.pix())
 		}
@@ -350,19 +316,12 @@ func (w *convWork[T]) prepare(op convOp, workers int) {
 // convolution of geometry g: W is [o, c·k·k], y [o, oh·ow].
 func (w *convWork[T]) product(g convGeom, worker int, wt, x, y []T, beta T) {
 	ckk, pix := g.ckk(), g.pix()
-	switch {
-	case g.direct():
-		gemmT(false, false, g.o, pix, ckk, wt, ckk, x, pix, beta, y, pix)
-	case implicit[T](g):
-		p := w.panels[worker]
-		p.x = any(x).([]float32)
-		gemm.SgemmSerialPanels(g.o, pix, ckk, any(wt).([]float32), ckk, p, float32(beta), any(y).([]float32), pix)
-		p.x = nil
-	default:
-		col := w.cols[worker]
+	col := x
+	if !g.direct() {
+		col = w.cols[worker]
 		im2col(g, x, col)
-		gemmT(false, false, g.o, pix, ckk, wt, ckk, col, pix, beta, y, pix)
 	}
+	gemmT(false, false, g.o, pix, ckk, wt, ckk, col, pix, beta, y, pix)
 }
 
 // flipWeight writes w [o, c, k, k] as [c, o, k, k] with each k×k kernel
@@ -434,7 +393,6 @@ func runConv[T float](op convOp, w *convWork[T], in [3]*tensor.Dense, out *tenso
 	case convWeightGrad:
 		x, dy := a, b
 		nc := g.chunks()
-		imp := implicit[T](g)
 		parallel.For(nc, workers, func(worker, j int) {
 			part := dst
 			if nc > 1 {
@@ -443,21 +401,14 @@ func runConv[T float](op convOp, w *convWork[T], in [3]*tensor.Dense, out *tenso
 			lo, hi := g.chunk(j)
 			for i := lo; i < hi; i++ {
 				xb, dyb := x[i*xSize:(i+1)*xSize], dy[i*ySize:(i+1)*ySize]
-				beta := T(1)
-				if i == lo {
-					beta = 0
-				}
-				if imp {
-					p := w.panelT[worker]
-					p.x = any(xb).([]float32)
-					gemm.SgemmSerialPanels(g.o, ckk, pix, any(dyb).([]float32), pix, p, float32(beta), any(part).([]float32), ckk)
-					p.x = nil
-					continue
-				}
 				col := xb
 				if !g.direct() {
 					col = w.cols[worker]
 					im2col(g, xb, col)
+				}
+				beta := T(1)
+				if i == lo {
+					beta = 0
 				}
 				gemmT(false, true, g.o, ckk, pix, dyb, pix, col, pix, beta, part, ckk)
 			}

@@ -84,13 +84,7 @@ func gemmSerial(kern *kernel, p *problem, buf *buffers) {
 		nc := min(kern.nc, p.n-jc)
 		for pc := 0; pc < p.k; pc += kern.kc {
 			kc := min(kern.kc, p.k-pc)
-			if p.panels != nil {
-				for jr := 0; jr < nc; jr += nr {
-					p.panels.Pack(buf.b[jr*kc:jr*kc+kc*nr], pc, jc+jr, kc, min(nr, nc-jr), nr)
-				}
-			} else {
-				packB(p, buf.b, pc, jc, kc, nc, nr)
-			}
+			packB(p, buf.b, pc, jc, kc, nc, nr)
 			// The first slab applies the caller's beta; later slabs
 			// accumulate onto what the first one wrote.
 			beta := p.beta

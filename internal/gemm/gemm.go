@@ -182,8 +182,7 @@ type problem struct {
 	ldb            int
 	c              []float32
 	ldc            int
-	serial         bool   // never shared across cores
-	panels         Panels // packs B's panels when b is nil (implicit B)
+	serial         bool // never shared across cores
 }
 
 // smallWork is the m·n·k up to which Sgemm multiplies directly without

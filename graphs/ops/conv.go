@@ -272,10 +272,11 @@ var scatterInputGrad = false
 // multiply-adds, but the flipped one has c rows and depth o·k·k where the
 // scatter's has c·k·k rows and depth o: with fewer outputs than inputs
 // (o = 1 for an image layer made Wᵀ·dy a rank-1 product) the flipped one
-// keeps the GEMM's tiles full and needs no scatter; with fewer inputs
-// (an RGB first layer) it would leave most of each tile's rows empty.
+// keeps the GEMM's tiles full and needs no scatter; with as many or fewer
+// it measured no faster, and an RGB first layer would leave most of each
+// tile's rows empty.
 func (g convGeom) flipped() bool {
-	return g.stride == 1 && !g.direct() && g.pad <= g.k-1 && g.c >= g.o && !scatterInputGrad
+	return g.stride == 1 && !g.direct() && g.pad <= g.k-1 && g.c > g.o && !scatterInputGrad
 }
 
 // flipGeom is the geometry of that convolution: dy [n, o, oh, ow] with a

@@ -13,14 +13,14 @@ import (
 
 // TestConv2dFlippedInputGradient checks, against float64 finite
 // differences, the gradients of convolutions whose input gradient is
-// computed as a convolution with the flipped weight (stride 1, at least
-// as many input as output channels), the input's included.
+// computed as a convolution with the flipped weight (stride 1, more
+// input than output channels), the input's included.
 func TestConv2dFlippedInputGradient(t *testing.T) {
 	for _, s := range []struct {
 		n, c, h, w, o, k, pad int
 	}{
 		{2, 4, 6, 6, 2, 3, 1}, // 3×3, padding 1
-		{1, 1, 5, 7, 1, 3, 1}, // batch 1, one channel, ragged rows
+		{1, 2, 5, 7, 1, 3, 1}, // batch 1, one output channel, ragged rows
 		{3, 5, 5, 4, 3, 3, 0}, // no padding
 		{1, 3, 3, 3, 2, 3, 2}, // padding wider than the rows need
 		{2, 2, 6, 5, 1, 4, 1}, // even kernel, stride 1

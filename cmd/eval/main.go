@@ -51,6 +51,7 @@ eval measures samples of a generative model against held-out real images
   go run ./cmd/eval -noise                                 # uniform noise: the worst row
   go run ./cmd/eval -ckpt runs/gan-20260101-120000 -baselines  # the model between a real row and a noise row
   go run ./cmd/eval -ckpt runs/vae-20260101-120000 -json   # one JSON object instead of the table
+  go run ./cmd/eval -ckpt runs/gan-cond -class all         # a conditional model: one row per class it is asked for
   go run ./cmd/eval -ckpt runs/gan-colour -data data/colour-mnist -classifier runs/clf-colour/classifier.safetensors
                                                            # any labelled image folder, with a classifier train-classifier -data trained on it
   go run ./cmd/eval -ckpt runs/gan-faces -data data/faces  # a folder without classes: random features (or -features random)
@@ -67,7 +68,11 @@ the samples and to the test images:
   digits covered   digits predicted for at least 10% of their fair share of the samples
   KL from uniform  of the predicted-digit histogram, in nats: 0 balanced, 2.30 a single digit
 For a VAE checkpoint it adds the test loss (negative ELBO) and the IWAE
-bound on the test NLL with -iwae-k samples. A diffusion checkpoint draws
+bound on the test NLL with -iwae-k samples. -class all (or -class k) adds,
+for a conditional model, one row per class from -class-n samples drawn as
+that class: the share the classifier assigns to the class asked for
+(agreement), and FID, precision and coverage (recall) against the test
+images of that class; then the mean and the worst class. A diffusion checkpoint draws
 with deterministic DDIM in 50 steps unless -sampler, -steps, -eta or
 -guidance say otherwise.
 
@@ -96,6 +101,8 @@ type options struct {
 	Out       string
 	MaxMemory cli.Memory
 	Sampling  cli.SamplingFlags // a diffusion checkpoint's sampler
+	Class     string
+	ClassN    int
 }
 
 func main() {
@@ -122,6 +129,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.Splits, "splits", eval.DefaultSplits, "splits of the Inception score")
 	fs.IntVar(&o.RefN, "ref-n", 0, "test images in the reference set (0: all)")
 	o.IWAEFlags.Register(fs, "(VAE only; as train-vae measures it at the end of training)")
+	fs.StringVar(&o.Class, "class", "", "with -ckpt of a conditional model: \"all\" measures each class the model draws, k measures class k alone: the classifier's agreement with the class asked for, and FID, precision and coverage against that class's test images")
+	fs.IntVar(&o.ClassN, "class-n", defaultClassN, "samples per class of -class")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object instead of the table")
 	fs.StringVar(&o.Out, "o", "", "also write the JSON object to this file")
 	cli.RegisterMemory(fs, &o.MaxMemory)
@@ -139,8 +148,20 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.NonNegative("ref-n", int64(o.RefN))
 	o.IWAEFlags.Check(&c)
 	o.Sampling.Check(fs, &c)
+	c.Count("class-n", int64(o.ClassN), cli.MaxImages)
 	if err := c.Err(); err != nil {
 		return o, err
+	}
+	if o.Class != "" {
+		if o.Ckpt == "" {
+			return o, cli.Usagef("-class measures a conditional model's classes: give -ckpt")
+		}
+		if _, err := parseClass(o.Class); err != nil {
+			return o, cli.Usagef("%v", err)
+		}
+		if o.ClassN <= o.K || o.ClassN < o.Splits {
+			return o, cli.Usagef("-class-n %d must exceed -k %d and be at least -splits %d", o.ClassN, o.K, o.Splits)
+		}
 	}
 	if given := o.Sampling.Given(); len(given) > 0 && o.Ckpt == "" {
 		return o, cli.Usagef("-%s sets how a diffusion checkpoint draws; it needs -ckpt", given[0])
@@ -199,6 +220,8 @@ type result struct {
 	VAE *vaeResult `json:"vae,omitempty"`
 	// Sampling is a diffusion checkpoint's sampler, its defaults filled in.
 	Sampling *diffusion.SampleConfig `json:"sampling,omitempty"`
+	// PerClass is the -class sweep of a conditional model.
+	PerClass *classSweep `json:"per_class,omitempty"`
 	// Baselines are the real-train and noise rows of -baselines.
 	Baselines []baseline `json:"baselines,omitempty"`
 	Seconds   float64    `json:"seconds"`
@@ -250,10 +273,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var images []float32
 	var tester *vae.Tester
+	var model zoo.Model
 	switch {
 	case o.Ckpt != "":
 		res.Source = "checkpoint"
-		images, tester, err = fromCheckpoint(ctx, o, res, test, net)
+		model, images, tester, err = fromCheckpoint(ctx, o, res, test, net)
 	case o.Samples != "":
 		res.Source, res.Path = "samples", o.Samples
 		var n int
@@ -300,6 +324,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if tester != nil {
 		if res.VAE, err = measureVAE(ctx, tester, o); err != nil {
+			return err
+		}
+	}
+	if o.Class != "" {
+		class, _ := parseClass(o.Class)
+		if res.PerClass, err = sweepClasses(ctx, model, class, o.ClassN, o.Seed, test, net, ev.Options(), res.ClassNames); err != nil {
 			return err
 		}
 	}
@@ -419,19 +449,19 @@ func baselines(ctx context.Context, o options, ev *eval.Evaluator, net *network)
 	return rows, nil
 }
 
-// fromCheckpoint draws o.N samples from a GAN, VAE or diffusion checkpoint; for a VAE
-// it also returns a tester of the test set.
-func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.Set, net *network) ([]float32, *vae.Tester, error) {
+// fromCheckpoint loads a GAN, VAE or diffusion checkpoint and draws o.N
+// samples from it; for a VAE it also returns a tester of the test set.
+func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.Set, net *network) (zoo.Model, []float32, *vae.Tester, error) {
 	path, err := cli.CheckpointPath(o.Ckpt)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	m, err := zoo.LoadWithin(path, o.MaxMemory.Bytes())
 	if err != nil {
-		return nil, nil, fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
+		return nil, nil, nil, fmt.Errorf("-ckpt %s: %w", o.Ckpt, err)
 	}
 	if m, err = o.Sampling.Apply(m); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if d, ok := m.(*zoo.Diffusion); ok {
 		sc := d.Sampling().WithDefaults(d.Model.Config.T)
@@ -441,20 +471,20 @@ func fromCheckpoint(ctx context.Context, o options, res *result, test *datasets.
 	res.Path, res.Kind, res.Step = src.Path, m.Kind(), src.Meta.Step
 	if c, h, w := m.Shape(); sameShape(net, "", c, h, w) != nil {
 		nc, nh, nw := net.clf.Config().ImageShape()
-		return nil, nil, fmt.Errorf("-ckpt %s: the model draws %dx%dx%d images, the network %s takes %dx%dx%d", src.Path, c, h, w, net.name, nc, nh, nw)
+		return nil, nil, nil, fmt.Errorf("-ckpt %s: the model draws %dx%dx%d images, the network %s takes %dx%dx%d", src.Path, c, h, w, net.name, nc, nh, nw)
 	}
 	images, err := m.Generate(ctx, o.N, o.Seed, -1)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	v, ok := m.(*zoo.VAE)
 	if !ok {
-		return images, nil, nil
+		return m, images, nil, nil
 	}
 	// The checkpoint's seed, as train-vae -ckpt uses: the ε draws (and a
 	// binarising model's fixed test draw) are the training run's.
 	tester, err := vae.NewTester(v.Model, test, vae.TestConfig{Seed: src.Meta.Seed})
-	return images, tester, err
+	return m, images, tester, err
 }
 
 // realTrain returns o.N training images drawn without replacement with
@@ -573,6 +603,11 @@ func printTable(w io.Writer, r *result) error {
 	}
 	if r.Baselines != nil {
 		if err := printBaselines(w, r); err != nil {
+			return err
+		}
+	}
+	if r.PerClass != nil {
+		if err := printSweep(w, r.PerClass); err != nil {
 			return err
 		}
 	}

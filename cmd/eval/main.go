@@ -597,7 +597,7 @@ func printTable(w io.Writer, r *result) error {
 			hist = append(hist, fmt.Sprintf("%s: %.1f%%", name, 100*float64(c)/float64(r.N)))
 		}
 		fmt.Fprintf(w, "%-12s%s\n", classes+":", strings.Join(hist, "  "))
-		if r.Baselines != nil {
+		if r.Baselines != nil || r.PerClass != nil {
 			fmt.Fprintln(w)
 		}
 	}

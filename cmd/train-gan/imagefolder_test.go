@@ -92,9 +92,9 @@ func TestColourFolder(t *testing.T) {
 	require.ErrorContains(t, err, "dcgan with 6 stages needs image sides divisible by 64, got 32x32")
 }
 
-// TestConditionalFromClassFolders: -classes auto conditions the MLP GAN on
-// the folder's classes without counting them; a resumed run keeps them;
-// unlabelled data and the convolutional models are refused.
+// TestConditionalFromClassFolders: -classes auto conditions the MLP GAN
+// and the convolutional ones on the folder's classes without counting
+// them; a resumed run keeps them; unlabelled data is refused.
 func TestConditionalFromClassFolders(t *testing.T) {
 	dir := colourMNIST(t)
 	out := filepath.Join(t.TempDir(), "run")
@@ -111,6 +111,16 @@ func TestConditionalFromClassFolders(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"-dry-run", "-steps", "3", "-classes", "auto", "-resume", out}, &log, &log), log.String())
 	require.Contains(t, log.String(), "resuming at step 2")
 	require.Contains(t, log.String(), "resume: changed steps 2 → 3 (", "the classes are not a change")
+
+	for _, model := range []string{"dcgan", "sagan"} {
+		saved, m, _ := trainRun(t, filepath.Join(t.TempDir(), model), "-dry-run", "-steps", "1", "-batch", "8", "-data", dir, "-classes", "auto", "-model", model)
+		require.EqualValues(t, 10, saved["classes"], model)
+		seven, err := gan.NewGenerator(m).GenerateClass(2, 7, 1)
+		require.NoError(t, err)
+		two, err := gan.NewGenerator(m).GenerateClass(2, 2, 1)
+		require.NoError(t, err)
+		require.NotEqual(t, seven, two, "%s: the class reaches G", model)
+	}
 
 	// MNIST's labels are the ten digits.
 	saved, _, _ = trainRun(t, filepath.Join(t.TempDir(), "mnist"), "-dry-run", "-steps", "1", "-batch", "16", "-classes", "auto")
@@ -130,7 +140,6 @@ func TestConditionalFromClassFolders(t *testing.T) {
 		want string
 	}{
 		{[]string{"-data", flat, "-val", "-1", "-batch", "4"}, "-classes auto needs labelled data (class folders), but image folder " + flat},
-		{[]string{"-data", dir, "-model", "dcgan"}, "a conditional dcgan is not supported"},
 	} {
 		args := append([]string{"-dry-run", "-classes", "auto", "-o", filepath.Join(t.TempDir(), "run")}, c.args...)
 		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})

@@ -105,7 +105,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.EMA, "ema", cli.Shown(cfg.EMA), "decay of a moving average of G's weights used for sampling (0: none; dcgan, sagan: 0.99)")
 	fs.Float64Var(&o.DDropout, "d-dropout", cli.Shown(cfg.DDropout), "dropout probability in D's hidden layers while training (0: none; dcgan, sagan: 0)")
 	fs.Float64Var(&o.DSlope, "d-slope", cli.Shown(cfg.DSlope), "slope of D's LeakyReLU for negative inputs (0: ReLU)")
-	cli.RegisterClasses(fs, &o.Classes, "condition G and D on the label, one of this many classes (10 for MNIST digits; 0: unconditional; needs labelled data; mlp only)")
+	cli.RegisterClasses(fs, &o.Classes, "condition G and D on the label, one of this many classes (10 for MNIST digits; 0: unconditional; needs labelled data)")
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
 	var gChans, dChans string

@@ -190,39 +190,10 @@ func TestConditionalLearnsClasses(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	// Class means in [0, 1], the generator's pixel scale.
-	means := make([][]float64, classes)
-	counts := make([]int, classes)
-	for c := range means {
-		means[c] = make([]float64, pixels)
-	}
-	for i := range set.N {
-		c := int(set.Labels[i])
-		counts[c]++
-		for j, v := range set.Images[i*pixels : (i+1)*pixels] {
-			means[c][j] += float64(v) / 255
-		}
-	}
-	for c := range means {
-		for j := range means[c] {
-			means[c][j] /= float64(counts[c])
-		}
-	}
+	means := classMeans(set, classes, pixels)
 	g := NewGenerator(m)
 	// Each sample is assigned to the class whose mean image is nearest.
-	nearest := func(img []float32) int {
-		best, bestDist := -1, math.Inf(1)
-		for k := range classes {
-			d := 0.0
-			for j, v := range img {
-				d += (float64(v) - means[k][j]) * (float64(v) - means[k][j])
-			}
-			if d < bestDist {
-				best, bestDist = k, d
-			}
-		}
-		return best
-	}
+	nearest := func(img []float32) int { return nearestMean(means, img) }
 	const per = 20
 	right := 0
 	for c := range classes {

@@ -2,6 +2,7 @@ package gan
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
@@ -32,8 +33,12 @@ type ConvGenerator struct {
 	FC        *graphs.Linear   // <prefix>.fc
 	Convs     []*graphs.Conv2d // <prefix>.conv1 … <prefix>.convS; the last makes the C image channels
 	Attention Block            // <prefix>.attn; nil for DCGAN
-	Channels  []int            // C0 … C(S−1), Config.GChannels
-	C, H, W   int              // output image shape
+	// Norms are a conditional generator's class gains and biases after
+	// each PixelNorm (<prefix>.cnorm1 … <prefix>.cnormS); nil when
+	// unconditional.
+	Norms    []*ClassNorm
+	Channels []int // C0 … C(S−1), Config.GChannels
+	C, H, W  int   // output image shape
 
 	attnAfter int // index of the conv the attention block follows
 }
@@ -73,11 +78,17 @@ func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) (*ConvG
 			return nil, err
 		}
 	}
+	if cfg.Classes > 0 {
+		for k, ch := range chans {
+			g.Norms = append(g.Norms, NewClassNorm(fmt.Sprintf("%s.cnorm%d", prefix, k+1), cfg.Classes, ch))
+		}
+	}
 	return g, nil
 }
 
 // Forward returns G(z) for z [batch, in]: images [batch, C·H·W] in [-1, 1].
-// A conditional generator reads [z, y].
+// A conditional generator reads [z, y], and after each PixelNorm scales
+// and shifts the maps by the class's gains and biases.
 func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	if b.Err() != nil {
 		return nil
@@ -86,18 +97,29 @@ func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 		b.Fail("generator", fmt.Errorf("no noise input"))
 		return nil
 	}
+	if (y == nil) != (g.Norms == nil) {
+		b.Fail("generator", fmt.Errorf("labels given: %v, but the generator has %d class norms", y != nil, len(g.Norms)))
+		return nil
+	}
 	if y != nil {
 		z = b.Concat(1, z, y)
 	}
+	norm := func(k int, h *G.Node) *G.Node {
+		h = b.PixelNorm(h)
+		if y != nil {
+			h = g.Norms[k].Forward(b, h, y)
+		}
+		return b.ReLU(h)
+	}
 	batch, s := z.Shape()[0], len(g.Convs)
 	h := b.Reshape(g.FC.Forward(b, z), batch, g.Channels[0], g.H>>s, g.W>>s)
-	h = b.ReLU(b.PixelNorm(h))
+	h = norm(0, h)
 	for k, conv := range g.Convs {
 		h = conv.Forward(b, b.Upsample(h, 2))
 		if k+1 == s {
 			break
 		}
-		h = b.ReLU(b.PixelNorm(h))
+		h = norm(k+1, h)
 		if g.Attention != nil && k == g.attnAfter {
 			h = g.Attention.Forward(b, h)
 		}
@@ -106,7 +128,7 @@ func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 }
 
 // Params returns the generator's parameters: fc, the convolutions in
-// order, attention.
+// order, attention, the class norms.
 func (g *ConvGenerator) Params() graphs.Params { return graphs.CollectParams(g) }
 
 // ConvDiscriminator is DCGAN's discriminator: S 4×4 convolutions of stride
@@ -123,10 +145,17 @@ type ConvDiscriminator struct {
 	Convs     []*graphs.Conv2d // <prefix>.conv1 … <prefix>.convS
 	Attention Block            // <prefix>.attn; nil for DCGAN
 	FC        *graphs.Linear   // <prefix>.fc
-	Slope     float64
-	Dropout   graphs.Dropout // after each LeakyReLU, in training graphs
-	Pack      int
-	C, H, W   int // input image shape
+	// Embed is a conditional discriminator's class embedding
+	// (<prefix>.embed.weight, [Classes·Pack, features]) for the
+	// projection term; nil when unconditional. EmbedSN is its spectral
+	// normalisation in a spectrally normalised D.
+	Embed   *graphs.Param
+	EmbedSN *graphs.SpectralNorm
+	Classes int
+	Slope   float64
+	Dropout graphs.Dropout // after each LeakyReLU, in training graphs
+	Pack    int
+	C, H, W int // input image shape
 
 	attnAfter int // index of the conv the attention block follows
 }
@@ -166,11 +195,26 @@ func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) (*ConvDiscr
 		}
 		d.FC.SN = graphs.NewSpectralNorm(d.FC.Weight, rng)
 	}
+	if cfg.Classes > 0 {
+		// Drawn after every other parameter, so that an unconditional
+		// model's initialisation is unchanged.
+		features := chans[s-1] * (h >> s) * (w >> s)
+		d.Classes = cfg.Classes
+		d.Embed = graphs.NewParam(prefix+".embed.weight", cfg.Classes*pack, features)
+		graphs.Uniform(d.Embed, 1/math.Sqrt(float64(features)), rng)
+		if spectral {
+			d.EmbedSN = graphs.NewSpectralNorm(d.Embed, rng)
+		}
+	}
 	return d, nil
 }
 
-// Forward returns D's logits [batch/Pack, 1] for images x [batch, C·H·W].
-// It takes no labels: y must be nil.
+// Forward returns D's logits [batch/Pack, 1] for images x [batch, C·H·W]
+// and, for a conditional D, their one-hot labels y [batch, Classes] (nil
+// when unconditional). A conditional D is a projection discriminator
+// (Miyato & Koyama 2018): logit = ψ(φ(x)) + ⟨embed(y), φ(x)⟩, φ(x) the
+// features the last convolution leaves and ψ the linear layer fc; the
+// labels of a pack are joined, as its images are.
 func (d *ConvDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 	if b.Err() != nil {
 		return nil
@@ -179,8 +223,8 @@ func (d *ConvDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 		b.Fail("discriminator", fmt.Errorf("no input images"))
 		return nil
 	}
-	if y != nil {
-		b.Fail("discriminator", fmt.Errorf("the convolutional discriminator takes no labels"))
+	if (y == nil) != (d.Embed == nil) {
+		b.Fail("discriminator", fmt.Errorf("labels given: %v, but the discriminator has %d classes", y != nil, d.Classes))
 		return nil
 	}
 	batch := x.Shape()[0]
@@ -197,12 +241,22 @@ func (d *ConvDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 			h = d.Attention.Forward(b, h)
 		}
 	}
-	return d.FC.Forward(b, b.Flatten(h))
+	phi := b.Flatten(h)
+	logits := d.FC.Forward(b, phi)
+	if y == nil {
+		return logits
+	}
+	perClass := b.MatMul(b.Reshape(y, batch/d.Pack, d.Classes*d.Pack), b.Weight(d.Embed, d.EmbedSN), false, false)
+	proj := b.Sum(b.Mul(phi, perClass), 1)
+	if proj == nil {
+		return nil
+	}
+	return b.Add(logits, b.Reshape(proj, batch/d.Pack, 1))
 }
 
 // Params returns the discriminator's parameters: the convolutions in
-// order, attention, fc, with the spectral-norm buffers after each layer's
-// weight and bias.
+// order, attention, fc, the class embedding, with the spectral-norm
+// buffers after each layer's weight and bias.
 func (d *ConvDiscriminator) Params() graphs.Params { return graphs.CollectParams(d) }
 
 // SpectralNorms returns the normalisations of D's layers, whose power
@@ -216,6 +270,9 @@ func (d *ConvDiscriminator) SpectralNorms() []*graphs.SpectralNorm {
 	}
 	if d.FC.SN != nil {
 		sns = append(sns, d.FC.SN)
+	}
+	if d.EmbedSN != nil {
+		sns = append(sns, d.EmbedSN)
 	}
 	if a, ok := d.Attention.(interface {
 		SpectralNorms() []*graphs.SpectralNorm

@@ -166,7 +166,6 @@ func TestConvConfigValidation(t *testing.T) {
 		{Config{Arch: "sagan", GChannels: []int{8}}, "at least two stages"},
 		{Config{Arch: "dcgan", ImageChannels: 2}, "1 (grey) or 3 (RGB)"},
 		{Config{Arch: "sagan", DChannels: []int{4, 0}}, "channel"},
-		{Config{Arch: "dcgan", Classes: 10}, "conditional"},
 		{Config{Arch: "dcgan", DMinibatchStd: true}, "minibatch"},
 		{Config{DNorm: "spectral"}, "spectral"},
 		{Config{Arch: "dcgan", Loss: "wasserstein"}, "wasserstein"},

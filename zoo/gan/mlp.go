@@ -55,7 +55,10 @@ type Config struct {
 	// Classes makes the GAN class-conditional (Mirza & Osindero 2014) when
 	// positive: G sees [z, one-hot(y)] and D sees [x, one-hot(y)], so the
 	// first layers of both are Classes inputs wider (per image of a pack)
-	// and every parameter keeps its name. 0 is the unconditional GAN.
+	// and every parameter keeps its name. The convolutional G also has
+	// per-class gains and biases after each PixelNorm ([ClassNorm]), and
+	// its D is a projection discriminator that sees the labels only
+	// through the projection term. 0 is the unconditional GAN.
 	Classes int `json:"classes,omitempty"`
 	// Discriminators is the number of discriminators trained against one
 	// generator (GMAN, Durugkar et al. 2017); 0 or 1 is the classic GAN.
@@ -250,10 +253,6 @@ func (c Config) Validate() error {
 		if c.Arch == "sagan" && s < 2 {
 			return fmt.Errorf("gan: sagan needs at least two stages, for its attention block between two of them, got G %v D %v", c.GChannels, c.DChannels)
 		}
-		if c.Classes > 0 {
-			// The projection discriminator is built for the MLP only.
-			return fmt.Errorf("gan: a conditional %s is not supported (use arch mlp with classes)", c.Arch)
-		}
 		if c.DMinibatchStd {
 			return fmt.Errorf("gan: minibatch-std is built for the MLP discriminator, not %s", c.Arch)
 		}
@@ -350,6 +349,17 @@ func (c Config) genFootprint(in int) graphs.Footprint {
 		if k+1 < s {
 			out = chans[k+1]
 		}
+		if c.Classes > 0 {
+			// The class norm on conv k's input maps (H/2^(j+1)): its
+			// gains and biases, and, once per graph rather than per
+			// image, so counted with the parameters, the fixed matrix
+			// spreading a gain over a channel's pixels and the gains
+			// spread per class; per image, the gains and the result.
+			maps := c.mapSize(chans[k], j+1)
+			perGraph := graphs.MulSat(graphs.AddSat(int64(chans[k]), int64(c.Classes)), maps)
+			f.Params = graphs.AddSat(f.Params, graphs.AddSat(graphs.MulSat(2*int64(chans[k]), int64(c.Classes)), perGraph))
+			f.Values(graphs.MulSat(2, maps))
+		}
 		f.Values(c.mapSize(chans[k], j)) // upsampled
 		f.Conv(chans[k], out, 3, c.Height>>j, c.Width>>j)
 		if c.Arch == "sagan" && j == c.AttentionScale() {
@@ -396,6 +406,14 @@ func (c Config) discFootprint() graphs.Footprint {
 	f.Linear(flat, 1)
 	if spectral {
 		f.SpectralNorm(1, int64(flat))
+	}
+	if c.Classes > 0 {
+		embed := graphs.MulSat(int64(c.Classes), int64(pack))
+		f.Params = graphs.AddSat(f.Params, graphs.MulSat(embed, int64(flat)))
+		f.Values(int64(flat))
+		if spectral {
+			f.SpectralNorm(embed, int64(flat))
+		}
 	}
 	return f
 }

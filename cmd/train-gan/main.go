@@ -70,6 +70,7 @@ type options struct {
 	DPack    int     `json:"d_pack"`
 	EMA      float64 `json:"ema"`
 	Classes  int     `json:"classes"`
+	Cond     string  `json:"cond,omitempty"`
 	Discs    int     `json:"discriminators"`
 	GMAN     float64 `json:"gman_lambda"`
 	GChans   []int   `json:"g_channels,omitempty"`
@@ -106,6 +107,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.DDropout, "d-dropout", cli.Shown(cfg.DDropout), "dropout probability in D's hidden layers while training (0: none; dcgan, sagan: 0)")
 	fs.Float64Var(&o.DSlope, "d-slope", cli.Shown(cfg.DSlope), "slope of D's LeakyReLU for negative inputs (0: ReLU)")
 	cli.RegisterClasses(fs, &o.Classes, "condition G and D on the label, one of this many classes (10 for MNIST digits; 0: unconditional; needs labelled data)")
+	fs.StringVar(&o.Cond, "cond", "", "with -classes, mlp: how G and D take the label: "+strings.Join(gan.CondModes, ", ")+" (default "+gan.DefaultCond+")")
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
 	var gChans, dChans string
@@ -177,7 +179,7 @@ func configs(o options, c, h, w int) (gan.Config, gan.TrainConfig) {
 	return gan.Config{
 			Arch: o.Model, GChannels: o.GChans, DChannels: o.DChans, Z: o.Z,
 			DDropout: cli.Explicit(o.DDropout), DSlope: cli.Explicit(o.DSlope), DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: cli.Explicit(o.EMA),
-			Classes: o.Classes, Discriminators: o.Discs, GMANLambda: o.GMAN, ImageChannels: c, Height: h, Width: w,
+			Classes: o.Classes, Cond: o.Cond, Discriminators: o.Discs, GMANLambda: o.GMAN, ImageChannels: c, Height: h, Width: w,
 			MaxMemory: o.MaxMemory.Bytes(),
 		}, gan.TrainConfig{
 			Batch: o.Batch, LR: o.LR, LRD: o.LRD, LRG: o.LRG, Beta1: cli.Explicit(o.Beta1), Beta2: cli.Explicit(o.Beta2), PreviewSeed: o.Seed,
@@ -211,6 +213,9 @@ func fixedSettings(o options, ckpt *checkpoints.Checkpoint) ([]cli.Fixed, error)
 		{Flag: "classes", Saved: strconv.Itoa(saved.Classes), Now: classesNow},
 		{Flag: "discriminators", Saved: strconv.Itoa(saved.DiscCount()), Now: strconv.Itoa(o.Discs)},
 		{Flag: "gman-lambda", Saved: f(saved.GMANLambda), Now: f(o.GMAN)},
+	}
+	if o.Cond != "" {
+		fixed = append(fixed, cli.Fixed{Flag: "cond", Saved: saved.Cond, Now: o.Cond})
 	}
 	if saved.Convolutional() {
 		fixed = append(fixed,

@@ -41,6 +41,9 @@ func (c Config) saved() Config {
 	if c.DSlope == 0 {
 		c.DSlope = -1
 	}
+	if c.Cond == "" && c.Classes > 0 && (c.Arch == "" || c.Arch == "mlp") {
+		c.Cond = CondJoined // saved before the modes existed
+	}
 	return c
 }
 

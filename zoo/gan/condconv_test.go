@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -296,4 +297,48 @@ func nearestMean(means [][]float64, img []float32) int {
 		}
 	}
 	return best
+}
+
+// TestCondModeGradients checks the D and G losses of every conditioning
+// mode of the MLP GAN, packed and not, as the training step builds them
+// (the AC-GAN terms included), against finite differences.
+func TestCondModeGradients(t *testing.T) {
+	for _, mode := range CondModes {
+		for _, pack := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s pack %d", mode, pack), func(t *testing.T) {
+				cfg := smallCond
+				cfg.Cond, cfg.DPack = mode, pack
+				m, err := New(cfg, 3)
+				require.NoError(t, err)
+				toFloat64(m)
+				realY, fakeY := []int{0, 2, 1, 2}, []int{1, 1, 0, 2}
+				require.NoError(t, testutil.GradCheck(m.DiscParams().Trainable(), func(b *graphs.Builder) *G.Node {
+					real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
+					yr, yf := b.Input("yr", 4, 3), b.Input("yf", 4, 3)
+					testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
+					testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
+					fillOneHot(yr, realY, 3)
+					fillOneHot(yf, fakeY, 3)
+					rl, fl, classLoss := m.discriminatePair(b, real, m.Generate(b, m.Gen, z, yf), yr, yf)
+					require.Equal(t, mode == CondACGAN, classLoss != nil)
+					loss := m.DiscLoss(b, rl, fl)
+					if classLoss != nil {
+						loss = b.Add(loss, classLoss)
+					}
+					return loss
+				}, 0, 1e-5), "D loss wrt D")
+				require.NoError(t, testutil.GradCheck(m.Gen.Params().Trainable(), func(b *graphs.Builder) *G.Node {
+					z, y := b.Input("z", 4, 3), b.Input("y", 4, 3)
+					testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
+					fillOneHot(y, fakeY, 3)
+					logits, aux := m.discriminateAux(b, m.Generate(b, m.Gen, z, y), y)
+					loss := m.GenLoss(b, logits)
+					if aux != nil {
+						loss = b.Add(loss, m.classLoss(b, aux, y))
+					}
+					return loss
+				}, 0, 1e-5), "G loss wrt G")
+			})
+		}
+	}
 }

@@ -30,25 +30,52 @@ func (m *Model) Discriminate(b *graphs.Builder, x, y *G.Node) *G.Node {
 }
 
 // discriminatePair returns D's logits for a real and a generated batch
-// of one size. Both go through D as one stacked batch — each of D's matrix
-// products then has twice the rows, and D's weight gradients are summed
-// inside the products rather than added afterwards — unless D's output
-// for one image depends on the rest of its batch (minibatch std), where
-// stacking would mix real and generated statistics.
-func (m *Model) discriminatePair(b *graphs.Builder, real, fake, yReal, yFake *G.Node) (realLogits, fakeLogits *G.Node) {
+// of one size, and for an AC-GAN discriminator the sum of its auxiliary
+// classifier's mean cross-entropies on the two batches (nil otherwise).
+// Both go through D as one stacked batch — each of D's matrix products
+// then has twice the rows, and D's weight gradients are summed inside the
+// products rather than added afterwards — unless D's output for one image
+// depends on the rest of its batch (minibatch std), where stacking would
+// mix real and generated statistics.
+func (m *Model) discriminatePair(b *graphs.Builder, real, fake, yReal, yFake *G.Node) (realLogits, fakeLogits, classLoss *G.Node) {
 	if m.Config.DMinibatchStd {
-		return m.Discriminate(b, real, yReal), m.Discriminate(b, fake, yFake)
+		realLogits, realAux := m.discriminateAux(b, real, yReal)
+		fakeLogits, fakeAux := m.discriminateAux(b, fake, yFake)
+		if realAux != nil {
+			classLoss = b.Add(m.classLoss(b, realAux, yReal), m.classLoss(b, fakeAux, yFake))
+		}
+		return realLogits, fakeLogits, classLoss
 	}
 	var y *G.Node
 	if yReal != nil {
 		y = b.StackRows(yReal, yFake)
 	}
-	logits := m.Discriminate(b, b.StackRows(real, fake), y)
+	logits, aux := m.discriminateAux(b, b.StackRows(real, fake), y)
 	if logits == nil {
-		return nil, nil
+		return nil, nil, nil
+	}
+	if aux != nil {
+		// The two batches are of one size: twice the mean over both is
+		// the sum of their means.
+		classLoss = b.Scale(m.classLoss(b, aux, y), 2)
 	}
 	half := logits.Shape()[0] / 2
-	return b.Rows(logits, 0, half), b.Rows(logits, half, 2*half)
+	return b.Rows(logits, 0, half), b.Rows(logits, half, 2*half), classLoss
+}
+
+// discriminateAux is Discriminate that also returns an AC-GAN
+// discriminator's auxiliary class logits (nil for other models).
+func (m *Model) discriminateAux(b *graphs.Builder, x, y *G.Node) (logits, aux *G.Node) {
+	if d, ok := m.Disc.(*MLPDiscriminator); ok && y != nil && d.Aux != nil {
+		return d.ForwardAux(b, x, y)
+	}
+	return m.Discriminate(b, x, y), nil
+}
+
+// classLoss is the auxiliary classifier's mean cross-entropy of its class
+// logits aux against the one-hot labels y.
+func (m *Model) classLoss(b *graphs.Builder, aux, y *G.Node) *G.Node {
+	return b.Mean(b.CrossEntropyWithLogits(aux, y))
 }
 
 // labelInput adds a one-hot label input [batch, Classes] to b, or returns
@@ -59,3 +86,28 @@ func (m *Model) labelInput(b *graphs.Builder, name string, batch int) *G.Node {
 	}
 	return b.Input(name, batch, m.Config.Classes)
 }
+
+// The ways a conditional MLP GAN takes its labels (Config.Cond).
+const (
+	// CondJoined joins each image's one-hot label to D's input and adds
+	// the projection term on D's last hidden features: the first
+	// conditional model's design, which checkpoints without a mode have.
+	CondJoined = "joined"
+	// CondProjection is the projection discriminator of Miyato & Koyama
+	// (2018) as designed: D's features φ(x) see the image alone, and the
+	// label enters only through ⟨embed(y), φ(x)⟩ beside the linear ψ(φ(x)).
+	CondProjection = "projection"
+	// CondEvery joins the labels to the input of every layer of G and D.
+	CondEvery = "every"
+	// CondACGAN gives D an auxiliary classifier on its last hidden
+	// features (Odena et al. 2017): D and G both minimise its
+	// cross-entropy on the fakes' labels, D also on the real ones'.
+	CondACGAN = "acgan"
+)
+
+// CondModes lists the values of Config.Cond.
+var CondModes = []string{CondJoined, CondProjection, CondEvery, CondACGAN}
+
+// DefaultCond is the conditioning mode of a conditional MLP GAN whose
+// Config.Cond is "".
+const DefaultCond = CondJoined

@@ -35,7 +35,7 @@ func TestConditionalLossGradients(t *testing.T) {
 			require.NoError(t, err)
 			m64, gp, dp := float64Copy(t, m)
 			d64 := m64.Disc.(*MLPDiscriminator)
-			d64.Classes, d64.Embed = cfg.Classes, dp[len(dp)-1]
+			d64.Classes, d64.Cond, d64.Embed = cfg.Classes, m.Config.Cond, dp[len(dp)-1]
 			realY, fakeY := []int{0, 2, 1, 2}, []int{1, 1, 0, 2}
 			require.NoError(t, testutil.GradCheck(dp, func(b *graphs.Builder) *G.Node {
 				real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 
@@ -60,6 +61,10 @@ type Config struct {
 	// its D is a projection discriminator that sees the labels only
 	// through the projection term. 0 is the unconditional GAN.
 	Classes int `json:"classes,omitempty"`
+	// Cond is how a conditional MLP GAN takes its labels (see
+	// [CondModes]); "" means the default, CondProjection. Unconditional
+	// and convolutional models leave it "".
+	Cond string `json:"cond,omitempty"`
 	// Discriminators is the number of discriminators trained against one
 	// generator (GMAN, Durugkar et al. 2017); 0 or 1 is the classic GAN.
 	Discriminators int `json:"discriminators,omitempty"`
@@ -191,6 +196,9 @@ func (c Config) WithDefaults() Config {
 	if c.DSlope == 0 {
 		c.DSlope = 0.2
 	}
+	if c.Cond == "" && c.Classes > 0 && c.Arch == "mlp" {
+		c.Cond = DefaultCond
+	}
 	if c.Convolutional() && (len(c.GChannels) == 0 || len(c.DChannels) == 0) {
 		s := max(len(c.GChannels), len(c.DChannels))
 		if s == 0 {
@@ -272,6 +280,12 @@ func (c Config) Validate() error {
 	if c.Classes < 0 {
 		return fmt.Errorf("gan: class count %d must not be negative", c.Classes)
 	}
+	if c.Cond != "" && (c.Classes == 0 || c.Arch != "mlp") {
+		return fmt.Errorf("gan: a conditioning mode (%q) is for a conditional mlp, not %s with %d classes", c.Cond, c.Arch, c.Classes)
+	}
+	if c.Cond != "" && !slices.Contains(CondModes, c.Cond) {
+		return fmt.Errorf("gan: unknown conditioning mode %q (have: %s)", c.Cond, strings.Join(CondModes, ", "))
+	}
 	if !(c.DDropout < 1) {
 		return fmt.Errorf("gan: D dropout %g must be below 1 (negative: none)", c.DDropout)
 	}
@@ -337,6 +351,9 @@ func (c Config) genFootprint(in int) graphs.Footprint {
 		for _, out := range append(append([]int(nil), c.GHidden...), int(c.pixels())) {
 			f.Linear(in, out)
 			in = out
+			if c.Cond == CondEvery {
+				in = int(graphs.AddSat(int64(in), int64(c.Classes)))
+			}
 		}
 		return f
 	}
@@ -373,7 +390,11 @@ func (c Config) discFootprint() graphs.Footprint {
 	var f graphs.Footprint
 	pack := max(c.DPack, 1)
 	if !c.Convolutional() {
-		in := int(graphs.MulSat(graphs.AddSat(c.pixels(), int64(c.Classes)), int64(pack)))
+		labels := graphs.MulSat(int64(c.Classes), int64(pack))
+		in := int(graphs.MulSat(c.pixels(), int64(pack)))
+		if c.Cond == CondJoined || c.Cond == CondEvery {
+			in = int(graphs.AddSat(int64(in), labels))
+		}
 		hidden := in // the last layer's input: the projection's width
 		for i, out := range append(append([]int(nil), c.DHidden...), 1) {
 			hidden = in
@@ -382,9 +403,15 @@ func (c Config) discFootprint() graphs.Footprint {
 			}
 			f.Linear(in, out)
 			in = out
+			if c.Cond == CondEvery {
+				in = int(graphs.AddSat(int64(in), labels))
+			}
 		}
-		if c.Classes > 0 {
-			f.Params = graphs.AddSat(f.Params, graphs.MulSat(int64(hidden), graphs.MulSat(int64(c.Classes), int64(pack))))
+		switch c.Cond {
+		case CondJoined, CondProjection:
+			f.Params = graphs.AddSat(f.Params, graphs.MulSat(int64(hidden), labels))
+		case CondACGAN:
+			f.Linear(hidden, int(labels))
 		}
 		return f
 	}
@@ -431,6 +458,9 @@ func (c Config) Pixels() int { return max(c.ImageChannels, 1) * c.Height * c.Wid
 // then a Linear layer and tanh.
 type MLPGenerator struct {
 	Layers []*graphs.Linear // <prefix>.fc1, <prefix>.fc2, … (prefix "gen", or "gen_ema" for the average)
+	// EveryLayer joins a conditional generator's labels to the input of
+	// every layer, not the first alone (CondEvery).
+	EveryLayer bool
 }
 
 // NewMLPGenerator returns a generator z → hidden… → pixels, its parameters
@@ -449,10 +479,10 @@ func NewMLPGenerator(prefix string, z int, hidden []int, pixels int, rng *rand.R
 // A conditional generator reads [z, y].
 func (g *MLPGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	h := z
-	if y != nil {
-		h = b.Concat(1, z, y)
-	}
 	for i, l := range g.Layers {
+		if y != nil && (i == 0 || g.EveryLayer) {
+			h = b.Concat(1, h, y)
+		}
 		h = l.Forward(b, h)
 		if i+1 < len(g.Layers) {
 			h = b.ReLU(h)
@@ -475,9 +505,14 @@ type MLPDiscriminator struct {
 	MinibatchStd bool           // append the batch-std feature before the last layer
 	Pack         int            // images judged together; ≤ 1 means one
 	Classes      int            // one-hot label width per image; 0: unconditional
+	Cond         string         // how the labels enter (Config.Cond); "" when unconditional
 	// Embed is the class embedding of the projection term (Miyato & Koyama
-	// 2018), [last hidden size, Classes·Pack]; nil when unconditional.
+	// 2018), [last hidden size, Classes·Pack]; nil unless Cond is
+	// CondJoined or CondProjection.
 	Embed *graphs.Param
+	// Aux is AC-GAN's auxiliary classifier on the last hidden features,
+	// Classes logits per image of a pack; nil unless Cond is CondACGAN.
+	Aux *graphs.Linear
 }
 
 // newMLPDiscriminator returns the discriminator cfg describes, its
@@ -485,61 +520,90 @@ type MLPDiscriminator struct {
 // "disc2", … when there are several discriminators).
 func newMLPDiscriminator(prefix string, cfg Config, rng *rand.Rand) *MLPDiscriminator {
 	pack := max(cfg.DPack, 1)
-	// A conditional D sees each image's one-hot label next to it; with
-	// packs, the labels of a pack are joined after its images.
-	sizes := append(append([]int{(cfg.Pixels() + cfg.Classes) * pack}, cfg.DHidden...), 1)
-	d := &MLPDiscriminator{Slope: max(cfg.DSlope, 0), Dropout: graphs.Dropout{P: max(cfg.DDropout, 0)}, MinibatchStd: cfg.DMinibatchStd, Pack: pack, Classes: cfg.Classes}
+	labels := cfg.Classes * pack
+	// A D that joins labels to its input sees each image's one-hot label
+	// next to it; with packs, the labels of a pack are joined after its
+	// images.
+	sizes := append(append([]int{cfg.Pixels() * pack}, cfg.DHidden...), 1)
+	d := &MLPDiscriminator{Slope: max(cfg.DSlope, 0), Dropout: graphs.Dropout{P: max(cfg.DDropout, 0)}, MinibatchStd: cfg.DMinibatchStd, Pack: pack, Classes: cfg.Classes, Cond: cfg.Cond}
 	for i := 0; i+1 < len(sizes); i++ {
 		in := sizes[i]
+		if d.joins(i) {
+			in += labels
+		}
 		if d.MinibatchStd && i+2 == len(sizes) {
 			in++
 		}
 		d.Layers = append(d.Layers, graphs.NewLinear(fmt.Sprintf("%s.fc%d", prefix, i+1), in, sizes[i+1], rng))
 	}
-	if cfg.Classes > 0 {
-		// Drawn after the layers, so an unconditional model's
-		// initialisation is unchanged.
-		hidden := sizes[len(sizes)-2]
-		d.Embed = graphs.NewParam(prefix+".embed.weight", hidden, cfg.Classes*pack)
+	// Drawn after the layers, so an unconditional model's initialisation
+	// is unchanged.
+	hidden := sizes[len(sizes)-2]
+	if d.joins(len(sizes) - 2) {
+		hidden += labels
+	}
+	switch cfg.Cond {
+	case CondJoined, CondProjection:
+		d.Embed = graphs.NewParam(prefix+".embed.weight", hidden, labels)
 		graphs.Uniform(d.Embed, 1/math.Sqrt(float64(hidden)), rng)
+	case CondACGAN:
+		d.Aux = graphs.NewLinear(prefix+".aux", hidden, labels, rng)
 	}
 	return d
 }
 
+// joins reports whether layer i reads the labels joined to its input.
+func (d *MLPDiscriminator) joins(i int) bool {
+	return d.Cond == CondEvery || (d.Cond == CondJoined && i == 0)
+}
+
 // Forward returns D's logits [batch/Pack, 1] for images x [batch, pixels]
 // and their one-hot labels y [batch, Classes] (nil when Classes is 0). A
-// pack's row is its images' pixels followed by their labels.
+// pack's row is its images' pixels, followed by their labels where a
+// layer reads them (Config.Cond).
 func (d *MLPDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
-	if (y == nil) != (d.Classes == 0) || (y != nil && d.Embed == nil) {
-		b.Fail("discriminator", fmt.Errorf("labels given: %v, but the discriminator has %d classes and embedding %v", y != nil, d.Classes, d.Embed != nil))
-		return nil
+	logits, _ := d.ForwardAux(b, x, y)
+	return logits
+}
+
+// ForwardAux is Forward that also returns, for an AC-GAN discriminator,
+// its auxiliary class logits [batch, Classes] (nil otherwise).
+func (d *MLPDiscriminator) ForwardAux(b *graphs.Builder, x, y *G.Node) (logits, aux *G.Node) {
+	if (y == nil) != (d.Classes == 0) {
+		b.Fail("discriminator", fmt.Errorf("labels given: %v, but the discriminator has %d classes", y != nil, d.Classes))
+		return nil, nil
 	}
 	h := x
 	if d.Pack > 1 && x != nil {
 		batch, pixels := x.Shape()[0], x.Shape()[1]
 		if batch%d.Pack != 0 {
 			b.Fail("discriminator", fmt.Errorf("batch %d is not a multiple of the pack size %d", batch, d.Pack))
-			return nil
+			return nil, nil
 		}
 		h = b.Reshape(x, batch/d.Pack, pixels*d.Pack)
 		if y != nil {
 			y = b.Reshape(y, batch/d.Pack, d.Classes*d.Pack)
 		}
 	}
-	if y != nil {
-		h = b.Concat(1, h, y)
-	}
 	var proj *G.Node
 	for i, l := range d.Layers {
+		if y != nil && d.joins(i) {
+			h = b.Concat(1, h, y)
+		}
 		if i+1 == len(d.Layers) && y != nil {
-			// The projection term ⟨embed(y), φ(x)⟩ on the last hidden
-			// features. The one-hot label joined to the pixels alone was
-			// ignored by D in our runs (G drew the same digit for every
-			// class); this term lets each class score the features directly.
-			perClass := b.MatMulT(y, b.Param(d.Embed)) // [batch/Pack, hidden]
-			rows := b.Sum(b.Mul(h, perClass), 1)
-			if rows != nil {
-				proj = b.Reshape(rows, rows.Shape()[0], 1)
+			switch {
+			case d.Embed != nil:
+				// The projection term ⟨embed(y), φ(x)⟩ on the last hidden
+				// features: each class scores the features directly.
+				perClass := b.MatMulT(y, b.Param(d.Embed)) // [batch/Pack, hidden]
+				rows := b.Sum(b.Mul(h, perClass), 1)
+				if rows != nil {
+					proj = b.Reshape(rows, rows.Shape()[0], 1)
+				}
+			case d.Aux != nil:
+				if a := d.Aux.Forward(b, h); a != nil {
+					aux = b.Reshape(a, a.Shape()[0]*d.Pack, d.Classes)
+				}
 			}
 		}
 		if d.MinibatchStd && i+1 == len(d.Layers) {
@@ -553,9 +617,9 @@ func (d *MLPDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 	if proj != nil {
 		h = b.Add(h, proj)
 	}
-	return h
+	return h, aux
 }
 
 // Params returns the discriminator's parameters: the layers', then the
-// class embedding's.
+// class embedding's or the auxiliary classifier's.
 func (d *MLPDiscriminator) Params() graphs.Params { return graphs.CollectParams(d) }

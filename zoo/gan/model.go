@@ -122,7 +122,17 @@ func newGenerator(prefix string, cfg Config, rng *rand.Rand) (Network, error) {
 	if cfg.Convolutional() {
 		return newConvGenerator(prefix, cfg.Z+cfg.Classes, cfg, rng)
 	}
-	return NewMLPGenerator(prefix, cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng), nil
+	if cfg.Cond != CondEvery {
+		return NewMLPGenerator(prefix, cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng), nil
+	}
+	// Every layer reads the labels: each is Classes inputs wider.
+	g := &MLPGenerator{EveryLayer: true}
+	in := cfg.Z
+	for i, out := range append(append([]int(nil), cfg.GHidden...), cfg.Pixels()) {
+		g.Layers = append(g.Layers, graphs.NewLinear(fmt.Sprintf("%s.fc%d", prefix, i+1), in+cfg.Classes, out, rng))
+		in = out
+	}
+	return g, nil
 }
 
 // newDiscriminator returns the discriminator of cfg's architecture, named prefix.

@@ -122,9 +122,12 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	fake := m.Generate(b, m.Gen, s.dz, s.dyFake)
 	var lossD *G.Node
 	if len(m.Discs) == 0 {
-		realLogits, fakeLogits := m.discriminatePair(b, s.real, fake, s.dyReal, s.dyFake)
+		realLogits, fakeLogits, classLoss := m.discriminatePair(b, s.real, fake, s.dyReal, s.dyFake)
 		lossD = m.DiscLoss(b, realLogits, fakeLogits)
 		s.lossD = b.Keep(lossD)
+		if classLoss != nil {
+			lossD = b.Add(lossD, classLoss)
+		}
 		s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
 		s.dFake = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
 	} else {
@@ -149,14 +152,22 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.gy = m.labelInput(b, "y", tc.Batch)
 	var lossG *G.Node
 	if len(m.Discs) == 0 {
-		lossG = m.GenLoss(b, m.Discriminate(b, m.Generate(b, m.Gen, s.gz, s.gy), s.gy))
+		logits, aux := m.discriminateAux(b, m.Generate(b, m.Gen, s.gz, s.gy), s.gy)
+		lossG = m.GenLoss(b, logits)
+		if aux != nil {
+			// loss_g reports the adversarial term alone, as loss_d does.
+			s.lossG = b.Keep(lossG)
+			lossG = b.Add(lossG, m.classLoss(b, aux, s.gy))
+		}
 	} else {
 		s.gw = b.Input("w", len(m.Discs))
 		var perDisc *G.Node
 		lossG, perDisc = WeightedGeneratorLoss(b, m.Discs, m.Generate(b, m.Gen, s.gz, nil), s.gw)
 		s.gLosses = b.Keep(perDisc)
 	}
-	s.lossG = b.Keep(lossG)
+	if s.lossG == nil {
+		s.lossG = b.Keep(lossG)
+	}
 	if s.g, err = graphs.NewTrainGraph(b, lossG, m.Gen.Params().Trainable()); err != nil {
 		return nil, fmt.Errorf("gan: building the G graph: %w", err)
 	}

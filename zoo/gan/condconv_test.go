@@ -88,14 +88,9 @@ func TestConditionalConvLossGradients(t *testing.T) {
 			for _, sn := range m.SpectralNorms() {
 				sn.Iterate()
 			}
-			realY, fakeY := []int{0, 2, 1, 2}, []int{1, 1, 0, 2}
+			fakeY := []int{1, 1, 0, 2}
 			require.NoError(t, testutil.GradCheck(m.DiscParams().Trainable(), func(b *graphs.Builder) *G.Node {
-				real, z := b.Input("real", 4, m.Config.Pixels()), b.Input("z", 4, 3)
-				yr, yf := b.Input("yr", 4, 3), b.Input("yf", 4, 3)
-				testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
-				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
-				fillOneHot(yr, realY, 3)
-				fillOneHot(yf, fakeY, 3)
+				real, z, yr, yf := condBatch(t, b, m.Config.Pixels())
 				return m.DiscLoss(b, m.Discriminate(b, real, yr), m.Discriminate(b, m.Generate(b, m.Gen, z, yf), yf))
 			}, 0, 1e-5), "D loss wrt D")
 			require.NoError(t, testutil.GradCheck(m.Gen.Params().Trainable(), func(b *graphs.Builder) *G.Node {
@@ -311,14 +306,9 @@ func TestCondModeGradients(t *testing.T) {
 				m, err := New(cfg, 3)
 				require.NoError(t, err)
 				toFloat64(m)
-				realY, fakeY := []int{0, 2, 1, 2}, []int{1, 1, 0, 2}
+				fakeY := []int{1, 1, 0, 2}
 				require.NoError(t, testutil.GradCheck(m.DiscParams().Trainable(), func(b *graphs.Builder) *G.Node {
-					real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
-					yr, yf := b.Input("yr", 4, 3), b.Input("yf", 4, 3)
-					testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
-					testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
-					fillOneHot(yr, realY, 3)
-					fillOneHot(yf, fakeY, 3)
+					real, z, yr, yf := condBatch(t, b, 6)
 					rl, fl, classLoss := m.discriminatePair(b, real, m.Generate(b, m.Gen, z, yf), yr, yf)
 					require.Equal(t, mode == CondACGAN, classLoss != nil)
 					loss := m.DiscLoss(b, rl, fl)

@@ -16,6 +16,19 @@ import (
 // smallCond is small with three classes.
 var smallCond = func() Config { c := small; c.Classes = 3; return c }()
 
+// condBatch adds fixed inputs of a conditional D loss for 4 images of
+// pixels values and 3 classes: real images, noise of 3 values, and the real
+// and the fake images' one-hot labels.
+func condBatch(t *testing.T, b *graphs.Builder, pixels int) (real, z, yReal, yFake *G.Node) {
+	real, z = b.Input("real", 4, pixels), b.Input("z", 4, 3)
+	yReal, yFake = b.Input("yr", 4, 3), b.Input("yf", 4, 3)
+	testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
+	testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
+	fillOneHot(yReal, []int{0, 2, 1, 2}, 3)
+	fillOneHot(yFake, []int{1, 1, 0, 2}, 3)
+	return real, z, yReal, yFake
+}
+
 // fillOneHot feeds fixed one-hot labels into a float64 input [n, classes].
 func fillOneHot(n *G.Node, labels []int, classes int) {
 	d := graphs.Value(n).Data().([]float64)
@@ -36,14 +49,9 @@ func TestConditionalLossGradients(t *testing.T) {
 			m64, gp, dp := float64Copy(t, m)
 			d64 := m64.Disc.(*MLPDiscriminator)
 			d64.Classes, d64.Cond, d64.Embed = cfg.Classes, m.Config.Cond, dp[len(dp)-1]
-			realY, fakeY := []int{0, 2, 1, 2}, []int{1, 1, 0, 2}
+			fakeY := []int{1, 1, 0, 2}
 			require.NoError(t, testutil.GradCheck(dp, func(b *graphs.Builder) *G.Node {
-				real, z := b.Input("real", 4, 6), b.Input("z", 4, 3)
-				yr, yf := b.Input("yr", 4, 3), b.Input("yf", 4, 3)
-				testutil.FillNormal(t, real, rand.New(rand.NewPCG(1, 1)), 1)
-				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
-				fillOneHot(yr, realY, 3)
-				fillOneHot(yf, fakeY, 3)
+				real, z, yr, yf := condBatch(t, b, 6)
 				return DiscriminatorLoss(b, m64.Discriminate(b, real, yr), m64.Discriminate(b, m64.Generate(b, m64.Gen, z, yf), yf))
 			}, 0, 1e-5), "D loss wrt D")
 			require.NoError(t, testutil.GradCheck(gp, func(b *graphs.Builder) *G.Node {

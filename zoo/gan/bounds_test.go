@@ -32,6 +32,12 @@ func TestFootprintCountsParams(t *testing.T) {
 		"sagan-rgb-64x128":  {Arch: "sagan", ImageChannels: 3, Height: 64, Width: 128, DPack: 2},
 		"sagan-128":         {Arch: "sagan", Height: 128, Width: 128, GChannels: []int{16, 8, 8, 4}},
 		"sagan-gman-rgb":    {Arch: "sagan", ImageChannels: 3, Height: 32, Width: 32, Discriminators: 2, Loss: "bce"},
+		"cond-projection":   {Classes: 10, Cond: CondProjection},
+		"cond-every-mbstd":  {Classes: 10, Cond: CondEvery, DMinibatchStd: true},
+		"cond-acgan-pack":   {Classes: 10, Cond: CondACGAN, DPack: 2},
+		"cond-dcgan":        {Arch: "dcgan", Classes: 10},
+		"cond-sagan-pack":   {Arch: "sagan", Classes: 10, DPack: 2},
+		"cond-sagan-rgb-64": {Arch: "sagan", ImageChannels: 3, Height: 64, Width: 64, Classes: 4},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, err := New(cfg, 1)

@@ -54,16 +54,17 @@ type Config struct {
 	// means none. Sampling uses the average; training is unchanged.
 	EMA float64 `json:"ema,omitempty"`
 	// Classes makes the GAN class-conditional (Mirza & Osindero 2014) when
-	// positive: G sees [z, one-hot(y)] and D sees [x, one-hot(y)], so the
-	// first layers of both are Classes inputs wider (per image of a pack)
-	// and every parameter keeps its name. The convolutional G also has
-	// per-class gains and biases after each PixelNorm ([ClassNorm]), and
-	// its D is a projection discriminator that sees the labels only
+	// positive: G sees [z, one-hot(y)] and the MLP's D takes the labels as
+	// Cond says (by default [x, one-hot(y)], its first layer Classes
+	// inputs wider per image of a pack, and a projection term); the
+	// unconditional parameters keep their names. The convolutional G also
+	// has per-class gains and biases after each PixelNorm ([ClassNorm]),
+	// and its D is a projection discriminator that sees the labels only
 	// through the projection term. 0 is the unconditional GAN.
 	Classes int `json:"classes,omitempty"`
 	// Cond is how a conditional MLP GAN takes its labels (see
-	// [CondModes]); "" means the default, CondProjection. Unconditional
-	// and convolutional models leave it "".
+	// [CondModes]); "" means [DefaultCond]. Unconditional and
+	// convolutional models leave it "".
 	Cond string `json:"cond,omitempty"`
 	// Discriminators is the number of discriminators trained against one
 	// generator (GMAN, Durugkar et al. 2017); 0 or 1 is the classic GAN.
@@ -368,14 +369,14 @@ func (c Config) genFootprint(in int) graphs.Footprint {
 		}
 		if c.Classes > 0 {
 			// The class norm on conv k's input maps (H/2^(j+1)): its
-			// gains and biases, and, once per graph rather than per
-			// image, so counted with the parameters, the fixed matrix
-			// spreading a gain over a channel's pixels and the gains
-			// spread per class; per image, the gains and the result.
+			// gains and biases; per image, the gains and the result;
+			// and once per graph, whatever the batch, so with the
+			// scratch buffers, the fixed matrix spreading a gain over a
+			// channel's pixels and the gains spread per class.
 			maps := c.mapSize(chans[k], j+1)
-			perGraph := graphs.MulSat(graphs.AddSat(int64(chans[k]), int64(c.Classes)), maps)
-			f.Params = graphs.AddSat(f.Params, graphs.AddSat(graphs.MulSat(2*int64(chans[k]), int64(c.Classes)), perGraph))
+			f.Params = graphs.AddSat(f.Params, graphs.MulSat(2*int64(chans[k]), int64(c.Classes)))
 			f.Values(graphs.MulSat(2, maps))
+			f.Scratch = graphs.AddSat(f.Scratch, graphs.MulSat(graphs.AddSat(int64(chans[k]), int64(c.Classes)), maps))
 		}
 		f.Values(c.mapSize(chans[k], j)) // upsampled
 		f.Conv(chans[k], out, 3, c.Height>>j, c.Width>>j)

@@ -114,9 +114,8 @@ func TestLabelledFolder(t *testing.T) {
 	saveClassifier := func(cfg classifier.Config, classes []string) string {
 		m, err := classifier.New(cfg, 1)
 		require.NoError(t, err)
-		meta := checkpoints.Meta{Extra: map[string]string{}}
-		meta.Extra[classifier.ClassNamesKey], err = classifier.EncodeClassNames(classes)
-		require.NoError(t, err)
+		var meta checkpoints.Meta
+		require.NoError(t, meta.SetClassNames(classes))
 		w, err := classifier.Weights(m, meta)
 		require.NoError(t, err)
 		path := filepath.Join(t.TempDir(), "classifier.safetensors")

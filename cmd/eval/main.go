@@ -398,7 +398,7 @@ func loadClassifier(path string, test *datasets.Set, maxMemory int64) (*network,
 	if err != nil {
 		return nil, fmt.Errorf("-classifier: %w", err)
 	}
-	names, err := classifier.ClassNames(c.Meta, m.Config.Classes)
+	names, err := c.Meta.ClassNames(m.Config.Classes)
 	if err != nil {
 		return nil, fmt.Errorf("-classifier %s: %w", path, err)
 	}

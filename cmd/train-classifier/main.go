@@ -181,15 +181,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		"test_loss":     strconv.FormatFloat(r.Loss, 'f', 5, 64),
 		"test_images":   strconv.Itoa(r.N),
 	}
+	meta := checkpoints.Meta{Step: res.Steps, Epoch: int(res.Epochs), Seed: o.Seed, Versions: trainer.Versions(), Extra: extra}
 	if set.Classes != nil {
-		if extra[classifier.ClassNamesKey], err = classifier.EncodeClassNames(set.Classes); err != nil {
+		if err := meta.SetClassNames(set.Classes); err != nil {
 			return err
 		}
 		extra["data"] = set.Source
 	}
-	w, err := classifier.Weights(model, checkpoints.Meta{
-		Step: res.Steps, Epoch: int(res.Epochs), Seed: o.Seed, Versions: trainer.Versions(), Extra: extra,
-	})
+	w, err := classifier.Weights(model, meta)
 	if err != nil {
 		return err
 	}

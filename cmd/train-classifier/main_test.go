@@ -105,7 +105,7 @@ func TestColourFolder(t *testing.T) {
 	require.NoError(t, err)
 	ch, h, w := m.Config.ImageShape()
 	require.Equal(t, []int{3, 32, 32, 10}, []int{ch, h, w, m.Config.Classes})
-	names, err := classifier.ClassNames(c.Meta, m.Config.Classes)
+	names, err := c.Meta.ClassNames(m.Config.Classes)
 	require.NoError(t, err)
 	require.Equal(t, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, names)
 	require.Equal(t, "image folder "+data, c.Meta.Extra["data"])

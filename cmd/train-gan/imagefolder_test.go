@@ -103,6 +103,11 @@ func TestConditionalFromClassFolders(t *testing.T) {
 	flags := runConfig["flags"].(map[string]any)
 	require.EqualValues(t, 10, flags["classes"])
 	require.Len(t, flags["class_names"], 10)
+	ckpt, _, err := checkpoints.Open(out)
+	require.NoError(t, err)
+	names, err := ckpt.Meta.ClassNames(10)
+	require.NoError(t, err)
+	require.Equal(t, flags["class_names"], anySlice(names), "the checkpoint names the classes too")
 	imgs, err := gan.NewGenerator(m).GenerateClass(2, 7, 1)
 	require.NoError(t, err)
 	require.Len(t, imgs, 2*3*32*32)
@@ -145,4 +150,13 @@ func TestConditionalFromClassFolders(t *testing.T) {
 		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
 		require.ErrorContains(t, err, c.want, "%v", c.args)
 	}
+}
+
+// anySlice returns names as JSON decodes a list of strings into any.
+func anySlice(names []string) []any {
+	out := make([]any, len(names))
+	for i, n := range names {
+		out[i] = n
+	}
+	return out
 }

@@ -314,7 +314,14 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 	if r.Out != "" {
 		hooks = append(hooks, visual.TrainingPictures(r.Out, r.SampleEvery))
 	}
+	// A run of an image folder's classes records their names in its
+	// checkpoints, beside config.json's class_names.
+	var meta checkpoints.Meta
+	if err := meta.SetClassNames(r.ClassNames); err != nil {
+		return nil, err
+	}
 	res, err := trainer.Run(ctx, m, loader, trainer.Config{
+		Extra:  meta.Extra,
 		Start:  r.Start,
 		Epochs: r.Epochs, Steps: r.Steps, Time: budget, Trained: r.trained, Out: r.Out, CkptEvery: r.CkptEvery, Keep: r.Keep,
 		LogEvery: r.LogEvery, Seed: r.Seed, Changed: r.changed,

@@ -54,34 +54,3 @@ func Weights(m *Model, meta checkpoints.Meta) (*checkpoints.Checkpoint, error) {
 	meta.Kind, meta.Config = Kind, cfg
 	return &checkpoints.Checkpoint{Meta: meta, Tensors: m.Params().Tensors()}, nil
 }
-
-// ClassNamesKey is the metadata entry (checkpoints.Meta.Extra) that names
-// a classifier's classes, as a JSON list: label i is the i-th name. A
-// classifier of MNIST has none; its labels are the digits.
-const ClassNamesKey = "class_names"
-
-// EncodeClassNames returns names as the ClassNamesKey entry holds them.
-func EncodeClassNames(names []string) (string, error) {
-	b, err := json.Marshal(names)
-	if err != nil {
-		return "", fmt.Errorf("classifier: class names: %w", err)
-	}
-	return string(b), nil
-}
-
-// ClassNames returns the class names recorded in a classifier's metadata,
-// or nil when it records none. Recorded names must be one per class.
-func ClassNames(meta checkpoints.Meta, classes int) ([]string, error) {
-	v, ok := meta.Extra[ClassNamesKey]
-	if !ok {
-		return nil, nil
-	}
-	var names []string
-	if err := json.Unmarshal([]byte(v), &names); err != nil {
-		return nil, fmt.Errorf("classifier: metadata %s: %w", ClassNamesKey, err)
-	}
-	if len(names) != classes {
-		return nil, fmt.Errorf("classifier: metadata %s names %d classes, the model has %d", ClassNamesKey, len(names), classes)
-	}
-	return names, nil
-}

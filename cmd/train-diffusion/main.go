@@ -206,6 +206,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer func() { folder.Close(err != nil) }()
+	stopServe, err := cli.Serve(ctx, o.Serve, folder.Dir, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer stopServe()
 	out := folder.Dir
 
 	var model *diffusion.Model

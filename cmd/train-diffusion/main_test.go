@@ -45,12 +45,14 @@ func TestDryRun(t *testing.T) {
 }
 
 // TestConditional trains a class-conditional model; its samples grid has
-// one column per digit and cmd/sample's -class works on it.
+// one column per digit and cmd/sample's -class works on it. The run serves
+// its folder with -serve.
 func TestConditional(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout bytes.Buffer
-	require.NoError(t, run(context.Background(), append([]string{"-dry-run", "-steps", "3", "-classes", "10", "-cond-drop", "0.2", "-o", out}, small...), &stdout, &stdout))
+	require.NoError(t, run(context.Background(), append([]string{"-dry-run", "-steps", "3", "-classes", "10", "-cond-drop", "0.2", "-serve", "127.0.0.1:0", "-o", out}, small...), &stdout, &stdout))
 	require.Contains(t, stdout.String(), "conditional on 10 classes (labels dropped with p=0.2)")
+	require.Regexp(t, `watch the run at http://127\.0\.0\.1:\d+/run\?run=run\n`, stdout.String())
 	m, err := zoo.Load(out)
 	require.NoError(t, err)
 	require.Equal(t, 10, m.Classes())

@@ -26,6 +26,7 @@ type genRequest struct {
 	Format string `json:"format"` // "png" (a grid, or one image with index) or "json"
 	Index  int    `json:"index"`  // −1: every image; i ≥ 0: image i only
 	Cols   int    `json:"cols"`   // the grid's columns; 0: a square grid
+	Steps  int    `json:"steps"`  // a diffusion model's DDIM steps; 0: the model's own
 }
 
 func defaultGenRequest() genRequest {
@@ -141,7 +142,7 @@ func (s *Server) apiGenerate(w http.ResponseWriter, r *http.Request) {
 		err = readJSON(r, &req)
 	} else {
 		err = fromQuery(r.URL.Query(), map[string]any{"model": &req.Model, "n": &req.N, "seed": &req.Seed,
-			"class": &req.Class, "format": &req.Format, "index": &req.Index, "cols": &req.Cols})
+			"class": &req.Class, "format": &req.Format, "index": &req.Index, "cols": &req.Cols, "steps": &req.Steps})
 	}
 	if err == nil {
 		err = cmp.Or(checkRange("n", req.N, 1, s.cfg.MaxImages), checkFormat(req.Format),
@@ -152,10 +153,18 @@ func (s *Server) apiGenerate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.run(r, req.Model, func(ctx context.Context, m *model) error {
-		if err := checkClass("class", req.Class, m); err != nil {
+		if err := cmp.Or(checkClass("class", req.Class, m), checkSteps(req.Steps, m)); err != nil {
 			return err
 		}
-		pixels, err := m.Generate(ctx, req.N, req.Seed, req.Class)
+		gen := m.Model
+		if req.Steps > 0 {
+			d, err := m.diffusion.WithSampling(m.sampling(req.Steps))
+			if err != nil {
+				return badParam("steps", "%v", err)
+			}
+			gen = d
+		}
+		pixels, err := gen.Generate(ctx, req.N, req.Seed, req.Class)
 		if err != nil {
 			return err
 		}
@@ -210,6 +219,47 @@ func (s *Server) apiWalk(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		return writeImages(w, m, pixels, req.Steps, req.Steps, req.Format, false)
+	})
+	if err != nil {
+		writeError(w, err)
+	}
+}
+
+// denoiseRequest asks for the first image of seed at every step of a
+// diffusion model's sampler.
+type denoiseRequest struct {
+	Model  string `json:"model"`
+	Seed   uint64 `json:"seed"`
+	Class  int    `json:"class"`
+	Steps  int    `json:"steps"` // DDIM steps; 0: the model's own
+	Format string `json:"format"`
+}
+
+func (s *Server) apiDenoise(w http.ResponseWriter, r *http.Request) {
+	req := denoiseRequest{Seed: 1, Class: -1, Format: "png"}
+	err := fromQuery(r.URL.Query(), map[string]any{"model": &req.Model, "seed": &req.Seed, "class": &req.Class,
+		"steps": &req.Steps, "format": &req.Format})
+	if err == nil {
+		err = cmp.Or(checkRange("steps", req.Steps, 0, maxSteps), checkFormat(req.Format))
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	err = s.run(r, req.Model, func(ctx context.Context, m *model) error {
+		if m.diffusion == nil {
+			return badParam("model", "a %s model has no denoising steps: give a diffusion model", m.Kind())
+		}
+		if err := cmp.Or(checkClass("class", req.Class, m), checkSteps(req.Steps, m)); err != nil {
+			return err
+		}
+		frames, err := m.sampler.Trajectory(ctx, req.Seed, req.Class, m.sampling(req.Steps))
+		if err != nil {
+			return err
+		}
+		c, h, wd := m.Shape()
+		n := len(frames) / (c * h * wd)
+		return writeImages(w, m, frames, n, n, req.Format, false)
 	})
 	if err != nil {
 		writeError(w, err)

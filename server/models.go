@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/zoo"
+	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
@@ -54,6 +55,43 @@ type model struct {
 	file   string  // relative to the root
 	latent *latent // nil for a model without a Gaussian latent space
 	vae    *vae.Inference
+	// A diffusion model, and a sampler of its own for the denoising
+	// steps; both nil for the other kinds.
+	diffusion *zoo.Diffusion
+	sampler   *diffusion.Sampler
+}
+
+// maxSteps bounds the sampling steps a request asks of a diffusion model:
+// at most the default sampler's, so that no request costs more U-Net
+// passes per image than a default generation.
+const maxSteps = 50
+
+// stepsRange returns the sampling steps a diffusion model takes from a
+// request: 1 to hi.
+func (m *model) stepsRange() (hi int) {
+	return min(maxSteps, m.diffusion.Model.Config.T)
+}
+
+// sampling returns the model's sampler settings with steps DDIM steps (0:
+// the model's own).
+func (m *model) sampling(steps int) diffusion.SampleConfig {
+	sc := m.diffusion.Sampling()
+	if steps > 0 {
+		sc.Steps = steps
+	}
+	return sc
+}
+
+// checkSteps checks a steps parameter (0: the model's own) against the
+// model: only a diffusion model takes one.
+func checkSteps(steps int, m *model) error {
+	if steps == 0 {
+		return nil
+	}
+	if m.diffusion == nil {
+		return badParam("steps", "a %s model has no sampling steps; leave it out", m.Kind())
+	}
+	return checkRange("steps", steps, 1, m.stepsRange())
 }
 
 // latent is a model's map from Gaussian latent points to images.
@@ -79,6 +117,8 @@ func (s *Server) load(file string) (*model, error) {
 		inf := vae.NewInference(m.Model)
 		out.latent = &latent{dim: m.Model.Config.Z, draws: inf.Draws, decode: inf.Decode}
 		out.vae = inf
+	case *zoo.Diffusion:
+		out.diffusion, out.sampler = m, diffusion.NewSampler(m.Model)
 	}
 	return out, nil
 }
@@ -214,7 +254,11 @@ type ModelInfo struct {
 	Classes  int    `json:"classes"`
 	Latent   int    `json:"latent,omitempty"` // the size of a Gaussian latent space; 0 without one
 	Encodes  bool   `json:"encodes"`          // the model has an encoder (/api/encode)
-	Config   any    `json:"config"`
+	// A diffusion model's default sampling steps and the most a request
+	// may ask for (/api/generate, /api/denoise); 0 for the other kinds.
+	Steps    int `json:"steps,omitempty"`
+	MaxSteps int `json:"max_steps,omitempty"`
+	Config   any `json:"config"`
 }
 
 func (m *model) info() ModelInfo {
@@ -223,6 +267,10 @@ func (m *model) info() ModelInfo {
 		Classes: m.Classes(), Encodes: m.vae != nil, Config: m.Config()}
 	if m.latent != nil {
 		info.Latent = m.latent.dim
+	}
+	if m.diffusion != nil {
+		T := m.diffusion.Model.Config.T
+		info.Steps, info.MaxSteps = m.diffusion.Sampling().WithDefaults(T).Steps, m.stepsRange()
 	}
 	return info
 }

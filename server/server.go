@@ -155,6 +155,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/generate", s.apiGenerate)
 	mux.HandleFunc("POST /api/generate", s.apiGenerate)
 	mux.HandleFunc("GET /api/walk", s.apiWalk)
+	mux.HandleFunc("GET /api/denoise", s.apiDenoise)
 	mux.HandleFunc("POST /api/encode", s.apiEncode)
 	mux.HandleFunc("POST /api/decode", s.apiDecode)
 	return s.recoverPanics(guardPaths(s.limitBodies(mux)))

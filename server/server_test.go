@@ -25,6 +25,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/trainer"
 	"github.com/gorgozoo/gorgozoo/visual"
 	"github.com/gorgozoo/gorgozoo/zoo"
+	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
@@ -493,4 +494,90 @@ func TestColourModel(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	rec = do(s.Handler(), "POST", "/api/encode", `{"model": "colour", "images": [[`+strings.TrimSuffix(strings.Repeat("0.5,", 784), ",")+`]]}`)
 	require.Equal(t, http.StatusBadRequest, rec.Code, "a grey image is refused")
+}
+
+// TestDenoise: a diffusion model's denoising steps and its sampling steps,
+// each parameter checked; the last step is the image the same request to
+// /api/generate draws.
+func TestDenoise(t *testing.T) {
+	f := newFixture(t)
+	unet := diffusion.UNetConfig{Height: 8, Width: 8, Channels: []int{4}, Blocks: 1, TimeDim: 8, Classes: 10, Groups: 2, Attention: []bool{false}}
+	d, err := diffusion.New(diffusion.Config{T: 20, UNet: unet}, 3)
+	require.NoError(t, err)
+	ds, err := diffusion.NewStep(d, diffusion.TrainConfig{Batch: 8}, 1)
+	require.NoError(t, err)
+	saveRun(t, filepath.Join(f.root, "diffusion"), ds, "train-diffusion")
+	s, _ := newServer(t, f.root, Config{MaxImages: 64})
+	h := s.Handler()
+	for _, c := range []struct {
+		name, method, target, body string
+		status                     int
+		ctype, param               string
+	}{
+		{"strip", "GET", "/api/denoise?model=diffusion&seed=3&steps=4", "", 200, "image/png", ""},
+		{"the model's own steps", "GET", "/api/denoise?model=diffusion", "", 200, "image/png", ""},
+		{"one class, as JSON", "GET", "/api/denoise?model=diffusion&class=4&steps=2&format=json", "", 200, "application/json", ""},
+		{"grid in few steps", "GET", "/api/generate?model=diffusion&n=4&steps=3", "", 200, "image/png", ""},
+		{"posted steps", "POST", "/api/generate", `{"model": "diffusion", "n": 2, "steps": 2}`, 200, "image/png", ""},
+		{"model info", "GET", "/api/model?model=diffusion", "", 200, "application/json", ""},
+		{"playground", "GET", "/play?model=diffusion", "", 200, "text/html", ""},
+
+		{"steps zero or less", "GET", "/api/denoise?model=diffusion&steps=-1", "", 400, "application/json", "steps"},
+		{"steps beyond the bound", "GET", "/api/denoise?model=diffusion&steps=51", "", 400, "application/json", "steps"},
+		{"steps beyond T", "GET", "/api/denoise?model=diffusion&steps=21", "", 400, "application/json", "steps"},
+		{"steps not a number", "GET", "/api/denoise?model=diffusion&steps=many", "", 400, "application/json", "steps"},
+		{"class out of range", "GET", "/api/denoise?model=diffusion&class=10", "", 400, "application/json", "class"},
+		{"bad format", "GET", "/api/denoise?model=diffusion&format=gif", "", 400, "application/json", "format"},
+		{"unknown parameter", "GET", "/api/denoise?model=diffusion&n=4", "", 400, "application/json", "n"},
+		{"seed twice", "GET", "/api/denoise?model=diffusion&seed=1&seed=2", "", 400, "application/json", "seed"},
+		{"no model", "GET", "/api/denoise", "", 400, "application/json", "model"},
+		{"a GAN has no denoising steps", "GET", "/api/denoise?model=gan", "", 400, "application/json", "model"},
+		{"a VAE has no denoising steps", "GET", "/api/denoise?model=group/cvae", "", 400, "application/json", "model"},
+		{"a GAN has no sampling steps", "GET", "/api/generate?model=gan&steps=3", "", 400, "application/json", "steps"},
+		{"generate steps beyond T", "GET", "/api/generate?model=diffusion&steps=21", "", 400, "application/json", "steps"},
+		{"half-written checkpoint", "GET", "/api/denoise?model=broken", "", 422, "application/json", ""},
+		{"model dot-dot", "GET", "/api/denoise?model=../outside/run", "", 404, "application/json", ""},
+		{"model symlinked", "GET", "/api/denoise?model=linkrun", "", 404, "application/json", ""},
+		{"post", "POST", "/api/denoise", `{"model": "diffusion"}`, 405, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := do(h, c.method, c.target, c.body)
+			body := rec.Body.String()
+			require.Equal(t, c.status, rec.Code, body)
+			require.True(t, strings.HasPrefix(rec.Header().Get("Content-Type"), c.ctype), rec.Header().Get("Content-Type"))
+			require.NotContains(t, body, secret)
+			if c.status >= 400 && strings.HasPrefix(c.ctype, "application/json") {
+				var e struct{ Error, Param string }
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &e))
+				require.NotEmpty(t, e.Error)
+				require.Equal(t, c.param, e.Param)
+			}
+		})
+	}
+
+	var info ModelInfo
+	require.NoError(t, json.Unmarshal(do(h, "GET", "/api/model?model=diffusion", "").Body.Bytes(), &info))
+	require.Equal(t, diffusion.Kind, info.Kind)
+	require.Equal(t, 20, info.Steps, "DDIM's 50 steps, at most T")
+	require.Equal(t, 20, info.MaxSteps)
+
+	type images struct {
+		Shape  []int
+		Images [][]float32
+	}
+	var strip, grid images
+	require.NoError(t, json.Unmarshal(do(h, "GET", "/api/denoise?model=diffusion&seed=5&class=7&steps=4&format=json", "").Body.Bytes(), &strip))
+	require.Equal(t, []int{1, 8, 8}, strip.Shape)
+	require.Len(t, strip.Images, 5, "the noise and the image after each of 4 steps")
+	require.NotEqual(t, strip.Images[0], strip.Images[4])
+	require.NoError(t, json.Unmarshal(do(h, "GET", "/api/generate?model=diffusion&seed=5&class=7&steps=4&n=3&format=json", "").Body.Bytes(), &grid))
+	require.Equal(t, grid.Images[0], strip.Images[4], "the last step is image 0 of the same generation")
+	var fewer images
+	require.NoError(t, json.Unmarshal(do(h, "GET", "/api/generate?model=diffusion&seed=5&class=7&steps=1&n=3&format=json", "").Body.Bytes(), &fewer))
+	require.NotEqual(t, grid.Images[0], fewer.Images[0], "steps changes the sampler")
+
+	img, err := png.Decode(do(h, "GET", "/api/denoise?model=diffusion&steps=6", "").Body)
+	require.NoError(t, err)
+	require.Equal(t, 2+7*(8+2), img.Bounds().Dx(), "a strip is one row of steps+1 images")
+	require.Equal(t, 2+8+2, img.Bounds().Dy())
 }

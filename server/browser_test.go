@@ -64,7 +64,8 @@ func TestMain(m *testing.M) {
 
 // dryRuns returns a root folder holding the run folders of dry runs of
 // train-gan (gan, with grids every 5 steps), of a conditional train-gan
-// (cgan) and of train-vae (vae), made once for all the browser tests.
+// (cgan), of train-vae (vae) and of a small train-diffusion (diffusion),
+// made once for all the browser tests.
 func dryRuns(t *testing.T) string {
 	t.Helper()
 	dryRunsOnce.Do(func() {
@@ -77,10 +78,11 @@ func dryRuns(t *testing.T) string {
 		bin := filepath.Join(dir, "bin")
 		dryRunsRoot = filepath.Join(dir, "runs")
 		steps := [][]string{
-			{"go", "build", "-o", bin + string(filepath.Separator), "../cmd/train-gan", "../cmd/train-vae"},
+			{"go", "build", "-o", bin + string(filepath.Separator), "../cmd/train-gan", "../cmd/train-vae", "../cmd/train-diffusion"},
 			{filepath.Join(bin, "train-gan"), "-dry-run", "-sample-every", "5", "-o", filepath.Join(dryRunsRoot, "gan")},
 			{filepath.Join(bin, "train-gan"), "-dry-run", "-classes", "10", "-o", filepath.Join(dryRunsRoot, "cgan")},
 			{filepath.Join(bin, "train-vae"), "-dry-run", "-o", filepath.Join(dryRunsRoot, "vae")},
+			{filepath.Join(bin, "train-diffusion"), "-dry-run", "-batch", "8", "-unet-channels", "8,8", "-o", filepath.Join(dryRunsRoot, "diffusion")},
 		}
 		for _, s := range steps {
 			out, err := exec.Command(s[0], s[1:]...).CombinedOutput()
@@ -276,6 +278,26 @@ func TestBrowserPlayground(t *testing.T) {
 	require.True(t, eval[bool](t, b, `(() => { const d = document.getElementById("recon").getContext("2d").getImageData(0, 0, 280, 280).data;
 		for (let i = 0; i < d.length; i += 4) if (d[i] > 0) return true; return false; })()`), "the reconstruction is drawn")
 	b.screenshot(t, "serve-draw.png")
+}
+
+// TestBrowserDenoising: a diffusion model's playground shows the
+// denoising steps of the seed's first image; re-roll and the steps change
+// them.
+func TestBrowserDenoising(t *testing.T) {
+	b := newBrowser(t, dryRuns)
+	b.do(t, chromedp.Navigate(b.url+"/play?model=diffusion"), loaded("#grid", "steps=20"), loaded("#denoise", "seed=1&"))
+	require.Equal(t, 2+21*(28+2), eval[int](t, b, `document.getElementById("denoise").naturalWidth`), "the noise and 20 steps")
+	before := pixels(t, b, "#denoise")
+	b.do(t, chromedp.Click(chromedp.CSS("#reroll")), poll(`!document.getElementById("denoise").src.includes("seed=1&")`))
+	src := eval[string](t, b, `document.getElementById("denoise").src`)
+	b.do(t, loaded("#denoise", src[strings.Index(src, "seed="):]))
+	require.NotEqual(t, before, pixels(t, b, "#denoise"))
+	require.Contains(t, eval[string](t, b, `document.getElementById("grid").src`), src[strings.Index(src, "seed="):strings.Index(src, "&class")],
+		"the grid and the strip share the seed")
+
+	b.do(t, input("#steps", "5", "change"), loaded("#denoise", "steps=5"), loaded("#grid", "steps=5"))
+	require.Equal(t, 2+6*(28+2), eval[int](t, b, `document.getElementById("denoise").naturalWidth`))
+	b.screenshot(t, "serve-denoise.png")
 }
 
 // TestBrowserFollowsTraining: while a run holds its lock, its page draws

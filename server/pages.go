@@ -38,6 +38,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	},
 	"mib":    func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) },
 	"minus1": func(n int) int { return n - 1 },
+	"atMost": func(most, n int) int { return min(most, n) },
 	"last":   func(ps []Picture) Picture { return ps[len(ps)-1] },
 	"seq": func(n int) []int {
 		out := make([]int, n)

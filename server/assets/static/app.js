@@ -87,11 +87,21 @@ function playPage() {
   const cls = document.getElementById("class");
   const grid = document.getElementById("grid");
   const classOf = () => cls ? cls.value : "-1";
+  // A diffusion model's DDIM steps, kept within the input's bounds.
+  const stepsBox = document.getElementById("steps"), denoiseImg = document.getElementById("denoise");
+  const steps = () => {
+    const v = Math.round(+stepsBox.value) || 1;
+    return Math.min(+stepsBox.max, Math.max(1, v));
+  };
   const draw = () => {
-    grid.src = "/api/generate?" + q({model, n: n.value, seed: seed.value || "0", class: classOf()});
+    const params = {model, n: n.value, seed: seed.value || "0", class: classOf()};
+    if (stepsBox) params.steps = steps();
+    grid.src = "/api/generate?" + q(params);
+    if (denoiseImg) denoiseImg.src = "/api/denoise?" + q({model, seed: params.seed, class: params.class, steps: params.steps});
   };
   seed.addEventListener("change", draw);
   n.addEventListener("change", draw);
+  if (stepsBox) stepsBox.addEventListener("change", draw);
   if (cls) cls.addEventListener("change", () => { draw(); walk(); });
   document.getElementById("reroll").addEventListener("click", () => {
     seed.value = Math.floor(Math.random() * 1e9);

@@ -146,7 +146,7 @@ func (s *Server) apiGenerate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = cmp.Or(checkRange("n", req.N, 1, s.cfg.MaxImages), checkFormat(req.Format),
-			checkRange("index", req.Index, -1, req.N-1), checkRange("cols", req.Cols, 0, req.N))
+			checkRange("index", req.Index, -1, req.N-1), checkRange("cols", req.Cols, 0, req.N), checkRange("steps", req.Steps, 0, maxSteps))
 	}
 	if err != nil {
 		writeError(w, err)

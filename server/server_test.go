@@ -534,6 +534,7 @@ func TestDenoise(t *testing.T) {
 		{"a GAN has no denoising steps", "GET", "/api/denoise?model=gan", "", 400, "application/json", "model"},
 		{"a VAE has no denoising steps", "GET", "/api/denoise?model=group/cvae", "", 400, "application/json", "model"},
 		{"a GAN has no sampling steps", "GET", "/api/generate?model=gan&steps=3", "", 400, "application/json", "steps"},
+		{"generate steps beyond the bound", "GET", "/api/generate?model=diffusion&steps=51", "", 400, "application/json", "steps"},
 		{"generate steps beyond T", "GET", "/api/generate?model=diffusion&steps=21", "", 400, "application/json", "steps"},
 		{"half-written checkpoint", "GET", "/api/denoise?model=broken", "", 422, "application/json", ""},
 		{"model dot-dot", "GET", "/api/denoise?model=../outside/run", "", 404, "application/json", ""},

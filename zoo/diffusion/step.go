@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 
 	G "gorgonia.org/gorgonia"
 
@@ -258,32 +257,17 @@ func (s *Step) classGrid(ctx context.Context, rows int) ([]float32, error) {
 // State implements trainer.Stateful: the noise generator and the weight
 // average's update count.
 func (s *Step) State() (map[string]string, error) {
-	noise, err := graphs.EncodePCG(s.Noise)
+	st, err := optim.StepState("diffusion", s.Noise, s.EMA)
 	if err != nil {
 		return nil, err
-	}
-	st := map[string]string{"diffusion.noise": noise}
-	if s.EMA != nil {
-		st["diffusion.ema_updates"] = strconv.FormatInt(s.EMA.Updates, 10)
 	}
 	return st, nil
 }
 
 // SetState implements trainer.Stateful.
 func (s *Step) SetState(st map[string]string) error {
-	noise, ok := st["diffusion.noise"]
-	if !ok {
-		return fmt.Errorf("diffusion: checkpoint has no noise generator state")
-	}
-	if err := graphs.DecodePCG(s.Noise, noise); err != nil {
+	if err := optim.SetStepState("diffusion", st, s.Noise, s.EMA); err != nil {
 		return err
-	}
-	if s.EMA != nil {
-		n, err := strconv.ParseInt(st["diffusion.ema_updates"], 10, 64)
-		if err != nil {
-			return fmt.Errorf("diffusion: checkpoint has no count of weight-average updates")
-		}
-		s.EMA.Updates = n
 	}
 	return nil
 }

@@ -340,13 +340,9 @@ func (s *Step) Previews() ([]trainer.Preview, error) {
 // State implements trainer.Stateful: the noise generator (which also draws
 // the dropout masks) and the weight average's update count.
 func (s *Step) State() (map[string]string, error) {
-	noise, err := graphs.EncodePCG(s.Noise)
+	st, err := optim.StepState("gan", s.Noise, s.EMA)
 	if err != nil {
 		return nil, err
-	}
-	st := map[string]string{"gan.noise": noise}
-	if s.EMA != nil {
-		st["gan.ema_updates"] = strconv.FormatInt(s.EMA.Updates, 10)
 	}
 	if len(s.prevG) > 0 {
 		// The next step's GMAN weights come from these, so an exact resume needs them.
@@ -361,19 +357,8 @@ func (s *Step) State() (map[string]string, error) {
 
 // SetState implements trainer.Stateful.
 func (s *Step) SetState(st map[string]string) error {
-	noise, ok := st["gan.noise"]
-	if !ok {
-		return fmt.Errorf("gan: checkpoint has no noise generator state")
-	}
-	if err := graphs.DecodePCG(s.Noise, noise); err != nil {
+	if err := optim.SetStepState("gan", st, s.Noise, s.EMA); err != nil {
 		return err
-	}
-	if s.EMA != nil {
-		n, err := strconv.ParseInt(st["gan.ema_updates"], 10, 64)
-		if err != nil {
-			return fmt.Errorf("gan: checkpoint has no count of weight-average updates")
-		}
-		s.EMA.Updates = n
 	}
 	s.prevG = s.prevG[:0]
 	if v, ok := st["gan.gman_g_losses"]; ok && s.gw != nil {

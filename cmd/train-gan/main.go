@@ -73,6 +73,8 @@ type options struct {
 	Cond     string  `json:"cond,omitempty"`
 	Discs    int     `json:"discriminators"`
 	GMAN     float64 `json:"gman_lambda"`
+	Gens     int     `json:"generators,omitempty"`
+	MGANBeta float64 `json:"mgan_beta,omitempty"`
 	GChans   []int   `json:"g_channels,omitempty"`
 	DChans   []int   `json:"d_channels,omitempty"`
 }
@@ -110,6 +112,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.Cond, "cond", "", "with -classes, mlp: how G and D take the label: "+strings.Join(gan.CondModes, ", ")+" (default "+gan.DefaultCond+")")
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
+	fs.IntVar(&o.Gens, "generators", 1, "train a mixture of this many generators, sharing all but their first layer, and a head of D that tells which drew an image (MGAN)")
+	fs.Float64Var(&o.MGANBeta, "mgan-beta", 0.01, "with several generators, the weight β of the term that pushes them apart: β × the generator head's cross-entropy (0: none)")
 	var gChans, dChans string
 	fs.StringVar(&gChans, "g-channels", "", "dcgan/sagan: G's channels, comma-separated, one per stage from its smallest maps up; S of them need image sides divisible by 2^S (default: from the image size: 64,32 up to 32x32, then one more stage per doubling: 128,64,32 from 64x64)")
 	fs.StringVar(&dChans, "d-channels", "", "dcgan/sagan: D's channels, comma-separated, one per stride-2 stage from the image down, as many as G's (default: 32,64 up to 32x32, 32,64,128 from 64x64; as many as -g-channels when that is given)")
@@ -148,6 +152,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Between("d-slope", o.DSlope, 0, 1)
 	c.Positive("d-pack", int64(o.DPack))
 	c.Positive("discriminators", int64(o.Discs))
+	c.Positive("generators", int64(o.Gens))
+	c.Between("mgan-beta", o.MGANBeta, 0, 1e6)
 	if c.Err() == nil && !(o.GMAN >= 0 && o.GMAN <= 1e6) { // also refuses NaN
 		return o, cli.Usagef("-gman-lambda must be in [0, 1e6] (got %g)", o.GMAN)
 	}
@@ -180,10 +186,20 @@ func configs(o options, c, h, w int) (gan.Config, gan.TrainConfig) {
 			Arch: o.Model, GChannels: o.GChans, DChannels: o.DChans, Z: o.Z,
 			DDropout: cli.Explicit(o.DDropout), DSlope: cli.Explicit(o.DSlope), DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: cli.Explicit(o.EMA),
 			Classes: o.Classes, Cond: o.Cond, Discriminators: o.Discs, GMANLambda: o.GMAN, ImageChannels: c, Height: h, Width: w,
+			Generators: o.Gens, MGANBeta: mganBeta(o),
 			MaxMemory: o.MaxMemory.Bytes(),
 		}, gan.TrainConfig{
 			Batch: o.Batch, LR: o.LR, LRD: o.LRD, LRG: o.LRG, Beta1: cli.Explicit(o.Beta1), Beta2: cli.Explicit(o.Beta2), PreviewSeed: o.Seed,
 		}
+}
+
+// mganBeta is the library's spelling of -mgan-beta: zero for one
+// generator (nothing to weigh), a negative number for a given 0.
+func mganBeta(o options) float64 {
+	if o.Gens <= 1 {
+		return 0
+	}
+	return cli.Explicit(o.MGANBeta)
 }
 
 // fixedSettings are the flags that define the model, with the values of
@@ -213,9 +229,13 @@ func fixedSettings(o options, ckpt *checkpoints.Checkpoint) ([]cli.Fixed, error)
 		{Flag: "classes", Saved: strconv.Itoa(saved.Classes), Now: classesNow},
 		{Flag: "discriminators", Saved: strconv.Itoa(saved.DiscCount()), Now: strconv.Itoa(o.Discs)},
 		{Flag: "gman-lambda", Saved: f(saved.GMANLambda), Now: f(o.GMAN)},
+		{Flag: "generators", Saved: strconv.Itoa(saved.GenCount()), Now: strconv.Itoa(o.Gens)},
 	}
 	if o.Cond != "" {
 		fixed = append(fixed, cli.Fixed{Flag: "cond", Saved: saved.Cond, Now: o.Cond})
+	}
+	if saved.GenCount() > 1 {
+		fixed = append(fixed, cli.Fixed{Flag: "mgan-beta", Saved: f(cli.Shown(saved.MGANBeta)), Now: f(o.MGANBeta)})
 	}
 	if saved.Convolutional() {
 		fixed = append(fixed,
@@ -297,6 +317,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	// The run records what the model was built with, defaults resolved
 	// from the data included.
 	o.Classes = model.Config.Classes
+	// One generator records no mixture settings, as before they existed.
+	o.Gens, o.MGANBeta = model.Config.Generators, cli.Shown(model.Config.MGANBeta)
 	if model.Config.Convolutional() {
 		o.GChans, o.DChans = model.Config.GChannels, model.Config.DChannels
 	}

@@ -309,7 +309,7 @@ func TestCondModeGradients(t *testing.T) {
 				fakeY := []int{1, 1, 0, 2}
 				require.NoError(t, testutil.GradCheck(m.DiscParams().Trainable(), func(b *graphs.Builder) *G.Node {
 					real, z, yr, yf := condBatch(t, b, 6)
-					rl, fl, classLoss := m.discriminatePair(b, real, m.Generate(b, m.Gen, z, yf), yr, yf)
+					rl, fl, classLoss, _ := m.discriminatePair(b, real, m.Generate(b, m.Gen, z, yf), yr, yf)
 					require.Equal(t, mode == CondACGAN, classLoss != nil)
 					loss := m.DiscLoss(b, rl, fl)
 					if classLoss != nil {
@@ -321,7 +321,7 @@ func TestCondModeGradients(t *testing.T) {
 					z, y := b.Input("z", 4, 3), b.Input("y", 4, 3)
 					testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 					fillOneHot(y, fakeY, 3)
-					logits, aux := m.discriminateAux(b, m.Generate(b, m.Gen, z, y), y)
+					logits, aux, _ := m.discriminateAux(b, m.Generate(b, m.Gen, z, y), y)
 					loss := m.GenLoss(b, logits)
 					if aux != nil {
 						loss = b.Add(loss, m.classLoss(b, aux, y))

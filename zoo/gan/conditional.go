@@ -12,11 +12,30 @@ import (
 // net([z, y]) for a conditional one, y being one-hot labels [batch, Classes].
 // net is m.Gen or m.GenEMA.
 func (m *Model) Generate(b *graphs.Builder, net Network, z, y *G.Node) *G.Node {
+	return m.GenerateMix(b, net, z, y, nil)
+}
+
+// GenerateMix is Generate for a mixture of Config.Generators generators:
+// which [batch, Generators] names, one-hot, the generator of each row. It
+// is nil for a single generator.
+func (m *Model) GenerateMix(b *graphs.Builder, net Network, z, y, which *G.Node) *G.Node {
 	if (y == nil) != (m.Config.Classes == 0) {
 		b.Fail("generator", fmt.Errorf("labels given: %v, but the model has %d classes", y != nil, m.Config.Classes))
 		return nil
 	}
-	return net.Forward(b, z, y)
+	if (which == nil) != (m.Config.GenCount() == 1) {
+		b.Fail("generator", fmt.Errorf("a choice of generator given: %v, but the model has %d generators", which != nil, m.Config.GenCount()))
+		return nil
+	}
+	if which == nil {
+		return net.Forward(b, z, y)
+	}
+	mix, ok := net.(mixtureGenerator)
+	if !ok {
+		b.Fail("generator", fmt.Errorf("%T is not a mixture of generators", net))
+		return nil
+	}
+	return mix.ForwardMix(b, z, y, which)
 }
 
 // Discriminate adds D's logits for images x to b; y is nil for an
@@ -30,46 +49,65 @@ func (m *Model) Discriminate(b *graphs.Builder, x, y *G.Node) *G.Node {
 }
 
 // discriminatePair returns D's logits for a real and a generated batch
-// of one size, and for an AC-GAN discriminator the sum of its auxiliary
-// classifier's mean cross-entropies on the two batches (nil otherwise).
-// Both go through D as one stacked batch — each of D's matrix products
-// then has twice the rows, and D's weight gradients are summed inside the
-// products rather than added afterwards — unless D's output for one image
-// depends on the rest of its batch (minibatch std), where stacking would
-// mix real and generated statistics.
-func (m *Model) discriminatePair(b *graphs.Builder, real, fake, yReal, yFake *G.Node) (realLogits, fakeLogits, classLoss *G.Node) {
+// of one size, for an AC-GAN discriminator the sum of its auxiliary
+// classifier's mean cross-entropies on the two batches (nil otherwise),
+// and for a mixture's discriminator its generator logits on the generated
+// batch (nil otherwise). Both batches go through D as one stacked batch —
+// each of D's matrix products then has twice the rows, and D's weight
+// gradients are summed inside the products rather than added afterwards —
+// unless D's output for one image depends on the rest of its batch
+// (minibatch std), where stacking would mix real and generated statistics.
+func (m *Model) discriminatePair(b *graphs.Builder, real, fake, yReal, yFake *G.Node) (realLogits, fakeLogits, classLoss, fakeGen *G.Node) {
 	if m.Config.DMinibatchStd {
-		realLogits, realAux := m.discriminateAux(b, real, yReal)
-		fakeLogits, fakeAux := m.discriminateAux(b, fake, yFake)
+		realLogits, realAux, _ := m.discriminateAux(b, real, yReal)
+		fakeLogits, fakeAux, fakeGen := m.discriminateAux(b, fake, yFake)
 		if realAux != nil {
 			classLoss = b.Add(m.classLoss(b, realAux, yReal), m.classLoss(b, fakeAux, yFake))
 		}
-		return realLogits, fakeLogits, classLoss
+		return realLogits, fakeLogits, classLoss, fakeGen
 	}
 	var y *G.Node
 	if yReal != nil {
 		y = b.StackRows(yReal, yFake)
 	}
-	logits, aux := m.discriminateAux(b, b.StackRows(real, fake), y)
+	logits, aux, gen := m.discriminateAux(b, b.StackRows(real, fake), y)
 	if logits == nil {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if aux != nil {
 		// The two batches are of one size: twice the mean over both is
 		// the sum of their means.
 		classLoss = b.Scale(m.classLoss(b, aux, y), 2)
 	}
+	if gen != nil {
+		n := gen.Shape()[0] / 2
+		fakeGen = b.Rows(gen, n, 2*n)
+	}
 	half := logits.Shape()[0] / 2
-	return b.Rows(logits, 0, half), b.Rows(logits, half, 2*half), classLoss
+	return b.Rows(logits, 0, half), b.Rows(logits, half, 2*half), classLoss, fakeGen
 }
 
 // discriminateAux is Discriminate that also returns an AC-GAN
-// discriminator's auxiliary class logits (nil for other models).
-func (m *Model) discriminateAux(b *graphs.Builder, x, y *G.Node) (logits, aux *G.Node) {
-	if d, ok := m.Disc.(*MLPDiscriminator); ok && y != nil && d.Aux != nil {
-		return d.ForwardAux(b, x, y)
+// discriminator's auxiliary class logits and a mixture's generator logits
+// (nil for other models).
+func (m *Model) discriminateAux(b *graphs.Builder, x, y *G.Node) (logits, aux, gen *G.Node) {
+	if m.Disc == nil {
+		return m.Discriminate(b, x, y), nil, nil // which fails
 	}
-	return m.Discriminate(b, x, y), nil
+	return discriminateHeads(b, m.Disc, x, y)
+}
+
+// discriminateHeads returns d's logits for x, and those of its auxiliary
+// classifier and of its generator head where it has them (nil otherwise).
+func discriminateHeads(b *graphs.Builder, d Network, x, y *G.Node) (logits, aux, gen *G.Node) {
+	switch d := d.(type) {
+	case *MLPDiscriminator:
+		return d.forwardHeads(b, x, y)
+	case *ConvDiscriminator:
+		logits, gen = d.ForwardHeads(b, x, y)
+		return logits, nil, gen
+	}
+	return d.Forward(b, x, y), nil, nil
 }
 
 // classLoss is the auxiliary classifier's mean cross-entropy of its class

@@ -30,7 +30,10 @@ import (
 // layers are declared in the order of the parameters in checkpoints,
 // which [ConvGenerator.Params] follows.
 type ConvGenerator struct {
-	FC        *graphs.Linear   // <prefix>.fc
+	// Mix is a mixture's first layer, one per generator
+	// (<prefix>.g.<k>.fc); nil for a single generator, which has FC.
+	Mix       *MixtureLinear
+	FC        *graphs.Linear   // <prefix>.fc; nil in a mixture
 	Convs     []*graphs.Conv2d // <prefix>.conv1 … <prefix>.convS; the last makes the C image channels
 	Attention Block            // <prefix>.attn; nil for DCGAN
 	// Norms are a conditional generator's class gains and biases after
@@ -57,11 +60,15 @@ func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) (*ConvG
 	chans, s := cfg.GChannels, len(cfg.GChannels)
 	c, h, w := cfg.ImageShape()
 	g := &ConvGenerator{
-		FC:       graphs.NewLinear(prefix+".fc", in, chans[0]*(h>>s)*(w>>s), rng),
 		Channels: chans,
 		C:        c,
 		H:        h,
 		W:        w,
+	}
+	if k := cfg.GenCount(); k > 1 {
+		g.Mix = newMixtureLinear(prefix, "fc", k, in, chans[0]*(h>>s)*(w>>s), rng)
+	} else {
+		g.FC = graphs.NewLinear(prefix+".fc", in, chans[0]*(h>>s)*(w>>s), rng)
 	}
 	for k := range s {
 		out := c
@@ -90,6 +97,12 @@ func newConvGenerator(prefix string, in int, cfg Config, rng *rand.Rand) (*ConvG
 // A conditional generator reads [z, y], and after each PixelNorm scales
 // and shifts the maps by the class's gains and biases.
 func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
+	return g.ForwardMix(b, z, y, nil)
+}
+
+// ForwardMix is Forward for a mixture: which [batch, K] names, one-hot,
+// the generator of each row (nil for a single generator).
+func (g *ConvGenerator) ForwardMix(b *graphs.Builder, z, y, which *G.Node) *G.Node {
 	if b.Err() != nil {
 		return nil
 	}
@@ -112,7 +125,13 @@ func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 		return b.ReLU(h)
 	}
 	batch, s := z.Shape()[0], len(g.Convs)
-	h := b.Reshape(g.FC.Forward(b, z), batch, g.Channels[0], g.H>>s, g.W>>s)
+	var first *G.Node
+	if g.Mix != nil {
+		first = g.Mix.Forward(b, z, which)
+	} else {
+		first = g.FC.Forward(b, z)
+	}
+	h := b.Reshape(first, batch, g.Channels[0], g.H>>s, g.W>>s)
 	h = norm(0, h)
 	for k, conv := range g.Convs {
 		h = conv.Forward(b, b.Upsample(h, 2))
@@ -127,8 +146,8 @@ func (g *ConvGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 	return b.Reshape(b.Tanh(h), batch, g.C*g.H*g.W)
 }
 
-// Params returns the generator's parameters: fc, the convolutions in
-// order, attention, the class norms.
+// Params returns the generator's parameters: fc (a mixture's first
+// layers), the convolutions in order, attention, the class norms.
 func (g *ConvGenerator) Params() graphs.Params { return graphs.CollectParams(g) }
 
 // ConvDiscriminator is DCGAN's discriminator: S 4×4 convolutions of stride
@@ -151,11 +170,16 @@ type ConvDiscriminator struct {
 	// normalisation in a spectrally normalised D.
 	Embed   *graphs.Param
 	EmbedSN *graphs.SpectralNorm
-	Classes int
-	Slope   float64
-	Dropout graphs.Dropout // after each LeakyReLU, in training graphs
-	Pack    int
-	C, H, W int // input image shape
+	// GenHead is a mixture's classifier of which generator drew an
+	// image, on the features φ(x): Generators logits per image of a pack
+	// (<prefix>.gen_head); nil with one generator.
+	GenHead    *graphs.Linear
+	Generators int
+	Classes    int
+	Slope      float64
+	Dropout    graphs.Dropout // after each LeakyReLU, in training graphs
+	Pack       int
+	C, H, W    int // input image shape
 
 	attnAfter int // index of the conv the attention block follows
 }
@@ -206,6 +230,13 @@ func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) (*ConvDiscr
 			d.EmbedSN = graphs.NewSpectralNorm(d.Embed, rng)
 		}
 	}
+	if k := cfg.GenCount(); k > 1 {
+		d.Generators = k
+		d.GenHead = graphs.NewLinear(prefix+".gen_head", chans[s-1]*(h>>s)*(w>>s), k*pack, rng)
+		if spectral {
+			d.GenHead.SN = graphs.NewSpectralNorm(d.GenHead.Weight, rng)
+		}
+	}
 	return d, nil
 }
 
@@ -216,21 +247,28 @@ func newConvDiscriminator(prefix string, cfg Config, rng *rand.Rand) (*ConvDiscr
 // features the last convolution leaves and ψ the linear layer fc; the
 // labels of a pack are joined, as its images are.
 func (d *ConvDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
+	logits, _ := d.ForwardHeads(b, x, y)
+	return logits
+}
+
+// ForwardHeads is Forward that also returns a mixture's generator logits
+// [batch, Generators] (nil with one generator).
+func (d *ConvDiscriminator) ForwardHeads(b *graphs.Builder, x, y *G.Node) (logits, gen *G.Node) {
 	if b.Err() != nil {
-		return nil
+		return nil, nil
 	}
 	if x == nil {
 		b.Fail("discriminator", fmt.Errorf("no input images"))
-		return nil
+		return nil, nil
 	}
 	if (y == nil) != (d.Embed == nil) {
 		b.Fail("discriminator", fmt.Errorf("labels given: %v, but the discriminator has %d classes", y != nil, d.Classes))
-		return nil
+		return nil, nil
 	}
 	batch := x.Shape()[0]
 	if batch%d.Pack != 0 {
 		b.Fail("discriminator", fmt.Errorf("batch %d is not a multiple of the pack size %d", batch, d.Pack))
-		return nil
+		return nil, nil
 	}
 	// The images of a pack are consecutive rows, each C planes, so they
 	// become the pack's Pack·C channels.
@@ -242,20 +280,23 @@ func (d *ConvDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 		}
 	}
 	phi := b.Flatten(h)
-	logits := d.FC.Forward(b, phi)
+	logits = d.FC.Forward(b, phi)
+	if d.GenHead != nil {
+		gen = b.Reshape(d.GenHead.Forward(b, phi), batch, d.Generators)
+	}
 	if y == nil {
-		return logits
+		return logits, gen
 	}
 	perClass := b.MatMul(b.Reshape(y, batch/d.Pack, d.Classes*d.Pack), b.Weight(d.Embed, d.EmbedSN), false, false)
 	proj := b.Sum(b.Mul(phi, perClass), 1)
 	if proj == nil {
-		return nil
+		return nil, nil
 	}
-	return b.Add(logits, b.Reshape(proj, batch/d.Pack, 1))
+	return b.Add(logits, b.Reshape(proj, batch/d.Pack, 1)), gen
 }
 
 // Params returns the discriminator's parameters: the convolutions in
-// order, attention, fc, the class embedding, with the spectral-norm
+// order, attention, fc, the class embedding, the generator head, with the spectral-norm
 // buffers after each layer's weight and bias.
 func (d *ConvDiscriminator) Params() graphs.Params { return graphs.CollectParams(d) }
 
@@ -273,6 +314,9 @@ func (d *ConvDiscriminator) SpectralNorms() []*graphs.SpectralNorm {
 	}
 	if d.EmbedSN != nil {
 		sns = append(sns, d.EmbedSN)
+	}
+	if d.GenHead != nil && d.GenHead.SN != nil {
+		sns = append(sns, d.GenHead.SN)
 	}
 	if a, ok := d.Attention.(interface {
 		SpectralNorms() []*graphs.SpectralNorm

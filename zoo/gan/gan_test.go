@@ -49,7 +49,7 @@ func TestLossGradients(t *testing.T) {
 				testutil.FillNormal(t, z, rand.New(rand.NewPCG(2, 2)), 1)
 				// as the training step builds it: one stacked pass, or two
 				// with minibatch std
-				realLogits, fakeLogits, _ := m64.discriminatePair(b, real, m64.Gen.Forward(b, z, nil), nil, nil)
+				realLogits, fakeLogits, _, _ := m64.discriminatePair(b, real, m64.Gen.Forward(b, z, nil), nil, nil)
 				return DiscriminatorLoss(b, realLogits, fakeLogits)
 			}, 0, 1e-5), "D loss wrt D")
 			require.NoError(t, testutil.GradCheck(gp, func(b *graphs.Builder) *G.Node {
@@ -85,7 +85,7 @@ func TestStackedDiscriminatorPass(t *testing.T) {
 					d[j] = float32(rng.NormFloat64())
 				}
 			}
-			stackedReal, stackedFake, _ := m.discriminatePair(b, real, fake, yReal, yFake)
+			stackedReal, stackedFake, _, _ := m.discriminatePair(b, real, fake, yReal, yFake)
 			results := []*graphs.Result{b.Keep(stackedReal), b.Keep(stackedFake),
 				b.Keep(m.Discriminate(b, real, yReal)), b.Keep(m.Discriminate(b, fake, yFake))}
 			vm, err := b.Compile()

@@ -20,22 +20,39 @@ const generateBatch = 100
 type Generator struct {
 	model *Model
 	pool  *graphs.Pool[*forward]
+	// component is the generator of a mixture that draws every image,
+	// or −1: each image's own (see [Generator.FromNoise]).
+	component int
 }
 
 // forward is one compiled graph z → G(z) for generateBatch samples.
 type forward struct {
-	vm  *graphs.Machine
-	z   *G.Node
-	y   *G.Node // one-hot labels of a conditional model; nil otherwise
-	out *graphs.Result
+	vm *graphs.Machine
+	z  *G.Node
+	y  *G.Node // one-hot labels of a conditional model; nil otherwise
+	// which is a mixture's one-hot choice of generator per row; nil with
+	// one generator
+	which *G.Node
+	out   *graphs.Result
 }
 
 // NewGenerator returns a generator for m's current parameters: the moving
 // average of G's weights when m keeps one, else G itself.
 func NewGenerator(m *Model) *Generator {
-	g := &Generator{model: m}
+	g := &Generator{model: m, component: -1}
 	g.pool = graphs.NewPool(g.build)
 	return g
+}
+
+// Component returns a generator that draws every image with generator k
+// of a mixture (Config.Generators), from the same noise as g: the same
+// seed gives the same latent points drawn by generator k.
+func (g *Generator) Component(k int) (*Generator, error) {
+	if n := g.model.Config.GenCount(); k < 0 || k >= n {
+		return nil, fmt.Errorf("gan: generator %d is not in [0, %d): the model is a mixture of %d", k, n, n)
+	}
+	c := &Generator{model: g.model, pool: g.pool, component: k}
+	return c, nil
 }
 
 // Config returns the architecture of the underlying model.
@@ -45,7 +62,10 @@ func (g *Generator) build() (*forward, error) {
 	b := graphs.NewBuilder()
 	f := &forward{z: b.Input("z", generateBatch, g.model.Config.Z)}
 	f.y = g.model.labelInput(b, "y", generateBatch)
-	f.out = b.Keep(g.model.Generate(b, g.model.Sampler(), f.z, f.y))
+	if k := g.model.Config.GenCount(); k > 1 {
+		f.which = b.Input("which", generateBatch, k)
+	}
+	f.out = b.Keep(g.model.GenerateMix(b, g.model.Sampler(), f.z, f.y, f.which))
 	vm, err := b.Compile()
 	if err != nil {
 		return nil, fmt.Errorf("gan: building the generator graph: %w", err)
@@ -59,6 +79,13 @@ func (g *Generator) build() (*forward, error) {
 // [Config.ImageShape]). labels are the images' classes for a conditional
 // model (image i shows class labels[i]) and must be nil for an
 // unconditional one.
+//
+// In a mixture of generators (Config.Generators > 1) each image is drawn
+// by one of them, chosen by a hash of its latent vector: the same vector
+// is always drawn by the same generator, and the Gaussian vectors of
+// Generate choose each generator with equal probability, independently
+// of one another. A generator from [Generator.Component] draws them all
+// with its one.
 func (g *Generator) FromNoise(z []float32, labels []int) ([]float32, error) {
 	zdim, pixels, classes := g.model.Config.Z, g.model.Config.Pixels(), g.model.Config.Classes
 	if len(z)%zdim != 0 {
@@ -83,6 +110,10 @@ func (g *Generator) FromNoise(z []float32, labels []int) ([]float32, error) {
 			if err := graphs.OneHot(graphs.Value(f.y).Data().([]float32), labels[start:start+k], classes); err != nil {
 				return nil, fmt.Errorf("gan: %w", err)
 			}
+		}
+		if f.which != nil {
+			// The rows after the k images are padding: no generator, all zero.
+			setOneHot(f.which, g.choose(z[start*zdim:(start+k)*zdim]), g.model.Config.GenCount())
 		}
 		if err := f.vm.Run(); err != nil {
 			return nil, fmt.Errorf("gan: generating: %w", err)
@@ -151,4 +182,19 @@ func (g *Generator) noise(n int, seed uint64) ([]float32, error) {
 	z := make([]float32, n*cfg.Z)
 	graphs.FillNormal(z, rand.New(rand.NewPCG(seed, 0x510e527f)))
 	return z, nil
+}
+
+// choose returns the generators of a mixture that draw the latent
+// vectors z, one after another.
+func (g *Generator) choose(z []float32) []int {
+	zdim, k := g.model.Config.Z, g.model.Config.GenCount()
+	rows := make([]int, len(z)/zdim)
+	for i := range rows {
+		if g.component >= 0 {
+			rows[i] = g.component
+		} else {
+			rows[i] = componentOf(z[i*zdim:(i+1)*zdim], k)
+		}
+	}
+	return rows
 }

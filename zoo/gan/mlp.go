@@ -73,6 +73,15 @@ type Config struct {
 	// takes their mean, λ > 0 their soft-max-weighted mean with weights
 	// softmax(λ·L_k), so the discriminator G fools least counts most.
 	GMANLambda float64 `json:"gman_lambda,omitempty"`
+	// Generators is the number of generators of a mixture (MGAN, Hoang et
+	// al. 2018); 0 or 1 is the classic GAN. The generators share every
+	// layer but the first, each image is drawn by one of them, and every
+	// discriminator gains a head that tells which (see [MixtureLinear]).
+	Generators int `json:"generators,omitempty"`
+	// MGANBeta weights the generators' term that keeps them apart, β·CE
+	// of the discriminator's head on their images, when Generators > 1; 0
+	// means 0.01 (the paper's), negative means none.
+	MGANBeta float64 `json:"mgan_beta,omitempty"`
 	// GChannels are a convolutional G's channels, one per stage: G
 	// starts from maps of H/2^S × W/2^S with GChannels[0] channels (S =
 	// len(GChannels)) and doubles their size S times, the last time into
@@ -104,6 +113,7 @@ type Config struct {
 const (
 	maxLayers         = 64
 	maxDiscriminators = 64
+	maxGenerators     = 64
 	maxStages         = 16
 )
 
@@ -157,6 +167,13 @@ func (c Config) Convolutional() bool { return c.Arch == "dcgan" || c.Arch == "sa
 // DiscCount returns the number of discriminators: at least one.
 func (c Config) DiscCount() int { return max(c.Discriminators, 1) }
 
+// GenCount returns the number of generators: at least one.
+func (c Config) GenCount() int { return max(c.Generators, 1) }
+
+// defaultMGANBeta is MGAN's β, the weight of the generators' classifier
+// term, in the authors' code.
+const defaultMGANBeta = 0.01
+
 // WithDefaults returns c with every zero field replaced by its default:
 // the values of its architecture's [Preset], then the sizes above. A
 // negative value, standing for zero, is kept, so that WithDefaults can be
@@ -196,6 +213,12 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.DSlope == 0 {
 		c.DSlope = 0.2
+	}
+	if c.Generators == 1 {
+		c.Generators = 0 // one generator is the default, so metadata stays as it was
+	}
+	if c.MGANBeta == 0 && c.Generators > 1 {
+		c.MGANBeta = defaultMGANBeta
 	}
 	if c.Cond == "" && c.Classes > 0 && c.Arch == "mlp" {
 		c.Cond = DefaultCond
@@ -315,6 +338,12 @@ func (c Config) Validate() error {
 	if c.Discriminators > maxDiscriminators {
 		return fmt.Errorf("gan: at most %d discriminators, got %d", maxDiscriminators, c.Discriminators)
 	}
+	if c.Generators < 0 || c.Generators > maxGenerators {
+		return fmt.Errorf("gan: generator count %d must be from 0 to %d", c.Generators, maxGenerators)
+	}
+	if math.IsNaN(c.MGANBeta) || math.IsInf(c.MGANBeta, 0) {
+		return fmt.Errorf("gan: MGAN β %g must be finite", c.MGANBeta)
+	}
 	return c.Footprint().Check("gan", generateBatch, c.MaxMemory)
 }
 
@@ -348,9 +377,24 @@ func (c Config) mapSize(channels, j int) int64 {
 
 func (c Config) genFootprint(in int) graphs.Footprint {
 	var f graphs.Footprint
+	// A mixture's first layer is one per generator, reading the noise
+	// repeated once per generator, with a fixed matrix spreading the
+	// choice of generator over those copies.
+	first := func(in, out int) {
+		f.Linear(in, out)
+		if k := int64(c.GenCount()); k > 1 {
+			f.Params = graphs.AddSat(f.Params, graphs.MulSat(k-1, graphs.AddSat(graphs.MulSat(int64(in), int64(out)), int64(out))))
+			f.Values(graphs.MulSat(k, int64(in)))
+			f.Scratch = graphs.AddSat(f.Scratch, graphs.MulSat(graphs.MulSat(k, k), int64(in)))
+		}
+	}
 	if !c.Convolutional() {
-		for _, out := range append(append([]int(nil), c.GHidden...), int(c.pixels())) {
-			f.Linear(in, out)
+		for i, out := range append(append([]int(nil), c.GHidden...), int(c.pixels())) {
+			if i == 0 {
+				first(in, out)
+			} else {
+				f.Linear(in, out)
+			}
 			in = out
 			if c.Cond == CondEvery {
 				in = int(graphs.AddSat(int64(in), int64(c.Classes)))
@@ -360,7 +404,7 @@ func (c Config) genFootprint(in int) graphs.Footprint {
 	}
 	chans, s := c.GChannels, len(c.GChannels)
 	imageChannels, _, _ := c.ImageShape()
-	f.Linear(in, int(c.mapSize(chans[0], s)))
+	first(in, int(c.mapSize(chans[0], s)))
 	for k := range s {
 		j := s - 1 - k // conv k makes maps of H/2^j
 		out := imageChannels
@@ -414,6 +458,9 @@ func (c Config) discFootprint() graphs.Footprint {
 		case CondACGAN:
 			f.Linear(hidden, int(labels))
 		}
+		if c.GenCount() > 1 {
+			f.Linear(hidden, int(graphs.MulSat(int64(c.GenCount()), int64(pack))))
+		}
 		return f
 	}
 	spectral := c.DNorm == "spectral"
@@ -434,6 +481,12 @@ func (c Config) discFootprint() graphs.Footprint {
 	f.Linear(flat, 1)
 	if spectral {
 		f.SpectralNorm(1, int64(flat))
+	}
+	if k := graphs.MulSat(int64(c.GenCount()), int64(pack)); c.GenCount() > 1 {
+		f.Linear(flat, int(k))
+		if spectral {
+			f.SpectralNorm(k, int64(flat))
+		}
 	}
 	if c.Classes > 0 {
 		embed := graphs.MulSat(int64(c.Classes), int64(pack))
@@ -458,7 +511,11 @@ func (c Config) Pixels() int { return max(c.ImageChannels, 1) * c.Height * c.Wid
 // MLPGenerator maps noise z to an image in [-1, 1]: Linear and ReLU layers,
 // then a Linear layer and tanh.
 type MLPGenerator struct {
-	Layers []*graphs.Linear // <prefix>.fc1, <prefix>.fc2, … (prefix "gen", or "gen_ema" for the average)
+	// First is a mixture's first layer, one per generator
+	// (<prefix>.g.<k>.fc1); nil for a single generator, whose first layer
+	// is Layers[0].
+	First  *MixtureLinear
+	Layers []*graphs.Linear // <prefix>.fc1, <prefix>.fc2, … (prefix "gen", or "gen_ema" for the average); from fc2 in a mixture
 	// EveryLayer joins a conditional generator's labels to the input of
 	// every layer, not the first alone (CondEvery).
 	EveryLayer bool
@@ -479,13 +536,30 @@ func NewMLPGenerator(prefix string, z int, hidden []int, pixels int, rng *rand.R
 // Forward returns G(z) for z of shape [batch, Z]: images [batch, pixels].
 // A conditional generator reads [z, y].
 func (g *MLPGenerator) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
+	return g.ForwardMix(b, z, y, nil)
+}
+
+// ForwardMix is Forward for a mixture: which [batch, K] names, one-hot,
+// the generator of each row (nil for a single generator).
+func (g *MLPGenerator) ForwardMix(b *graphs.Builder, z, y, which *G.Node) *G.Node {
+	layers := len(g.Layers)
+	if g.First != nil {
+		layers++
+	}
 	h := z
-	for i, l := range g.Layers {
+	for i := range layers {
 		if y != nil && (i == 0 || g.EveryLayer) {
 			h = b.Concat(1, h, y)
 		}
-		h = l.Forward(b, h)
-		if i+1 < len(g.Layers) {
+		switch {
+		case g.First == nil:
+			h = g.Layers[i].Forward(b, h)
+		case i == 0:
+			h = g.First.Forward(b, h, which)
+		default:
+			h = g.Layers[i-1].Forward(b, h)
+		}
+		if i+1 < layers {
 			h = b.ReLU(h)
 		}
 	}
@@ -514,6 +588,11 @@ type MLPDiscriminator struct {
 	// Aux is AC-GAN's auxiliary classifier on the last hidden features,
 	// Classes logits per image of a pack; nil unless Cond is CondACGAN.
 	Aux *graphs.Linear
+	// GenHead is a mixture's classifier of which generator drew an image,
+	// on the last hidden features: Generators logits per image of a pack
+	// (<prefix>.gen_head); nil with one generator.
+	GenHead    *graphs.Linear
+	Generators int
 }
 
 // newMLPDiscriminator returns the discriminator cfg describes, its
@@ -550,6 +629,10 @@ func newMLPDiscriminator(prefix string, cfg Config, rng *rand.Rand) *MLPDiscrimi
 	case CondACGAN:
 		d.Aux = graphs.NewLinear(prefix+".aux", hidden, labels, rng)
 	}
+	if k := cfg.GenCount(); k > 1 {
+		d.Generators = k
+		d.GenHead = graphs.NewLinear(prefix+".gen_head", hidden, k*pack, rng)
+	}
 	return d
 }
 
@@ -570,16 +653,30 @@ func (d *MLPDiscriminator) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 // ForwardAux is Forward that also returns, for an AC-GAN discriminator,
 // its auxiliary class logits [batch, Classes] (nil otherwise).
 func (d *MLPDiscriminator) ForwardAux(b *graphs.Builder, x, y *G.Node) (logits, aux *G.Node) {
+	logits, aux, _ = d.forwardHeads(b, x, y)
+	return logits, aux
+}
+
+// ForwardHeads is Forward that also returns a mixture's generator logits
+// [batch, Generators] (nil with one generator).
+func (d *MLPDiscriminator) ForwardHeads(b *graphs.Builder, x, y *G.Node) (logits, gen *G.Node) {
+	logits, _, gen = d.forwardHeads(b, x, y)
+	return logits, gen
+}
+
+// forwardHeads returns D's logits and those of its auxiliary classifier
+// and generator head (nil where it has none).
+func (d *MLPDiscriminator) forwardHeads(b *graphs.Builder, x, y *G.Node) (logits, aux, gen *G.Node) {
 	if (y == nil) != (d.Classes == 0) {
 		b.Fail("discriminator", fmt.Errorf("labels given: %v, but the discriminator has %d classes", y != nil, d.Classes))
-		return nil, nil
+		return nil, nil, nil
 	}
 	h := x
 	if d.Pack > 1 && x != nil {
 		batch, pixels := x.Shape()[0], x.Shape()[1]
 		if batch%d.Pack != 0 {
 			b.Fail("discriminator", fmt.Errorf("batch %d is not a multiple of the pack size %d", batch, d.Pack))
-			return nil, nil
+			return nil, nil, nil
 		}
 		h = b.Reshape(x, batch/d.Pack, pixels*d.Pack)
 		if y != nil {
@@ -607,6 +704,11 @@ func (d *MLPDiscriminator) ForwardAux(b *graphs.Builder, x, y *G.Node) (logits, 
 				}
 			}
 		}
+		if d.GenHead != nil && i+1 == len(d.Layers) {
+			if g := d.GenHead.Forward(b, h); g != nil {
+				gen = b.Reshape(g, g.Shape()[0]*d.Pack, d.Generators)
+			}
+		}
 		if d.MinibatchStd && i+1 == len(d.Layers) {
 			h = b.MinibatchStd(h)
 		}
@@ -618,9 +720,10 @@ func (d *MLPDiscriminator) ForwardAux(b *graphs.Builder, x, y *G.Node) (logits, 
 	if proj != nil {
 		h = b.Add(h, proj)
 	}
-	return h, aux
+	return h, aux, gen
 }
 
 // Params returns the discriminator's parameters: the layers', then the
-// class embedding's or the auxiliary classifier's.
+// class embedding's or the auxiliary classifier's, then the generator
+// head's.
 func (d *MLPDiscriminator) Params() graphs.Params { return graphs.CollectParams(d) }

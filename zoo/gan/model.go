@@ -122,14 +122,20 @@ func newGenerator(prefix string, cfg Config, rng *rand.Rand) (Network, error) {
 	if cfg.Convolutional() {
 		return newConvGenerator(prefix, cfg.Z+cfg.Classes, cfg, rng)
 	}
-	if cfg.Cond != CondEvery {
-		return NewMLPGenerator(prefix, cfg.Z+cfg.Classes, cfg.GHidden, cfg.Pixels(), rng), nil
-	}
-	// Every layer reads the labels: each is Classes inputs wider.
-	g := &MLPGenerator{EveryLayer: true}
+	// With CondEvery every layer reads the labels: each is Classes inputs
+	// wider. A mixture has one first layer per generator.
+	g := &MLPGenerator{EveryLayer: cfg.Cond == CondEvery}
 	in := cfg.Z
 	for i, out := range append(append([]int(nil), cfg.GHidden...), cfg.Pixels()) {
-		g.Layers = append(g.Layers, graphs.NewLinear(fmt.Sprintf("%s.fc%d", prefix, i+1), in+cfg.Classes, out, rng))
+		if i == 0 || g.EveryLayer {
+			in += cfg.Classes
+		}
+		name := fmt.Sprintf("fc%d", i+1)
+		if i == 0 && cfg.GenCount() > 1 {
+			g.First = newMixtureLinear(prefix, name, cfg.GenCount(), in, out, rng)
+		} else {
+			g.Layers = append(g.Layers, graphs.NewLinear(prefix+"."+name, in, out, rng))
+		}
 		in = out
 	}
 	return g, nil

@@ -80,6 +80,9 @@ type Step struct {
 	gw      *G.Node
 	gLosses *graphs.Result
 	prevG   []float64
+	// a mixture's D graph: the mean cross-entropy of the discriminators'
+	// generator heads on the fakes; nil with one generator
+	lossC *graphs.Result
 
 	preview       *Generator
 	previewNoise  []float32
@@ -111,6 +114,10 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 		s.EMA = ema
 	}
 
+	if k := cfg.GenCount(); k > tc.Batch {
+		return nil, fmt.Errorf("gan: batch size %d gives some of the %d generators no images", tc.Batch, k)
+	}
+
 	// D graph. The generator's forward pass is part of it, but Grad only
 	// follows paths from D's parameters, so no gradient flows into G.
 	b := graphs.NewBuilder()
@@ -119,29 +126,13 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.dz = b.Input("z", tc.Batch, cfg.Z)
 	s.dyReal = m.labelInput(b, "real_y", tc.Batch)
 	s.dyFake = m.labelInput(b, "fake_y", tc.Batch)
-	fake := m.Generate(b, m.Gen, s.dz, s.dyFake)
-	var lossD *G.Node
-	if len(m.Discs) == 0 {
-		realLogits, fakeLogits, classLoss := m.discriminatePair(b, s.real, fake, s.dyReal, s.dyFake)
-		lossD = m.DiscLoss(b, realLogits, fakeLogits)
-		s.lossD = b.Keep(lossD)
-		if classLoss != nil {
-			lossD = b.Add(lossD, classLoss)
-		}
-		s.dReal = b.Keep(b.Mean(b.Sigmoid(realLogits)))
-		s.dFake = b.Keep(b.Mean(b.Sigmoid(fakeLogits)))
-	} else {
-		// The discriminators' parameters are disjoint, so the gradient of
-		// the summed loss gives each one the gradient of its own loss.
-		var dReal, dFake *G.Node
-		lossD, dReal, dFake = MultiDiscriminatorLoss(b, m.Discs, s.real, fake)
-		inv := 1 / float64(len(m.Discs))
-		s.lossD = b.Keep(b.Scale(lossD, inv))
-		s.dReal = b.Keep(b.Scale(dReal, inv))
-		s.dFake = b.Keep(b.Scale(dFake, inv))
+	d := m.discObjective(b, s.real, s.dz, s.dyReal, s.dyFake, m.whichInput(b, tc.Batch))
+	s.lossD, s.dReal, s.dFake = b.Keep(d.adversarial), b.Keep(d.dReal), b.Keep(d.dFake)
+	if d.genCE != nil {
+		s.lossC = b.Keep(d.genCE)
 	}
 	var err error
-	if s.d, err = graphs.NewTrainGraph(b, lossD, m.DiscParams().Trainable()); err != nil {
+	if s.d, err = graphs.NewTrainGraph(b, d.loss, m.DiscParams().Trainable()); err != nil {
 		return nil, fmt.Errorf("gan: building the D graph: %w", err)
 	}
 
@@ -150,25 +141,15 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	b.Training = true
 	s.gz = b.Input("z", tc.Batch, cfg.Z)
 	s.gy = m.labelInput(b, "y", tc.Batch)
-	var lossG *G.Node
-	if len(m.Discs) == 0 {
-		logits, aux := m.discriminateAux(b, m.Generate(b, m.Gen, s.gz, s.gy), s.gy)
-		lossG = m.GenLoss(b, logits)
-		if aux != nil {
-			// loss_g reports the adversarial term alone, as loss_d does.
-			s.lossG = b.Keep(lossG)
-			lossG = b.Add(lossG, m.classLoss(b, aux, s.gy))
-		}
-	} else {
+	if len(m.Discs) > 0 {
 		s.gw = b.Input("w", len(m.Discs))
-		var perDisc *G.Node
-		lossG, perDisc = WeightedGeneratorLoss(b, m.Discs, m.Generate(b, m.Gen, s.gz, nil), s.gw)
-		s.gLosses = b.Keep(perDisc)
 	}
-	if s.lossG == nil {
-		s.lossG = b.Keep(lossG)
+	g := m.genObjective(b, s.gz, s.gy, m.whichInput(b, tc.Batch), s.gw)
+	s.lossG = b.Keep(g.adversarial)
+	if g.perDisc != nil {
+		s.gLosses = b.Keep(g.perDisc)
 	}
-	if s.g, err = graphs.NewTrainGraph(b, lossG, m.Gen.Params().Trainable()); err != nil {
+	if s.g, err = graphs.NewTrainGraph(b, g.loss, m.Gen.Params().Trainable()); err != nil {
 		return nil, fmt.Errorf("gan: building the G graph: %w", err)
 	}
 
@@ -256,6 +237,9 @@ func (s *Step) Run(real []float32, labels []int) (Losses, error) {
 		return Losses{}, fmt.Errorf("gan: D step: %w", err)
 	}
 	l := Losses{D: s.lossD.Scalar(), DReal: s.dReal.Scalar(), DFake: s.dFake.Scalar()}
+	if s.lossC != nil {
+		l.C = s.lossC.Scalar()
+	}
 	if err := s.OptD.Update(s.d.Grads()); err != nil {
 		return l, err
 	}
@@ -289,6 +273,9 @@ type Losses struct {
 	D, G  float64 // L_D and L_G
 	DReal float64 // mean σ(D(x)) on the real batch
 	DFake float64 // mean σ(D(G(z))) before D's update
+	// C is a mixture's mean cross-entropy of the discriminators'
+	// generator heads on the fakes, before D's update (0 with one generator)
+	C float64
 }
 
 // Kind implements trainer.Model.
@@ -311,10 +298,14 @@ func (s *Step) Optimizers() []trainer.Optimizer {
 // Step implements trainer.Model; labels are used by conditional models only.
 func (s *Step) Step(images []float32, labels []int) ([]trainer.Metric, error) {
 	l, err := s.Run(images, labels)
-	return []trainer.Metric{
+	ms := []trainer.Metric{
 		{Name: "loss_d", Value: l.D}, {Name: "loss_g", Value: l.G},
 		{Name: "D(x)", Value: l.DReal}, {Name: "D(G(z))", Value: l.DFake},
-	}, err
+	}
+	if s.lossC != nil {
+		ms = append(ms, trainer.Metric{Name: "loss_c", Value: l.C})
+	}
+	return ms, err
 }
 
 // Previews implements trainer.Model: 64 samples from fixed noise, so that
@@ -376,20 +367,138 @@ func (s *Step) SetState(st map[string]string) error {
 	return nil
 }
 
+// whichInput adds to b a mixture's choice of generator for the rows of a
+// training batch ([blockChoice]), or returns nil for one generator.
+func (m *Model) whichInput(b *graphs.Builder, batch int) *G.Node {
+	k := m.Config.GenCount()
+	if k == 1 {
+		return nil
+	}
+	which := b.Input("which", batch, k)
+	if which != nil {
+		setOneHot(which, blockChoice(batch, k), k)
+	}
+	return which
+}
+
+// discTerms are the D graph's objective and what a step reports of it.
+type discTerms struct {
+	loss        *G.Node // minimised by D
+	adversarial *G.Node // L_D alone (the mean over the discriminators with several)
+	dReal       *G.Node // mean σ(D(x)) (over the discriminators)
+	dFake       *G.Node // mean σ(D(G(z)))
+	genCE       *G.Node // a mixture's generator-head cross-entropy on the fakes (mean over the discriminators); nil otherwise
+}
+
+// discObjective adds the discriminators' objective to b for real images,
+// noise z, the labels of a conditional model (nil otherwise) and a
+// mixture's choice of generator per row (nil for one generator): L_D,
+// plus an AC-GAN's class cross-entropy, plus a mixture's cross-entropy of
+// each discriminator's generator head on the fakes (MGAN's classifier
+// loss, weight 1 as in the authors' code).
+func (m *Model) discObjective(b *graphs.Builder, real, z, yReal, yFake, which *G.Node) discTerms {
+	fake := m.GenerateMix(b, m.Gen, z, yFake, which)
+	var t discTerms
+	if len(m.Discs) == 0 {
+		realLogits, fakeLogits, classLoss, fakeGen := m.discriminatePair(b, real, fake, yReal, yFake)
+		t.adversarial = m.DiscLoss(b, realLogits, fakeLogits)
+		t.loss = t.adversarial
+		if classLoss != nil {
+			t.loss = b.Add(t.loss, classLoss)
+		}
+		if fakeGen != nil {
+			t.genCE = b.Mean(b.CrossEntropyWithLogits(fakeGen, which))
+		}
+		t.dReal = b.Mean(b.Sigmoid(realLogits))
+		t.dFake = b.Mean(b.Sigmoid(fakeLogits))
+	} else {
+		// The discriminators' parameters are disjoint, so the gradient of
+		// the summed loss gives each one the gradient of its own loss.
+		var genCE *G.Node
+		t.loss, t.dReal, t.dFake, genCE = multiDiscriminatorLoss(b, m.Discs, real, fake, which)
+		inv := 1 / float64(len(m.Discs))
+		t.adversarial = b.Scale(t.loss, inv)
+		t.dReal, t.dFake = b.Scale(t.dReal, inv), b.Scale(t.dFake, inv)
+		if genCE != nil {
+			t.genCE = b.Scale(genCE, inv)
+		}
+	}
+	if t.genCE != nil {
+		t.loss = b.Add(t.loss, b.Scale(t.genCE, float64(len(m.Discriminators()))))
+	}
+	return t
+}
+
+// genTerms are the G graph's objective and what a step reports of it.
+type genTerms struct {
+	loss        *G.Node // minimised by G
+	adversarial *G.Node // L_G alone
+	perDisc     *G.Node // with several discriminators, the L_G of each; nil otherwise
+}
+
+// genObjective adds the generator's objective to b for noise z, the
+// labels of a conditional model, a mixture's choice of generator per row
+// and, with several discriminators, the weights w of their losses (nil
+// otherwise): L_G, plus an AC-GAN's class cross-entropy, plus for a
+// mixture β times the generator heads' mean cross-entropy on its images,
+// which G lowers by making its generators' images tell apart (MGAN).
+func (m *Model) genObjective(b *graphs.Builder, z, y, which, w *G.Node) genTerms {
+	fake := m.GenerateMix(b, m.Gen, z, y, which)
+	var t genTerms
+	var genCE *G.Node
+	if len(m.Discs) == 0 {
+		logits, aux, gen := m.discriminateAux(b, fake, y)
+		t.adversarial = m.GenLoss(b, logits)
+		t.loss = t.adversarial
+		if aux != nil {
+			t.loss = b.Add(t.loss, m.classLoss(b, aux, y))
+		}
+		if gen != nil {
+			genCE = b.Mean(b.CrossEntropyWithLogits(gen, which))
+		}
+	} else {
+		t.adversarial, t.perDisc, genCE = weightedGeneratorLoss(b, m.Discs, fake, w, which)
+		t.loss = t.adversarial
+		if genCE != nil {
+			genCE = b.Scale(genCE, 1/float64(len(m.Discs)))
+		}
+	}
+	if genCE != nil && m.Config.MGANBeta > 0 {
+		t.loss = b.Add(t.loss, b.Scale(genCE, m.Config.MGANBeta))
+	}
+	return t
+}
+
 // MultiDiscriminatorLoss adds the D objective of several discriminators:
 // the sum over k of DiscriminatorLoss on D_k's logits for real and fake,
 // and the sums over k of mean σ(D_k(x)) and mean σ(D_k(fake)).
 func MultiDiscriminatorLoss(b *graphs.Builder, discs []Network, real, fake *G.Node) (loss, dReal, dFake *G.Node) {
+	loss, dReal, dFake, _ = multiDiscriminatorLoss(b, discs, real, fake, nil)
+	return loss, dReal, dFake
+}
+
+// multiDiscriminatorLoss is MultiDiscriminatorLoss that also returns, for
+// a mixture's choice of generator which (nil for one generator), the sum
+// over k of D_k's generator-head cross-entropy on fake.
+func multiDiscriminatorLoss(b *graphs.Builder, discs []Network, real, fake, which *G.Node) (loss, dReal, dFake, genCE *G.Node) {
 	for _, d := range discs {
-		rl, fl := d.Forward(b, real, nil), d.Forward(b, fake, nil)
+		rl := d.Forward(b, real, nil)
+		fl, _, gen := discriminateHeads(b, d, fake, nil)
 		l, r, f := DiscriminatorLoss(b, rl, fl), b.Mean(b.Sigmoid(rl)), b.Mean(b.Sigmoid(fl))
+		var ce *G.Node
+		if which != nil {
+			ce = b.Mean(b.CrossEntropyWithLogits(gen, which))
+		}
 		if loss == nil {
-			loss, dReal, dFake = l, r, f
+			loss, dReal, dFake, genCE = l, r, f, ce
 			continue
 		}
 		loss, dReal, dFake = b.Add(loss, l), b.Add(dReal, r), b.Add(dFake, f)
+		if ce != nil {
+			genCE = b.Add(genCE, ce)
+		}
 	}
-	return loss, dReal, dFake
+	return loss, dReal, dFake, genCE
 }
 
 // WeightedGeneratorLoss adds GMAN's G objective Σ_k w_k·L_G^k, L_G^k being
@@ -397,11 +506,29 @@ func MultiDiscriminatorLoss(b *graphs.Builder, discs []Network, real, fake *G.No
 // weights (so no gradient flows into them). It also returns the vector of
 // the L_G^k.
 func WeightedGeneratorLoss(b *graphs.Builder, discs []Network, fake, w *G.Node) (loss, perDisc *G.Node) {
+	loss, perDisc, _ = weightedGeneratorLoss(b, discs, fake, w, nil)
+	return loss, perDisc
+}
+
+// weightedGeneratorLoss is WeightedGeneratorLoss that also returns, for a
+// mixture's choice of generator which (nil for one generator), the sum
+// over k of D_k's generator-head cross-entropy on fake.
+func weightedGeneratorLoss(b *graphs.Builder, discs []Network, fake, w, which *G.Node) (loss, perDisc, genCE *G.Node) {
 	logits := make([]*G.Node, len(discs))
 	for i, d := range discs {
-		logits[i] = d.Forward(b, fake, nil)
+		var gen *G.Node
+		logits[i], _, gen = discriminateHeads(b, d, fake, nil)
+		if which == nil {
+			continue
+		}
+		ce := b.Mean(b.CrossEntropyWithLogits(gen, which))
+		if genCE == nil {
+			genCE = ce
+		} else {
+			genCE = b.Add(genCE, ce)
+		}
 	}
 	// [n, K] logits → per-column means: the K losses in one node.
 	perDisc = b.Mean(b.BCEWithLogitsConst(b.Concat(1, logits...), 1), 0)
-	return b.Sum(b.Mul(perDisc, w)), perDisc
+	return b.Sum(b.Mul(perDisc, w)), perDisc, genCE
 }

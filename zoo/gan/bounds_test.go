@@ -38,6 +38,11 @@ func TestFootprintCountsParams(t *testing.T) {
 		"cond-dcgan":        {Arch: "dcgan", Classes: 10},
 		"cond-sagan-pack":   {Arch: "sagan", Classes: 10, DPack: 2},
 		"cond-sagan-rgb-64": {Arch: "sagan", ImageChannels: 3, Height: 64, Width: 64, Classes: 4},
+		"mgan":              {Generators: 3},
+		"mgan-gman":         {Generators: 2, Discriminators: 2, GHidden: []int{16}, DHidden: []int{8}},
+		"mgan-cond-every":   {Generators: 2, Classes: 10, Cond: CondEvery},
+		"mgan-dcgan-pack":   {Arch: "dcgan", Generators: 4, DPack: 2},
+		"mgan-sagan-cond":   {Arch: "sagan", Generators: 2, Classes: 10},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, err := New(cfg, 1)

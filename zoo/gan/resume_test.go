@@ -30,6 +30,11 @@ func TestExactResume(t *testing.T) {
 		{"conditional dcgan", Config{Arch: "dcgan", Classes: 10, GChannels: []int{8, 8}, DChannels: []int{8, 8}, EMA: 0.99}, TrainConfig{Batch: 8}},
 		// the class embedding's spectral norm must come back too
 		{"conditional sagan", Config{Arch: "sagan", Classes: 10, GChannels: []int{8, 8}, DChannels: []int{8, 8}, DPack: 2, EMA: 0.99}, TrainConfig{Batch: 8, LRD: 4e-4, LRG: 1e-4, Beta1: -1, Beta2: 0.9}},
+		// mixtures of generators, alone and with two discriminators or classes
+		{"mixture mlp", Config{Generators: 3, DDropout: 0.3, DPack: 2, EMA: 0.99}, TrainConfig{Batch: 8}},
+		{"mixture mlp, 2 discriminators", Config{Generators: 2, Discriminators: 2, GMANLambda: 1, EMA: 0.99}, TrainConfig{Batch: 8}},
+		{"mixture conditional dcgan", Config{Arch: "dcgan", Generators: 2, Classes: 10, GChannels: []int{8, 8}, DChannels: []int{8, 8}, EMA: 0.99}, TrainConfig{Batch: 8}},
+		{"mixture sagan", Config{Arch: "sagan", Generators: 2, GChannels: []int{8, 8}, DChannels: []int{8, 8}, EMA: 0.99}, TrainConfig{Batch: 8, LRD: 4e-4, LRG: 1e-4, Beta1: -1, Beta2: 0.9}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { testExactResume(t, c.cfg, c.tc) })

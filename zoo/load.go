@@ -118,6 +118,17 @@ func (g *GAN) Generate(ctx context.Context, n int, seed uint64, class int) ([]fl
 	return inParts(ctx, n, g.Model.Config.Z, g.Model.Config.Pixels(), z, labels, g.gen.FromNoise)
 }
 
+// Component returns the GAN whose images all come from generator k of a
+// mixture of generators (gan.Config.Generators), from the same noise as
+// g's: see gan.Generator.Component.
+func (g *GAN) Component(k int) (*GAN, error) {
+	gen, err := g.gen.Component(k)
+	if err != nil {
+		return nil, err
+	}
+	return &GAN{Model: g.Model, gen: gen, src: g.src}, nil
+}
+
 // VAE is a loaded VAE: its decoder draws the images from the prior.
 type VAE struct {
 	Model *vae.Model

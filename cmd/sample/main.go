@@ -36,7 +36,9 @@ ending in / (or naming an existing folder) writes one PNG file per image,
 00000.png, 00001.png, … in drawing order, at the model's own size (grey or
 RGB), into a new or empty folder. -cols and -scale shape the grid only.
 -class N draws only digit N from a class-conditional GAN (train-gan -classes)
-or VAE (train-vae -classes). Without it a conditional model draws random
+or VAE (train-vae -classes). -generator K draws every image with generator K
+of a GAN trained with several (train-gan -generators); without it each image
+comes from one of them, chosen uniformly. Without it a conditional model draws random
 classes, and a folder's file names do not say which; write each class to
 its own folder (-class 3 -o samples/3/) for a labelled folder.
 A diffusion model (train-diffusion) draws with deterministic DDIM in 50
@@ -56,6 +58,9 @@ type options struct {
 	Cols   int
 	Scale  int
 	Class  int // class of a conditional GAN or VAE; -1: random classes
+	// Generator is the generator of a GAN's mixture that draws every
+	// image; -1: each image's own.
+	Generator int
 	// MaxMemory bounds the model and the images drawn.
 	MaxMemory cli.Memory
 	Sampling  cli.SamplingFlags // a diffusion model's sampler
@@ -77,6 +82,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.Cols, "cols", 0, "grid columns for .png (0: square)")
 	fs.IntVar(&o.Scale, "scale", 2, "pixel upscaling for .png")
 	fs.IntVar(&o.Class, "class", -1, "draw only this class from a class-conditional GAN or VAE (-1: any class)")
+	fs.IntVar(&o.Generator, "generator", -1, "draw every image with this generator (0, 1, …) of a GAN trained with -generators (-1: each image's own, uniformly)")
 	cli.RegisterMemory(fs, &o.MaxMemory)
 	o.Sampling.Register(fs, "steps")
 	if err := cli.Parse(fs, args); err != nil {
@@ -95,6 +101,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	if o.Class < -1 {
 		return o, cli.Usagef("-class %d: give a class (0 or more) or -1 for any", o.Class)
+	}
+	if o.Generator < -1 {
+		return o, cli.Usagef("-generator %d: give a generator (0 or more) or -1 for each image's own", o.Generator)
 	}
 	folder, err := outputFolder(o.Out)
 	if err != nil {
@@ -129,6 +138,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if m, err = o.Sampling.Apply(m); err != nil {
 		return err
+	}
+	if o.Generator >= 0 {
+		g, ok := m.(*zoo.GAN)
+		if !ok {
+			return cli.Usagef("-generator %d: a %s model has no generators to choose from", o.Generator, m.Kind())
+		}
+		if m, err = g.Component(o.Generator); err != nil {
+			return cli.Usagef("-generator %d: %v", o.Generator, err)
+		}
 	}
 	path = m.Checkpoint().Path
 	c, h, w := m.Shape()

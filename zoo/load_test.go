@@ -53,6 +53,19 @@ func TestLoadDrawsTheModelsOwnImages(t *testing.T) {
 				return g.GenerateClass(n, class, seed)
 			}, m.Config
 		}, gan.Kind, 4, nil},
+		{"conditional mixture of gans", func(t *testing.T) (trainer.Model, draw, any) {
+			m, err := gan.New(gan.Config{GHidden: []int{32}, DHidden: []int{16}, Z: 8, Classes: 4, Generators: 3}, 3)
+			require.NoError(t, err)
+			s, err := gan.NewStep(m, gan.TrainConfig{Batch: 8}, 1)
+			require.NoError(t, err)
+			g := gan.NewGenerator(m)
+			return s, func(n, class int, seed uint64) ([]float32, error) {
+				if class < 0 {
+					return g.Generate(n, seed)
+				}
+				return g.GenerateClass(n, class, seed)
+			}, m.Config
+		}, gan.Kind, 4, nil},
 		{"vae", func(t *testing.T) (trainer.Model, draw, any) {
 			m, err := vae.New(vae.Config{Hidden: []int{32}, Z: 4}, 3)
 			require.NoError(t, err)

@@ -87,6 +87,13 @@ func (g *Generator) build() (*forward, error) {
 // of one another. A generator from [Generator.Component] draws them all
 // with its one.
 func (g *Generator) FromNoise(z []float32, labels []int) ([]float32, error) {
+	return g.fromNoise(z, labels, nil)
+}
+
+// fromNoise is FromNoise with, for a mixture, the generator of each image
+// given (gens, one per latent vector) or, when gens is nil, chosen as
+// FromNoise says.
+func (g *Generator) fromNoise(z []float32, labels, gens []int) ([]float32, error) {
 	zdim, pixels, classes := g.model.Config.Z, g.model.Config.Pixels(), g.model.Config.Classes
 	if len(z)%zdim != 0 {
 		return nil, fmt.Errorf("gan: %d noise values is not a whole number of %d-dimensional latent vectors", len(z), zdim)
@@ -94,6 +101,9 @@ func (g *Generator) FromNoise(z []float32, labels []int) ([]float32, error) {
 	n := len(z) / zdim
 	if err := graphs.CheckLabels(labels, n, classes); err != nil {
 		return nil, fmt.Errorf("gan: %w", err)
+	}
+	if gens == nil {
+		gens = g.choose(z)
 	}
 	f, err := g.pool.Get()
 	if err != nil {
@@ -113,7 +123,7 @@ func (g *Generator) FromNoise(z []float32, labels []int) ([]float32, error) {
 		}
 		if f.which != nil {
 			// The rows after the k images are padding: no generator, all zero.
-			setOneHot(f.which, g.choose(z[start*zdim:(start+k)*zdim]), g.model.Config.GenCount())
+			setOneHot(f.which, gens[start:start+k], g.model.Config.GenCount())
 		}
 		if err := f.vm.Run(); err != nil {
 			return nil, fmt.Errorf("gan: generating: %w", err)

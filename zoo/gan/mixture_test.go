@@ -348,3 +348,24 @@ func trainTwoModes(t *testing.T, beta float64, seed uint64) (modes, shares [2]in
 	}
 	return modes, shares
 }
+
+// TestMixturePreviews: generator k draws the k-th block of the preview
+// grid, its rows, from the grid's fixed noise.
+func TestMixturePreviews(t *testing.T) {
+	cfg := small
+	cfg.Generators = 4
+	m, err := New(cfg, 2)
+	require.NoError(t, err)
+	s, err := NewStep(m, TrainConfig{Batch: 8}, 2)
+	require.NoError(t, err)
+	ps, err := s.Previews()
+	require.NoError(t, err)
+	px, zdim := m.Config.Pixels(), m.Config.Z
+	for k := range 4 {
+		c, err := NewGenerator(m).Component(k)
+		require.NoError(t, err)
+		block, err := c.FromNoise(s.previewNoise[k*16*zdim:(k+1)*16*zdim], nil)
+		require.NoError(t, err)
+		require.Equal(t, block, ps[0].Images[k*16*px:(k+1)*16*px], "generator %d draws rows %d and %d", k, 2*k, 2*k+1)
+	}
+}

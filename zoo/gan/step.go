@@ -310,13 +310,20 @@ func (s *Step) Step(images []float32, labels []int) ([]trainer.Metric, error) {
 
 // Previews implements trainer.Model: 64 samples from fixed noise, so that
 // grids of successive epochs show the same latent points (drawn from the
-// averaged generator when there is one).
+// averaged generator when there is one). A mixture's generators draw
+// consecutive blocks of the grid, the first generator the first block.
 //
 // A conditional model's grid has one column per class and previewRows rows,
 // each row one latent vector.
 func (s *Step) Previews() ([]trainer.Preview, error) {
 	cfg := s.Model.Config
-	imgs, err := s.preview.FromNoise(s.previewNoise, s.previewLabels)
+	var gens []int
+	if k := cfg.GenCount(); k > 1 {
+		// Blocks of the grid in order, one per generator, as in training:
+		// with 2, 4 or 8 generators each has whole rows.
+		gens = blockChoice(len(s.previewNoise)/cfg.Z, k)
+	}
+	imgs, err := s.preview.fromNoise(s.previewNoise, s.previewLabels, gens)
 	if err != nil {
 		return nil, err
 	}

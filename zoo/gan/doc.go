@@ -30,6 +30,14 @@
 // come with their labels; fakes get classes drawn uniformly each step.
 // [Generator.GenerateClass] draws a chosen class.
 //
+// With [Config.Generators] K > 1 the generator is a mixture of K (MGAN,
+// Hoang et al. 2018): K first layers ([MixtureLinear]) and the rest
+// shared, each image drawn by one of them. Every discriminator gains a
+// head with K logits per image that tells which generator drew it; with
+// CE its cross-entropy on the fakes, D minimises L_D + CE and G
+// minimises L_G + β·CE ([Config.MGANBeta]), which pushes the generators
+// apart. [Generator.Component] draws with one of them.
+//
 // [Preset] returns the tried recipes, architecture and training settings
 // together: "mlp", which Config{} and TrainConfig{} also mean, "dcgan" and
 // "sagan".

@@ -14,9 +14,15 @@
 // sets GOMAXPROCS for the Go side and the peer's torch and OpenBLAS
 // threads.
 //
-// The peers (peer/gan_mlp.py, gan_conv.py, vae_mlp.py and vae_conv.py
-// beside this file, the others importing gan_conv.py's data reader and
-// training loops) are embedded in the binary and written to a temporary
+// The diffusion model has two rows: its training step and one step of
+// its sampler (a forward pass of the sampling graph on a batch of 50 and
+// the DDIM update), each against peer/diffusion.py, whose U-Net a test
+// checks to be ours (same parameter names and shapes, same ε̂ and
+// gradients for the same weights and inputs).
+//
+// The peers (peer/gan_mlp.py, gan_conv.py, vae_mlp.py, vae_conv.py and
+// diffusion.py beside this file, the others importing gan_conv.py's data
+// reader, attention block and training loops) are embedded in the binary and written to a temporary
 // folder for the run, so that they are found from any folder and from an
 // installed binary alike.
 package main
@@ -45,6 +51,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
 )
@@ -56,10 +63,11 @@ bench times one training step of each zoo model on MNIST and, when
   go run ./cmd/bench                       # all models, PyTorch if available
   go run ./cmd/bench -models gan -peer off -steps 100
   go run ./cmd/bench -models dcgan,sagan -steps 30
+  go run ./cmd/bench -models diffusion,diffusion-sample -steps 20
   go run ./cmd/bench -json > bench.json
 
-The peers (cmd/bench/peer/gan_mlp.py, gan_conv.py, vae_mlp.py and
-vae_conv.py) are built into the command. Go and PyTorch both run on
+The peers (cmd/bench/peer/gan_mlp.py, gan_conv.py, vae_mlp.py,
+vae_conv.py and diffusion.py) are built into the command. Go and PyTorch both run on
 -threads cores (default: all).`
 
 // ownPeers are the peer scripts kept in this repository, written to a
@@ -69,8 +77,9 @@ vae_conv.py) are built into the command. Go and PyTorch both run on
 var ownPeers embed.FS
 
 // peerTimeout bounds one PyTorch run, so that a hung interpreter cannot
-// hang the benchmark: the slowest peer, gan_conv.py's SAGAN, needs about
-// a minute for 200 steps on 2 cores.
+// hang the benchmark: the slowest peers, gan_conv.py's SAGAN and
+// diffusion.py's training step (its 20 warm-up steps included), need about
+// a minute on 2 cores.
 const peerTimeout = 5 * time.Minute
 
 type options struct {
@@ -96,6 +105,19 @@ type model struct {
 	// peerArgs returns the peer script and its arguments for about steps
 	// timed steps.
 	peerArgs func(steps int) []string
+	// slow divides -steps and -warmup for a model whose step takes a
+	// large part of a second or more, so that its rows take about as long
+	// as the others'; 0 means 1.
+	slow int
+}
+
+// steps returns the model's share of n steps: n/slow, at least 1 (0 stays
+// 0, for no warm-up).
+func (m model) steps(n int) int {
+	if m.slow <= 1 || n == 0 {
+		return n
+	}
+	return max(n/m.slow, 1)
 }
 
 var models = []model{
@@ -117,6 +139,24 @@ var models = []model{
 	convVAE("vae-conv-attn", "conv-attn VAE", vae.ArchConvAttn),
 	convGAN("dcgan", "DCGAN", ganRecipe("dcgan")),
 	convGAN("sagan", "SAGAN", ganRecipe("sagan")),
+	// The diffusion model (diffusion.Preset()): a training step of its
+	// U-Net, and one sampling step, against peer/diffusion.py.
+	{
+		id: "diffusion", name: "diffusion U-Net", batch: diffusion.Preset().Train.Batch, scale: datasets.ScaleSigned,
+		build: diffusionStep, slow: 10,
+		// diffusion.py, like the others, times the steps after its 20
+		// warm-up steps.
+		peerArgs: func(steps int) []string {
+			return []string{"diffusion.py", "--mode", "train", "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
+		},
+	},
+	{
+		id: "diffusion-sample", name: "diffusion sampling step", batch: diffusion.SampleBatch, scale: datasets.ScaleSigned,
+		build: diffusionSamplingStep, slow: 2,
+		peerArgs: func(steps int) []string {
+			return []string{"diffusion.py", "--mode", "sample", "--steps", strconv.Itoa(steps + 20), "--seed", "0"}
+		},
+	},
 }
 
 // ganRecipe and vaeRecipe return the library's recipes. The names are
@@ -172,6 +212,37 @@ func vaeStep(r vae.Recipe) func(seed uint64) (func([]float32) error, error) {
 		}
 		return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
 	}
+}
+
+// diffusionStep builds the preset's training step.
+func diffusionStep(seed uint64) (func([]float32) error, error) {
+	r := diffusion.Preset()
+	m, err := diffusion.New(r.Config, seed)
+	if err != nil {
+		return nil, err
+	}
+	s, err := diffusion.NewStep(m, r.Train, seed)
+	if err != nil {
+		return nil, err
+	}
+	return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
+}
+
+// diffusionSamplingStep builds one step of the preset's sampler: one
+// deterministic DDIM step (the last of any DDIM run) of a full batch of
+// the sampling graph, from fresh noise through the weight average, as
+// Sampler.Sample draws images. The batch it is given is not used.
+func diffusionSamplingStep(seed uint64) (func([]float32) error, error) {
+	m, err := diffusion.New(diffusion.Preset().Config, seed)
+	if err != nil {
+		return nil, err
+	}
+	s := diffusion.NewSampler(m)
+	sc := diffusion.SampleConfig{Steps: 1}
+	return func([]float32) error {
+		_, err := s.Sample(context.Background(), diffusion.SampleBatch, seed, -1, sc)
+		return err
+	}, nil
 }
 
 // mlpGAN is the row of an MLP GAN, timed against gan_mlp.py with the same
@@ -234,6 +305,7 @@ func modelIDs() string {
 type row struct {
 	Model         string    `json:"model"`
 	Batch         int       `json:"batch"`
+	Steps         int       `json:"steps"` // per repeat: -steps, fewer for a slow model
 	ImagesPerS    float64   `json:"images_per_s"`
 	MsPerStep     float64   `json:"ms_per_step"`
 	AllocsPerStep float64   `json:"allocs_per_step"`
@@ -341,7 +413,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !slices.Contains(o.Models, m.id) {
 			continue
 		}
-		fmt.Fprintf(stderr, "bench: %s (batch %d): %d warm-up + %d×%d steps\n", m.name, m.batch, o.Warmup, o.Repeats, o.Steps)
+		fmt.Fprintf(stderr, "bench: %s (batch %d): %d warm-up + %d×%d steps\n", m.name, m.batch, m.steps(o.Warmup), o.Repeats, m.steps(o.Steps))
 		r, peerErr, err := measure(ctx, m, set, o, peer, stderr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
@@ -372,7 +444,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // runs. A failing peer run is returned separately from a Go error, so that
 // -peer auto can still print the Go figures.
 func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *peerRunner, stderr io.Writer) (row, error, error) {
-	r := row{Model: m.name, Batch: m.batch}
+	r := row{Model: m.name, Batch: m.batch, Steps: m.steps(o.Steps)}
 	loader, err := datasets.NewLoader(set, m.batch, 1, m.scale)
 	if err != nil {
 		return r, nil, err
@@ -396,7 +468,7 @@ func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *p
 		}
 		return nil
 	}
-	if err := runSteps(o.Warmup); err != nil {
+	if err := runSteps(m.steps(o.Warmup)); err != nil {
 		return r, nil, err
 	}
 	var allocs, byteCounts []float64
@@ -408,18 +480,18 @@ func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *p
 		var m0, m1 runtime.MemStats
 		runtime.ReadMemStats(&m0)
 		t0 := time.Now()
-		if err := runSteps(o.Steps); err != nil {
+		if err := runSteps(r.Steps); err != nil {
 			return r, nil, err
 		}
 		el := time.Since(t0)
 		runtime.ReadMemStats(&m1)
-		ms := el.Seconds() * 1000 / float64(o.Steps)
+		ms := el.Seconds() * 1000 / float64(r.Steps)
 		r.RunsMs = append(r.RunsMs, ms)
-		allocs = append(allocs, float64(m1.Mallocs-m0.Mallocs)/float64(o.Steps))
-		byteCounts = append(byteCounts, float64(m1.TotalAlloc-m0.TotalAlloc)/float64(o.Steps))
+		allocs = append(allocs, float64(m1.Mallocs-m0.Mallocs)/float64(r.Steps))
+		byteCounts = append(byteCounts, float64(m1.TotalAlloc-m0.TotalAlloc)/float64(r.Steps))
 		fmt.Fprintf(stderr, "bench:   go run %d: %.2f ms/step (%.0f images/s)\n", rep+1, ms, float64(m.batch)*1000/ms)
 		if peer.has(m) && peerErr == nil {
-			ips, err := peer.run(ctx, m, o.Steps)
+			ips, err := peer.run(ctx, m, r.Steps)
 			if err != nil {
 				peerErr = err
 				continue
@@ -652,8 +724,18 @@ func printTable(w io.Writer, rep report) {
 		fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.0f | %.0f | %.0f | %s | %s |\n",
 			r.Model, r.Batch, r.ImagesPerS, r.MsPerStep, r.AllocsPerStep, r.BytesPerStep/1024, r.PeakRSSMiB, peer, ratio)
 	}
-	fmt.Fprintf(w, "\nmedians of %d runs of %d steps; %s, GOMAXPROCS=%d; load average before %s, after %s\n",
-		rep.Repeats, rep.Steps, rep.GoVersion, rep.GOMAXPROCS, rep.LoadBefore, rep.LoadAfter)
+	var fewer []string
+	for _, r := range rep.Rows {
+		if r.Steps != rep.Steps {
+			fewer = append(fewer, fmt.Sprintf("%s %d", r.Model, r.Steps))
+		}
+	}
+	steps := strconv.Itoa(rep.Steps)
+	if len(fewer) > 0 {
+		steps += " (fewer for slow models: " + strings.Join(fewer, ", ") + ")"
+	}
+	fmt.Fprintf(w, "\nmedians of %d runs of %s steps; %s, GOMAXPROCS=%d; load average before %s, after %s\n",
+		rep.Repeats, steps, rep.GoVersion, rep.GOMAXPROCS, rep.LoadBefore, rep.LoadAfter)
 	for _, n := range rep.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}

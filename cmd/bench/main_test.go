@@ -24,12 +24,14 @@ func TestTableAllModels(t *testing.T) {
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	out := stdout.String()
 	require.Contains(t, out, "| model | batch | images/s |")
-	for _, m := range []string{"| MLP GAN | 64 |", "| MLP GAN (textbook) | 64 |", "| MLP VAE | 128 |", "| conv VAE | 128 |", "| conv-attn VAE | 128 |", "| DCGAN | 64 |", "| SAGAN | 64 |"} {
+	for _, m := range []string{"| MLP GAN | 64 |", "| MLP GAN (textbook) | 64 |", "| MLP VAE | 128 |", "| conv VAE | 128 |", "| conv-attn VAE | 128 |", "| DCGAN | 64 |", "| SAGAN | 64 |",
+		"| diffusion U-Net | 128 |", "| diffusion sampling step | 50 |"} {
 		require.Contains(t, out, m)
 	}
+	require.Contains(t, out, "fewer for slow models: diffusion U-Net 1, diffusion sampling step 1)")
 	require.Contains(t, out, "load average before")
 	require.Contains(t, out, "note: PyTorch peer off")
-	require.Equal(t, 7, strings.Count(out, "| n/a | n/a |"), out)
+	require.Equal(t, 9, strings.Count(out, "| n/a | n/a |"), out)
 }
 
 // TestJSONAndMissingPython checks that -peer auto degrades to n/a and a
@@ -78,6 +80,8 @@ func TestEmbeddedPeer(t *testing.T) {
 		{"gan", "MLP GAN", "3", []string{"gan_mlp.py", "--steps", "21", "--seed", "0", "--d-pack", "2", "--d-dropout", "0.3", "--ema", "0.999", "--threads", "3"}},
 		{"gan-textbook", "MLP GAN (textbook)", "1", []string{"gan_mlp.py", "--steps", "21", "--seed", "0", "--d-pack", "1", "--d-dropout", "0", "--ema", "0", "--threads", "1"}},
 		{"vae", "MLP VAE", "2", []string{"vae_mlp.py", "--steps", "21", "--seed", "0", "--threads", "2"}},
+		{"diffusion", "diffusion U-Net", "2", []string{"diffusion.py", "--mode", "train", "--steps", "21", "--seed", "0", "--threads", "2"}},
+		{"diffusion-sample", "diffusion sampling step", "1", []string{"diffusion.py", "--mode", "sample", "--steps", "21", "--seed", "0", "--threads", "1"}},
 	} {
 		t.Run(c.model, func(t *testing.T) {
 			tmp := t.TempDir()
@@ -118,7 +122,7 @@ func TestEmbeddedPeerParses(t *testing.T) {
 	if err != nil {
 		t.Skip("no python3")
 	}
-	for _, name := range []string{"gan_conv.py", "gan_mlp.py", "vae_conv.py", "vae_mlp.py"} {
+	for _, name := range []string{"diffusion.py", "gan_conv.py", "gan_mlp.py", "vae_conv.py", "vae_mlp.py"} {
 		src, err := ownPeers.ReadFile("peer/" + name)
 		require.NoError(t, err)
 		cmd := exec.Command(python, "-c", "import ast, sys; ast.parse(sys.stdin.read(), sys.argv[1])", name)

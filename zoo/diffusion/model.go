@@ -81,7 +81,7 @@ func (c Config) Validate() error {
 	if err := c.UNet.Validate(); err != nil {
 		return err
 	}
-	return c.Footprint().Check("diffusion", sampleBatch, c.MaxMemory)
+	return c.Footprint().Check("diffusion", SampleBatch, c.MaxMemory)
 }
 
 // Footprint estimates the parameters of the network and of its average,

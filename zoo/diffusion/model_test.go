@@ -57,7 +57,7 @@ func TestSampleReproducible(t *testing.T) {
 			if sc.Eta == 1 {
 				// More images at once, across two batches of other sizes:
 				// the first three are the same.
-				many, err := s.Sample(ctx, sampleBatch+2, 7, -1, sc)
+				many, err := s.Sample(ctx, SampleBatch+2, 7, -1, sc)
 				require.NoError(t, err)
 				require.Equal(t, a, many[:len(a)], "%+v", sc)
 			}

@@ -14,11 +14,11 @@ import (
 	"github.com/gorgozoo/gorgozoo/graphs"
 )
 
-// sampleBatch is the largest batch of the sampling graphs. Images are
+// SampleBatch is the largest batch of the sampling graphs. Images are
 // drawn in batches of this many (a smaller draw in a graph of its own
 // size); every image has a noise stream of its own, so an image does not
 // depend on how many are drawn with it.
-const sampleBatch = 50
+const SampleBatch = 50
 
 // Sampling methods (SampleConfig.Method).
 const (
@@ -175,7 +175,7 @@ type Sampler struct {
 	pools map[int]*graphs.Pool[*engine] // by batch size
 }
 
-// engine is one compiled graph (x_t, temb, y) → ε̂ for sampleBatch images.
+// engine is one compiled graph (x_t, temb, y) → ε̂ for SampleBatch images.
 type engine struct {
 	batch      int
 	vm         *graphs.Machine
@@ -305,8 +305,8 @@ func (s *Sampler) draw(ctx context.Context, seed uint64, noise, labels []int, sc
 		return nil, err
 	}
 	out := make([]float32, n*pixels)
-	for start := 0; start < n; start += sampleBatch {
-		k := min(sampleBatch, n-start)
+	for start := 0; start < n; start += SampleBatch {
+		k := min(SampleBatch, n-start)
 		// A graph of k rows, but of two for one: a one-row product is a
 		// matrix-vector product, which rounds differently from the rows of
 		// a larger batch, and an image must not depend on the draw it is

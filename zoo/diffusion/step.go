@@ -54,7 +54,7 @@ func (c TrainConfig) WithDefaults() TrainConfig {
 // previewSamples is the number of images in the samples grid: one batch
 // of the sampling graph, ten columns (one per class of a conditional
 // model of ten classes).
-const previewSamples = sampleBatch
+const previewSamples = SampleBatch
 
 // Step trains a diffusion model: each call draws a step t and noise ε per
 // image, runs the one training graph (ε̂ and the loss with its gradient),

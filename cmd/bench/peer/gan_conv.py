@@ -120,6 +120,26 @@ def set_threads(n):
     return "unknown"
 
 
+def batches(x, B):
+    """Endless batches of B rows of x in a new random order each epoch,
+    dropping the last partial batch, as our loader does."""
+    per_epoch = len(x) // B
+    while True:
+        perm = torch.randperm(len(x))
+        for i in range(per_epoch):
+            yield x[perm[i * B:(i + 1) * B]]
+
+
+def print_speed(steps, t_warm, t_end, B):
+    """The last line cmd/bench reads: the speed after the WARMUP steps
+    (t_warm is when they ended), B images per step."""
+    if t_warm is not None and steps > WARMUP:
+        sps = (steps - WARMUP) / (t_end - t_warm)
+        print(f"steps_per_s={sps:.2f} images_per_s={sps * B:.1f}")
+    else:
+        print("steps_per_s=nan images_per_s=nan  (need more than %d steps)" % WARMUP)
+
+
 # --- the networks ---
 
 class PixelNorm(nn.Module):
@@ -129,25 +149,35 @@ class PixelNorm(nn.Module):
 
 class Attention(nn.Module):
     """SAGAN's self-attention block (see the module docstring); sn wraps each
-    1x1 conv (spectral norm in D, identity in G)."""
+    1x1 conv (spectral norm in D, identity in G). pool=False and
+    half_values=False give the paper's form (zoo/attention's zero Config),
+    which diffusion.py's U-Net uses: keys and values unpooled, values at C
+    channels and no output conv v."""
 
-    def __init__(self, c, sn=lambda m: m):
+    def __init__(self, c, sn=lambda m: m, pool=True, half_values=True):
         super().__init__()
-        self.qk, self.vc = max(c // 8, 1), max(c // 2, 1)
+        self.qk = max(c // 8, 1)
+        self.vc = max(c // 2, 1) if half_values else c
+        self.pool = pool
         self.f = sn(nn.Conv2d(c, self.qk, 1))
         self.g = sn(nn.Conv2d(c, self.qk, 1))
         self.h = sn(nn.Conv2d(c, self.vc, 1))
-        self.v = sn(nn.Conv2d(self.vc, c, 1))
+        self.v = sn(nn.Conv2d(self.vc, c, 1)) if half_values else None
         self.gamma = nn.Parameter(torch.zeros(1))
+
+    def keys(self, m):
+        return (F.max_pool2d(m, 2) if self.pool else m).flatten(2)
 
     def forward(self, x):
         n, _, hh, ww = x.shape
         f = self.f(x).view(n, self.qk, hh * ww)
-        g = F.max_pool2d(self.g(x), 2).flatten(2)   # [n, qk, keys]
-        h = F.max_pool2d(self.h(x), 2).flatten(2)   # [n, vc, keys]
+        g = self.keys(self.g(x))   # [n, qk, keys]
+        h = self.keys(self.h(x))   # [n, vc, keys]
         beta = F.softmax(torch.bmm(f.transpose(1, 2), g), dim=-1)  # [n, hw, keys]
         o = torch.bmm(h, beta.transpose(1, 2)).view(n, self.vc, hh, ww)
-        return self.gamma * self.v(o) + x
+        if self.v is not None:
+            o = self.v(o)
+        return self.gamma * o + x
 
 
 class Generator(nn.Module):
@@ -218,14 +248,10 @@ def train(a, g, d, loss, lr_d, lr_g, betas, ema, label):
     opt_d = torch.optim.Adam(d.parameters(), lr=lr_d, betas=betas)
     opt_g = torch.optim.Adam(g.parameters(), lr=lr_g, betas=betas)
     B = a.batch
-    per_epoch = len(x) // B  # drop the last partial batch, as our loader does
+    data = batches(x, B)
     step, t_warm, t_start = 0, None, time.time()
-    perm = torch.randperm(len(x))
     while step < a.steps:
-        i = step % per_epoch
-        if i == 0 and step > 0:
-            perm = torch.randperm(len(x))
-        real = x[perm[i * B:(i + 1) * B]]
+        real = next(data)
         fake = g(torch.randn(B, ZDIM))
         # D update on real and G(z), no gradient into G.
         loss_d = d_loss(loss, d(real), d(fake.detach()))
@@ -255,11 +281,7 @@ def train(a, g, d, loss, lr_d, lr_g, betas, ema, label):
     t_end = time.time()
     print(f"{label} train_wall_s={t_end - t_start:.2f} steps={step} threads={a.threads} blas={blas} "
           f"torch={torch.__version__} loss_d={loss_d.item():.4f} loss_g={loss_g.item():.4f}")
-    if t_warm is not None and step > WARMUP:
-        sps = (step - WARMUP) / (t_end - t_warm)
-        print(f"steps_per_s={sps:.2f} images_per_s={sps * B:.1f}")
-    else:
-        print("steps_per_s=nan images_per_s=nan  (need more than %d steps)" % WARMUP)
+    print_speed(step, t_warm, t_end, B)
 
 
 def main():

@@ -24,7 +24,7 @@ import argparse
 import time
 
 # gan_conv sets OMP_WAIT_POLICY before it imports torch, so it comes first.
-from gan_conv import Attention, WARMUP, load_train, set_threads
+from gan_conv import Attention, WARMUP, batches, load_train, print_speed, set_threads
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
@@ -77,14 +77,10 @@ def train(a, enc, dec, label):
     x = (load_train() + 1) / 2  # gan_conv scales to [-1, 1]; the VAE reads [0, 1]
     opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=1e-3)
     B = a.batch
-    per_epoch = len(x) // B  # drop the last partial batch, as our loader does
+    data = batches(x, B)
     step, t_warm, t_start = 0, None, time.time()
-    perm = torch.randperm(len(x))
     while step < a.steps:
-        i = step % per_epoch
-        if i == 0 and step > 0:
-            perm = torch.randperm(len(x))
-        real = x[perm[i * B:(i + 1) * B]]
+        real = next(data)
         mu, logvar = enc(real)
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
         logits = dec(z)
@@ -100,11 +96,7 @@ def train(a, enc, dec, label):
     t_end = time.time()
     print(f"{label} train_wall_s={t_end - t_start:.2f} steps={step} threads={a.threads} blas={blas} "
           f"torch={torch.__version__} loss={loss.item():.4f}")
-    if t_warm is not None and step > WARMUP:
-        sps = (step - WARMUP) / (t_end - t_warm)
-        print(f"steps_per_s={sps:.2f} images_per_s={sps * B:.1f}")
-    else:
-        print("steps_per_s=nan images_per_s=nan  (need more than %d steps)" % WARMUP)
+    print_speed(step, t_warm, t_end, B)
 
 
 def main():

@@ -5,13 +5,15 @@ import (
 	"math"
 	"sync"
 
+	"github.com/gorgozoo/gorgozoo/graphs/ops"
 	"github.com/gorgozoo/gorgozoo/internal/gemm"
 	G "gorgonia.org/gorgonia"
 )
 
 // Machine is a compiled graph: build it once, run it every step.
 type Machine struct {
-	vm G.VM
+	vm    G.VM
+	flops int64
 }
 
 // machines orders compiling against running. Gorgonia's NewTapeMachine
@@ -40,11 +42,20 @@ func (b *Builder) Compile() (*Machine, error) {
 		// kept results depend on leaves those out.
 		g = b.G.ExactSubgraphRoots(b.wanted...)
 	}
+	var flops int64
+	for _, n := range g.AllNodes() {
+		flops += ops.FLOPs(n)
+	}
 	machines.Lock()
 	defer machines.Unlock()
 	useBackend()
-	return &Machine{vm: G.NewTapeMachine(g)}, nil
+	return &Machine{vm: G.NewTapeMachine(g), flops: flops}, nil
 }
+
+// FLOPs returns the floating-point operations of the products of one run
+// (see ops.FLOPs for what is counted): the graph's matrix products and
+// convolutions, forward and backward, of the nodes the machine runs.
+func (m *Machine) FLOPs() int64 { return m.flops }
 
 // useBackend makes internal/gemm the BLAS of Gorgonia's own operations
 // and of the tensor package, unless it already is. gonum's pure-Go Sgemm,

@@ -46,3 +46,7 @@ func (t *TrainGraph) Run(rng *rand.Rand) error {
 // Grads returns the gradients of the last run, in the order of the
 // parameters NewTrainGraph was given: what [Adam.Update] takes.
 func (t *TrainGraph) Grads() []*tensor.Dense { return t.grads }
+
+// FLOPs returns the floating-point operations of the products of one run,
+// forward and backward (see [Machine.FLOPs]).
+func (t *TrainGraph) FLOPs() int64 { return t.vm.FLOPs() }

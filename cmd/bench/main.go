@@ -10,6 +10,13 @@
 // shows medians, so that a burst of load on a shared machine hits both
 // sides rather than one.
 //
+// Four more columns compare each step with the machine: the
+// floating-point operations of its matrix products and convolutions,
+// counted from its compiled graphs (graphs.Machine.FLOPs), per step; that
+// count over the median step time (GFLOP/s); that rate as a share of the
+// CPU's float32 peak, measured by FMA loops at start (package
+// internal/peak); and the same count at the peer's speed.
+//
 // Both sides get the same number of cores: -threads (default: every core)
 // sets GOMAXPROCS for the Go side and the peer's torch and OpenBLAS
 // threads.
@@ -51,6 +58,7 @@ import (
 
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/internal/cli"
+	"github.com/gorgozoo/gorgozoo/internal/peak"
 	"github.com/gorgozoo/gorgozoo/zoo/diffusion"
 	"github.com/gorgozoo/gorgozoo/zoo/gan"
 	"github.com/gorgozoo/gorgozoo/zoo/vae"
@@ -92,6 +100,9 @@ type options struct {
 	Threads int // GOMAXPROCS for Go, torch and OpenBLAS threads for the peer
 	Data    string
 	JSON    bool
+	// PeakTime is how long the FMA loops run to measure the machine's
+	// peak; 0 skips them.
+	PeakTime time.Duration
 }
 
 // model is one row of the table: how to build its step and how to run its
@@ -100,8 +111,8 @@ type model struct {
 	id, name string
 	batch    int
 	scale    datasets.Scale
-	// build returns the model's training step as a function of one batch.
-	build func(seed uint64) (func([]float32) error, error)
+	// build returns the model's training step.
+	build func(seed uint64) (step, error)
 	// peerArgs returns the peer script and its arguments for about steps
 	// timed steps.
 	peerArgs func(steps int) []string
@@ -184,65 +195,76 @@ func textbook(r gan.Recipe) gan.Recipe {
 	return r
 }
 
-// ganStep and vaeStep build a recipe's training step as a function of one
-// batch.
-func ganStep(r gan.Recipe) func(seed uint64) (func([]float32) error, error) {
-	return func(seed uint64) (func([]float32) error, error) {
+// step is a model's step as the bench runs it: a function of one batch,
+// and the floating-point operations of its matrix products and
+// convolutions, counted from its graphs (see graphs.Machine.FLOPs).
+type step struct {
+	run   func([]float32) error
+	flops int64
+}
+
+// ganStep and vaeStep build a recipe's training step.
+func ganStep(r gan.Recipe) func(seed uint64) (step, error) {
+	return func(seed uint64) (step, error) {
 		m, err := gan.New(r.Config, seed)
 		if err != nil {
-			return nil, err
+			return step{}, err
 		}
 		s, err := gan.NewStep(m, r.Train, seed)
 		if err != nil {
-			return nil, err
+			return step{}, err
 		}
-		return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
+		return step{func(b []float32) error { _, err := s.Run(b, nil); return err }, s.FLOPs()}, nil
 	}
 }
 
-func vaeStep(r vae.Recipe) func(seed uint64) (func([]float32) error, error) {
-	return func(seed uint64) (func([]float32) error, error) {
+func vaeStep(r vae.Recipe) func(seed uint64) (step, error) {
+	return func(seed uint64) (step, error) {
 		m, err := vae.New(r.Config, seed)
 		if err != nil {
-			return nil, err
+			return step{}, err
 		}
 		s, err := vae.NewStep(m, r.Train, seed)
 		if err != nil {
-			return nil, err
+			return step{}, err
 		}
-		return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
+		return step{func(b []float32) error { _, err := s.Run(b, nil); return err }, s.FLOPs()}, nil
 	}
 }
 
 // diffusionStep builds the preset's training step.
-func diffusionStep(seed uint64) (func([]float32) error, error) {
+func diffusionStep(seed uint64) (step, error) {
 	r := diffusion.Preset()
 	m, err := diffusion.New(r.Config, seed)
 	if err != nil {
-		return nil, err
+		return step{}, err
 	}
 	s, err := diffusion.NewStep(m, r.Train, seed)
 	if err != nil {
-		return nil, err
+		return step{}, err
 	}
-	return func(b []float32) error { _, err := s.Run(b, nil); return err }, nil
+	return step{func(b []float32) error { _, err := s.Run(b, nil); return err }, s.FLOPs()}, nil
 }
 
 // diffusionSamplingStep builds one step of the preset's sampler: one
 // deterministic DDIM step (the last of any DDIM run) of a full batch of
 // the sampling graph, from fresh noise through the weight average, as
 // Sampler.Sample draws images. The batch it is given is not used.
-func diffusionSamplingStep(seed uint64) (func([]float32) error, error) {
+func diffusionSamplingStep(seed uint64) (step, error) {
 	m, err := diffusion.New(diffusion.Preset().Config, seed)
 	if err != nil {
-		return nil, err
+		return step{}, err
 	}
 	s := diffusion.NewSampler(m)
+	flops, err := s.FLOPs()
+	if err != nil {
+		return step{}, err
+	}
 	sc := diffusion.SampleConfig{Steps: 1}
-	return func([]float32) error {
+	return step{func([]float32) error {
 		_, err := s.Sample(context.Background(), diffusion.SampleBatch, seed, -1, sc)
 		return err
-	}, nil
+	}, flops}, nil
 }
 
 // mlpGAN is the row of an MLP GAN, timed against gan_mlp.py with the same
@@ -303,28 +325,41 @@ func modelIDs() string {
 
 // row is one model's measurements; medians over the repeats.
 type row struct {
-	Model         string    `json:"model"`
-	Batch         int       `json:"batch"`
-	Steps         int       `json:"steps"` // per repeat: -steps, fewer for a slow model
-	ImagesPerS    float64   `json:"images_per_s"`
-	MsPerStep     float64   `json:"ms_per_step"`
-	AllocsPerStep float64   `json:"allocs_per_step"`
-	BytesPerStep  float64   `json:"bytes_per_step"`
-	PeakRSSMiB    float64   `json:"peak_rss_mib"`
-	PeerImagesPS  *float64  `json:"peer_images_per_s,omitempty"`
-	Ratio         *float64  `json:"ratio,omitempty"`
+	Model         string   `json:"model"`
+	Batch         int      `json:"batch"`
+	Steps         int      `json:"steps"` // per repeat: -steps, fewer for a slow model
+	ImagesPerS    float64  `json:"images_per_s"`
+	MsPerStep     float64  `json:"ms_per_step"`
+	AllocsPerStep float64  `json:"allocs_per_step"`
+	BytesPerStep  float64  `json:"bytes_per_step"`
+	PeakRSSMiB    float64  `json:"peak_rss_mib"`
+	PeerImagesPS  *float64 `json:"peer_images_per_s,omitempty"`
+	Ratio         *float64 `json:"ratio,omitempty"`
+	// GFLOPPerStep is the matrix products' and convolutions' arithmetic of
+	// one step, counted from the model's graphs; GFLOPS divides it by the
+	// median step time, PercentOfPeak by the peak measured at start too,
+	// and PeerGFLOPS is the same count at the peer's median speed.
+	GFLOPPerStep  float64   `json:"gflop_per_step,omitempty"`
+	GFLOPS        float64   `json:"gflops,omitempty"`
+	PercentOfPeak *float64  `json:"percent_of_peak,omitempty"`
+	PeerGFLOPS    *float64  `json:"peer_gflops,omitempty"`
 	RunsMs        []float64 `json:"runs_ms_per_step"`
 	PeerRuns      []float64 `json:"peer_runs_images_per_s,omitempty"`
 }
 
 type report struct {
-	Rows       []row    `json:"rows"`
-	Steps      int      `json:"steps"`
-	Repeats    int      `json:"repeats"`
-	GOMAXPROCS int      `json:"gomaxprocs"`
-	GoVersion  string   `json:"go_version"`
-	LoadBefore string   `json:"load_before"`
-	LoadAfter  string   `json:"load_after"`
+	Rows       []row  `json:"rows"`
+	Steps      int    `json:"steps"`
+	Repeats    int    `json:"repeats"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	GoVersion  string `json:"go_version"`
+	LoadBefore string `json:"load_before"`
+	LoadAfter  string `json:"load_after"`
+	// PeakGFLOPS is the float32 rate of FMA loops on -threads threads
+	// (package internal/peak), measured before the first model; 0 with
+	// -peak-time 0.
+	PeakGFLOPS float64  `json:"peak_gflops,omitempty"`
+	PeakKernel string   `json:"peak_kernel,omitempty"`
 	Notes      []string `json:"notes,omitempty"`
 }
 
@@ -345,6 +380,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.Threads, "threads", runtime.NumCPU(), "cores for each side: GOMAXPROCS for Go, torch and OpenBLAS threads for the peer")
 	fs.StringVar(&o.Data, "data", "", "MNIST folder (default: $GORGOZOO_DATA or the GoMNIST module)")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of a table")
+	fs.DurationVar(&o.PeakTime, "peak-time", 500*time.Millisecond, "how long FMA loops measure the CPU's float32 peak for the % of peak column (0: skip)")
 	if err := cli.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cli.PrintUsage(stdout, fs, summary)
@@ -356,6 +392,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.NonNegative("warmup", int64(o.Warmup))
 	c.Positive("repeats", int64(o.Repeats))
 	c.Positive("threads", int64(o.Threads))
+	c.NonNegative("peak-time", int64(o.PeakTime))
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -386,6 +423,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.Threads))
 	rep := report{Steps: o.Steps, Repeats: o.Repeats, GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
 	rep.LoadBefore = loadAverage()
+	if o.PeakTime > 0 {
+		pk := peak.Measure(o.Threads, o.PeakTime)
+		rep.PeakGFLOPS, rep.PeakKernel = pk.FLOPS/1e9, pk.Kernel
+		fmt.Fprintf(stderr, "bench: float32 peak %.0f GFLOP/s (%s FMA loop on %d threads)\n", rep.PeakGFLOPS, pk.Kernel, pk.Threads)
+	}
 
 	peer, notes, err := findPeer(ctx, o)
 	if err != nil {
@@ -414,7 +456,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(stderr, "bench: %s (batch %d): %d warm-up + %d×%d steps\n", m.name, m.batch, m.steps(o.Warmup), o.Repeats, m.steps(o.Steps))
-		r, peerErr, err := measure(ctx, m, set, o, peer, stderr)
+		r, peerErr, err := measure(ctx, m, set, o, peer, rep.PeakGFLOPS*1e9, stderr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
@@ -443,13 +485,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // measure warms m up, then alternates o.Repeats timed Go runs with PyTorch
 // runs. A failing peer run is returned separately from a Go error, so that
 // -peer auto can still print the Go figures.
-func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *peerRunner, stderr io.Writer) (row, error, error) {
+func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *peerRunner, peakFLOPS float64, stderr io.Writer) (row, error, error) {
 	r := row{Model: m.name, Batch: m.batch, Steps: m.steps(o.Steps)}
 	loader, err := datasets.NewLoader(set, m.batch, 1, m.scale)
 	if err != nil {
 		return r, nil, err
 	}
-	step, err := m.build(1)
+	st, err := m.build(1)
 	if err != nil {
 		return r, nil, err
 	}
@@ -461,7 +503,7 @@ func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *p
 			if err := loader.Fill(next/per, next%per, images, nil); err != nil {
 				return err
 			}
-			if err := step(images); err != nil {
+			if err := st.run(images); err != nil {
 				return err
 			}
 			next++
@@ -510,7 +552,27 @@ func measure(ctx context.Context, m model, set *datasets.Set, o options, peer *p
 		ratio := r.ImagesPerS / p
 		r.PeerImagesPS, r.Ratio = &p, &ratio
 	}
+	r.setFLOPs(st.flops, peakFLOPS)
 	return r, peerErr, nil
+}
+
+// setFLOPs fills r's arithmetic columns from the FLOPs of one step and the
+// machine's measured peak in FLOP/s (0: not measured). The peer's rate
+// uses the same count: the work of our graphs, done in its time.
+func (r *row) setFLOPs(flops int64, peakFLOPS float64) {
+	if flops <= 0 {
+		return
+	}
+	r.GFLOPPerStep = float64(flops) / 1e9
+	r.GFLOPS = r.GFLOPPerStep * 1000 / r.MsPerStep
+	if peakFLOPS > 0 {
+		pct := 100 * r.GFLOPS * 1e9 / peakFLOPS
+		r.PercentOfPeak = &pct
+	}
+	if r.PeerImagesPS != nil {
+		g := r.GFLOPPerStep * *r.PeerImagesPS / float64(r.Batch)
+		r.PeerGFLOPS = &g
+	}
 }
 
 func median(v []float64) float64 {
@@ -713,16 +775,27 @@ func peakRSSMiB() float64 {
 
 // printTable writes the report as a Markdown table, ready for docs/speed.md.
 func printTable(w io.Writer, rep report) {
-	fmt.Fprintln(w, "| model | batch | images/s | ms/step | allocs/step | KiB/step | peak RSS MiB | PyTorch images/s | ours/PyTorch |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| model | batch | images/s | ms/step | allocs/step | KiB/step | peak RSS MiB | PyTorch images/s | ours/PyTorch | GFLOP/step | GFLOP/s | % of peak | PyTorch GFLOP/s |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rep.Rows {
 		peer, ratio := "n/a", "n/a"
 		if r.PeerImagesPS != nil {
 			peer = fmt.Sprintf("%.0f", *r.PeerImagesPS)
 			ratio = fmt.Sprintf("%.2f×", *r.Ratio)
 		}
-		fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.0f | %.0f | %.0f | %s | %s |\n",
-			r.Model, r.Batch, r.ImagesPerS, r.MsPerStep, r.AllocsPerStep, r.BytesPerStep/1024, r.PeakRSSMiB, peer, ratio)
+		work, rate, pct, peerRate := "n/a", "n/a", "n/a", "n/a"
+		if r.GFLOPPerStep > 0 {
+			work, rate = fmt.Sprintf("%.3g", r.GFLOPPerStep), fmt.Sprintf("%.1f", r.GFLOPS)
+		}
+		if r.PercentOfPeak != nil {
+			pct = fmt.Sprintf("%.1f%%", *r.PercentOfPeak)
+		}
+		if r.PeerGFLOPS != nil {
+			peerRate = fmt.Sprintf("%.1f", *r.PeerGFLOPS)
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s |\n",
+			r.Model, r.Batch, r.ImagesPerS, r.MsPerStep, r.AllocsPerStep, r.BytesPerStep/1024, r.PeakRSSMiB, peer, ratio,
+			work, rate, pct, peerRate)
 	}
 	var fewer []string
 	for _, r := range rep.Rows {
@@ -730,12 +803,16 @@ func printTable(w io.Writer, rep report) {
 			fewer = append(fewer, fmt.Sprintf("%s %d", r.Model, r.Steps))
 		}
 	}
-	steps := strconv.Itoa(rep.Steps)
+	steps := strconv.Itoa(rep.Steps) + " steps"
 	if len(fewer) > 0 {
 		steps += " (fewer for slow models: " + strings.Join(fewer, ", ") + ")"
 	}
-	fmt.Fprintf(w, "\nmedians of %d runs of %s steps; %s, GOMAXPROCS=%d; load average before %s, after %s\n",
+	fmt.Fprintf(w, "\nmedians of %d runs of %s; %s, GOMAXPROCS=%d; load average before %s, after %s\n",
 		rep.Repeats, steps, rep.GoVersion, rep.GOMAXPROCS, rep.LoadBefore, rep.LoadAfter)
+	if rep.PeakGFLOPS > 0 {
+		fmt.Fprintf(w, "peak: %.0f GFLOP/s float32, the best rate of %s FMA loops on %d threads; GFLOP/step counts the matrix products and convolutions of our graphs (see docs/speed.md)\n",
+			rep.PeakGFLOPS, rep.PeakKernel, rep.GOMAXPROCS)
+	}
 	for _, n := range rep.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}

@@ -31,6 +31,8 @@ func TestTableAllModels(t *testing.T) {
 	require.Contains(t, out, "fewer for slow models: diffusion U-Net 1, diffusion sampling step 1)")
 	require.Contains(t, out, "load average before")
 	require.Contains(t, out, "note: PyTorch peer off")
+	require.Contains(t, out, "GFLOP/s float32, the best rate of", out)
+	require.Regexp(t, `\| SAGAN \| 64 \|( [^|]+ \|){7} [0-9.]+ \| [0-9.]+ \| [0-9.]+% \| n/a \|`, out, "SAGAN's counted work, rate and share of the peak")
 	require.Equal(t, 9, strings.Count(out, "| n/a | n/a |"), out)
 }
 
@@ -52,6 +54,12 @@ func TestJSONAndMissingPython(t *testing.T) {
 	require.Greater(t, r.AllocsPerStep, 0.0)
 	require.Greater(t, r.PeakRSSMiB, 0.0)
 	require.Nil(t, r.PeerImagesPS)
+	require.Greater(t, r.GFLOPPerStep, 0.0)
+	require.Greater(t, r.GFLOPS, 0.0)
+	require.NotNil(t, r.PercentOfPeak)
+	require.Greater(t, *r.PercentOfPeak, 0.0)
+	require.Greater(t, rep.PeakGFLOPS, 0.0)
+	require.NotEmpty(t, rep.PeakKernel)
 	require.Len(t, rep.Notes, 1)
 	require.Contains(t, rep.Notes[0], "PyTorch peer n/a")
 }
@@ -133,7 +141,7 @@ func TestEmbeddedPeerParses(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-steps", "0"}, {"-models", "gan,cnn"}, {"-peer", "maybe"}, {"-repeats", "-1"}, {"-threads", "0"}} {
+	for _, args := range [][]string{{"-steps", "0"}, {"-models", "gan,cnn"}, {"-peer", "maybe"}, {"-repeats", "-1"}, {"-threads", "0"}, {"-peak-time", "-1s"}} {
 		_, err := parse(args, &bytes.Buffer{})
 		var u *cli.UsageError
 		require.ErrorAs(t, err, &u, "%v", args)
@@ -152,6 +160,40 @@ func TestParseImagesPerS(t *testing.T) {
 		require.Error(t, err, "%q", bad)
 	}
 }
+
+// TestSetFLOPs checks the arithmetic columns: the counted work over the
+// median step time, as a share of the peak, and at the peer's speed.
+func TestSetFLOPs(t *testing.T) {
+	peer := 640.0 // images/s: 10 steps/s of 64
+	for _, c := range []struct {
+		name                string
+		flops               int64
+		peak                float64
+		peer                *float64
+		gflops              float64
+		percent, peerGFLOPS *float64
+	}{
+		{"all", 2e9, 200e9, &peer, 20, ptr(10.0), ptr(20.0)},
+		{"no peak, no peer", 2e9, 0, nil, 20, nil, nil},
+		{"no count", 0, 200e9, &peer, 0, nil, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := row{Batch: 64, MsPerStep: 100, PeerImagesPS: c.peer}
+			r.setFLOPs(c.flops, c.peak)
+			require.InDelta(t, c.gflops, r.GFLOPS, 1e-9)
+			require.Equal(t, c.percent == nil, r.PercentOfPeak == nil)
+			if c.percent != nil {
+				require.InDelta(t, *c.percent, *r.PercentOfPeak, 1e-9)
+			}
+			require.Equal(t, c.peerGFLOPS == nil, r.PeerGFLOPS == nil)
+			if c.peerGFLOPS != nil {
+				require.InDelta(t, *c.peerGFLOPS, *r.PeerGFLOPS, 1e-9)
+			}
+		})
+	}
+}
+
+func ptr(x float64) *float64 { return &x }
 
 func TestMedian(t *testing.T) {
 	require.Equal(t, 2.0, median([]float64{3, 1, 2}))

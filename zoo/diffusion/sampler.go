@@ -205,6 +205,20 @@ func (s *Sampler) pool(batch int) *graphs.Pool[*engine] {
 // Config returns the configuration of the underlying model.
 func (s *Sampler) Config() Config { return s.model.Config }
 
+// FLOPs returns the floating-point operations of the matrix products and
+// convolutions of one network evaluation of a full batch, SampleBatch
+// images (a draw runs it once per step and batch, twice with guidance),
+// counted from the sampling graph (see graphs.Machine.FLOPs).
+func (s *Sampler) FLOPs() (int64, error) {
+	pool := s.pool(SampleBatch)
+	e, err := pool.Get()
+	if err != nil {
+		return 0, err
+	}
+	defer pool.Put(e)
+	return e.vm.FLOPs(), nil
+}
+
 func (s *Sampler) build(batch int) (*engine, error) {
 	cfg := s.model.Config
 	b := graphs.NewBuilder()

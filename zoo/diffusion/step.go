@@ -189,6 +189,11 @@ func (s *Step) Config() any { return s.Model.Config }
 // Batch implements trainer.Model.
 func (s *Step) Batch() int { return s.batch }
 
+// FLOPs returns the floating-point operations of the matrix products and
+// convolutions of one Run, counted from its training graph (see
+// graphs.Machine.FLOPs).
+func (s *Step) FLOPs() int64 { return s.train.FLOPs() }
+
 // Params implements trainer.Model.
 func (s *Step) Params() graphs.Params { return s.Model.Params() }
 

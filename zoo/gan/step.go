@@ -287,6 +287,12 @@ func (s *Step) Config() any { return s.Model.Config }
 // Batch implements trainer.Model.
 func (s *Step) Batch() int { return s.batch }
 
+// FLOPs returns the floating-point operations of the matrix products and
+// convolutions of one Run, counted from its D and G graphs (see
+// graphs.Machine.FLOPs); the spectral norm's power iteration, outside the
+// graphs, is left out.
+func (s *Step) FLOPs() int64 { return s.d.FLOPs() + s.g.FLOPs() }
+
 // Params implements trainer.Model.
 func (s *Step) Params() graphs.Params { return s.Model.Params() }
 

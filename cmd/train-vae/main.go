@@ -76,6 +76,10 @@ type options struct {
 	Beta     float64 `json:"beta"`
 	Binarize bool    `json:"binarize"`
 	Classes  int     `json:"classes,omitempty"`
+	// LabelLayers and BetaWarmup are written only when set, so that the
+	// flags recorded by earlier runs' config.json stay as they were.
+	LabelLayers bool `json:"label_layers,omitempty"`
+	BetaWarmup  int  `json:"beta_warmup,omitempty"`
 	cli.IWAEFlags
 	IWAEEvery bool   `json:"iwae_every"`
 	Ckpt      string `json:"-"`
@@ -104,6 +108,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.Beta, "beta", cli.Shown(cfg.Beta), "weight of the KL term in training (β-VAE; 0: a KL-free objective); the test loss always uses 1")
 	fs.BoolVar(&o.Binarize, "binarize", false, "train on a fresh Bernoulli draw of the pixels each step, test on one fixed draw (grey images only)")
 	cli.RegisterClasses(fs, &o.Classes, "condition encoder and decoder on the label, one of this many classes (10 for MNIST; 0: unconditional)")
+	fs.BoolVar(&o.LabelLayers, "label-layers", false, "a conditional model's decoder reads the label at every layer, not only beside z")
+	fs.IntVar(&o.BetaWarmup, "beta-warmup", 0, "raise the KL weight linearly from 0 to -beta over this many training steps (KL annealing; 0: none)")
 	o.IWAEFlags.Register(fs, "at the end of training")
 	fs.BoolVar(&o.IWAEEvery, "iwae-every", false, "compute the IWAE bound at every epoch end, not only at the end")
 	fs.StringVar(&o.Ckpt, "ckpt", "", "evaluate this checkpoint (file or run folder) instead of training: test loss and the -iwae-k bounds")
@@ -120,6 +126,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Range("lr", o.LR, 0, 1)
 	c.Positive("z", int64(o.Z))
 	c.Between("beta", o.Beta, 0, 1e6)
+	c.NonNegative("beta-warmup", int64(o.BetaWarmup))
 	if err := c.Err(); err != nil {
 		return o, err
 	}
@@ -146,7 +153,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 // images of c channels and h×w pixels. A flag's 0 is a setting (β = 0), which the library
 // spells as a negative number.
 func configs(o options, c, h, w int) (vae.Config, vae.TrainConfig) {
-	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, ImageChannels: c, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes, MaxMemory: o.MaxMemory.Bytes()},
+	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, ImageChannels: c, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes, LabelLayers: o.LabelLayers && o.Classes != 0, BetaWarmup: o.BetaWarmup, MaxMemory: o.MaxMemory.Bytes()},
 		vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}
 }
 
@@ -178,6 +185,8 @@ func resume(args []string, o options, stdout io.Writer) (options, *checkpoints.C
 		{Flag: "z", Saved: strconv.Itoa(saved.Z), Now: strconv.Itoa(o.Z)},
 		{Flag: "beta", Saved: f(cli.Shown(saved.Beta)), Now: f(o.Beta)},
 		{Flag: "binarize", Saved: strconv.FormatBool(saved.Binarize), Now: strconv.FormatBool(o.Binarize)},
+		{Flag: "label-layers", Saved: strconv.FormatBool(saved.LabelLayers), Now: strconv.FormatBool(o.LabelLayers)},
+		{Flag: "beta-warmup", Saved: strconv.Itoa(saved.BetaWarmup), Now: strconv.Itoa(o.BetaWarmup)},
 		{Flag: "classes", Saved: strconv.Itoa(saved.Classes), Now: strconv.Itoa(o.Classes)},
 	}
 	if o.Classes == cli.AutoClasses {

@@ -16,6 +16,8 @@ func TestFootprintCountsParams(t *testing.T) {
 		"mlp":               {},
 		"mlp-deep":          {Hidden: []int{64, 32, 16}, Z: 3},
 		"conditional":       {Classes: 10},
+		"label-layers":      {Hidden: []int{64, 32}, Classes: 10, LabelLayers: true},
+		"conv-label-layers": {Arch: ArchConvAttn, Channels: []int{4, 8, 16}, Height: 16, Width: 16, Classes: 3, LabelLayers: true},
 		"conv":              {Arch: ArchConv},
 		"conv-3":            {Arch: ArchConv, Channels: []int{4, 8, 16}, Height: 32, Width: 16, Classes: 3},
 		"conv-attn":         {Arch: ArchConvAttn},

@@ -85,6 +85,10 @@ type ConvDecoder struct {
 	// last stage for the default 28×28 model, at half the image size):
 	// dec.attn.
 	Attention *attention.Block
+	// Labels (Config.LabelLayers only) embed the one-hot label as one
+	// value per channel, added to the maps of each stage before it
+	// upsamples them: dec.label1, dec.label2, …
+	Labels []*graphs.Linear
 
 	channels, height, width int // of the smallest maps
 	attentionBefore         int // index in Convs of the stage Attention comes before
@@ -98,7 +102,7 @@ func newConvDecoder(cfg Config, layers layerMaker) *ConvDecoder {
 		width:    cfg.Width >> stages,
 	}
 	d.Hidden = layers.linear("dec.fc1", cfg.Z+cfg.Classes, cfg.Hidden[0])
-	d.Maps = layers.linear("dec.fc2", cfg.Hidden[0], d.channels*d.height*d.width)
+	d.Maps = layers.linear("dec.fc2", cfg.decoderInput(cfg.Hidden[0]), d.channels*d.height*d.width)
 	d.attentionBefore = stages - cfg.attentionAt()
 	image, _, _ := cfg.ImageShape()
 	in := d.channels
@@ -109,6 +113,9 @@ func newConvDecoder(cfg Config, layers layerMaker) *ConvDecoder {
 		}
 		if i == d.attentionBefore && cfg.Arch == ArchConvAttn {
 			d.Attention = layers.attention("dec.attn", in)
+		}
+		if cfg.LabelLayers {
+			d.Labels = append(d.Labels, layers.linear(fmt.Sprintf("dec.label%d", i+1), cfg.Classes, in))
 		}
 		d.Convs = append(d.Convs, layers.conv(fmt.Sprintf("dec.conv%d", i+1), in, out, 3, 1, 1))
 		in = out
@@ -127,11 +134,17 @@ func (d *ConvDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 		h = b.Concat(1, z, y)
 	}
 	h = b.ReLU(d.Hidden.Forward(b, h))
+	if d.Labels != nil {
+		h = b.Concat(1, h, y)
+	}
 	h = b.ReLU(d.Maps.Forward(b, h))
 	h = b.Reshape(h, z.Shape()[0], d.channels, d.height, d.width)
 	for i, c := range d.Convs {
 		if i == d.attentionBefore && d.Attention != nil {
 			h = d.Attention.Forward(b, h)
+		}
+		if d.Labels != nil {
+			h = b.AddToMaps(h, d.Labels[i].Forward(b, y))
 		}
 		h = c.Forward(b, b.Upsample(h, 2))
 		if i+1 < len(d.Convs) {

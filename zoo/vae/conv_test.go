@@ -117,6 +117,8 @@ func TestConvObjectiveGradients(t *testing.T) {
 	attentionConditional.Arch = ArchConvAttn
 	colour := tinyConv
 	colour.ImageChannels = 3
+	labelLayers := conditional
+	labelLayers.LabelLayers = true
 	cases := []struct {
 		name   string
 		cfg    Config
@@ -130,6 +132,8 @@ func TestConvObjectiveGradients(t *testing.T) {
 		{"attention", withAttention, 1, false},
 		{"attention, conditional", attentionConditional, 1, false},
 		{"colour", colour, 1, false},
+		{"conditional, label layers", labelLayers, 1, false},
+		{"attention, three stages, conditional, label layers", Config{Arch: ArchConvAttn, Z: 2, Hidden: []int{4}, Channels: []int{2, 2, 3}, Height: 8, Width: 8, Classes: 3, LabelLayers: true}, 0.5, false},
 		{"attention at stage 2, colour", Config{Arch: ArchConvAttn, Z: 2, Hidden: []int{4}, Channels: []int{2, 2, 3}, AttentionStage: 2, ImageChannels: 3, Height: 8, Width: 8}, 1, false},
 	}
 	for _, c := range cases {

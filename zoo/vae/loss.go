@@ -40,6 +40,23 @@ func Reparameterise(b *graphs.Builder, mu, logvar, eps *G.Node) *G.Node {
 // encoder and decoder, and is nil for an unconditional model. The prior
 // stays N(0, I) for every class, so the KL term is unchanged.
 func Objective(b *graphs.Builder, m *Model, x, y, eps *G.Node, beta float64) Terms {
+	return objective(b, m, x, y, eps, func(kl *G.Node) *G.Node {
+		if beta != 1 {
+			return b.Scale(kl, beta)
+		}
+		return kl
+	})
+}
+
+// WarmObjective is [Objective] with the KL weight read from beta, a
+// node of shape [1] that the caller sets before each run: KL annealing
+// raises it step by step (see Config.BetaWarmup).
+func WarmObjective(b *graphs.Builder, m *Model, x, y, eps, beta *G.Node) Terms {
+	return objective(b, m, x, y, eps, func(kl *G.Node) *G.Node { return b.ScaleBy(beta, kl) })
+}
+
+// objective builds the negative ELBO whose KL term weigh weights.
+func objective(b *graphs.Builder, m *Model, x, y, eps *G.Node, weigh func(kl *G.Node) *G.Node) Terms {
 	var t Terms
 	t.Mu, t.LogVar = m.Encode(b, x, y)
 	if t.Mu == nil {
@@ -49,10 +66,6 @@ func Objective(b *graphs.Builder, m *Model, x, y, eps *G.Node, beta float64) Ter
 	t.Logits = m.Decode(b, Reparameterise(b, t.Mu, t.LogVar, eps), y)
 	t.BCE = b.Sum(b.BCEWithLogits(t.Logits, x), 1)
 	t.KL = KL(b, t.Mu, t.LogVar)
-	kl := t.KL
-	if beta != 1 {
-		kl = b.Scale(kl, beta)
-	}
-	t.Loss = b.Mean(b.Add(t.BCE, kl))
+	t.Loss = b.Mean(b.Add(t.BCE, weigh(t.KL)))
 	return t
 }

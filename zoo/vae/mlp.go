@@ -44,20 +44,26 @@ func (e *MLPEncoder) Forward(b *graphs.Builder, x, y *G.Node) (mu, logvar *G.Nod
 }
 
 // MLPDecoder mirrors [MLPEncoder]: hidden Linear+ReLU layers, then a
-// Linear layer to the pixels' logits with no activation.
+// Linear layer to the pixels' logits with no activation. With
+// Config.LabelLayers every layer reads the one-hot label beside its input.
 type MLPDecoder struct {
-	Layers []*graphs.Linear // dec.fc1, dec.fc2, …
+	Layers      []*graphs.Linear // dec.fc1, dec.fc2, …
+	LabelLayers bool             // the label joins every layer's input, not only the first's
 }
 
 func newMLPDecoder(cfg Config, layers layerMaker) *MLPDecoder {
-	d := &MLPDecoder{}
+	d := &MLPDecoder{LabelLayers: cfg.LabelLayers}
 	sizes := []int{cfg.Z + cfg.Classes}
 	for i := len(cfg.Hidden) - 1; i >= 0; i-- {
 		sizes = append(sizes, cfg.Hidden[i])
 	}
 	sizes = append(sizes, cfg.Pixels())
 	for i := 0; i+1 < len(sizes); i++ {
-		d.Layers = append(d.Layers, layers.linear(fmt.Sprintf("dec.fc%d", i+1), sizes[i], sizes[i+1]))
+		in := sizes[i]
+		if i > 0 {
+			in = cfg.decoderInput(in)
+		}
+		d.Layers = append(d.Layers, layers.linear(fmt.Sprintf("dec.fc%d", i+1), in, sizes[i+1]))
 	}
 	return d
 }
@@ -69,6 +75,9 @@ func (d *MLPDecoder) Forward(b *graphs.Builder, z, y *G.Node) *G.Node {
 		h = b.Concat(1, z, y)
 	}
 	for i, l := range d.Layers {
+		if i > 0 && d.LabelLayers {
+			h = b.Concat(1, h, y)
+		}
 		h = l.Forward(b, h)
 		if i+1 < len(d.Layers) {
 			h = b.ReLU(h)

@@ -48,6 +48,19 @@ type Config struct {
 	// the unconditional model; omitempty keeps its checkpoint metadata
 	// exactly as it was before the field existed.
 	Classes int `json:"classes,omitempty"`
+	// LabelLayers (conditional models only) gives the decoder the label
+	// at every layer, not only beside z: the MLP decoder joins one-hot(y)
+	// to the input of each of its Linear layers; the conv decoder joins it
+	// to dec.fc2's input too and adds a learned per-channel label
+	// embedding (dec.label1, dec.label2, …) to the maps of each stage
+	// before it is upsampled. A label that reaches the output directly is
+	// one the decoder cannot ignore. false keeps the label beside z only
+	// (and the checkpoint metadata of models made before the field).
+	LabelLayers bool `json:"label_layers,omitempty"`
+	// BetaWarmup is the number of training steps over which the KL
+	// weight rises linearly from 0 to Beta (KL annealing, Bowman et al.
+	// 2016); 0 trains with Beta from the first step.
+	BetaWarmup int `json:"beta_warmup,omitempty"`
 	// Channels are the conv encoder's feature maps per stage, mirrored by
 	// the decoder; nil means DefaultChannels(Height, Width), [32, 64] for
 	// 28×28. The mlp has none (omitempty keeps
@@ -189,6 +202,12 @@ func (c Config) Validate() error {
 	if math.IsNaN(c.Beta) || math.IsInf(c.Beta, 0) {
 		return fmt.Errorf("vae: β must be finite (negative: 0), got %v", c.Beta)
 	}
+	if c.LabelLayers && c.Classes == 0 {
+		return fmt.Errorf("vae: label layers are for a conditional model (classes > 0)")
+	}
+	if c.BetaWarmup < 0 {
+		return fmt.Errorf("vae: β warm-up must be a number of steps (0: none), got %d", c.BetaWarmup)
+	}
 	if c.AttentionStage != 0 && c.Arch != ArchConvAttn {
 		return fmt.Errorf("vae: attention stage %d is for the conv-attn architecture, not %s", c.AttentionStage, c.Arch)
 	}
@@ -242,7 +261,7 @@ func (c Config) Footprint() graphs.Footprint {
 		in = zy
 		for i := len(c.Hidden) - 1; i >= 0; i-- {
 			f.Linear(in, c.Hidden[i])
-			in = c.Hidden[i]
+			in = c.decoderInput(c.Hidden[i])
 		}
 		f.Linear(in, pixels)
 		return f
@@ -268,7 +287,7 @@ func (c Config) Footprint() graphs.Footprint {
 	f.Linear(hidden, z)
 	f.Linear(hidden, z)
 	f.Linear(zy, hidden)
-	f.Linear(hidden, maps)
+	f.Linear(c.decoderInput(hidden), maps)
 	for i := range stages {
 		out := image
 		if j := stages - 2 - i; j >= 0 {
@@ -278,11 +297,23 @@ func (c Config) Footprint() graphs.Footprint {
 		if stages-i == attn {
 			addAttention(in)
 		}
+		if c.LabelLayers {
+			f.Linear(c.Classes, in)
+		}
 		f.Values(graphs.MulSat(int64(in), graphs.MulSat(int64(h), int64(w)))) // upsampled
 		f.Conv(in, out, 3, h, w)
 		in = out
 	}
 	return f
+}
+
+// decoderInput returns the input width of a decoder layer after one of
+// width units: width, and the label's one-hot with LabelLayers.
+func (c Config) decoderInput(width int) int {
+	if c.LabelLayers {
+		return int(graphs.AddSat(int64(width), int64(c.Classes)))
+	}
+	return width
 }
 
 // maxClasses bounds Config.Classes so that a corrupt checkpoint cannot ask

@@ -65,6 +65,7 @@ type Step struct {
 	x     *G.Node // input images (after binarisation)
 	eps   *G.Node // input ε
 	y     *G.Node // input one-hot labels; nil for an unconditional model
+	beta  *G.Node // input KL weight [1] during a β warm-up (Config.BetaWarmup); nil otherwise
 	// reported metrics: the loss and the batch means of its two terms
 	loss, bce, kl *graphs.Result
 
@@ -95,7 +96,13 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 	s.x = b.Input("x", tc.Batch, cfg.Pixels())
 	s.eps = b.Input("eps", tc.Batch, cfg.Z)
 	s.y = m.labelInput(b, "y", tc.Batch)
-	terms := Objective(b, m, s.x, s.y, s.eps, max(cfg.Beta, 0))
+	var terms Terms
+	if cfg.BetaWarmup > 0 {
+		s.beta = b.Input("beta", 1)
+		terms = WarmObjective(b, m, s.x, s.y, s.eps, s.beta)
+	} else {
+		terms = Objective(b, m, s.x, s.y, s.eps, max(cfg.Beta, 0))
+	}
 	s.loss = b.Keep(terms.Loss)
 	s.bce = b.Keep(b.Mean(terms.BCE))
 	s.kl = b.Keep(b.Mean(terms.KL))
@@ -156,6 +163,9 @@ func (s *Step) Run(images []float32, labels []int) (Losses, error) {
 		copy(x, images)
 	}
 	graphs.FillNormal(graphs.Value(s.eps).Data().([]float32), s.rng)
+	if s.beta != nil {
+		graphs.Value(s.beta).Data().([]float32)[0] = float32(WarmBeta(s.Model.Config, s.Opt.Step))
+	}
 
 	if err := s.train.Run(s.rng); err != nil {
 		return Losses{}, fmt.Errorf("vae: training step: %w", err)
@@ -165,6 +175,19 @@ func (s *Step) Run(images []float32, labels []int) (Losses, error) {
 		return l, err
 	}
 	return l, nil
+}
+
+// WarmBeta returns the KL weight of cfg's training at the update that
+// follows step updates: Beta (0 if negative), scaled by
+// (step+1)/BetaWarmup during the warm-up. The step count is the
+// optimiser's, which a checkpoint keeps, so a resumed run goes on with
+// the weight it stopped at.
+func WarmBeta(cfg Config, step int64) float64 {
+	beta := max(cfg.Beta, 0)
+	if n := int64(cfg.BetaWarmup); step+1 < n {
+		return beta * float64(step+1) / float64(n)
+	}
+	return beta
 }
 
 // binarise writes a Bernoulli(p) draw of each pixel p of src into dst.

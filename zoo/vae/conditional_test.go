@@ -370,17 +370,8 @@ func TestLabelLayersCheckpointAndResume(t *testing.T) {
 	} {
 		t.Run(cfg.Arch, func(t *testing.T) {
 			images, labels := synthLabelled(t, 8)
-			m, err := New(cfg, 5)
-			require.NoError(t, err)
-			s, err := NewStep(m, TrainConfig{Batch: 8}, 5)
-			require.NoError(t, err)
-			for range 2 {
-				_, err := s.Step(images, labels)
-				require.NoError(t, err)
-			}
-			path := testutil.SaveFile(t, s, 2)
-			loaded, err := checkpoints.Load(path)
-			require.NoError(t, err)
+			s, path, loaded := trainAndSave(t, cfg, images, labels)
+			m := s.Model
 			var meta map[string]any
 			require.NoError(t, json.Unmarshal(loaded.Meta.Config, &meta))
 			require.Equal(t, true, meta["label_layers"])
@@ -419,4 +410,22 @@ func TestLabelLayersCheckpointAndResume(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, string(meta), "label_layers")
 	require.NotContains(t, string(meta), "beta_warmup")
+}
+
+// trainAndSave trains a model of cfg two steps of 8 images and saves it,
+// returning the step, the checkpoint's path and the checkpoint loaded.
+func trainAndSave(t *testing.T, cfg Config, images []float32, labels []int) (*Step, string, *checkpoints.Checkpoint) {
+	t.Helper()
+	m, err := New(cfg, 5)
+	require.NoError(t, err)
+	s, err := NewStep(m, TrainConfig{Batch: 8}, 5)
+	require.NoError(t, err)
+	for range 2 {
+		_, err := s.Step(images, labels)
+		require.NoError(t, err)
+	}
+	path := testutil.SaveFile(t, s, 2)
+	loaded, err := checkpoints.Load(path)
+	require.NoError(t, err)
+	return s, path, loaded
 }

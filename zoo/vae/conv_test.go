@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
 
-	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/internal/testutil"
@@ -335,17 +334,8 @@ func TestConvCheckpointAndResume(t *testing.T) {
 		if classes == 0 {
 			labels = nil
 		}
-		m, err := New(cfg, 5)
-		require.NoError(t, err)
-		s, err := NewStep(m, TrainConfig{Batch: 8}, 5)
-		require.NoError(t, err)
-		for range 2 {
-			_, err := s.Step(images, labels)
-			require.NoError(t, err)
-		}
-		path := testutil.SaveFile(t, s, 2)
-		loaded, err := checkpoints.Load(path)
-		require.NoError(t, err)
+		s, path, loaded := trainAndSave(t, cfg, images, labels)
+		m := s.Model
 		var meta map[string]any
 		require.NoError(t, json.Unmarshal(loaded.Meta.Config, &meta))
 		require.Equal(t, tc.arch, meta["arch"])

@@ -153,7 +153,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 // images of c channels and h×w pixels. A flag's 0 is a setting (β = 0), which the library
 // spells as a negative number.
 func configs(o options, c, h, w int) (vae.Config, vae.TrainConfig) {
-	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, ImageChannels: c, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes, LabelLayers: o.LabelLayers && o.Classes != 0, BetaWarmup: o.BetaWarmup, MaxMemory: o.MaxMemory.Bytes()},
+	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, ImageChannels: c, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes, LabelLayers: o.LabelLayers, BetaWarmup: o.BetaWarmup, MaxMemory: o.MaxMemory.Bytes()},
 		vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}
 }
 

@@ -227,6 +227,20 @@ func TestDryRunConditional(t *testing.T) {
 
 	err = run(context.Background(), []string{"-dry-run", "-classes", "-1", "-o", out}, &stdout, &stderr)
 	require.ErrorContains(t, err, "-classes")
+
+	// -label-layers and -beta-warmup reach the model and its checkpoint;
+	// label layers need a conditional model.
+	dir := t.TempDir()
+	both := filepath.Join(dir, "both")
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-classes", "10", "-label-layers", "-beta-warmup", "5", "-iwae-k", "0", "-o", both}, &stdout, &stderr), stderr.String())
+	v, err = vae.Load(both)
+	require.NoError(t, err)
+	require.True(t, v.Config().LabelLayers)
+	require.Equal(t, 5, v.Config().BetaWarmup)
+	err = run(context.Background(), []string{"-dry-run", "-label-layers", "-iwae-k", "0", "-o", filepath.Join(dir, "unconditional")}, &stdout, &stderr)
+	require.ErrorContains(t, err, "conditional")
+	err = run(context.Background(), []string{"-dry-run", "-beta-warmup", "-1", "-o", filepath.Join(dir, "negative")}, &stdout, &stderr)
+	require.ErrorContains(t, err, "-beta-warmup")
 }
 
 // convArgs keeps conv runs short: small batches, a few steps, no IWAE.

@@ -46,6 +46,8 @@ func TestResumeKeepsModel(t *testing.T) {
 		{"-beta", []string{"-beta", "4"}, []string{"-beta 4, but", "with -beta 1"}},
 		{"-binarize", []string{"-binarize"}, []string{"-binarize true, but", "with -binarize false"}},
 		{"-classes", []string{"-classes", "10"}, []string{"-classes 10, but", "with -classes 0"}},
+		{"-label-layers", []string{"-label-layers"}, []string{"-label-layers true, but", "with -label-layers false"}},
+		{"-beta-warmup", []string{"-beta-warmup", "5"}, []string{"-beta-warmup 5, but", "with -beta-warmup 0"}},
 		{"-batch", []string{"-batch", "128"}, []string{"-batch 128, but", "with -batch 32"}},
 		{"-limit", []string{"-limit", "100"}, []string{"-limit 100, but", "with -limit 0"}},
 		{"hostile architecture", []string{"-resume", hostile}, []string{`the checkpoint's model has architecture "../../x"`, hostile}},

@@ -55,7 +55,9 @@ samples.png (decoded prior draws), manifold.png when -z is 2, samples/
 saves a checkpoint and exits.
 With -classes 10 the VAE is class-conditional: encoder and decoder read
 the digit's one-hot label, samples.png has one column per digit, and
-cmd/sample -class N draws digit N.
+cmd/sample -class N draws digit N. Unless -beta and -label-layers say
+otherwise, a conditional model trains with β = 4 and its decoder reads
+the label at every layer, which makes its draws obey the label.
 Sample from a run with: go run ./cmd/sample -ckpt RUN_FOLDER -n 64 -o grid.png`
 
 // dryRun* set the smoke test's size: one epoch of 20 steps, a slice of the
@@ -105,10 +107,10 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.LR, "lr", tc.LR, "Adam learning rate")
 	fs.IntVar(&o.Z, "z", cfg.Z, "latent size (2 also draws a manifold grid)")
 	fs.StringVar(&hidden, "hidden", "400", "MLP encoder hidden sizes, comma-separated; the decoder mirrors them (-model mlp only)")
-	fs.Float64Var(&o.Beta, "beta", cli.Shown(cfg.Beta), "weight of the KL term in training (β-VAE; 0: a KL-free objective); the test loss always uses 1")
+	fs.Float64Var(&o.Beta, "beta", cli.Shown(cfg.Beta), "weight of the KL term in training (β-VAE; 0: a KL-free objective; a new conditional model's default is 4); the test loss always uses 1")
 	fs.BoolVar(&o.Binarize, "binarize", false, "train on a fresh Bernoulli draw of the pixels each step, test on one fixed draw (grey images only)")
 	cli.RegisterClasses(fs, &o.Classes, "condition encoder and decoder on the label, one of this many classes (10 for MNIST; 0: unconditional)")
-	fs.BoolVar(&o.LabelLayers, "label-layers", false, "a conditional model's decoder reads the label at every layer, not only beside z")
+	fs.BoolVar(&o.LabelLayers, "label-layers", false, "a conditional model's decoder reads the label at every layer, not only beside z (a new conditional model's default: true; -label-layers=false keeps it beside z)")
 	fs.IntVar(&o.BetaWarmup, "beta-warmup", 0, "raise the KL weight linearly from 0 to -beta over this many training steps (KL annealing; 0: none)")
 	o.IWAEFlags.Register(fs, "at the end of training")
 	fs.BoolVar(&o.IWAEEvery, "iwae-every", false, "compute the IWAE bound at every epoch end, not only at the end")
@@ -155,6 +157,27 @@ func parse(args []string, stdout io.Writer) (options, error) {
 func configs(o options, c, h, w int) (vae.Config, vae.TrainConfig) {
 	return vae.Config{Arch: o.Model, Z: o.Z, Hidden: o.Hidden, ImageChannels: c, Height: h, Width: w, Beta: cli.Explicit(o.Beta), Binarize: o.Binarize, Classes: o.Classes, LabelLayers: o.LabelLayers, BetaWarmup: o.BetaWarmup, MaxMemory: o.MaxMemory.Bytes()},
 		vae.TrainConfig{Batch: o.Batch, LR: o.LR, PreviewSeed: o.Seed}
+}
+
+// conditional gives a new conditional model the settings of
+// vae.Recipe.Conditional that its flags do not set: label layers and
+// β = 4. An unconditional model keeps its flags' defaults.
+func conditional(o options) (options, error) {
+	if o.Classes == 0 {
+		return o, nil
+	}
+	recipe, err := vae.Preset(o.Model)
+	if err != nil {
+		return o, err
+	}
+	cfg := recipe.Conditional(o.Classes).Config
+	if !o.Given("beta") {
+		o.Beta = cli.Shown(cfg.Beta)
+	}
+	if !o.Given("label-layers") {
+		o.LabelLayers = cfg.LabelLayers
+	}
+	return o, nil
 }
 
 // given reports whether flag name was set on the command line.
@@ -273,6 +296,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if ckpt != nil {
 		model, err = vae.FromCheckpointWithin(ckpt, o.MaxMemory.Bytes()) // the architecture flags give way to the checkpoint's
 	} else if o.Classes, err = cli.Classes(o.Classes, set); err == nil {
+		o, err = conditional(o)
+		if err != nil {
+			return err
+		}
 		cfg, _ := configs(o, set.Channels(), set.H, set.W)
 		model, err = vae.New(cfg, o.Seed)
 	}

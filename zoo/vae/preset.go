@@ -26,6 +26,23 @@ func Preset(name string) (Recipe, error) {
 	return Recipe{Config: Config{Arch: name}, Train: defaultTraining, Epochs: 10}, nil
 }
 
+// Conditional returns r made class-conditional on classes with the
+// settings that make its draws obey the label at any latent size: the
+// label at every decoder layer (Config.LabelLayers) and β = 4, so that
+// the encoder leaves the class out of z and the decoder takes it from the
+// label (docs/models/vae.md measures them). It is cmd/train-vae's
+// conditional model; Config{Classes: n} alone keeps the label beside z and
+// β = 1, as conditional models made before these settings did.
+func (r Recipe) Conditional(classes int) Recipe {
+	r.Config.Classes = classes
+	r.Config.LabelLayers = true
+	r.Config.Beta = conditionalBeta
+	return r
+}
+
+// conditionalBeta is the KL weight of [Recipe.Conditional].
+const conditionalBeta = 4
+
 // defaultTraining is every recipe's training: pytorch/examples' settings.
 var defaultTraining = TrainConfig{Batch: 128, LR: 1e-3, Beta1: 0.9, Beta2: 0.999}
 

@@ -56,3 +56,19 @@ func TestZeroSettings(t *testing.T) {
 		require.InDelta(t, bce+c.want*kl, loss, 1e-3*loss, "β %g: the loss weighs the KL term by %g", c.beta, c.want)
 	}
 }
+
+// TestConditionalRecipe: the conditional recipe has label layers and
+// β = 4 for every architecture and builds; the architecture's own
+// settings stay.
+func TestConditionalRecipe(t *testing.T) {
+	for _, arch := range Archs {
+		r, err := Preset(arch)
+		require.NoError(t, err)
+		c := r.Conditional(10)
+		require.Equal(t, Config{Arch: arch, Classes: 10, LabelLayers: true, Beta: 4}, c.Config)
+		require.Equal(t, r.Train, c.Train)
+		require.Equal(t, r.Epochs, c.Epochs)
+		_, err = New(c.Config, 1)
+		require.NoError(t, err)
+	}
+}

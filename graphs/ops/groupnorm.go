@@ -163,18 +163,70 @@ func groupNormDo[T float](op groupNormOp, in [3]*tensor.Dense) (*tensor.Dense, e
 	return out, nil
 }
 
-// groupStats returns the mean and 1/√(σ² + ε) of one group's values.
+// groupStats returns the mean and 1/√(σ² + ε) of one group's values,
+// in two passes (the mean, then the squared deviations from it), which
+// stays exact where the mean is large next to the spread.
 func groupStats[T float](x []T) (mean, inv float64) {
-	for _, v := range x {
-		mean += float64(v)
+	mean = sum(x) / float64(len(x))
+	return mean, 1 / math.Sqrt(sumSquaredDev(x, mean)/float64(len(x))+groupNormEps)
+}
+
+// The sums below run over four float64 accumulators, each taking every
+// fourth value, and add them at the end: with one, every addition waits
+// for the one before it, and a GroupNorm spent most of its time so.
+
+// sum returns Σ x.
+func sum[T float](x []T) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
 	}
-	mean /= float64(len(x))
-	var ss float64
-	for _, v := range x {
-		d := float64(v) - mean
-		ss += d * d
+	for _, v := range x[i:] {
+		s0 += float64(v)
 	}
-	return mean, 1 / math.Sqrt(ss/float64(len(x))+groupNormEps)
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sumSquaredDev returns Σ (x − m)².
+func sumSquaredDev[T float](x []T, m float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		d0, d1, d2, d3 := float64(v[0])-m, float64(v[1])-m, float64(v[2])-m, float64(v[3])-m
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for _, v := range x[i:] {
+		d := float64(v) - m
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sumDyDev returns Σ dy·(x − m); x must be at least as long as dy.
+func sumDyDev[T float](dy, x []T, m float64) float64 {
+	x = x[:len(dy)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(dy); i += 4 {
+		d, v := dy[i:i+4:i+4], x[i:i+4:i+4]
+		s0 += float64(d[0]) * (float64(v[0]) - m)
+		s1 += float64(d[1]) * (float64(v[1]) - m)
+		s2 += float64(d[2]) * (float64(v[2]) - m)
+		s3 += float64(d[3]) * (float64(v[3]) - m)
+	}
+	for j, d := range dy[i:] {
+		s0 += float64(d) * (float64(x[i+j]) - m)
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // groupNormForward normalises one group x (its channels' maps of hw
@@ -191,28 +243,25 @@ func groupNormForward[T float](y, x, gamma, beta []T, hw int) {
 	}
 }
 
-// groupNormGradX computes dx for one group.
+// groupNormGradX computes dx for one group: with g = dy·γ,
+// dx = r·(g − mean(g)) − (x − μ)·r²·mean(g·x̂), a per-channel
+// dy·a + (x − μ)·b + c.
 func groupNormGradX[T float](dx, x, dy, gamma []T, hw int) {
 	mean, inv := groupStats(x)
-	var sumG, sumGX float64 // Σ g and Σ g·x̂ with g = dy·γ
+	var sumG, sumGX float64 // Σ g and Σ g·x̂
 	for k, gk := range gamma {
 		xs, ds := x[k*hw:(k+1)*hw], dy[k*hw:(k+1)*hw]
-		var sd, sdx float64
-		for p, v := range xs {
-			d := float64(ds[p])
-			sd += d
-			sdx += d * (float64(v) - mean)
-		}
-		sumG += float64(gk) * sd
-		sumGX += float64(gk) * sdx * inv
+		sumG += float64(gk) * sum(ds)
+		sumGX += float64(gk) * sumDyDev(ds, xs, mean) * inv
 	}
 	m := float64(len(x))
-	meanG, meanGX := sumG/m, sumGX/m
+	b, c := -inv*inv*sumGX/m, -inv*sumG/m
 	for k, gk := range gamma {
+		a := inv * float64(gk)
 		xs, ds, out := x[k*hw:(k+1)*hw], dy[k*hw:(k+1)*hw], dx[k*hw:(k+1)*hw]
+		xs, ds = xs[:len(out)], ds[:len(out)]
 		for p, v := range xs {
-			xh := (float64(v) - mean) * inv
-			out[p] = T(inv * (float64(ds[p])*float64(gk) - meanG - xh*meanGX))
+			out[p] = T(float64(ds[p])*a + (float64(v)-mean)*b + c)
 		}
 	}
 }
@@ -229,11 +278,7 @@ func groupNormChannelSums[T float](op groupNormOp, dst []T, in [3]*tensor.Dense,
 	parallel.Blocks(n, c*hw, func(lo, hi int) {
 		for ch := lo * c; ch < hi*c; ch++ { // image i's channel k is ch = i·c + k
 			if op.kind == gnGradBeta {
-				var s float64
-				for _, d := range first[ch*hw : (ch+1)*hw] {
-					s += float64(d)
-				}
-				partial[ch] = s
+				partial[ch] = sum(first[ch*hw : (ch+1)*hw])
 				continue
 			}
 			if ch%cg != 0 {
@@ -242,11 +287,7 @@ func groupNormChannelSums[T float](op groupNormOp, dst []T, in [3]*tensor.Dense,
 			x, dy := first[ch*hw:(ch+cg)*hw], second[ch*hw:(ch+cg)*hw]
 			mean, inv := groupStats(x)
 			for k := range cg {
-				var s float64
-				for p, v := range x[k*hw : (k+1)*hw] {
-					s += float64(dy[k*hw+p]) * (float64(v) - mean)
-				}
-				partial[ch+k] = s * inv
+				partial[ch+k] = sumDyDev(dy[k*hw:(k+1)*hw], x[k*hw:(k+1)*hw], mean) * inv
 			}
 		}
 	})

@@ -334,3 +334,36 @@ func TestActivationBuffersKeptAcrossRuns(t *testing.T) {
 		require.Equal(t, first, ptrs, "run %d computed into new memory", run)
 	}
 }
+
+// TestSiLUGradientFloat32 checks SiLU's float32 gradient, read off the
+// output and the σ(x) the forward pass keeps, against the derivative
+// σ(x)(1 + x(1 − σ(x))) in float64, on extremes and on enough values to
+// be split over the cores.
+func TestSiLUGradientFloat32(t *testing.T) {
+	const size = 3<<14 + 7
+	rng := rand.New(rand.NewPCG(71, 72))
+	xs, ws := activationInputs(size, rng), randomFloats(rng, size, 1, 0)
+	b := graphs.NewBuilder()
+	b.Dtype = tensor.Float32
+	ps := toFloat32(graphs.Params{param64("x", xs, 1, size)})
+	w := b.Input("w", 1, size)
+	setInput(w, ws)
+	g := b.Grad(b.Sum(b.Mul(b.SiLU(b.Param(ps[0])), w)), ps)
+	vm, err := b.Compile()
+	require.NoError(t, err)
+	require.NoError(t, vm.Run())
+	got := valuesOf(t, graphs.Value(g[0]))
+	for i, v := range xs {
+		x := float64(float32(v))
+		s := 1 / (1 + math.Exp(-x))
+		slope := s * (1 + x*(1-s))
+		switch {
+		case math.IsInf(x, 1):
+			slope = 1
+		case math.IsInf(x, -1):
+			slope = 0
+		}
+		want := float64(float32(ws[i])) * slope
+		require.InDelta(t, want, got[i], 1e-6*math.Max(1, math.Abs(want)), "dx at x = %v", x)
+	}
+}

@@ -28,8 +28,10 @@ const (
 // pass dx = dy ⊙ f'(x) computed from the saved output y and the upstream
 // gradient dy: y > 0 for ReLU and LeakyReLU (slope > 0 keeps the sign),
 // 1 − y² for tanh, y(1 − y) for the sigmoid. SiLU's derivative
-// σ(x)(1 + x(1 − σ(x))) cannot be read off y, so its backward pass takes
-// the input x instead of y. Gorgonia's Rectify,
+// σ(x)(1 + x(1 − σ(x))) = σ + y(1 − σ) cannot be read off y alone: its
+// forward pass keeps σ(x) beside y for the backward pass, which takes y
+// (so that it runs after the forward pass) and reads that σ rather than
+// computing it again. Gorgonia's Rectify,
 // LeakyRelu, Tanh and Sigmoid and the products, negations and squares of
 // their gradients each returned a fresh tensor on every run (most of a
 // DCGAN step's 90 MB), on one core; this op keeps its output from run to
@@ -38,9 +40,18 @@ type actOp struct {
 	base
 	kind  actKind
 	slope float64 // of LeakyReLU for x < 0
-	grad  bool    // (y, dy) → dx (SiLU: (x, dy) → dx) instead of (x) → y
+	grad  bool    // (y, dy) → dx instead of (x) → y
 	dims  int
 	out   *outBuffer
+	sig   *siluSigma
+}
+
+// siluSigma is the σ(x) a SiLU node's forward pass keeps for its
+// gradient node, which shares it. want is set when the gradient node is
+// made, so that a graph without one (a sampler's) keeps nothing.
+type siluSigma struct {
+	outBuffer
+	want bool
 }
 
 // newActOp names the kind, the slope (exactly, so that two slopes never
@@ -53,7 +64,7 @@ func newActOp(kind actKind, slope float64, grad bool, dims int) actOp {
 	if grad {
 		name += "Grad"
 	}
-	return actOp{base: base{name}, kind: kind, slope: slope, grad: grad, dims: dims, out: &outBuffer{}}
+	return actOp{base: base{name}, kind: kind, slope: slope, grad: grad, dims: dims, out: &outBuffer{}, sig: &siluSigma{}}
 }
 
 // ReLU returns max(x, 0) for a tensor x.
@@ -125,18 +136,33 @@ func act[T float](op actOp, in [3]*tensor.Dense) (*tensor.Dense, error) {
 	}
 	out := op.out.take(x.Dtype(), x.Shape()...)
 	src, dst, dy := data[T](x), data[T](out), data[T](in[1])
-	parallel.Pieces(len(src), func(lo, hi int) { actPiece(op, dst[lo:hi], src[lo:hi], dy, lo) })
+	var sig []T // SiLU's σ(x); the output itself when no gradient needs it
+	if op.kind == actSiLU {
+		switch t := op.sig.t; {
+		case !op.grad && op.sig.want:
+			sig = data[T](op.sig.take(x.Dtype(), x.Shape()...))
+		case !op.grad:
+			sig = dst
+		case t == nil || t.Dtype() != x.Dtype() || !t.Shape().Eq(x.Shape()):
+			return nil, fmt.Errorf("%v: the forward pass has kept no σ(x) of shape %v", op, x.Shape())
+		default:
+			sig = data[T](t)
+		}
+	}
+	parallel.Pieces(len(src), func(lo, hi int) { actPiece(op, dst[lo:hi], src[lo:hi], sig, dy, lo) })
 	return out, nil
 }
 
-// actPiece fills dst from src (x forward, y backward, x for SiLU's
-// backward) and, backward, dy[off:]. Tanh, the sigmoid and SiLU work in
-// float64 for both element types (package vec for float32), so large |x|
-// saturates to ±1 or 0/1 instead of overflowing.
-func actPiece[T float](op actOp, dst, src, dy []T, off int) {
+// actPiece fills dst from src (x forward, y backward) and, backward,
+// dy[off:], with SiLU's σ(x) at sig[off:]. Tanh, the sigmoid and SiLU
+// work in float64 for both element types (package vec for float32), so
+// large |x| saturates to ±1 or 0/1 instead of overflowing.
+func actPiece[T float](op actOp, dst, src, sig, dy []T, off int) {
 	switch {
+	case op.kind == actSiLU && op.grad:
+		siluGrad(dst, src, sig[off:off+len(dst)], dy[off:off+len(dst)])
 	case op.kind == actSiLU:
-		silu(dst, src, dy, op.grad, off)
+		silu(dst, src, sig[off:off+len(dst)])
 	case op.grad && (op.kind == actTanh || op.kind == actSigmoid):
 		actGradSmooth(dst, src, dy[off:off+len(dst)], op.kind)
 	case op.grad:
@@ -256,34 +282,39 @@ func actGradSmooth[T float](dst, y, dy []T, kind actKind) {
 	}
 }
 
-// silu fills dst with x·σ(x), or (grad) with dy·σ(x)(1 + x(1 − σ(x))).
-// Where σ(x) is 0 or 1 both take their limits (0, and 0 or dy), which at
-// x = ±∞ the products would make ∞·0. σ comes from package vec for
-// float32.
-func silu[T float](dst, x, dy []T, grad bool, off int) {
-	if d32, ok := any(dst).([]float32); ok {
-		vec.Sigmoid(d32, any(x).([]float32))
+// silu fills sig with σ(x) (from package vec for float32) and dst with
+// x·σ(x), 0 where σ(x) is 0, which x = −∞ would make ∞·0; sig may be dst.
+func silu[T float](dst, x, sig []T) {
+	if s32, ok := any(sig).([]float32); ok {
+		vec.Sigmoid(s32, any(x).([]float32))
 	} else {
 		for i, v := range x {
-			dst[i] = T(sigmoid(float64(v)))
+			sig[i] = T(sigmoid(float64(v)))
 		}
 	}
-	if grad {
-		dy = dy[off : off+len(dst)]
-		for i, s := range dst {
-			switch s {
-			case 0:
-			case 1:
-				dst[i] = dy[i]
-			default:
-				dst[i] = dy[i] * s * (1 + x[i]*(1-s))
-			}
-		}
-		return
-	}
-	for i, s := range dst {
+	x = x[:len(dst)]
+	for i, s := range sig[:len(dst)] {
+		var v T
 		if s != 0 {
-			dst[i] = x[i] * s
+			v = x[i] * s
+		}
+		dst[i] = v
+	}
+}
+
+// siluGrad fills dst with dy·(σ + y(1 − σ)) from y = x·σ(x) and σ(x).
+// Where σ is 0 or 1 it takes the limits 0 and dy, which at x = ±∞ the
+// product would make ∞·0.
+func siluGrad[T float](dst, y, sig, dy []T) {
+	y, sig = y[:len(dst)], sig[:len(dst)]
+	for i, d := range dy[:len(dst)] {
+		switch s := sig[i]; s {
+		case 0:
+			dst[i] = 0
+		case 1:
+			dst[i] = d
+		default:
+			dst[i] = d * (s + y[i]*(1-s))
 		}
 	}
 }
@@ -292,8 +323,8 @@ func silu[T float](dst, x, dy []T, grad bool, off int) {
 // op is not differentiated again.
 func (op actOp) DiffWRT(inputs int) []bool { return diffFirst(inputs, !op.grad) }
 
-// SymDiff: dx = dy ⊙ f'(x), written in terms of the output y (of the
-// input x for SiLU).
+// SymDiff: dx = dy ⊙ f'(x), written in terms of the output y (and, for
+// SiLU, the σ(x) its forward pass keeps).
 func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if op.grad {
 		return nil, fmt.Errorf("%v: second derivatives are not supported", op)
@@ -301,11 +332,10 @@ func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(inputs))
 	}
-	from := output
-	if op.kind == actSiLU {
-		from = inputs[0]
-	}
-	dx, err := G.ApplyOp(newActOp(op.kind, op.slope, true, op.dims), from, grad)
+	back := newActOp(op.kind, op.slope, true, op.dims)
+	back.sig = op.sig
+	op.sig.want = true
+	dx, err := G.ApplyOp(back, output, grad)
 	if err != nil {
 		return nil, err
 	}

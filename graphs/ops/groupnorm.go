@@ -25,7 +25,7 @@ func GroupNorm(x, gamma, beta *G.Node, groups int) (*G.Node, error) {
 	if groups < 1 {
 		return nil, fmt.Errorf("group norm: %d groups", groups)
 	}
-	return G.ApplyOp(newGroupNormOp(gnForward, groups), x, gamma, beta)
+	return G.ApplyOp(newGroupNormOp(gnForward, groups, nil), x, gamma, beta)
 }
 
 // gnKind says which of the four computations a groupNormOp does.
@@ -34,8 +34,8 @@ type gnKind uint8
 const (
 	gnForward   gnKind = iota // (x, γ, β) → y
 	gnGradX                   // (x, γ, dy) → dx
-	gnGradGamma               // (x, dy) → dγ
-	gnGradBeta                // (dy) → dβ
+	gnGradGamma               // (dx) → dγ
+	gnGradBeta                // (dx) → dβ
 )
 
 // groupNormOp is GroupNorm or one of its three gradients. With x̂ = (x−μ)·r
@@ -44,30 +44,31 @@ const (
 //	dx = r·(g − mean(g) − x̂·mean(g·x̂))
 //	dγ = Σ dy·x̂,   dβ = Σ dy   (over the batch and the pixels)
 //
-// μ and r are recomputed from x by each op that needs them rather than
-// saved by the forward pass: a pass over x is cheap next to the
-// convolutions around it, and it keeps the ops independent, as PixelNorm's.
+// μ and r are recomputed from x by dx's op rather than saved by the
+// forward pass: the group's values, which it reads anyway, are in the
+// cache by then. dx's op also keeps, per image and channel, the sums
+// Σ dy·x̂ and Σ dy it needs on the way, which dγ's and dβ's ops then only
+// add over the images; they take dx as their input, which makes them run
+// after it, and are made with it by SymDiff, sharing its sums.
 type groupNormOp struct {
 	base
 	kind   gnKind
 	groups int
-	buf    *groupNormBuf
+	out    *outBuffer
+	sums   *groupNormSums
 }
 
-// groupNormBuf is one node's kept output and, for dγ and dβ, the
-// per-image channel sums, float64, added in image order so that how the
-// batch is split over the cores cannot change a bit.
-type groupNormBuf struct {
-	out     outBuffer
-	partial []float64
-}
+// groupNormSums is, per image and channel (image i's channel k at
+// i·c + k), Σ dy·x̂ and Σ dy, float64, added over the images in image order
+// so that how the batch is split over the cores cannot change a bit.
+type groupNormSums struct{ dyXHat, dy []float64 }
 
-func newGroupNormOp(kind gnKind, groups int) groupNormOp {
+func newGroupNormOp(kind gnKind, groups int, sums *groupNormSums) groupNormOp {
 	name := fmt.Sprintf("GroupNorm(%d)", groups) + [...]string{"", "GradX", "GradGamma", "GradBeta"}[kind]
-	return groupNormOp{base: base{name}, kind: kind, groups: groups, buf: &groupNormBuf{}}
+	return groupNormOp{base: base{name}, kind: kind, groups: groups, out: &outBuffer{}, sums: sums}
 }
 
-func (op groupNormOp) Arity() int { return [...]int{3, 3, 2, 1}[op.kind] }
+func (op groupNormOp) Arity() int { return [...]int{3, 3, 1, 1}[op.kind] }
 
 func (op groupNormOp) Type() hm.Type {
 	a := hm.TypeVariable('a')
@@ -77,8 +78,6 @@ func (op groupNormOp) Type() hm.Type {
 		return hm.NewFnType(m, v, v, m)
 	case gnGradX:
 		return hm.NewFnType(m, v, m, m)
-	case gnGradGamma:
-		return hm.NewFnType(m, m, v)
 	}
 	return hm.NewFnType(m, v)
 }
@@ -116,10 +115,6 @@ func (op groupNormOp) shape(in []tensor.Shape) (tensor.Shape, error) {
 			return nil, fmt.Errorf("%v: γ %v and dy %v do not fit %v", op, in[1], in[2], x)
 		}
 		return x.Clone(), nil
-	case gnGradGamma:
-		if !in[1].Eq(x) {
-			return nil, fmt.Errorf("%v: shapes %v and %v differ", op, x, in[1])
-		}
 	}
 	return c, nil
 }
@@ -137,29 +132,47 @@ func groupNormDo[T float](op groupNormOp, in [3]*tensor.Dense) (*tensor.Dense, e
 	if err != nil {
 		return nil, err
 	}
-	out := op.buf.out.take(in[0].Dtype(), s...)
+	out := op.out.take(in[0].Dtype(), s...)
 	xs := in[0].Shape()
 	n, c, hw := xs[0], xs[1], xs[2]*xs[3]
 	dst := data[T](out)
-	switch op.kind {
-	case gnForward, gnGradX:
-		x, gamma, third := data[T](in[0]), data[T](in[1]), data[T](in[2])
-		m := c / op.groups * hw // values in one group, which lie together
-		// Groups are independent, so splitting them cannot change a bit.
-		parallel.Blocks(n*op.groups, m, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				c0 := i % op.groups * (c / op.groups)
-				g := gamma[c0 : c0+c/op.groups]
-				if op.kind == gnForward {
-					groupNormForward(dst[i*m:(i+1)*m], x[i*m:(i+1)*m], g, third[c0:c0+c/op.groups], hw)
-				} else {
-					groupNormGradX(dst[i*m:(i+1)*m], x[i*m:(i+1)*m], third[i*m:(i+1)*m], g, hw)
-				}
-			}
-		})
-	default:
-		groupNormChannelSums(op, dst, in, n, c, hw)
+	sums := op.sums
+	if op.kind != gnForward && len(sums.dy) != n*c {
+		if op.kind != gnGradX {
+			return nil, fmt.Errorf("%v: dx's op has kept no sums for %v", op, xs)
+		}
+		sums.dyXHat, sums.dy = make([]float64, n*c), make([]float64, n*c)
 	}
+	if op.kind == gnGradGamma || op.kind == gnGradBeta {
+		partial := sums.dyXHat
+		if op.kind == gnGradBeta {
+			partial = sums.dy
+		}
+		for k := range c {
+			var s float64
+			for i := range n {
+				s += partial[i*c+k]
+			}
+			dst[k] = T(s)
+		}
+		return out, nil
+	}
+	x, gamma, third := data[T](in[0]), data[T](in[1]), data[T](in[2])
+	cg := c / op.groups
+	m := cg * hw // values in one group, which lie together
+	// Groups are independent, so splitting them cannot change a bit.
+	parallel.Blocks(n*op.groups, m, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			c0 := i % op.groups * cg
+			g := gamma[c0 : c0+cg]
+			if op.kind == gnForward {
+				groupNormForward(dst[i*m:(i+1)*m], x[i*m:(i+1)*m], g, third[c0:c0+cg], hw)
+			} else {
+				groupNormGradX(dst[i*m:(i+1)*m], x[i*m:(i+1)*m], third[i*m:(i+1)*m], g, hw,
+					sums.dyXHat[i*cg:(i+1)*cg], sums.dy[i*cg:(i+1)*cg])
+			}
+		}
+	})
 	return out, nil
 }
 
@@ -245,14 +258,15 @@ func groupNormForward[T float](y, x, gamma, beta []T, hw int) {
 
 // groupNormGradX computes dx for one group: with g = dy·γ,
 // dx = r·(g − mean(g)) − (x − μ)·r²·mean(g·x̂), a per-channel
-// dy·a + (x − μ)·b + c.
-func groupNormGradX[T float](dx, x, dy, gamma []T, hw int) {
+// dy·a + (x − μ)·b + c. It sets each channel's Σ dy·x̂ and Σ dy.
+func groupNormGradX[T float](dx, x, dy, gamma []T, hw int, sumDyXHat, sumDy []float64) {
 	mean, inv := groupStats(x)
 	var sumG, sumGX float64 // Σ g and Σ g·x̂
 	for k, gk := range gamma {
 		xs, ds := x[k*hw:(k+1)*hw], dy[k*hw:(k+1)*hw]
-		sumG += float64(gk) * sum(ds)
-		sumGX += float64(gk) * sumDyDev(ds, xs, mean) * inv
+		sumDy[k], sumDyXHat[k] = sum(ds), sumDyDev(ds, xs, mean)*inv
+		sumG += float64(gk) * sumDy[k]
+		sumGX += float64(gk) * sumDyXHat[k]
 	}
 	m := float64(len(x))
 	b, c := -inv*inv*sumGX/m, -inv*sumG/m
@@ -263,40 +277,6 @@ func groupNormGradX[T float](dx, x, dy, gamma []T, hw int) {
 		for p, v := range xs {
 			out[p] = T(float64(ds[p])*a + (float64(v)-mean)*b + c)
 		}
-	}
-}
-
-// groupNormChannelSums computes dγ (Σ dy·x̂) or dβ (Σ dy) into dst [c]:
-// each image's sums over the cores, then the images' added in order.
-func groupNormChannelSums[T float](op groupNormOp, dst []T, in [3]*tensor.Dense, n, c, hw int) {
-	if len(op.buf.partial) != n*c {
-		op.buf.partial = make([]float64, n*c)
-	}
-	partial := op.buf.partial
-	cg := c / op.groups
-	first, second := data[T](in[0]), data[T](in[1]) // dy, or x and dy
-	parallel.Blocks(n, c*hw, func(lo, hi int) {
-		for ch := lo * c; ch < hi*c; ch++ { // image i's channel k is ch = i·c + k
-			if op.kind == gnGradBeta {
-				partial[ch] = sum(first[ch*hw : (ch+1)*hw])
-				continue
-			}
-			if ch%cg != 0 {
-				continue // done with its group's first channel
-			}
-			x, dy := first[ch*hw:(ch+cg)*hw], second[ch*hw:(ch+cg)*hw]
-			mean, inv := groupStats(x)
-			for k := range cg {
-				partial[ch+k] = sumDyDev(dy[k*hw:(k+1)*hw], x[k*hw:(k+1)*hw], mean) * inv
-			}
-		}
-	})
-	for ch := range c {
-		var s float64
-		for i := range n {
-			s += partial[i*c+ch]
-		}
-		dst[ch] = T(s)
 	}
 }
 
@@ -314,15 +294,16 @@ func (op groupNormOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) 
 		return nil, fmt.Errorf("%v: want 3 inputs, got %d", op, len(inputs))
 	}
 	x, gamma := inputs[0], inputs[1]
-	dx, err := G.ApplyOp(newGroupNormOp(gnGradX, op.groups), x, gamma, grad)
+	sums := &groupNormSums{}
+	dx, err := G.ApplyOp(newGroupNormOp(gnGradX, op.groups, sums), x, gamma, grad)
 	if err != nil {
 		return nil, err
 	}
-	dGamma, err := G.ApplyOp(newGroupNormOp(gnGradGamma, op.groups), x, grad)
+	dGamma, err := G.ApplyOp(newGroupNormOp(gnGradGamma, op.groups, sums), dx)
 	if err != nil {
 		return nil, err
 	}
-	dBeta, err := G.ApplyOp(newGroupNormOp(gnGradBeta, op.groups), grad)
+	dBeta, err := G.ApplyOp(newGroupNormOp(gnGradBeta, op.groups, sums), dx)
 	if err != nil {
 		return nil, err
 	}

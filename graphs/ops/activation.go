@@ -282,23 +282,21 @@ func actGradSmooth[T float](dst, y, dy []T, kind actKind) {
 	}
 }
 
-// silu fills sig with σ(x) (from package vec for float32) and dst with
-// x·σ(x), 0 where σ(x) is 0, which x = −∞ would make ∞·0; sig may be dst.
+// silu fills sig with σ(x) and dst with x·σ(x), 0 where σ(x) is 0,
+// which x = −∞ would make ∞·0 (package vec's SiLU for float32); sig may
+// be dst.
 func silu[T float](dst, x, sig []T) {
-	if s32, ok := any(sig).([]float32); ok {
-		vec.Sigmoid(s32, any(x).([]float32))
-	} else {
-		for i, v := range x {
-			sig[i] = T(sigmoid(float64(v)))
-		}
+	if d32, ok := any(dst).([]float32); ok {
+		vec.SiLU(d32, any(sig).([]float32), any(x).([]float32))
+		return
 	}
-	x = x[:len(dst)]
-	for i, s := range sig[:len(dst)] {
-		var v T
+	x, sig = x[:len(dst)], sig[:len(dst)]
+	for i, v := range x {
+		s := T(sigmoid(float64(v)))
+		sig[i], dst[i] = s, 0
 		if s != 0 {
-			v = x[i] * s
+			dst[i] = v * s
 		}
-		dst[i] = v
 	}
 }
 

@@ -2,8 +2,8 @@
 // step apart from the matrix products: Adam's update, the non-finite check
 // before it and the moving average of a GAN generator's weights, which
 // run over all parameters every step; and the transcendental functions of
-// graphs' activation and BCE ops (tanh, σ, BCE with logits and its slope),
-// which run over every output pixel.
+// graphs' activation and BCE ops (tanh, σ, SiLU with its σ, BCE with
+// logits and its slope), which run over every output pixel.
 //
 // Each has a plain Go version and, on amd64 with AVX2 (and without the
 // purego build tag), an assembly version. The two give bit-identical

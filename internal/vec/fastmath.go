@@ -21,6 +21,35 @@ func Tanh(dst, x []float32) { apply(dst, x, tanhAVX2, tanh32) }
 // long as dst.
 func Sigmoid(dst, x []float32) { apply(dst, x, sigmoidAVX2, sigmoid32) }
 
+// SiLU sets sig[i] = σ(x[i]), as Sigmoid does, and dst[i] = x[i]·sig[i]
+// (rounded from float32 operands), 0 where sig[i] is 0, which x = −∞
+// would make −∞·0; x and sig must be at least as long as dst, and sig
+// may be dst (which then holds the activation). One pass gives the SiLU
+// activation and the σ its gradient needs.
+func SiLU(dst, sig, x []float32) {
+	x, sig = x[:len(dst)], sig[:len(dst)]
+	n := 0
+	if useAVX2 {
+		n = len(dst) &^ 3
+		if n > 0 {
+			siluAVX2(n, &dst[0], &sig[0], &x[0])
+		}
+	}
+	for i := n; i < len(dst); i++ {
+		y, s := silu32(x[i])
+		sig[i], dst[i] = s, y
+	}
+}
+
+// silu32 returns x·σ(x) and σ(x), σ rounded to float32 first.
+func silu32(x float32) (y, sig float32) {
+	sig = sigmoid32(x)
+	if sig != 0 {
+		y = x * sig
+	}
+	return y, sig
+}
+
 // apply sets dst[i] = f(x[i]): the first values in multiples of four
 // through the assembly version fAVX2 where there is one, the rest in Go.
 func apply(dst, x []float32, fAVX2 func(n int, dst, x *float32), f func(float32) float32) {

@@ -354,9 +354,23 @@ tanhloop:
 	VZEROUPPER
 	RET
 
+// SIGMOID sets X10 to sigmoid32 of the four values at (SI)(BX*4): with
+// e = expNeg(−|x|), 1/(1+e) for x ≥ 0 and e/(1+e) below. Y14 holds 1 and
+// Y7 0.
+#define SIGMOID \
+	VCVTPS2PD  (SI)(BX*4), Y0; \
+	VORPD      SIGN, Y0, Y2; \
+	EXPNEG; \
+	VADDPD     Y14, Y6, Y9; \
+	VDIVPD     Y9, Y14, Y10; \
+	VDIVPD     Y9, Y6, Y11; \
+	VCMPPD     $0x1d, Y7, Y0, Y12; \
+	VBLENDVPD  Y12, Y10, Y11, Y10; \
+	VCVTPD2PSY Y10, X10
+
 // func sigmoidAVX2(n int, dst, x *float32)
 //
-// sigmoid32: with e = expNeg(−|x|), 1/(1+e) for x ≥ 0 and e/(1+e) below.
+// sigmoid32, through SIGMOID.
 TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
 	MOVQ    n+0(FP), CX
 	MOVQ    dst+8(FP), DI
@@ -366,18 +380,36 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
 	XORQ    BX, BX
 
 sigmoidloop:
-	VCVTPS2PD  (SI)(BX*4), Y0
-	VORPD      SIGN, Y0, Y2       // −|x|
-	EXPNEG
-	VADDPD     Y14, Y6, Y9        // 1+e
-	VDIVPD     Y9, Y14, Y10       // 1/(1+e)
-	VDIVPD     Y9, Y6, Y11        // e/(1+e)
-	VCMPPD     $0x1d, Y7, Y0, Y12 // x ≥ 0
-	VBLENDVPD  Y12, Y10, Y11, Y10
-	VCVTPD2PSY Y10, X10
-	VMOVUPS    X10, (DI)(BX*4)
+	SIGMOID
+	VMOVUPS X10, (DI)(BX*4)
 	ADDQ       $4, BX
 	CMPQ       BX, CX
 	JLT        sigmoidloop
+	VZEROUPPER
+	RET
+
+// func siluAVX2(n int, dst, sig, x *float32)
+//
+// silu32: σ as sigmoidAVX2 computes it, stored, then x·σ in float32,
+// cleared where σ is 0.
+TEXT ·siluAVX2(SB), NOSPLIT, $0-32
+	MOVQ    n+0(FP), CX
+	MOVQ    dst+8(FP), DI
+	MOVQ    sig+16(FP), DX
+	MOVQ    x+24(FP), SI
+	VMOVUPD ONE, Y14
+	VXORPD  Y7, Y7, Y7 // 0
+	XORQ    BX, BX
+
+siluloop:
+	SIGMOID
+	VMOVUPS    X10, (DX)(BX*4)
+	VMULPS     (SI)(BX*4), X10, X11 // x·σ
+	VCMPPS     $0, X7, X10, X12     // σ = 0
+	VANDNPS    X11, X12, X11
+	VMOVUPS    X11, (DI)(BX*4)
+	ADDQ       $4, BX
+	CMPQ       BX, CX
+	JLT        siluloop
 	VZEROUPPER
 	RET

@@ -296,6 +296,47 @@ func TestTanhSigmoidMatchGo(t *testing.T) {
 	}
 }
 
+// TestSiLUMatchesGo checks that SiLU gives silu32's bits for the
+// activation and σ, whether the assembly or the Go tail computed them,
+// that σ is Sigmoid's, and that the activation is within float32
+// round-off of x·σ(x) in float64, with the limits 0 at −∞ and ∞ at ∞.
+func TestSiLUMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, -1.2785, 20, -20, -89, -104, 400, -400, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 9, 17, 33, 1000, 4099} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Pow(10, rng.Float64()*3-2))
+			if i < len(special) && n > 8 {
+				x[i] = special[i]
+			}
+		}
+		y, sig, wantSig := make([]float32, n), make([]float32, n), make([]float32, n)
+		SiLU(y, sig, x)
+		Sigmoid(wantSig, x)
+		alone := make([]float32, n) // σ's place is the output's
+		SiLU(alone, alone, x)
+		for i := range x {
+			require.True(t, same(alone[i], y[i]), "n %d: with sig = dst, SiLU(%g) = %g, want %g", n, x[i], alone[i], y[i])
+		}
+		for i, v := range x {
+			wy, ws := silu32(v)
+			if !same(y[i], wy) || !same(sig[i], ws) || !same(sig[i], wantSig[i]) {
+				require.Failf(t, "bits differ from Go's", "n %d: x %g: got %g and σ %g, Go gives %g and σ %g (Sigmoid %g)", n, v, y[i], sig[i], wy, ws, wantSig[i])
+			}
+			want := float64(v) * sigmoid64(float64(v))
+			switch {
+			case math.IsInf(float64(v), -1):
+				want = 0
+			case v != v:
+				require.True(t, y[i] != y[i], "SiLU(NaN) = %g", y[i])
+				continue
+			}
+			require.InDelta(t, want, float64(y[i]), 2.5e-7*math.Abs(want)+1e-40, "SiLU(%g)", v) // σ underflows to 0 below about −103
+		}
+	}
+}
+
 // BenchmarkTanh is a GAN generator's output activation over one batch
 // (64×784, twice), through the assembly where there is one.
 func BenchmarkTanh(b *testing.B) {

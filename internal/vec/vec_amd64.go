@@ -39,3 +39,8 @@ func tanhAVX2(n int, dst, x *float32)
 //
 //go:noescape
 func sigmoidAVX2(n int, dst, x *float32)
+
+// siluAVX2 is silu32 over n values, n a multiple of 4.
+//
+//go:noescape
+func siluAVX2(n int, dst, sig, x *float32)

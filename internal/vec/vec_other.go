@@ -11,5 +11,6 @@ func lerpAVX2(n int, avg, x *float32, d, e float32)      { panic("vec: no assemb
 func bceAVX2(n int, value, slope, x, t *float32, target float32) {
 	panic("vec: no assembly in this build")
 }
-func tanhAVX2(n int, dst, x *float32)    { panic("vec: no assembly in this build") }
-func sigmoidAVX2(n int, dst, x *float32) { panic("vec: no assembly in this build") }
+func tanhAVX2(n int, dst, x *float32)      { panic("vec: no assembly in this build") }
+func sigmoidAVX2(n int, dst, x *float32)   { panic("vec: no assembly in this build") }
+func siluAVX2(n int, dst, sig, x *float32) { panic("vec: no assembly in this build") }

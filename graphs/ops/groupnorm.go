@@ -6,6 +6,7 @@ import (
 
 	"github.com/chewxy/hm"
 	"github.com/gorgozoo/gorgozoo/internal/parallel"
+	"github.com/gorgozoo/gorgozoo/internal/vec"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -249,8 +250,12 @@ func groupNormForward[T float](y, x, gamma, beta []T, hw int) {
 	for k, g := range gamma {
 		a := float64(g) * inv
 		b := float64(beta[k]) - mean*a
-		ys := y[k*hw : (k+1)*hw]
-		for p, v := range x[k*hw : (k+1)*hw] {
+		ys, xs := y[k*hw:(k+1)*hw], x[k*hw:(k+1)*hw]
+		if y32, ok := any(ys).([]float32); ok {
+			vec.Affine(y32, any(xs).([]float32), a, b)
+			continue
+		}
+		for p, v := range xs {
 			ys[p] = T(float64(v)*a + b)
 		}
 	}
@@ -273,6 +278,10 @@ func groupNormGradX[T float](dx, x, dy, gamma []T, hw int, sumDyXHat, sumDy []fl
 	for k, gk := range gamma {
 		a := inv * float64(gk)
 		xs, ds, out := x[k*hw:(k+1)*hw], dy[k*hw:(k+1)*hw], dx[k*hw:(k+1)*hw]
+		if out32, ok := any(out).([]float32); ok {
+			vec.AffineCentred(out32, any(ds).([]float32), any(xs).([]float32), a, mean, b, c)
+			continue
+		}
 		xs, ds = xs[:len(out)], ds[:len(out)]
 		for p, v := range xs {
 			out[p] = T(float64(ds[p])*a + (float64(v)-mean)*b + c)

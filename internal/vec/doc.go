@@ -3,13 +3,14 @@
 // before it and the moving average of a GAN generator's weights, which
 // run over all parameters every step; and the transcendental functions of
 // graphs' activation and BCE ops (tanh, σ, SiLU with its σ, BCE with
-// logits and its slope), which run over every output pixel.
+// logits and its slope) and GroupNorm's per-channel affine maps (forward
+// and input gradient, in float64), which run over every output pixel.
 //
 // Each has a plain Go version and, on amd64 with AVX2 (and without the
 // purego build tag), an assembly version. The two give bit-identical
 // results: the assembly does the Go code's operations in the Go code's
-// order (Adam in float32, the fast math in float64 four values at a
-// time), with no fused multiply-adds, and VSQRTPS rounds exactly as
+// order (Adam in float32, the fast math and the affine maps in float64
+// four values at a time), with no fused multiply-adds, and VSQRTPS rounds exactly as
 // float32(math.Sqrt(float64(x))) does. The tests check
 // that on random data of every length up to a few vectors, and bound each
 // function's error against package math in float64.

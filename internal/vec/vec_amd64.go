@@ -44,3 +44,13 @@ func sigmoidAVX2(n int, dst, x *float32)
 //
 //go:noescape
 func siluAVX2(n int, dst, sig, x *float32)
+
+// affineAVX2 is Affine over n values, n a multiple of 4.
+//
+//go:noescape
+func affineAVX2(n int, dst, x *float32, a, b float64)
+
+// affineCentredAVX2 is AffineCentred over n values, n a multiple of 4.
+//
+//go:noescape
+func affineCentredAVX2(n int, dst, u, x *float32, a, m, b, c float64)

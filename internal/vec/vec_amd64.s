@@ -88,3 +88,57 @@ lerploop:
 	JLT     lerploop
 	VZEROUPPER
 	RET
+
+// func affineAVX2(n int, dst, x *float32, a, b float64)
+//
+// Four values at a time in float64: x·a, then + b, rounded once.
+TEXT ·affineAVX2(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         dst+8(FP), DI
+	MOVQ         x+16(FP), SI
+	VBROADCASTSD a+24(FP), Y8
+	VBROADCASTSD b+32(FP), Y9
+	XORQ         BX, BX
+
+affineloop:
+	VCVTPS2PD  (SI)(BX*4), Y0
+	VMULPD     Y8, Y0, Y0
+	VADDPD     Y9, Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (DI)(BX*4)
+	ADDQ       $4, BX
+	CMPQ       BX, CX
+	JLT        affineloop
+	VZEROUPPER
+	RET
+
+// func affineCentredAVX2(n int, dst, u, x *float32, a, m, b, c float64)
+//
+// Four values at a time in float64: u·a + (x − m)·b, then + c, rounded
+// once.
+TEXT ·affineCentredAVX2(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), CX
+	MOVQ         dst+8(FP), DI
+	MOVQ         u+16(FP), SI
+	MOVQ         x+24(FP), DX
+	VBROADCASTSD a+32(FP), Y8
+	VBROADCASTSD m+40(FP), Y9
+	VBROADCASTSD b+48(FP), Y10
+	VBROADCASTSD c+56(FP), Y11
+	XORQ         BX, BX
+
+affinecentredloop:
+	VCVTPS2PD  (SI)(BX*4), Y0
+	VMULPD     Y8, Y0, Y0
+	VCVTPS2PD  (DX)(BX*4), Y1
+	VSUBPD     Y9, Y1, Y1
+	VMULPD     Y10, Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VADDPD     Y11, Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (DI)(BX*4)
+	ADDQ       $4, BX
+	CMPQ       BX, CX
+	JLT        affinecentredloop
+	VZEROUPPER
+	RET

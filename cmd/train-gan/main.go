@@ -377,7 +377,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	if q := cli.SampleQuality(res.Eval); q != "" {
+	if q := cli.SampleQuality(res.Eval, o.EvalN); q != "" {
 		fmt.Fprintln(stdout, q)
 	}
 	fmt.Fprintf(stdout, "samples: %s\ncheckpoint: %s\n", filepath.Join(out, "samples.png"), res.Checkpoint)

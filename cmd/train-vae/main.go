@@ -372,7 +372,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	if q := cli.SampleQuality(res.Eval); q != "" {
+	if q := cli.SampleQuality(res.Eval, o.EvalN); q != "" {
 		fmt.Fprintln(stdout, q)
 	}
 	fmt.Fprintln(stdout, closing(res.Eval, o.IWAEK, test.N, iwaeN))

@@ -69,6 +69,9 @@ type RunDefaults struct {
 	// -digits, -limit, -eval-every and -eval-n.
 	Generative bool
 	Freeze     string
+	// EvalN is the default of -eval-n, the samples of a measurement; 0
+	// means 10,000.
+	EvalN int
 }
 
 // Register adds the flags to fs with a command's defaults; a command
@@ -98,7 +101,11 @@ func (r *RunFlags) Register(fs *flag.FlagSet, d RunDefaults) {
 	fs.StringVar(&r.Digits, "digits", "", "train only on these digits, e.g. 5,6,7,8,9 (default: all)")
 	fs.IntVar(&r.Limit, "limit", 0, "train on at most this many images, in file order after -digits (0: all)")
 	fs.IntVar(&r.EvalEvery, "eval-every", 0, "measure samples (FID, Inception score, precision/recall, digits covered) every N epochs; 0: at the end of the run only, -1: never")
-	fs.IntVar(&r.EvalN, "eval-n", defaultEvalN, "samples per measurement (-eval-every)")
+	evalN := d.EvalN
+	if evalN == 0 {
+		evalN = defaultEvalN
+	}
+	fs.IntVar(&r.EvalN, "eval-n", evalN, "samples per measurement (-eval-every)")
 	fs.StringVar(&r.Serve, "serve", "", "while training, serve the run folder's parent to a browser on this address, e.g. 127.0.0.1:8080 (see cmd/serve)")
 	fs.StringVar(&r.Resume, "resume", "", "continue the run saved in this checkpoint (file or run folder): same model, optimiser state, seed, data order and noise (a flag contradicting them is an error); -epochs/-steps give the new total; changed settings such as -lr are recorded in metrics.jsonl")
 }
@@ -275,7 +282,7 @@ func (r *RunFlags) WithSampleEval(m trainer.Model, loader *datasets.Loader, samp
 
 // SampleQuality formats the sample metrics of an evaluation, or "" when
 // there are none.
-func SampleQuality(ms []trainer.Metric) string {
+func SampleQuality(ms []trainer.Metric, n int) string {
 	var parts []string
 	for _, m := range ms {
 		switch m.Name {
@@ -286,7 +293,7 @@ func SampleQuality(ms []trainer.Metric) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "sample quality: " + strings.Join(parts, ", ")
+	return fmt.Sprintf("sample quality (%d samples): %s", n, strings.Join(parts, ", "))
 }
 
 // Train runs the shared trainer with the flags' budget and outputs into

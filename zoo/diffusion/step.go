@@ -13,11 +13,11 @@ import (
 )
 
 // TrainConfig holds the optimisation settings of a diffusion run. Its zero
-// value is the [Preset]'s: batch 128, Adam 5e-4 with PyTorch's default
+// value is the [Preset]'s: batch 128, Adam 1e-3 with PyTorch's default
 // betas.
 type TrainConfig struct {
 	Batch int     // images per step; 0 means 128
-	LR    float64 // Adam learning rate; 0 means 5e-4
+	LR    float64 // Adam learning rate; 0 means 1e-3
 	// Beta1 and Beta2 are Adam's betas; 0 means 0.9 and 0.999, negative
 	// means 0.
 	Beta1, Beta2 float64
@@ -28,7 +28,7 @@ type TrainConfig struct {
 }
 
 // defaultTraining is the zero TrainConfig's settings.
-var defaultTraining = TrainConfig{Batch: 128, LR: 5e-4, Beta1: 0.9, Beta2: 0.999, PreviewSteps: 20}
+var defaultTraining = TrainConfig{Batch: 128, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, PreviewSteps: 20}
 
 // WithDefaults returns c with zero fields replaced by their defaults.
 func (c TrainConfig) WithDefaults() TrainConfig {

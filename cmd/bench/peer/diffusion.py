@@ -23,7 +23,7 @@ Parameter names are the Go checkpoint's without its "unet." prefix.
 Loss (Ho et al. 2020): t uniform in 0 ... T-1 per image, eps ~ N(0, I),
 x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps with the linear schedule
 (beta from 1e-4 to 0.02, T = 1000); loss = mean (eps^(x_t, t) - eps)^2.
-Adam 5e-4 (default betas), batch 128, images in [-1, 1]; after each update an
+Adam 1e-3 (default betas), batch 128, images in [-1, 1]; after each update an
 average of the weights with decay min(0.999, (1+t)/(10+t)), as optim.EMA.
 
 --mode sample times one deterministic DDIM step (eta 0) of 50 images from
@@ -210,7 +210,7 @@ def train(a, net):
     avg = copy.deepcopy(net)
     avg.requires_grad_(False)
     abar = linear_alpha_bars()
-    opt = torch.optim.Adam(net.parameters(), lr=5e-4)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     B = a.batch
     data = batches(x, B)
     step, t_warm, t_start = 0, None, time.time()

@@ -358,9 +358,13 @@ type report struct {
 	// PeakGFLOPS is the float32 rate of FMA loops on -threads threads
 	// (package internal/peak), measured before the first model; 0 with
 	// -peak-time 0.
-	PeakGFLOPS float64  `json:"peak_gflops,omitempty"`
-	PeakKernel string   `json:"peak_kernel,omitempty"`
-	Notes      []string `json:"notes,omitempty"`
+	PeakGFLOPS float64 `json:"peak_gflops,omitempty"`
+	PeakKernel string  `json:"peak_kernel,omitempty"`
+	// PeerMatMulGFLOPS is the rate of one float32 matrix product in the
+	// peer's torch on -threads threads, measured before the first model:
+	// it tells a fast BLAS from the reference one.
+	PeerMatMulGFLOPS float64  `json:"peer_matmul_gflops,omitempty"`
+	Notes            []string `json:"notes,omitempty"`
 }
 
 func main() {
@@ -436,6 +440,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep.Notes = append(rep.Notes, notes...)
 	if peer != nil {
 		defer peer.close()
+		if rep.PeerMatMulGFLOPS, err = peer.matMulGFLOPS(ctx); err != nil {
+			return fmt.Errorf("PyTorch peer: %w", err)
+		}
+		fmt.Fprintf(stderr, "bench: PyTorch's float32 matrix product: %.0f GFLOP/s\n", rep.PeerMatMulGFLOPS)
+		if note := slowBLAS(rep.PeerMatMulGFLOPS, rep.PeakGFLOPS); note != "" {
+			rep.Notes = append(rep.Notes, note)
+		}
 	}
 	set, err := datasets.MNIST(datasets.Train, o.Data)
 	if err != nil {
@@ -636,6 +647,51 @@ func findPeer(ctx context.Context, o options) (*peerRunner, []string, error) {
 		return nil, nil, err
 	}
 	return &peerRunner{python: o.Python, dir: dir, threads: o.Threads}, nil, nil
+}
+
+// matMulProbe times torch's product of two 512×512 float32 matrices and
+// prints its rate in GFLOP/s.
+const matMulProbe = `
+import sys, time, torch
+torch.set_num_threads(int(sys.argv[1]))
+a, b = torch.randn(512, 512), torch.randn(512, 512)
+for _ in range(5):
+    a @ b
+n, t = 0, time.perf_counter()
+while n < 20 or time.perf_counter() - t < 0.3:
+    a @ b
+    n += 1
+print(2 * 512**3 * n / (time.perf_counter() - t) / 1e9)
+`
+
+// matMulGFLOPS measures the peer's float32 matrix product.
+func (p *peerRunner) matMulGFLOPS(ctx context.Context) (float64, error) {
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(cctx, p.python, "-c", matMulProbe, strconv.Itoa(p.threads)).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("timing a matrix product: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	g, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		return 0, fmt.Errorf("timing a matrix product: unexpected output %q", out)
+	}
+	return g, nil
+}
+
+// slowBLAS returns a note when torch's matrix product runs at less than a
+// twentieth of the machine's FMA peak (less than 20 GFLOP/s when the peak
+// was not measured): Debian's python3-torch then runs on the reference
+// BLAS, ten times slower than OpenBLAS, and the ratios would flatter us.
+func slowBLAS(gflops, peakGFLOPS float64) string {
+	floor := 20.0
+	if peakGFLOPS > 0 {
+		floor = peakGFLOPS / 20
+	}
+	if gflops >= floor {
+		return ""
+	}
+	return fmt.Sprintf("PyTorch's matrix product runs at %.1f GFLOP/s, below %.0f: torch is probably on the reference BLAS, so the ratios flatter us (Debian: apt-get install -y libopenblas0)", gflops, floor)
 }
 
 // writeOwnPeers writes the embedded peer scripts to a new temporary folder.

@@ -210,3 +210,24 @@ func TestPeerEnv(t *testing.T) {
 	require.NotContains(t, env, "MALLOC_TOP_PAD_=100000000")
 	require.NotContains(t, strings.Join(peerEnv(nil, ""), " "), "MNIST_DIR", "no directory, no variable")
 }
+
+func TestSlowBLAS(t *testing.T) {
+	for _, tc := range []struct {
+		gflops, peak float64
+		slow         bool
+	}{
+		{gflops: 5, peak: 434, slow: true},   // the reference BLAS
+		{gflops: 67, peak: 434, slow: false}, // OpenBLAS
+		{gflops: 21, peak: 434, slow: true},  // below a twentieth of the peak
+		{gflops: 22, peak: 434, slow: false},
+		{gflops: 15, peak: 0, slow: true}, // peak not measured: 20 GFLOP/s
+		{gflops: 25, peak: 0, slow: false},
+	} {
+		note := slowBLAS(tc.gflops, tc.peak)
+		if tc.slow {
+			require.Contains(t, note, "reference BLAS", "%g GFLOP/s against a peak of %g", tc.gflops, tc.peak)
+		} else {
+			require.Empty(t, note, "%g GFLOP/s against a peak of %g", tc.gflops, tc.peak)
+		}
+	}
+}

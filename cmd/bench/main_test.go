@@ -96,7 +96,7 @@ func TestEmbeddedPeer(t *testing.T) {
 			seen := filepath.Join(tmp, "seen")
 			python := filepath.Join(tmp, "python")
 			script := `#!/bin/sh
-[ "$1" = "-c" ] && exit 0
+[ "$1" = "-c" ] && { echo 100; exit 0; }
 [ -f "$1" ] || { echo "no $1 in $PWD" >&2; exit 1; }
 echo "$PWD $*" > ` + seen + `
 echo "steps_per_s=2.0 images_per_s=128.0"
@@ -110,6 +110,7 @@ echo "steps_per_s=2.0 images_per_s=128.0"
 			require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
 			require.Len(t, rep.Rows, 1)
 			require.Equal(t, c.name, rep.Rows[0].Model)
+			require.Equal(t, 100.0, rep.PeerMatMulGFLOPS, "the probe's answer is recorded")
 			require.NotNil(t, rep.Rows[0].PeerImagesPS)
 			require.Equal(t, 128.0, *rep.Rows[0].PeerImagesPS)
 			b, err := os.ReadFile(seen)

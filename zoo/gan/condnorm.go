@@ -56,25 +56,36 @@ func (n *ClassNorm) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 		b.Fail("class norm", fmt.Errorf("%d channels and %d classes for maps %v and labels %v", n.Gamma.Shape()[1], classes, s, y.Shape()))
 		return nil
 	}
-	spread := b.Input(n.Gamma.Name+".spread", c, c*hw)
+	spread := spreadInput(b, n.Gamma.Name+".spread", c, hw)
+	if spread == nil {
+		return nil
+	}
+	gain := b.MatMul(y, b.MatMul(b.Param(n.Gamma), spread, false, false), false, false) // [batch, c·h·w]
+	h := b.Reshape(b.Mul(b.Reshape(x, batch, c*hw), gain), batch, c, s[2], s[3])
+	return b.AddToMaps(h, b.MatMul(y, b.Param(n.Beta), false, false))
+}
+
+// spreadInput returns a constant input of n rows and n·width columns whose
+// row k holds ones in columns k·width … (k+1)·width−1: multiplying a
+// [batch, n] matrix by it repeats each of its n values width times.
+func spreadInput(b *graphs.Builder, name string, n, width int) *G.Node {
+	spread := b.Input(name, n, n*width)
 	if spread == nil {
 		return nil
 	}
 	switch d := graphs.Value(spread).Data().(type) {
 	case []float32:
-		for k := range c {
-			for p := range hw {
-				d[k*c*hw+k*hw+p] = 1
+		for k := range n {
+			for p := range width {
+				d[k*n*width+k*width+p] = 1
 			}
 		}
 	case []float64:
-		for k := range c {
-			for p := range hw {
-				d[k*c*hw+k*hw+p] = 1
+		for k := range n {
+			for p := range width {
+				d[k*n*width+k*width+p] = 1
 			}
 		}
 	}
-	gain := b.MatMul(y, b.MatMul(b.Param(n.Gamma), spread, false, false), false, false) // [batch, c·h·w]
-	h := b.Reshape(b.Mul(b.Reshape(x, batch, c*hw), gain), batch, c, s[2], s[3])
-	return b.AddToMaps(h, b.MatMul(y, b.Param(n.Beta), false, false))
+	return spread
 }

@@ -52,23 +52,9 @@ func (m *MixtureLinear) Forward(b *graphs.Builder, x, which *G.Node) *G.Node {
 		return nil
 	}
 	in := x.Shape()[1]
-	spread := b.Input(m.Layers[0].Weight.Name+".spread", k, k*in)
+	spread := spreadInput(b, m.Layers[0].Weight.Name+".spread", k, in)
 	if spread == nil {
 		return nil
-	}
-	switch d := graphs.Value(spread).Data().(type) {
-	case []float32:
-		for g := range k {
-			for j := range in {
-				d[g*k*in+g*in+j] = 1
-			}
-		}
-	case []float64:
-		for g := range k {
-			for j := range in {
-				d[g*k*in+g*in+j] = 1
-			}
-		}
 	}
 	copies := make([]*G.Node, k)
 	weights := make([]*G.Node, k)

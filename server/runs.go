@@ -161,6 +161,7 @@ func (s *Server) summary(dir, rel string) RunSummary {
 		}
 		delete(scores, "step")
 		delete(scores, "epoch")
+		delete(scores, "train_s") // the training time: where, not how well
 		if values["eval"] == true {
 			sum.LastEval = scores
 		} else {

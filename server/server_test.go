@@ -52,8 +52,8 @@ func saveRun(t *testing.T, dir string, m trainer.Model, command string) {
 	cfg := `{"command": "` + command + `", "data": "MNIST train", "flags": {"epochs": 2, "steps": 0, "model": "mlp"}, "model": {"arch": "mlp"}}`
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644))
 	metrics := `{"epoch":0.5,"loss":3,"step":10,"images_per_s":100,"time":"2026-01-01T00:00:00Z"}
-{"epoch":1,"loss":2,"step":20,"images_per_s":100,"time":"2026-01-01T00:00:01Z"}
-{"epoch":1,"eval":true,"step":20,"fid":12.5}
+{"epoch":1,"loss":2,"step":20,"images_per_s":100,"train_s":3,"time":"2026-01-01T00:00:01Z"}
+{"epoch":1,"eval":true,"step":20,"fid":12.5,"train_s":3}
 {"epoch":1,"resumed":true,"step":20,"changed":{"lr":{"from":0.1,"to":0.2}}}
 {"epoch":1.5,"loss":1,"st`
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(metrics), 0o644))

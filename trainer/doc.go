@@ -7,6 +7,11 @@
 // last few), a NaN guard, and cancellation: when the context is cancelled
 // (Ctrl-C in a command), the trainer saves a checkpoint and returns.
 //
+// Every record of metrics.jsonl carries the training time up to its step
+// ("train_s", in seconds, counted as [Config.Time] counts it), so that a
+// run's evaluations can be set against the time it trained;
+// [ReadMetrics] reads the records back.
+//
 // Anything else a run should do after its steps is a [Hook]: a function
 // that sees each step's [Event] (the step's metrics, the log window's
 // means, the evaluation, the epoch). The trainer draws nothing itself; the

@@ -22,10 +22,10 @@ func (r *run) progress(done int64, ms []Metric, start time.Time, paused time.Dur
 		fmt.Fprintln(r.cfg.Progress, r.status(done, ms, start, paused))
 		return
 	}
-	if time.Since(r.lastDraw) < redrawEvery && done != r.total {
+	if r.since(r.lastDraw) < redrawEvery && done != r.total {
 		return
 	}
-	r.lastDraw = time.Now()
+	r.lastDraw = r.now()
 	r.drawn = true
 	fmt.Fprintf(r.cfg.Progress, "\r\033[K%s", r.status(done, ms, start, paused))
 }
@@ -62,7 +62,7 @@ func (r *run) status(done int64, ms []Metric, start time.Time, paused time.Durat
 
 func (r *run) speed(done int64, start time.Time, paused time.Duration) (float64, string) {
 	steps := done - r.cfg.Start
-	busy := time.Since(start) - paused
+	busy := r.since(start) - paused
 	if steps <= 0 || busy <= 0 {
 		return 0, "?"
 	}
@@ -78,7 +78,7 @@ func (r *run) epochSummary(done int64, ms []Metric, start time.Time, paused time
 	r.clearLine()
 	ips, _ := r.speed(done, start, paused)
 	fmt.Fprintf(r.cfg.Progress, "epoch %d/%d done: %s | %.0f img/s | %s elapsed\n",
-		done/r.perEpoch, (r.total+r.perEpoch-1)/r.perEpoch, formatMetrics(ms), ips, time.Since(start).Round(time.Second))
+		done/r.perEpoch, (r.total+r.perEpoch-1)/r.perEpoch, formatMetrics(ms), ips, r.since(start).Round(time.Second))
 }
 
 func formatMetrics(ms []Metric) string {

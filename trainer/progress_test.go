@@ -49,7 +49,7 @@ func TestProgressToNonTerminal(t *testing.T) {
 // line stays and is ended.
 func TestRedrawnLineEnds(t *testing.T) {
 	var out bytes.Buffer
-	r := &run{cfg: Config{Progress: &out}, m: newFake(10), perEpoch: 10, total: 15, res: &Result{}, redraw: true}
+	r := &run{cfg: Config{Progress: &out}, m: newFake(10), perEpoch: 10, total: 15, res: &Result{}, redraw: true, now: time.Now}
 	ms := []Metric{{Name: "loss", Value: 2}}
 	start := time.Now()
 	r.progress(10, ms, start, 0)

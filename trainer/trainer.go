@@ -32,7 +32,7 @@ type Config struct {
 	// (see [TrainedTime]), so a resumed run spends only the rest.
 	Time time.Duration
 	// Trained is the training time spent before Start, by the run a
-	// resumed one continues ([TrainedTime] of its checkpoint).
+	// resumed one continues ([TrainedBefore] its checkpoint).
 	Trained time.Duration
 
 	Out       string // run folder; "" writes nothing
@@ -60,6 +60,9 @@ type Config struct {
 	// hook stops the run. Pictures of a run are hooks too: see
 	// visual.TrainingPictures.
 	Hooks []Hook
+
+	// clock reads the time; nil means time.Now. Tests advance a fake one.
+	clock func() time.Time
 }
 
 // Change is a setting's value before and after a resumption.
@@ -128,7 +131,10 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 	if logEvery <= 0 {
 		logEvery = 100
 	}
-	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start, Trained: cfg.Trained}, redraw: term.IsTerminal(cfg.Progress)}
+	r := &run{cfg: cfg, m: m, perEpoch: perEpoch, total: total, res: &Result{Steps: cfg.Start, Trained: cfg.Trained}, redraw: term.IsTerminal(cfg.Progress), now: cfg.clock}
+	if r.now == nil {
+		r.now = time.Now
+	}
 	if err := r.open(); err != nil {
 		r.close()
 		return nil, err
@@ -142,9 +148,9 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		labels = make([]int, m.Batch())
 	}
 	var window, epochAvg meter
-	start := time.Now()
+	start := r.now()
 	var paused time.Duration // grids and checkpoints, excluded from throughput
-	windowStart := time.Now()
+	windowStart := r.now()
 
 	for step := cfg.Start; step < total; step++ {
 		if err := ctx.Err(); err != nil {
@@ -176,7 +182,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		epochAvg.add(metrics)
 		done := step + 1
 		r.res.Steps = done
-		r.res.Trained = cfg.Trained + time.Since(start) - paused
+		r.res.Trained = cfg.Trained + r.since(start) - paused
 		ev := Event{Step: done, Epoch: epoch + 1, Epochs: float64(done) / float64(perEpoch),
 			EndOfEpoch: done%perEpoch == 0, Last: done == total, Metrics: metrics, Model: m}
 		if cfg.Time > 0 && r.res.Trained >= cfg.Time && !ev.Last {
@@ -187,18 +193,18 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		}
 
 		if done%logEvery == 0 || ev.Last {
-			el := time.Since(windowStart).Seconds()
+			el := r.since(windowStart).Seconds()
 			ips := float64(window.n*m.Batch()) / el
 			ev.Logged = window.mean()
-			if err := r.logMetrics(done, ev.Epochs, ev.Logged, ips); err != nil {
+			if err := r.logMetrics(done, ev.Logged, ips); err != nil {
 				return r.res, err
 			}
 			window = meter{}
-			windowStart = time.Now()
+			windowStart = r.now()
 		}
 		r.progress(done, epochAvg.mean(), start, paused)
 
-		t0 := time.Now()
+		t0 := r.now()
 		if ev.EndOfEpoch || (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || ev.Last {
 			path, err := r.checkpoint(done)
 			if err != nil {
@@ -215,7 +221,7 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 		if ev.EndOfEpoch {
 			// The pause so far (checkpoint, evaluation) is not training
 			// time: leave it out of the epoch's speed.
-			r.epochSummary(done, append(epochAvg.mean(), r.res.Eval...), start, paused+time.Since(t0))
+			r.epochSummary(done, append(epochAvg.mean(), r.res.Eval...), start, paused+r.since(t0))
 			r.res.Last = epochAvg.mean()
 			epochAvg = meter{}
 		}
@@ -224,8 +230,9 @@ func Run(ctx context.Context, m Model, loader *datasets.Loader, cfg Config) (*Re
 				return r.res, fmt.Errorf("trainer: step %d: hook: %w", done, err)
 			}
 		}
-		paused += time.Since(t0)
-		windowStart = windowStart.Add(time.Since(t0))
+		pause := r.since(t0)
+		paused += pause
+		windowStart = windowStart.Add(pause)
 		if ev.Last {
 			break
 		}
@@ -252,7 +259,7 @@ func TotalSteps(epochs int, steps, perEpoch int64) (int64, error) {
 }
 
 func (r *run) finish(step int64, start time.Time, paused time.Duration, epochAvg meter) {
-	r.res.Wall = time.Since(start)
+	r.res.Wall = r.since(start)
 	r.res.Epochs = float64(step) / float64(r.perEpoch)
 	if n := step - r.cfg.Start; n > 0 {
 		r.res.ImagesPerSec = float64(n*int64(r.m.Batch())) / (r.res.Wall - paused).Seconds()
@@ -272,8 +279,11 @@ type run struct {
 	metrics  *os.File
 	redraw   bool // Progress is a terminal: redraw one line
 	lastDraw time.Time
-	drawn    bool // a redrawn line is on screen, not yet ended
+	drawn    bool             // a redrawn line is on screen, not yet ended
+	now      func() time.Time // the clock (Config.clock)
 }
+
+func (r *run) since(t time.Time) time.Duration { return r.now().Sub(t) }
 
 func (r *run) open() error {
 	if r.cfg.Out == "" {
@@ -285,7 +295,7 @@ func (r *run) open() error {
 		}
 	}
 	// A named pipe in its place would block the open until read.
-	f, err := regularfile.Append(filepath.Join(r.cfg.Out, "metrics.jsonl"), 0o644)
+	f, err := regularfile.Append(filepath.Join(r.cfg.Out, MetricsFile), 0o644)
 	if err != nil {
 		return fmt.Errorf("trainer: %w", err)
 	}
@@ -293,8 +303,8 @@ func (r *run) open() error {
 	if r.cfg.Start == 0 {
 		return nil
 	}
-	rec := map[string]any{"resumed": true, "step": r.cfg.Start, "epoch": math.Round(float64(r.cfg.Start)/float64(r.perEpoch)*1000) / 1000,
-		"time": time.Now().UTC().Format(time.RFC3339)}
+	rec := r.record(r.cfg.Start)
+	rec["resumed"] = true
 	if len(r.cfg.Changed) > 0 {
 		rec["changed"] = r.cfg.Changed
 	}
@@ -307,12 +317,12 @@ func (r *run) close() {
 	}
 }
 
-func (r *run) logMetrics(step int64, epoch float64, ms []Metric, imagesPerSec float64) error {
+func (r *run) logMetrics(step int64, ms []Metric, imagesPerSec float64) error {
 	if r.metrics == nil {
 		return nil
 	}
-	rec := map[string]any{"step": step, "epoch": math.Round(epoch*1000) / 1000, "images_per_s": math.Round(imagesPerSec*10) / 10,
-		"time": time.Now().UTC().Format(time.RFC3339)}
+	rec := r.record(step)
+	rec["images_per_s"] = math.Round(imagesPerSec*10) / 10
 	for _, m := range ms {
 		rec[m.Name] = m.Value
 	}
@@ -326,9 +336,9 @@ func (r *run) evaluate(step int64) (evaluated bool, ms []Metric, err error) {
 	if !ok {
 		return false, nil, nil
 	}
-	t0 := time.Now()
+	t0 := r.now()
 	ms, err = ev.Evaluate()
-	r.res.Evaluating += time.Since(t0)
+	r.res.Evaluating += r.since(t0)
 	if err != nil {
 		return false, nil, fmt.Errorf("trainer: step %d: evaluation: %w", step, err)
 	}
@@ -336,12 +346,20 @@ func (r *run) evaluate(step int64) (evaluated bool, ms []Metric, err error) {
 	if r.metrics == nil {
 		return true, ms, nil
 	}
-	rec := map[string]any{"eval": true, "step": step, "epoch": math.Round(float64(step)/float64(r.perEpoch)*1000) / 1000,
-		"time": time.Now().UTC().Format(time.RFC3339)}
+	rec := r.record(step)
+	rec["eval"] = true
 	for _, m := range ms {
 		rec[m.Name] = m.Value
 	}
 	return true, ms, r.writeRecord(rec)
+}
+
+// record starts a metrics.jsonl record at a step: the step, the epochs
+// done, the training time (Result.Trained, in seconds) and the wall
+// clock.
+func (r *run) record(step int64) map[string]any {
+	return map[string]any{"step": step, "epoch": math.Round(float64(step)/float64(r.perEpoch)*1000) / 1000,
+		trainedField: math.Round(r.res.Trained.Seconds()*1000) / 1000, "time": r.now().UTC().Format(time.RFC3339)}
 }
 
 // writeRecord appends one JSON line to metrics.jsonl.

@@ -3,10 +3,14 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gorgozoo/gorgozoo/checkpoints"
 	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
@@ -87,4 +91,45 @@ func TestRecordChanges(t *testing.T) {
 		"gone":   {From: json.RawMessage(`1`), To: json.RawMessage(nil)},
 	}, o.changed)
 	require.Contains(t, stdout.String(), "resume: changed epochs 1 → 3, gone 1 → (none), lr 0.001 → 0.0001 (recorded in metrics.jsonl at step 20)")
+}
+
+// TestResumeTrainedTime: a resumed run without a time budget counts its
+// training time on from the records of its run folder's metrics.jsonl; a
+// budgeted run's checkpoint says it itself; a metrics.jsonl that cannot be
+// read is an error naming it.
+func TestResumeTrainedTime(t *testing.T) {
+	tests := []struct {
+		name    string
+		extra   map[string]string
+		metrics string
+		want    time.Duration
+		err     string
+	}{
+		{"from metrics.jsonl", nil, `{"step":10,"train_s":4}` + "\n" + `{"step":20,"train_s":8.5}` + "\n" + `{"step":30,"train_s":12}` + "\n", 8500 * time.Millisecond, ""},
+		{"older records", nil, `{"step":10}` + "\n", 0, ""},
+		{"no metrics.jsonl", nil, "", 0, ""},
+		{"budgeted", map[string]string{"trained_time": "1m"}, `{"step":20,"train_s":8.5}` + "\n", time.Minute, ""},
+		{"malformed", nil, `{"step":10,"train_s":4}` + "\n" + `{"step":` + "\n", 0, "metrics.jsonl: line 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ckpt := filepath.Join(dir, "checkpoints", "ckpt-000000020.safetensors")
+			require.NoError(t, os.MkdirAll(filepath.Dir(ckpt), 0o755))
+			c := &checkpoints.Checkpoint{Meta: checkpoints.Meta{Kind: "gan", Step: 20, Extra: tt.extra}}
+			require.NoError(t, checkpoints.Save(ckpt, c))
+			if tt.metrics != "" {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(tt.metrics), 0o644))
+			}
+			r := RunFlags{Resume: dir, given: map[string]bool{}}
+			_, err := r.OpenResume("gan")
+			if tt.err != "" {
+				require.ErrorContains(t, err, "-resume "+ckpt)
+				require.ErrorContains(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, r.trained)
+		})
+	}
 }

@@ -49,7 +49,7 @@ type RunFlags struct {
 	Serve string `json:"-"`
 
 	given     map[string]bool            // the flags on the command line (Settle)
-	trained   time.Duration              // training time of the -resume checkpoint
+	trained   time.Duration              // training time before the -resume checkpoint (trainer.TrainedBefore)
 	resumeDir string                     // the run folder of the -resume checkpoint
 	saved     map[string]json.RawMessage // the flags in its config.json; nil if it has none
 	changed   map[string]trainer.Change  // settings a resumed run changes (RecordChanges)
@@ -134,10 +134,10 @@ func (r *RunFlags) OpenResume(kind string) (*checkpoints.Checkpoint, error) {
 	}
 	r.Seed = c.Meta.Seed
 	r.Start = c.Meta.Step
-	if r.trained, err = trainer.TrainedTime(c); err != nil {
+	r.resumeDir = runFolderOf(path)
+	if r.trained, err = trainer.TrainedBefore(c, r.resumeDir); err != nil {
 		return nil, fmt.Errorf("-resume %s: %w", path, err)
 	}
-	r.resumeDir = runFolderOf(path)
 	if r.Out == "" {
 		r.Out = r.resumeDir
 	}
@@ -346,8 +346,8 @@ func Train(ctx context.Context, m trainer.Model, loader *datasets.Loader, r RunF
 }
 
 // budget returns the run's time budget: -time, or for a resumed run
-// without -time the budget of the run it continues, which keeps counting
-// from the training time its checkpoint records.
+// without -time the budget of the run it continues; either counts from
+// the training time before the checkpoint.
 func (r *RunFlags) budget(stdout io.Writer) (time.Duration, error) {
 	budget := time.Duration(r.Time)
 	if r.Resume == "" {

@@ -76,7 +76,7 @@ function lineChart(title, series, xLabel) {
 // to its metrics.jsonl records, into the element box: training metrics
 // first, then evaluations.
 function metricCharts(box, runs) {
-  const skip = new Set(["step", "epoch", "time", "eval", "images_per_s"]);
+  const skip = new Set(["step", "epoch", "time", "train_s", "eval", "images_per_s"]);
   const metrics = new Map();
   for (const [run, records] of runs) {
     for (const r of records) {

@@ -80,17 +80,24 @@ func (c *Checks) Err() error { return c.err }
 // Parse parses args into fs, turning flag errors (unknown flag, bad number)
 // into a UsageError; -h returns flag.ErrHelp.
 func Parse(fs *flag.FlagSet, args []string) error {
+	rest, err := ParseArgs(fs, args)
+	if err == nil && len(rest) > 0 {
+		return Usagef("unexpected argument %q (flags start with -; see -h)", rest[0])
+	}
+	return err
+}
+
+// ParseArgs parses args into fs as Parse does, for a command that takes
+// arguments after its flags, and returns them.
+func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return nil, err
 		}
-		return &UsageError{Msg: err.Error()}
+		return nil, &UsageError{Msg: err.Error()}
 	}
-	if fs.NArg() > 0 {
-		return Usagef("unexpected argument %q (flags start with -; see -h)", fs.Arg(0))
-	}
-	return nil
+	return fs.Args(), nil
 }
 
 // PrintUsage writes a command's help: a summary, then its flags.

@@ -17,6 +17,10 @@ import (
 type Series struct {
 	Name string
 	X, Y []float64
+	// Lo and Hi, when not nil, are a spread around Y (the lowest and
+	// highest of several runs, say), one pair per point, drawn as a light
+	// band in the series' colour under the curves.
+	Lo, Hi []float64
 }
 
 // Plot describes a line chart of training curves. Zero Width or Height means
@@ -79,7 +83,11 @@ type layout struct {
 	legend        []legendItem
 	titleY        int // baseline
 	points        [][]point
+	bands         [][]bandPoint
 }
+
+// bandPoint is a point of a spread, in axis space.
+type bandPoint struct{ x, lo, hi float64 }
 
 type tick struct {
 	v     float64 // axis space
@@ -122,6 +130,12 @@ func (p Plot) Render() (*image.RGBA, error) {
 		fillRect(img, image.Rect(inner.Min.X, y, inner.Max.X, y+1), gridColour)
 	}
 
+	for i, band := range l.bands {
+		tint := lighten(seriesColour(i))
+		for j := 1; j < len(band); j++ {
+			fillBand(img, inner, band[j-1], band[j], toPx, tint)
+		}
+	}
 	for i, pts := range l.points {
 		c := seriesColour(i)
 		if len(pts) == 1 {
@@ -192,9 +206,13 @@ func (p Plot) layout() (layout, error) {
 	xmin, xmax := math.Inf(1), math.Inf(-1)
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	l.points = make([][]point, len(p.Series))
+	l.bands = make([][]bandPoint, len(p.Series))
 	for i, s := range p.Series {
 		if s.X != nil && len(s.X) != len(s.Y) {
 			return l, fmt.Errorf("visual: plot: series %d (%q) has %d x values and %d y values", i, s.Name, len(s.X), len(s.Y))
+		}
+		if (s.Lo != nil || s.Hi != nil) && (len(s.Lo) != len(s.Y) || len(s.Hi) != len(s.Y)) {
+			return l, fmt.Errorf("visual: plot: series %d (%q) has %d y values but a spread of %d low and %d high", i, s.Name, len(s.Y), len(s.Lo), len(s.Hi))
 		}
 		pts := make([]point, 0, len(s.Y))
 		for j, y := range s.Y {
@@ -214,6 +232,17 @@ func (p Plot) layout() (layout, error) {
 			pts = append(pts, point{x, y})
 			xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
 			ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
+			if s.Lo == nil {
+				continue
+			}
+			lo, hi := s.Lo[j], s.Hi[j]
+			if p.LogY {
+				lo, hi = math.Log10(lo), math.Log10(hi)
+			}
+			if finite(lo) && finite(hi) {
+				l.bands[i] = append(l.bands[i], bandPoint{x, lo, hi})
+				ymin, ymax = math.Min(ymin, lo), math.Max(ymax, hi)
+			}
 		}
 		l.points[i] = pts
 	}
@@ -406,6 +435,34 @@ func strokeRect(img *image.RGBA, r image.Rectangle, c color.RGBA) {
 	fillRect(img, image.Rect(r.Min.X, r.Max.Y-1, r.Max.X, r.Max.Y), c)
 	fillRect(img, image.Rect(r.Min.X, r.Min.Y, r.Min.X+1, r.Max.Y), c)
 	fillRect(img, image.Rect(r.Max.X-1, r.Min.Y, r.Max.X, r.Max.Y), c)
+}
+
+// lighten mixes a quarter of c with three quarters of the background.
+func lighten(c color.RGBA) color.RGBA {
+	mix := func(v, bg uint8) uint8 { return uint8((int(v) + 3*int(bg)) / 4) }
+	return color.RGBA{mix(c.R, background.R), mix(c.G, background.G), mix(c.B, background.B), 255}
+}
+
+// fillBand fills the columns between two points of a spread, from its low
+// edge to its high edge, both straight lines between the points. Pixels
+// outside clip are dropped.
+func fillBand(img *image.RGBA, clip image.Rectangle, a, b bandPoint, toPx func(point) (int, int), c color.RGBA) {
+	xa, loA := toPx(point{a.x, a.lo})
+	_, hiA := toPx(point{a.x, a.hi})
+	xb, loB := toPx(point{b.x, b.lo})
+	_, hiB := toPx(point{b.x, b.hi})
+	if xb < xa {
+		xa, xb, loA, loB, hiA, hiB = xb, xa, loB, loA, hiB, hiA
+	}
+	for x := xa; x <= xb; x++ {
+		f := 0.0
+		if xb > xa {
+			f = float64(x-xa) / float64(xb-xa)
+		}
+		lo := int(math.Round(float64(loA) + f*float64(loB-loA)))
+		hi := int(math.Round(float64(hiA) + f*float64(hiB-hiA)))
+		fillRect(img, image.Rect(x, min(lo, hi), x+1, max(lo, hi)+1).Intersect(clip), c)
+	}
 }
 
 // drawLine is Bresenham's algorithm stamping a 2×2 brush, which gives a

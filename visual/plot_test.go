@@ -58,6 +58,8 @@ func TestPlotRenderErrors(t *testing.T) {
 		{"empty x with y", Plot{Series: []Series{{Name: "bad", X: []float64{}, Y: []float64{1}}}}},
 		{"range overflows", Plot{Series: []Series{{X: []float64{-math.MaxFloat64, math.MaxFloat64}, Y: []float64{1, 2}}}}},
 		{"absurd size", Plot{Width: 1 << 20, Height: 1 << 20}},
+		{"spread of another length", Plot{Series: []Series{{Name: "bad", Y: []float64{1, 2}, Lo: []float64{0}, Hi: []float64{2}}}}},
+		{"spread without its high edge", Plot{Series: []Series{{Name: "bad", Y: []float64{1, 2}, Lo: []float64{0, 1}}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +131,32 @@ func TestPlotSeriesColoursInsideAxes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlotSpread: a series' spread is a light band of its colour between
+// its low and high edges, under the curve, and widens the axis to hold it.
+func TestPlotSpread(t *testing.T) {
+	p := Plot{Series: []Series{{Name: "mean", X: []float64{0, 10}, Y: []float64{5, 5}, Lo: []float64{0, 4}, Hi: []float64{10, 6}}}}
+	img, err := p.Render()
+	require.NoError(t, err)
+	l, err := p.layout()
+	require.NoError(t, err)
+	require.LessOrEqual(t, l.ylo, 0.0, "the axis holds the low edge")
+	require.GreaterOrEqual(t, l.yhi, 10.0, "the axis holds the high edge")
+	in := l.area.Inset(1)
+	tint := lighten(seriesColour(0))
+	left := image.Rect(in.Min.X, in.Min.Y, in.Min.X+in.Dx()/8, in.Max.Y)
+	right := image.Rect(in.Max.X-in.Dx()/8, in.Min.Y, in.Max.X, in.Max.Y)
+	// The band spans the whole height at the left and a fifth of it at the
+	// right: more tint on the left.
+	assert.Greater(t, countColour(img, left, tint), 2*countColour(img, right, tint))
+	assert.NotZero(t, countColour(img, right, tint))
+	assert.GreaterOrEqual(t, countColour(img, in, seriesColour(0)), 500, "the curve is drawn over the band")
+
+	p.Series[0].Lo, p.Series[0].Hi = nil, nil
+	img, err = p.Render()
+	require.NoError(t, err)
+	assert.Zero(t, countColour(img, img.Bounds(), tint), "no spread, no band")
 }
 
 // TestPlotGeometry checks that data land where the axes say: a rising line

@@ -30,6 +30,7 @@ a few training-time budgets, the best per budget in bold.
 
   go run ./cmd/curves -o docs/curves-gan.png runs/gan-s1 runs/dcgan-s1
   go run ./cmd/curves -metric test_loss -budgets 1m,10m -label MLP -label conv runs/vae-mlp runs/vae-conv
+  go run ./cmd/curves -label MLP -label MLP -label DCGAN -label DCGAN runs/gan-s1 runs/gan-s2 runs/dcgan-s1 runs/dcgan-s2
 
 Usage: curves [flags] RUN_FOLDER...
 
@@ -37,10 +38,15 @@ The time is the training time each record of a run's metrics.jsonl
 carries (train_s: steps only, without evaluations, checkpoints and
 pictures, as -time counts it), so runs evaluated more or less often
 compare. A run's value at a budget is that of its last evaluation at or
-before it; – where it had none yet. Runs written before metrics.jsonl
-recorded the training time are refused: their wall clock counts the
-evaluations as training. Evaluate along the way with -eval-every (in
-epochs) on the training commands.`
+before it; – where it had none yet. Runs given the same -label (seeds of
+one setting, say) make one series: the mean of their evaluations at the
+steps they all evaluated, against the mean of their training times, with
+the lowest and highest values as a band; in the table, the mean of their
+values at each budget, then the lowest and highest.
+
+Runs written before metrics.jsonl recorded the training time are refused:
+their wall clock counts the evaluations as training. Evaluate along the
+way with -eval-every (in epochs) on the training commands.`
 
 // higherIsBetter are the evaluation metrics that grow as a model gets
 // better; the others (FID, test losses) shrink.
@@ -70,7 +76,7 @@ func run(args []string, stdout io.Writer) error {
 		o.budgets, err = parseBudgets(s)
 		return err
 	})
-	fs.Func("label", "a run's name in the legend and the table, once per run in order (default: the run folders' names)", func(s string) error {
+	fs.Func("label", "a run's name in the legend and the table, once per run in order (default: the run folders' names); runs of one name are one series, their mean with their spread", func(s string) error {
 		o.labels = append(o.labels, s)
 		return nil
 	})
@@ -98,28 +104,35 @@ func run(args []string, stdout io.Writer) error {
 		return cli.Usagef("-better must be low or high (got %q)", o.better)
 	}
 
-	runs := make([]curve, len(dirs))
+	var groups []*group
 	found := false
 	for i, dir := range dirs {
 		label := filepath.Base(filepath.Clean(dir))
 		if len(o.labels) > 0 {
 			label = o.labels[i]
 		}
-		if runs[i], err = readRun(dir, label, o.metric); err != nil {
+		evals, err := readRun(dir, o.metric)
+		if err != nil {
 			return err
 		}
-		found = found || len(runs[i].points) > 0
+		found = found || len(evals) > 0
+		j := slices.IndexFunc(groups, func(g *group) bool { return g.label == label })
+		if j < 0 {
+			j = len(groups)
+			groups = append(groups, &group{label: label})
+		}
+		groups[j].runs = append(groups[j].runs, evals)
 	}
 	if !found {
 		return fmt.Errorf("no evaluation of these runs holds %q: see the keys of their \"eval\": true records in metrics.jsonl", o.metric)
 	}
 	if o.out != "" {
-		if err := plot(runs, o.metric, o.logY, o.out); err != nil {
+		if err := plot(groups, o.metric, o.logY, o.out); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s\n\n", o.out)
 	}
-	table(stdout, runs, o.metric, o.budgets, higher)
+	table(stdout, groups, o.metric, o.budgets, higher)
 	return nil
 }
 
@@ -142,63 +155,111 @@ func parseBudgets(s string) ([]time.Duration, error) {
 	return out, nil
 }
 
-// curve is one run's evaluations of the metric against its training time.
-type curve struct {
-	label  string
-	points []point // in training order
+// group is the runs given one label: one run, or several (seeds of one
+// setting, say), which it shows as their mean and spread.
+type group struct {
+	label string
+	runs  [][]eval // each run's evaluations of the metric, in training order
 }
 
-type point struct {
+// eval is an evaluation of the metric.
+type eval struct {
+	step    int64
 	trained time.Duration
 	value   float64
 }
 
 // readRun reads the evaluations of metric from the metrics.jsonl of run
 // folder dir.
-func readRun(dir, label, metric string) (curve, error) {
-	c := curve{label: label}
+func readRun(dir, metric string) ([]eval, error) {
 	path := filepath.Join(dir, trainer.MetricsFile)
 	recs, err := trainer.ReadMetrics(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return c, fmt.Errorf("%s has no %s: is it a training run's folder?", dir, trainer.MetricsFile)
+		return nil, fmt.Errorf("%s has no %s: is it a training run's folder?", dir, trainer.MetricsFile)
 	}
 	if err != nil {
-		return c, err
+		return nil, err
 	}
+	var evals []eval
 	for _, r := range recs {
 		v, ok := r.Values[metric]
 		if !r.Eval || !ok {
 			continue
 		}
 		if !r.HasTrained {
-			return c, fmt.Errorf("%s: the evaluation at step %d has no training time (train_s): the run was written before metrics.jsonl recorded it, and its wall clock would count evaluations, checkpoints and pictures as training; train it again", path, r.Step)
+			return nil, fmt.Errorf("%s: the evaluation at step %d has no training time (train_s): the run was written before metrics.jsonl recorded it, and its wall clock would count evaluations, checkpoints and pictures as training; train it again", path, r.Step)
 		}
-		c.points = append(c.points, point{r.Trained, v})
+		evals = append(evals, eval{r.Step, r.Trained, v})
 	}
-	return c, nil
+	return evals, nil
 }
 
-// at returns the value of the last evaluation at or before budget.
-func (c curve) at(budget time.Duration) (float64, bool) {
-	v, ok := 0.0, false
-	for _, p := range c.points {
-		if p.trained > budget {
-			break
-		}
-		v, ok = p.value, true
+// name is the group's name in the legend and the table.
+func (g group) name() string {
+	if len(g.runs) == 1 {
+		return g.label
 	}
-	return v, ok
+	return fmt.Sprintf("%s (mean of %d runs)", g.label, len(g.runs))
 }
 
-// plot draws the runs' curves against training minutes into file out.
-func plot(runs []curve, metric string, logY bool, out string) error {
-	series := make([]visual.Series, len(runs))
-	for i, r := range runs {
-		series[i].Name = r.label
-		for _, p := range r.points {
-			series[i].X = append(series[i].X, p.trained.Minutes())
-			series[i].Y = append(series[i].Y, p.value)
+// at returns the mean, the lowest and the highest over the group's runs
+// of their last evaluation at or before budget; ok is false while a run
+// has none.
+func (g group) at(budget time.Duration) (mean, lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	sum := 0.0
+	for _, evals := range g.runs {
+		i := slices.IndexFunc(evals, func(e eval) bool { return e.trained > budget })
+		if i < 0 {
+			i = len(evals)
 		}
+		if i == 0 {
+			return 0, 0, 0, false
+		}
+		v := evals[i-1].value
+		sum += v
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return sum / float64(len(g.runs)), lo, hi, true
+}
+
+// series returns the group's curve: a run's evaluations against its
+// training minutes, or for several runs the mean of their evaluations at
+// each step they all evaluated, against the mean of their training
+// minutes, with the lowest and highest values as its spread.
+func (g group) series() visual.Series {
+	s := visual.Series{Name: g.name()}
+	n := float64(len(g.runs))
+	for _, first := range g.runs[0] {
+		var trained time.Duration
+		sum, lo, hi, all := 0.0, math.Inf(1), math.Inf(-1), true
+		for _, evals := range g.runs {
+			i := slices.IndexFunc(evals, func(e eval) bool { return e.step == first.step })
+			if i < 0 {
+				all = false // a step not every run evaluated
+				break
+			}
+			v := evals[i].value
+			trained += evals[i].trained
+			sum += v
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if !all {
+			continue
+		}
+		s.X, s.Y = append(s.X, trained.Minutes()/n), append(s.Y, sum/n)
+		if len(g.runs) > 1 {
+			s.Lo, s.Hi = append(s.Lo, lo), append(s.Hi, hi)
+		}
+	}
+	return s
+}
+
+// plot draws the groups' curves against training minutes into file out.
+func plot(groups []*group, metric string, logY bool, out string) error {
+	series := make([]visual.Series, len(groups))
+	for i, g := range groups {
+		series[i] = g.series()
 	}
 	title := metric + " against training time"
 	if logY {
@@ -211,9 +272,10 @@ func plot(runs []curve, metric string, logY bool, out string) error {
 	return visual.SavePNG(out, img)
 }
 
-// table prints each run's value of metric at each budget as a markdown
-// table, the best per budget in bold.
-func table(w io.Writer, runs []curve, metric string, budgets []time.Duration, higher bool) {
+// table prints each group's value of metric at each budget as a
+// markdown table, the best per budget in bold; a group of several runs
+// shows their mean and, in brackets, their lowest and highest values.
+func table(w io.Writer, groups []*group, metric string, budgets []time.Duration, higher bool) {
 	head := []string{"run"}
 	rule := []string{"---"}
 	for _, b := range budgets {
@@ -223,8 +285,8 @@ func table(w io.Writer, runs []curve, metric string, budgets []time.Duration, hi
 	best := make([]float64, len(budgets))
 	for j, b := range budgets {
 		best[j] = math.NaN()
-		for _, r := range runs {
-			if v, ok := r.at(b); ok && (math.IsNaN(best[j]) || higher && v > best[j] || !higher && v < best[j]) {
+		for _, g := range groups {
+			if v, _, _, ok := g.at(b); ok && (math.IsNaN(best[j]) || higher && v > best[j] || !higher && v < best[j]) {
 				best[j] = v
 			}
 		}
@@ -235,18 +297,22 @@ func table(w io.Writer, runs []curve, metric string, budgets []time.Duration, hi
 	}
 	fmt.Fprintf(w, "%s after each training time (the last evaluation at or before it; %s is better, the best in bold):\n\n", metric, direction)
 	fmt.Fprintf(w, "| %s |\n| %s |\n", strings.Join(head, " | "), strings.Join(rule, " | "))
-	for _, r := range runs {
-		row := []string{strings.ReplaceAll(r.label, "|", `\|`)}
+	for _, g := range groups {
+		row := []string{strings.ReplaceAll(g.name(), "|", `\|`)}
 		for j, b := range budgets {
-			v, ok := r.at(b)
-			switch {
-			case !ok:
+			v, lo, hi, ok := g.at(b)
+			if !ok {
 				row = append(row, "–")
-			case v == best[j]:
-				row = append(row, "**"+formatValue(v)+"**")
-			default:
-				row = append(row, formatValue(v))
+				continue
 			}
+			cell := formatValue(v)
+			if v == best[j] {
+				cell = "**" + cell + "**"
+			}
+			if len(g.runs) > 1 {
+				cell += " (" + formatValue(lo) + "–" + formatValue(hi) + ")"
+			}
+			row = append(row, cell)
 		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 	}

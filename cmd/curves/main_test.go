@@ -155,3 +155,43 @@ func TestHelp(t *testing.T) {
 	require.Contains(t, out.String(), "Usage: curves [flags] RUN_FOLDER...")
 	require.Contains(t, out.String(), "-budgets")
 }
+
+// TestSeeds: runs given one label are one series, their mean with their
+// spread, in the table and in the picture.
+func TestSeeds(t *testing.T) {
+	root, dirs := testRuns(t)
+	s2 := makeRun(t, root, "gan-s2",
+		`{"step":150,"eval":true,"fid":180,"train_s":36}`,
+		`{"step":600,"eval":true,"fid":90,"train_s":132}`,
+		`{"step":2900,"eval":true,"fid":60,"train_s":590}`) // its budget ended it at another step
+	args := []string{"-o", "", "-budgets", "30s,1m,10m", "-label", "MLP", "-label", "MLP", "-label", "dcgan", dirs[0], s2, dirs[1]}
+	var out bytes.Buffer
+	require.NoError(t, run(args, &out))
+	require.Contains(t, out.String(), `| run | 30s | 1m | 10m |
+| --- | ---: | ---: | ---: |
+| MLP (mean of 2 runs) | – | **190** (180–200) | 55 (50–60) |
+| dcgan | – | – | **40** |
+`)
+
+	gan, err := readRun(dirs[0], "fid")
+	require.NoError(t, err)
+	seed2, err := readRun(s2, "fid")
+	require.NoError(t, err)
+	g := group{label: "MLP", runs: [][]eval{gan, seed2}}
+	s := g.series()
+	require.Equal(t, "MLP (mean of 2 runs)", s.Name)
+	require.Equal(t, []float64{0.55, 2.1}, s.X, "the steps both runs evaluated, at their mean training time")
+	require.Equal(t, []float64{190, 95}, s.Y)
+	require.Equal(t, []float64{180, 90}, s.Lo)
+	require.Equal(t, []float64{200, 100}, s.Hi)
+
+	one := group{label: "gan", runs: [][]eval{gan}}.series()
+	require.Equal(t, []float64{0.5, 2, 10}, one.X)
+	require.Equal(t, []float64{200, 100, 50}, one.Y)
+	require.Nil(t, one.Lo, "one run, no spread")
+
+	file := filepath.Join(root, "seeds.png")
+	require.NoError(t, run(append([]string{"-o", file}, args[2:]...), &out))
+	_, err = os.Stat(file)
+	require.NoError(t, err)
+}

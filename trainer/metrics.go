@@ -63,7 +63,13 @@ func ReadMetrics(path string) ([]Record, error) {
 		return nil, fmt.Errorf("trainer: %s: %d bytes, more than the %d a metrics file is read up to", path, fi.Size(), MaxMetricsSize)
 	}
 	// The file may grow while it is read: read no further than the bound.
-	br := bufio.NewReader(io.LimitReader(f, MaxMetricsSize+1))
+	return readRecords(io.LimitReader(f, MaxMetricsSize+1), path)
+}
+
+// readRecords reads metrics.jsonl records from r as ReadMetrics does;
+// errors name path.
+func readRecords(r io.Reader, path string) ([]Record, error) {
+	br := bufio.NewReader(r)
 	var recs []Record
 	for line := 1; ; line++ {
 		b, err := br.ReadBytes('\n')

@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -233,4 +234,27 @@ func writeMetrics(t *testing.T, content string) string {
 	path := filepath.Join(t.TempDir(), MetricsFile)
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
 	return path
+}
+
+// FuzzReadMetrics: any content reads as records or fails with an error
+// naming the file; the records read are well formed.
+func FuzzReadMetrics(f *testing.F) {
+	f.Add([]byte(`{"step":5,"epoch":0.5,"loss":1,"train_s":1.5,"time":"2026-01-01T00:00:00Z"}` + "\n" + `{"step":10,"eval":true,"fid":20}` + "\n"))
+	f.Add([]byte(`{"step":5}` + "\n" + `{"step":2,"resumed":true,"changed":{"lr":{"from":1,"to":2}}}` + "\n" + `{"step":3,"train_s":1e300}`))
+	f.Add([]byte("null\n[1]\n{}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		recs, err := readRecords(bytes.NewReader(data), "m.jsonl")
+		if err != nil {
+			require.ErrorContains(t, err, "m.jsonl")
+			return
+		}
+		for i, r := range recs {
+			require.GreaterOrEqual(t, r.Step, int64(0))
+			require.GreaterOrEqual(t, r.Trained, time.Duration(0))
+			require.NotNil(t, r.Values)
+			if r.Resumed && i > 0 {
+				require.LessOrEqual(t, recs[i-1].Step, r.Step, "records past a resumption's step give way")
+			}
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -106,17 +107,21 @@ func run(args []string, stdout io.Writer) error {
 
 	var groups []*group
 	found := false
+	keys := map[string]bool{} // the metrics the runs' evaluations hold
 	for i, dir := range dirs {
-		label := filepath.Base(filepath.Clean(dir))
-		if len(o.labels) > 0 {
-			label = o.labels[i]
-		}
-		evals, err := readRun(dir, o.metric)
+		evals, err := readRun(dir, o.metric, keys)
 		if err != nil {
 			return err
 		}
 		found = found || len(evals) > 0
-		j := slices.IndexFunc(groups, func(g *group) bool { return g.label == label })
+		// Only labels given make series of several runs: two folders of
+		// one name are two runs.
+		j := -1
+		label := filepath.Base(filepath.Clean(dir))
+		if len(o.labels) > 0 {
+			label = o.labels[i]
+			j = slices.IndexFunc(groups, func(g *group) bool { return g.label == label })
+		}
 		if j < 0 {
 			j = len(groups)
 			groups = append(groups, &group{label: label})
@@ -124,7 +129,10 @@ func run(args []string, stdout io.Writer) error {
 		groups[j].runs = append(groups[j].runs, evals)
 	}
 	if !found {
-		return fmt.Errorf("no evaluation of these runs holds %q: see the keys of their \"eval\": true records in metrics.jsonl", o.metric)
+		if len(keys) == 0 {
+			return fmt.Errorf("no evaluation of these runs holds %q: they have no evaluations yet", o.metric)
+		}
+		return fmt.Errorf("no evaluation of these runs holds %q; they hold %s", o.metric, strings.Join(slices.Sorted(maps.Keys(keys)), ", "))
 	}
 	if o.out != "" {
 		if err := plot(groups, o.metric, o.logY, o.out); err != nil {
@@ -170,8 +178,8 @@ type eval struct {
 }
 
 // readRun reads the evaluations of metric from the metrics.jsonl of run
-// folder dir.
-func readRun(dir, metric string) ([]eval, error) {
+// folder dir, and adds the metrics its evaluations hold to keys.
+func readRun(dir, metric string, keys map[string]bool) ([]eval, error) {
 	path := filepath.Join(dir, trainer.MetricsFile)
 	recs, err := trainer.ReadMetrics(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -182,8 +190,14 @@ func readRun(dir, metric string) ([]eval, error) {
 	}
 	var evals []eval
 	for _, r := range recs {
+		if !r.Eval {
+			continue
+		}
+		for k := range r.Values {
+			keys[k] = true
+		}
 		v, ok := r.Values[metric]
-		if !r.Eval || !ok {
+		if !ok {
 			continue
 		}
 		if !r.HasTrained {

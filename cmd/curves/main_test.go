@@ -131,7 +131,8 @@ func TestErrors(t *testing.T) {
 		{"no metrics.jsonl", []string{dirs[0], empty}, false, []string{empty + " has no metrics.jsonl"}},
 		{"malformed", []string{broken}, false, []string{filepath.Join(broken, "metrics.jsonl"), "line 2"}},
 		{"older run", []string{dirs[0], old}, false, []string{filepath.Join(old, "metrics.jsonl"), "step 10 has no training time (train_s)"}},
-		{"unknown metric", append([]string{"-metric", "fidd"}, dirs...), false, []string{`no evaluation of these runs holds "fidd"`}},
+		{"unknown metric", append([]string{"-metric", "fidd"}, dirs...), false, []string{`no evaluation of these runs holds "fidd"; they hold fid, inception_score`}},
+		{"no evaluations yet", []string{dirs[2]}, false, []string{`no evaluation of these runs holds "fid": they have no evaluations yet`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,9 +174,9 @@ func TestSeeds(t *testing.T) {
 | dcgan | – | – | **40** |
 `)
 
-	gan, err := readRun(dirs[0], "fid")
+	gan, err := readRun(dirs[0], "fid", map[string]bool{})
 	require.NoError(t, err)
-	seed2, err := readRun(s2, "fid")
+	seed2, err := readRun(s2, "fid", map[string]bool{})
 	require.NoError(t, err)
 	g := group{label: "MLP", runs: [][]eval{gan, seed2}}
 	s := g.series()
@@ -189,6 +190,11 @@ func TestSeeds(t *testing.T) {
 	require.Equal(t, []float64{0.5, 2, 10}, one.X)
 	require.Equal(t, []float64{200, 100, 50}, one.Y)
 	require.Nil(t, one.Lo, "one run, no spread")
+
+	other := makeRun(t, root, "elsewhere/gan", `{"step":150,"eval":true,"fid":70,"train_s":36}`)
+	out.Reset()
+	require.NoError(t, run([]string{"-o", "", "-budgets", "10m", dirs[0], other}, &out))
+	require.Contains(t, out.String(), "| gan | **50** |\n| gan | 70 |\n", "without labels, two folders of one name are two series")
 
 	file := filepath.Join(root, "seeds.png")
 	require.NoError(t, run(append([]string{"-o", file}, args[2:]...), &out))

@@ -163,8 +163,8 @@ func (v *VAE) Generate(ctx context.Context, n int, seed uint64, class int) ([]fl
 }
 
 // Diffusion is a loaded diffusion model: its sampler draws the images
-// through its weight average, by default with deterministic DDIM in 50
-// steps and no guidance (the zero diffusion.SampleConfig); WithSampling
+// through its weight average, by default with DDIM in 50 steps, η = 1
+// and no guidance (the zero diffusion.SampleConfig); WithSampling
 // chooses other settings.
 type Diffusion struct {
 	Model    *diffusion.Model

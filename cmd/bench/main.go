@@ -260,7 +260,7 @@ func diffusionSamplingStep(seed uint64) (step, error) {
 	if err != nil {
 		return step{}, err
 	}
-	sc := diffusion.SampleConfig{Steps: 1}
+	sc := diffusion.SampleConfig{Steps: 1, Eta: -1} // η = 0, as the twin
 	return step{func([]float32) error {
 		_, err := s.Sample(context.Background(), diffusion.SampleBatch, seed, -1, sc)
 		return err

@@ -73,7 +73,7 @@ for a conditional model, one row per class from -class-n samples drawn as
 that class: the share the classifier assigns to the class asked for
 (agreement), and FID, precision and coverage (recall) against the test
 images of that class; then the mean and the worst class. A diffusion checkpoint draws
-with deterministic DDIM in 50 steps unless -sampler, -steps, -eta or
+with DDIM in 50 steps and η = 1 unless -sampler, -steps, -eta or
 -guidance say otherwise.
 
 With -features random (the default for an image folder without class

@@ -38,6 +38,7 @@ func TestSampleDiffusion(t *testing.T) {
 	}{
 		{nil, -1, diffusion.SampleConfig{}},
 		{[]string{"-steps", "4", "-eta", "0.5"}, -1, diffusion.SampleConfig{Steps: 4, Eta: 0.5}},
+		{[]string{"-steps", "4", "-eta", "0"}, -1, diffusion.SampleConfig{Steps: 4, Eta: -1}}, // deterministic
 		{[]string{"-sampler", "ddpm", "-class", "2", "-guidance", "3"}, 2, diffusion.SampleConfig{Method: diffusion.DDPM, Guidance: 3}},
 	} {
 		want, err := diffusion.NewSampler(m).Sample(context.Background(), 4, 3, c.class, c.sc)

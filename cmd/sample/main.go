@@ -41,10 +41,11 @@ of a GAN trained with several (train-gan -generators); without it each image
 comes from one of them, chosen uniformly. Without it a conditional model draws random
 classes, and a folder's file names do not say which; write each class to
 its own folder (-class 3 -o samples/3/) for a labelled folder.
-A diffusion model (train-diffusion) draws with deterministic DDIM in 50
-steps unless -sampler, -steps, -eta or -guidance say otherwise:
+A diffusion model (train-diffusion) draws with DDIM in 50 steps and
+η = 1 (fresh noise at each step) unless -sampler, -steps, -eta or
+-guidance say otherwise; -eta 0 is the deterministic sampler:
 
-  go run ./cmd/sample -ckpt runs/diffusion-20260101-120000 -steps 100 -eta 0.5
+  go run ./cmd/sample -ckpt runs/diffusion-20260101-120000 -steps 100 -eta 0
   go run ./cmd/sample -ckpt runs/cdiffusion -class 3 -guidance 3
   go run ./cmd/sample -ckpt runs/diffusion-20260101-120000 -sampler ddpm`
 

@@ -44,11 +44,12 @@ classifier-free guidance (cmd/sample -class N -guidance w).
 
 The data is MNIST from the GoMNIST module unless -data (or GORGOZOO_DATA)
 names another set. The run folder gets config.json, metrics.jsonl,
-loss.png, samples.png (a grid drawn with a 20-step DDIM from fixed noise;
-one column per class for a conditional model), denoising.png (the first
-sample at every step, from noise to image), samples/ (both, per epoch) and
-checkpoints/ (the last few). The sample measurement (-eval-every) draws
-with -sampler, -sample-steps, -eta and -guidance. Ctrl-C saves a
+loss.png, samples.png (a grid drawn with a 20-step deterministic DDIM
+from fixed noise; one column per class for a conditional model),
+denoising.png (the first sample at every step, from noise to image),
+samples/ (both, per epoch) and checkpoints/ (the last few). The sample
+measurement (-eval-every, and the closing one) draws with -sampler,
+-sample-steps, -eta (default 1) and -guidance. Ctrl-C saves a
 checkpoint and exits.
 Sample from a run with: go run ./cmd/sample -ckpt RUN_FOLDER -n 64 -steps 50 -o grid.png`
 

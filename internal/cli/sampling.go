@@ -10,12 +10,13 @@ import (
 )
 
 // SamplingFlags choose how a diffusion model draws images: -sampler, the
-// DDIM steps, -eta and -guidance. Their zero values are the sampler's
-// defaults (deterministic DDIM, 50 steps, no guidance).
+// DDIM steps, -eta and -guidance. Their defaults are the sampler's
+// (DDIM, 50 steps, η = 1, no guidance); -eta 0 is the deterministic
+// sampler.
 type SamplingFlags struct {
 	Sampler  string  `json:"sampler,omitempty"`
 	Steps    int     `json:"sample_steps,omitempty"`
-	Eta      float64 `json:"eta,omitempty"`
+	Eta      float64 `json:"eta"`
 	Guidance float64 `json:"guidance,omitempty"`
 
 	stepsFlag string
@@ -29,7 +30,7 @@ func (s *SamplingFlags) Register(fs *flag.FlagSet, stepsFlag string) {
 	s.stepsFlag = stepsFlag
 	fs.StringVar(&s.Sampler, "sampler", diffusion.DDIM, "diffusion models: "+strings.Join(diffusion.Methods, " or ")+" (ddpm takes all T steps)")
 	fs.IntVar(&s.Steps, stepsFlag, 0, "diffusion models: DDIM steps, spread over the T steps (0: 50, or T if fewer)")
-	fs.Float64Var(&s.Eta, "eta", 0, "diffusion models: DDIM's η, from 0 (deterministic) to 1 (DDPM's variance)")
+	fs.Float64Var(&s.Eta, "eta", 1, "diffusion models: DDIM's η, from 0 (deterministic: one image per noise) to 1 (DDPM's variance, fresh noise at each step)")
 	fs.Float64Var(&s.Guidance, "guidance", 0, "conditional diffusion models: classifier-free guidance scale w, ε = (1+w)·ε(x,y) − w·ε(x,∅) (0: none)")
 }
 
@@ -55,7 +56,11 @@ func (s *SamplingFlags) Given() []string { return s.given }
 
 // Config returns the sampler settings the flags ask for.
 func (s *SamplingFlags) Config() diffusion.SampleConfig {
-	return diffusion.SampleConfig{Method: s.Sampler, Steps: s.Steps, Eta: s.Eta, Guidance: s.Guidance}
+	eta := s.Eta
+	if eta == 0 {
+		eta = -1 // SampleConfig's η = 0
+	}
+	return diffusion.SampleConfig{Method: s.Sampler, Steps: s.Steps, Eta: eta, Guidance: s.Guidance}
 }
 
 // Apply returns m drawing with the flags' settings when it is a diffusion

@@ -25,7 +25,7 @@ func FromCheckpointWithin(c *checkpoints.Checkpoint, maxMemory int64) (*Model, e
 // checkpoint, and returns its sampler:
 //
 //	s, err := diffusion.Load("runs/diffusion/checkpoints/ckpt-000004680.safetensors")
-//	imgs, err := s.Sample(ctx, 16, 1, -1, diffusion.SampleConfig{}) // DDIM, 50 steps
+//	imgs, err := s.Sample(ctx, 16, 1, -1, diffusion.SampleConfig{}) // DDIM, 50 steps, η = 1
 func Load(path string) (*Sampler, error) {
 	c, _, err := checkpoints.Open(path)
 	if err != nil {

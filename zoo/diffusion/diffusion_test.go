@@ -151,9 +151,9 @@ func TestSamplersReproduceGaussian(t *testing.T) {
 	}{
 		{Linear, SampleConfig{Method: DDPM}},
 		{Cosine, SampleConfig{Method: DDPM}},
-		{Linear, SampleConfig{Steps: 1000}},
-		{Cosine, SampleConfig{Steps: 1000}},
-		{Linear, SampleConfig{Steps: 1000, Eta: 1}},
+		{Linear, SampleConfig{Steps: 1000, Eta: -1}}, // η = 0
+		{Cosine, SampleConfig{Steps: 1000, Eta: -1}},
+		{Linear, SampleConfig{Steps: 1000}}, // η = 1
 		{Cosine, SampleConfig{Steps: 1000, Eta: 0.5}},
 	}
 	for _, c := range cases {
@@ -184,7 +184,7 @@ func TestDDIMExactMap(t *testing.T) {
 		for _, steps := range []int{5, 20, 100} {
 			s, err := NewSchedule(schedule, 1000)
 			require.NoError(t, err)
-			sc := SampleConfig{Steps: steps}
+			sc := SampleConfig{Steps: steps, Eta: -1} // η = 0
 			mean, std := sampleGaussian(t, s, sc, mu, sigma, 4000)
 			ts := sc.WithDefaults(s.T()).timesteps(s.T())
 			for d := range mu {
@@ -221,8 +221,9 @@ func TestDDIMDeterministic(t *testing.T) {
 		require.NoError(t, reverse(context.Background(), s, sc, x, len(x), nil, rngs, gaussianPredictor(s, mu, sigma), nil))
 		return x
 	}
-	require.Equal(t, run(SampleConfig{Steps: 10}, 1), run(SampleConfig{Steps: 10}, 2))
-	require.NotEqual(t, run(SampleConfig{Steps: 10, Eta: 1}, 1), run(SampleConfig{Steps: 10, Eta: 1}, 2))
+	require.Equal(t, run(SampleConfig{Steps: 10, Eta: -1}, 1), run(SampleConfig{Steps: 10, Eta: -0.5}, 2), "η = 0")
+	require.NotEqual(t, run(SampleConfig{Steps: 10}, 1), run(SampleConfig{Steps: 10}, 2), "the default η = 1")
+	require.NotEqual(t, run(SampleConfig{Steps: 10, Eta: 0.1}, 1), run(SampleConfig{Steps: 10, Eta: 0.1}, 2))
 	require.NotEqual(t, run(SampleConfig{Method: DDPM}, 1), run(SampleConfig{Method: DDPM}, 2))
 }
 
@@ -267,6 +268,9 @@ func TestSampleConfigValidate(t *testing.T) {
 		require.ErrorContains(t, c.sc.WithDefaults(1000).Validate(1000), c.err, "%+v", c.sc)
 	}
 	require.NoError(t, SampleConfig{Guidance: 3, Eta: 1, Steps: 1000}.WithDefaults(1000).Validate(1000))
+	for _, c := range []struct{ eta, want float64 }{{0, 1}, {-1, 0}, {-0.5, 0}, {0.25, 0.25}, {1, 1}} {
+		require.Equal(t, c.want, SampleConfig{Eta: c.eta}.WithDefaults(1000).Eta, "η %g", c.eta)
+	}
 }
 
 // TestLossGradient checks the gradient of the whole loss on a small

@@ -43,7 +43,8 @@
 //	x_τ' = √ᾱ_τ' x̂_0 + √(1−ᾱ_τ'−σ²) ε̂ + σ z,
 //	σ = η √((1−ᾱ_τ')/(1−ᾱ_τ)) √(1−ᾱ_τ/ᾱ_τ'),
 //
-// deterministic for η = 0. Every image has a noise stream of its own,
+// deterministic for η = 0. The default is η = 1, which scores better on
+// MNIST at DDIM's 50 steps. Every image has a noise stream of its own,
 // derived from the seed and its index, so the same seed gives the same
 // images however many are drawn at once.
 //

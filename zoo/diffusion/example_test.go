@@ -58,7 +58,7 @@ func drawFromCheckpoint() error {
 		n, class int
 		sc       diffusion.SampleConfig
 	}{
-		{4, -1, diffusion.SampleConfig{Steps: 10}},              // random classes, 10 DDIM steps, η = 0
+		{4, -1, diffusion.SampleConfig{Steps: 10}},              // random classes, 10 DDIM steps, η = 1
 		{2, -1, diffusion.SampleConfig{Method: diffusion.DDPM}}, // all T = 100 steps
 		{3, 7, diffusion.SampleConfig{Steps: 10, Guidance: 3}},  // digit 7, guidance w = 3
 		{4, -1, diffusion.SampleConfig{Steps: 10}},              // the first draw again

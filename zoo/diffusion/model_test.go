@@ -41,7 +41,7 @@ func TestSampleReproducible(t *testing.T) {
 	ctx := context.Background()
 	for _, classes := range []int{0, 3} {
 		s := NewSampler(newTiny(t, classes, 1))
-		cases := []SampleConfig{{Steps: 5}, {Steps: 4, Eta: 1}, {Method: DDPM}, {Steps: 5, Guidance: 2}}
+		cases := []SampleConfig{{Steps: 5, Eta: -1}, {Steps: 4}, {Method: DDPM}, {Steps: 5, Guidance: 2}}
 		for _, sc := range cases {
 			a, err := s.Sample(ctx, 3, 7, -1, sc)
 			require.NoError(t, err)
@@ -54,7 +54,7 @@ func TestSampleReproducible(t *testing.T) {
 			other, err := s.Sample(ctx, 3, 8, -1, sc)
 			require.NoError(t, err)
 			require.NotEqual(t, a, other)
-			if sc.Eta == 1 {
+			if sc.Eta == 0 { // η = 1
 				// More images at once, across two batches of other sizes:
 				// the first three are the same.
 				many, err := s.Sample(ctx, SampleBatch+2, 7, -1, sc)

@@ -98,7 +98,7 @@ func NewStep(m *Model, tc TrainConfig, seed uint64) (*Step, error) {
 		ts:          make([]int, tc.Batch),
 		x0:          make([]float32, tc.Batch*cfg.Pixels()),
 		previewSeed: tc.PreviewSeed,
-		previewSC:   SampleConfig{Steps: min(tc.PreviewSteps, cfg.T)},
+		previewSC:   SampleConfig{Steps: min(tc.PreviewSteps, cfg.T), Eta: -1}, // η = 0
 	}
 	s.rng = rand.New(s.Noise)
 	if m.NetEMA != nil {

@@ -71,6 +71,7 @@ type options struct {
 	EMA      float64 `json:"ema"`
 	Classes  int     `json:"classes"`
 	Cond     string  `json:"cond,omitempty"`
+	GCond    string  `json:"g_cond,omitempty"`
 	Discs    int     `json:"discriminators"`
 	GMAN     float64 `json:"gman_lambda"`
 	Gens     int     `json:"generators,omitempty"`
@@ -110,6 +111,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&o.DSlope, "d-slope", cli.Shown(cfg.DSlope), "slope of D's LeakyReLU for negative inputs (0: ReLU)")
 	cli.RegisterClasses(fs, &o.Classes, "condition G and D on the label, one of this many classes (10 for MNIST digits; 0: unconditional; needs labelled data)")
 	fs.StringVar(&o.Cond, "cond", "", "with -classes, mlp: how G and D take the label: "+strings.Join(gan.CondModes, ", ")+" (default "+gan.DefaultCond+")")
+	fs.StringVar(&o.GCond, "g-cond", "", "with -classes, mlp: how G takes the label: "+strings.Join(gan.GCondModes, ", ")+" (default "+gan.DefaultGCond+"; with -cond every: every)")
 	fs.IntVar(&o.Discs, "discriminators", 1, "train this many discriminators against one generator (GMAN)")
 	fs.Float64Var(&o.GMAN, "gman-lambda", 0, "with several discriminators, G minimises the softmax(λ·loss)-weighted mean of its losses (0: their mean)")
 	fs.IntVar(&o.Gens, "generators", 1, "train a mixture of this many generators, sharing all but their first layer, and a head of D that tells which drew an image (MGAN)")
@@ -185,7 +187,7 @@ func configs(o options, c, h, w int) (gan.Config, gan.TrainConfig) {
 	return gan.Config{
 			Arch: o.Model, GChannels: o.GChans, DChannels: o.DChans, Z: o.Z,
 			DDropout: cli.Explicit(o.DDropout), DSlope: cli.Explicit(o.DSlope), DMinibatchStd: o.DMBStd, DPack: o.DPack, EMA: cli.Explicit(o.EMA),
-			Classes: o.Classes, Cond: o.Cond, Discriminators: o.Discs, GMANLambda: o.GMAN, ImageChannels: c, Height: h, Width: w,
+			Classes: o.Classes, Cond: o.Cond, GCond: o.GCond, Discriminators: o.Discs, GMANLambda: o.GMAN, ImageChannels: c, Height: h, Width: w,
 			Generators: o.Gens, MGANBeta: mganBeta(o),
 			MaxMemory: o.MaxMemory.Bytes(),
 		}, gan.TrainConfig{
@@ -233,6 +235,9 @@ func fixedSettings(o options, ckpt *checkpoints.Checkpoint) ([]cli.Fixed, error)
 	}
 	if o.Cond != "" {
 		fixed = append(fixed, cli.Fixed{Flag: "cond", Saved: saved.Cond, Now: o.Cond})
+	}
+	if o.GCond != "" {
+		fixed = append(fixed, cli.Fixed{Flag: "g-cond", Saved: saved.GCond, Now: o.GCond})
 	}
 	if saved.GenCount() > 1 {
 		fixed = append(fixed, cli.Fixed{Flag: "mgan-beta", Saved: f(cli.Shown(saved.MGANBeta)), Now: f(o.MGANBeta)})

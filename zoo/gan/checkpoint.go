@@ -44,6 +44,14 @@ func (c Config) saved() Config {
 	if c.Cond == "" && c.Classes > 0 && (c.Arch == "" || c.Arch == "mlp") {
 		c.Cond = CondJoined // saved before the modes existed
 	}
+	if c.GCond == "" && c.Classes > 0 && (c.Arch == "" || c.Arch == "mlp") {
+		// saved before G had modes of its own: the label joined to every
+		// layer with CondEvery, to z alone otherwise
+		c.GCond = GCondInput
+		if c.Cond == CondEvery {
+			c.GCond = GCondEvery
+		}
+	}
 	return c
 }
 

@@ -26,23 +26,28 @@ func tinyCondConv(arch string) Config {
 }
 
 // TestClassNormGradients checks x·γ[y] + β[y] against finite differences,
-// with soft labels so that every class's row gets a gradient.
+// on maps and on features, with soft labels so that every class's row
+// gets a gradient.
 func TestClassNormGradients(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	n := NewClassNorm("cn", 3, 4)
-	graphs.Normal(n.Gamma, 1, rng)
-	graphs.Normal(n.Beta, 1, rng)
-	x := graphs.NewParam("x", 2, 4, 3, 2)
-	graphs.Normal(x, 1, rng)
-	ps := append(n.Params(), x).ToFloat64()
-	n64 := &ClassNorm{Gamma: ps[0], Beta: ps[1]}
-	require.NoError(t, testutil.GradCheck(ps, func(b *graphs.Builder) *G.Node {
-		y := b.Input("y", 2, 3)
-		copy(graphs.Value(y).Data().([]float64), []float64{0.2, 0.5, 0.3, 0, 1, 0})
-		w := b.Input("w", 2, 4, 3, 2) // a fixed weighting, so the loss is not a plain sum
-		testutil.FillNormal(t, w, rand.New(rand.NewPCG(7, 8)), 1)
-		return b.Sum(b.Mul(n64.Forward(b, b.Param(ps[2]), y), w))
-	}, 0, 1e-6))
+	for name, shape := range map[string][]int{"maps": {2, 4, 3, 2}, "features": {2, 4}} {
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			n := NewClassNorm("cn", 3, 4)
+			graphs.Normal(n.Gamma, 1, rng)
+			graphs.Normal(n.Beta, 1, rng)
+			x := graphs.NewParam("x", shape...)
+			graphs.Normal(x, 1, rng)
+			ps := append(n.Params(), x).ToFloat64()
+			n64 := &ClassNorm{Gamma: ps[0], Beta: ps[1]}
+			require.NoError(t, testutil.GradCheck(ps, func(b *graphs.Builder) *G.Node {
+				y := b.Input("y", 2, 3)
+				copy(graphs.Value(y).Data().([]float64), []float64{0.2, 0.5, 0.3, 0, 1, 0})
+				w := b.Input("w", shape...) // a fixed weighting, so the loss is not a plain sum
+				testutil.FillNormal(t, w, rand.New(rand.NewPCG(7, 8)), 1)
+				return b.Sum(b.Mul(n64.Forward(b, b.Param(ps[2]), y), w))
+			}, 0, 1e-6))
+		})
+	}
 }
 
 // TestClassNormValues: an untrained norm passes its input through, and a
@@ -66,6 +71,17 @@ func TestClassNormValues(t *testing.T) {
 	copy(n.Beta.Float32s(), []float32{0, 0, 0.5, 1}) // class 1: β = (0.5, 1)
 	require.Equal(t, x, apply(0))
 	require.Equal(t, []float32{2.5, 4.5, 6.5, 8.5, -4, -5, -6, -7}, apply(1))
+
+	// On features [batch, c], one value per channel.
+	b := graphs.NewBuilder()
+	xs, y := b.Input("x", 2, 2), b.Input("y", 2, 2)
+	copy(graphs.Value(xs).Data().([]float32), []float32{1, 2, 3, 4})
+	require.NoError(t, graphs.OneHot(graphs.Value(y).Data().([]float32), []int{0, 1}, 2))
+	out := b.Keep(n.Forward(b, xs, y))
+	vm, err := b.Compile()
+	require.NoError(t, err)
+	require.NoError(t, vm.Run())
+	require.Equal(t, []float32{1, 2, 6.5, -3}, out.Float32s())
 }
 
 func TestConditionalConvLossGradients(t *testing.T) {
@@ -181,11 +197,16 @@ func TestConditionalConvDiscriminatorSeesLabels(t *testing.T) {
 }
 
 // TestConditionalConvCheckpointRoundTrip: a conditional dcgan and sagan,
-// trained a few steps, saved and loaded, draw the same images of each
-// class, and other images for other classes.
+// and an MLP GAN with class norms in G, trained a few steps, saved and
+// loaded, draw the same images of each class, and other images for other
+// classes.
 func TestConditionalConvCheckpointRoundTrip(t *testing.T) {
-	for _, arch := range []string{"dcgan", "sagan"} {
-		cfg := Config{Arch: arch, Classes: 10, GChannels: []int{8, 8}, DChannels: []int{8, 8}, Z: 8}
+	for arch, cfg := range map[string]Config{
+		"dcgan":        {Arch: "dcgan", Classes: 10, GChannels: []int{8, 8}, DChannels: []int{8, 8}, Z: 8},
+		"sagan":        {Arch: "sagan", Classes: 10, GChannels: []int{8, 8}, DChannels: []int{8, 8}, Z: 8},
+		"mlp, G norm":  {Classes: 10, GCond: GCondNorm, Cond: CondProjection, GHidden: []int{16, 16}, DHidden: []int{16}, Z: 8, EMA: 0.9},
+		"mlp, G every": {Classes: 10, GCond: GCondEvery, GHidden: []int{16}, DHidden: []int{16}, Z: 8},
+	} {
 		m, err := New(cfg, 1)
 		require.NoError(t, err)
 		s, err := NewStep(m, TrainConfig{Batch: 8}, 1)
@@ -204,7 +225,7 @@ func TestConditionalConvCheckpointRoundTrip(t *testing.T) {
 		require.NoError(t, checkpoints.Save(path, c))
 		g, err := LoadGenerator(path)
 		require.NoError(t, err)
-		require.Equal(t, 10, g.Config().Classes)
+		require.Equal(t, m.Config, g.Config(), arch)
 		for _, class := range []int{2, 7} {
 			want, err := NewGenerator(m).GenerateClass(5, class, 3)
 			require.NoError(t, err)
@@ -295,16 +316,31 @@ func nearestMean(means [][]float64, img []float32) int {
 }
 
 // TestCondModeGradients checks the D and G losses of every conditioning
-// mode of the MLP GAN, packed and not, as the training step builds them
-// (the AC-GAN terms included), against finite differences.
+// mode of the MLP GAN, D's and G's, packed and not, as the training step
+// builds them (the AC-GAN terms included), against finite differences.
 func TestCondModeGradients(t *testing.T) {
+	type modes struct{ d, g string }
+	var all []modes
 	for _, mode := range CondModes {
+		all = append(all, modes{d: mode})
+	}
+	for _, mode := range []string{CondJoined, CondProjection, CondACGAN} {
+		all = append(all, modes{mode, GCondEvery}, modes{mode, GCondNorm})
+	}
+	for _, modes := range all {
+		mode := modes.d
 		for _, pack := range []int{1, 2} {
-			t.Run(fmt.Sprintf("%s pack %d", mode, pack), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s, G %q, pack %d", mode, modes.g, pack), func(t *testing.T) {
 				cfg := smallCond
-				cfg.Cond, cfg.DPack = mode, pack
+				cfg.Cond, cfg.GCond, cfg.DPack = mode, modes.g, pack
 				m, err := New(cfg, 3)
 				require.NoError(t, err)
+				rng := rand.New(rand.NewPCG(9, 9))
+				for _, p := range m.Gen.Params() {
+					if strings.Contains(p.Name, ".cnorm") {
+						graphs.Normal(p, 1, rng) // classes that differ
+					}
+				}
 				toFloat64(m)
 				fakeY := []int{1, 1, 0, 2}
 				require.NoError(t, testutil.GradCheck(m.DiscParams().Trainable(), func(b *graphs.Builder) *G.Node {

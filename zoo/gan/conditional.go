@@ -149,3 +149,25 @@ var CondModes = []string{CondJoined, CondProjection, CondEvery, CondACGAN}
 // DefaultCond is the conditioning mode of a conditional MLP GAN whose
 // Config.Cond is "".
 const DefaultCond = CondJoined
+
+// The ways a conditional MLP generator takes its labels (Config.GCond).
+const (
+	// GCondInput joins the one-hot label to z, G's first layer's input
+	// alone: the first conditional models' generator.
+	GCondInput = "input"
+	// GCondEvery joins the label to the input of every layer of G.
+	GCondEvery = "every"
+	// GCondNorm joins the label to z and gives each class its own gain
+	// and bias per feature after each hidden layer, before the ReLU
+	// ([ClassNorm]), as the conditional convolutional generator does
+	// after each PixelNorm.
+	GCondNorm = "norm"
+)
+
+// GCondModes lists the values of Config.GCond.
+var GCondModes = []string{GCondInput, GCondEvery, GCondNorm}
+
+// DefaultGCond is the generator's conditioning mode of a conditional MLP
+// GAN whose Config.GCond is "" and whose Config.Cond is not [CondEvery]
+// (which joins the label to every layer of G as well as of D).
+const DefaultGCond = GCondInput

@@ -1,8 +1,10 @@
 package gan
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,6 +13,7 @@ import (
 	"github.com/gorgozoo/gorgozoo/datasets"
 	"github.com/gorgozoo/gorgozoo/graphs"
 	"github.com/gorgozoo/gorgozoo/internal/testutil"
+	"github.com/gorgozoo/gorgozoo/trainer"
 )
 
 // smallCond is small with three classes.
@@ -176,18 +179,27 @@ func TestGenerateClass(t *testing.T) {
 // synthetic shapes and checks that asking for class c draws images nearer
 // class c's mean image than any other class's mean, for most classes. (It
 // passed with 19–20 of 20 images for every class with three seeds; without
-// D's projection term it drew the same shapes for every class.)
+// D's projection term it drew the same shapes for every class.) It does so
+// for G's label at its input alone and with class norms after its hidden
+// layers.
 func TestConditionalLearnsClasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a GAN")
 	}
+	for _, gcond := range []string{GCondInput, GCondNorm} {
+		t.Run(gcond, func(t *testing.T) { testConditionalLearnsClasses(t, gcond) })
+	}
+}
+
+func testConditionalLearnsClasses(t *testing.T, gcond string) {
 	const n, batch, classes, pixels = 2000, 50, 10, 784
 	set := datasets.Synthetic(n, 3)
 	loader, err := datasets.NewLoader(set, batch, 1, datasets.ScaleSigned)
 	require.NoError(t, err)
 	// With 500 steps most classes already come out right; 1000 leave a margin.
-	m, err := New(Config{Classes: classes, Z: 16, GHidden: []int{128}, DHidden: []int{128}, DDropout: 0.3}, 1)
+	m, err := New(Config{Classes: classes, GCond: gcond, Z: 16, GHidden: []int{128}, DHidden: []int{128}, DDropout: 0.3}, 1)
 	require.NoError(t, err)
+	require.Equal(t, gcond == GCondNorm, m.Gen.(*MLPGenerator).Norms != nil)
 	s, err := NewStep(m, TrainConfig{Batch: batch, LR: 5e-4}, 1)
 	require.NoError(t, err)
 	images := make([]float32, batch*pixels)
@@ -253,5 +265,81 @@ func TestDiscriminatorSeesLabels(t *testing.T) {
 		last := len(a) - 1
 		require.Equal(t, a[:last], other[:last], "pack %d", pack)
 		require.NotEqual(t, a[last], other[last], "pack %d", pack)
+	}
+}
+
+// TestGCondNormParams: class norms in G add gen.cnorm<k> after G's layers
+// (and gen_ema's), one per hidden layer, starting as the identity, and
+// leave every other parameter as the label at G's input alone has it.
+func TestGCondNormParams(t *testing.T) {
+	cfg := Config{Classes: 10, EMA: 0.9}
+	input, err := New(cfg, 1)
+	require.NoError(t, err)
+	cfg.GCond = GCondNorm
+	norm, err := New(cfg, 1)
+	require.NoError(t, err)
+	var want []string
+	for _, p := range input.Params() {
+		want = append(want, p.Name)
+		if p.Name == "gen.fc3.bias" || p.Name == "gen_ema.fc3.bias" {
+			prefix := strings.TrimSuffix(p.Name, "fc3.bias")
+			want = append(want, prefix+"cnorm1.gamma", prefix+"cnorm1.beta", prefix+"cnorm2.gamma", prefix+"cnorm2.beta")
+		}
+	}
+	var got []string
+	for _, p := range norm.Params() {
+		got = append(got, p.Name)
+		if q := input.Params().Find(p.Name); q != nil {
+			require.Equal(t, q.Float32s(), p.Float32s(), p.Name)
+			continue
+		}
+		require.Equal(t, []int{10, 256}, p.Shape(), p.Name)
+		v := float32(0)
+		if strings.HasSuffix(p.Name, ".gamma") {
+			v = 1
+		}
+		for _, x := range p.Float32s() {
+			require.Equal(t, v, x, p.Name)
+		}
+	}
+	require.Equal(t, want, got)
+	require.Equal(t, input.Config.Footprint().Params+2*2*2*256*10, norm.Config.Footprint().Params)
+
+	for _, bad := range []Config{
+		{Classes: 10, GCond: "sideways"},
+		{GCond: GCondNorm},
+		{Arch: "dcgan", Classes: 10, GCond: GCondNorm},
+		{Classes: 10, Cond: CondEvery, GCond: GCondNorm},
+	} {
+		_, err := New(bad, 1)
+		require.ErrorContains(t, err, "generator conditioning mode", "%+v", bad)
+	}
+}
+
+// TestOldConditionalCheckpointsKeepTheirGenerator: a conditional MLP
+// checkpoint saved before G had modes of its own (no g_cond) loads with
+// the label at G's input alone, or at every layer with cond "every".
+func TestOldConditionalCheckpointsKeepTheirGenerator(t *testing.T) {
+	for _, c := range []struct{ cond, want string }{{"", GCondInput}, {CondJoined, GCondInput}, {CondProjection, GCondInput}, {CondEvery, GCondEvery}} {
+		m, err := New(Config{Classes: 10, Cond: c.cond, GCond: c.want}, 1)
+		require.NoError(t, err)
+		s, err := NewStep(m, TrainConfig{Batch: 8}, 1)
+		require.NoError(t, err)
+		ckpt, err := trainer.Checkpoint(s, 0, 0, 1, nil)
+		require.NoError(t, err)
+		var old map[string]any
+		require.NoError(t, json.Unmarshal(ckpt.Meta.Config, &old))
+		require.Equal(t, c.want, old["g_cond"])
+		delete(old, "g_cond")
+		if c.cond == "" {
+			delete(old, "cond")
+		}
+		ckpt.Meta.Config, err = json.Marshal(old)
+		require.NoError(t, err)
+		back, err := FromCheckpoint(roundTrip(t, ckpt))
+		require.NoError(t, err)
+		require.Equal(t, m.Config, back.Config, "cond %q", c.cond)
+		require.Equal(t, c.want == GCondEvery, back.Gen.(*MLPGenerator).EveryLayer)
+		require.Nil(t, back.Gen.(*MLPGenerator).Norms)
 	}
 }

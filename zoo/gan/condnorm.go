@@ -10,11 +10,12 @@ import (
 
 // ClassNorm gives each class its own gain γ and bias β per channel, applied
 // after a normalisation: x·γ[y] + β[y] on maps [batch, c, h, w], as
-// BigGAN's conditional BatchNorm does after its batch statistics. A
-// conditional [ConvGenerator] puts one after each PixelNorm, so that the
-// label acts on every stage, not on the first layer's input alone. γ
-// starts at 1 and β at 0: an untrained ClassNorm passes its input
-// through.
+// BigGAN's conditional BatchNorm does after its batch statistics, or on
+// features [batch, c]. A conditional [ConvGenerator] puts one after each
+// PixelNorm, and an MLP generator with [GCondNorm] one after each hidden
+// layer, so that the label acts on every stage, not on the first layer's
+// input alone. γ starts at 1 and β at 0: an untrained ClassNorm passes
+// its input through.
 type ClassNorm struct {
 	Gamma *graphs.Param // [classes, c]
 	Beta  *graphs.Param // [classes, c]
@@ -33,8 +34,8 @@ func NewClassNorm(prefix string, classes, channels int) *ClassNorm {
 // Params returns γ, then β.
 func (n *ClassNorm) Params() graphs.Params { return graphs.Params{n.Gamma, n.Beta} }
 
-// Forward returns x·γ[y] + β[y] for maps x [batch, c, h, w] and one-hot
-// (or any mixing) labels y [batch, classes].
+// Forward returns x·γ[y] + β[y] for maps x [batch, c, h, w] or features
+// x [batch, c] and one-hot (or any mixing) labels y [batch, classes].
 //
 // The gain reaches every pixel through a fixed 0/1 matrix that repeats
 // each channel's value over its h·w pixels, applied to the classes' gains
@@ -45,17 +46,21 @@ func (n *ClassNorm) Forward(b *graphs.Builder, x, y *G.Node) *G.Node {
 	if b.Err() != nil {
 		return nil
 	}
-	if x == nil || y == nil || x.Dims() != 4 {
-		b.Fail("class norm", fmt.Errorf("want maps [batch, c, h, w] and labels"))
+	if x == nil || y == nil || (x.Dims() != 4 && x.Dims() != 2) {
+		b.Fail("class norm", fmt.Errorf("want maps [batch, c, h, w] or features [batch, c], and labels"))
 		return nil
 	}
 	s := x.Shape()
-	batch, c, hw := s[0], s[1], s[2]*s[3]
+	batch, c := s[0], s[1]
 	classes := n.Gamma.Shape()[0]
 	if n.Gamma.Shape()[1] != c || !y.Shape().Eq([]int{batch, classes}) {
-		b.Fail("class norm", fmt.Errorf("%d channels and %d classes for maps %v and labels %v", n.Gamma.Shape()[1], classes, s, y.Shape()))
+		b.Fail("class norm", fmt.Errorf("%d channels and %d classes for input %v and labels %v", n.Gamma.Shape()[1], classes, s, y.Shape()))
 		return nil
 	}
+	if x.Dims() == 2 {
+		return b.Add(b.Mul(x, b.MatMul(y, b.Param(n.Gamma), false, false)), b.MatMul(y, b.Param(n.Beta), false, false))
+	}
+	hw := s[2] * s[3]
 	spread := spreadInput(b, n.Gamma.Name+".spread", c, hw)
 	if spread == nil {
 		return nil

@@ -66,6 +66,10 @@ type Config struct {
 	// [CondModes]); "" means [DefaultCond]. Unconditional and
 	// convolutional models leave it "".
 	Cond string `json:"cond,omitempty"`
+	// GCond is how a conditional MLP generator takes its labels (see
+	// [GCondModes]); "" means [GCondEvery] with Cond [CondEvery], else
+	// [DefaultGCond]. Unconditional and convolutional models leave it "".
+	GCond string `json:"g_cond,omitempty"`
 	// Discriminators is the number of discriminators trained against one
 	// generator (GMAN, Durugkar et al. 2017); 0 or 1 is the classic GAN.
 	Discriminators int `json:"discriminators,omitempty"`
@@ -223,6 +227,12 @@ func (c Config) WithDefaults() Config {
 	if c.Cond == "" && c.Classes > 0 && c.Arch == "mlp" {
 		c.Cond = DefaultCond
 	}
+	if c.GCond == "" && c.Classes > 0 && c.Arch == "mlp" {
+		c.GCond = DefaultGCond
+		if c.Cond == CondEvery {
+			c.GCond = GCondEvery
+		}
+	}
 	if c.Convolutional() && (len(c.GChannels) == 0 || len(c.DChannels) == 0) {
 		s := max(len(c.GChannels), len(c.DChannels))
 		if s == 0 {
@@ -310,6 +320,15 @@ func (c Config) Validate() error {
 	if c.Cond != "" && !slices.Contains(CondModes, c.Cond) {
 		return fmt.Errorf("gan: unknown conditioning mode %q (have: %s)", c.Cond, strings.Join(CondModes, ", "))
 	}
+	if c.GCond != "" && (c.Classes == 0 || c.Arch != "mlp") {
+		return fmt.Errorf("gan: a generator conditioning mode (%q) is for a conditional mlp, not %s with %d classes", c.GCond, c.Arch, c.Classes)
+	}
+	if c.GCond != "" && !slices.Contains(GCondModes, c.GCond) {
+		return fmt.Errorf("gan: unknown generator conditioning mode %q (have: %s)", c.GCond, strings.Join(GCondModes, ", "))
+	}
+	if c.Cond == CondEvery && c.GCond != "" && c.GCond != GCondEvery {
+		return fmt.Errorf("gan: conditioning mode %q joins the label to every layer of G, not generator conditioning mode %q", c.Cond, c.GCond)
+	}
 	if !(c.DDropout < 1) {
 		return fmt.Errorf("gan: D dropout %g must be below 1 (negative: none)", c.DDropout)
 	}
@@ -395,8 +414,14 @@ func (c Config) genFootprint(in int) graphs.Footprint {
 			} else {
 				f.Linear(in, out)
 			}
+			if c.GCond == GCondNorm && i < len(c.GHidden) {
+				// The class norm's gains and biases, and per image its
+				// gain and result.
+				f.Params = graphs.AddSat(f.Params, graphs.MulSat(2*int64(out), int64(c.Classes)))
+				f.Values(graphs.MulSat(2, int64(out)))
+			}
 			in = out
-			if c.Cond == CondEvery {
+			if c.GCond == GCondEvery {
 				in = int(graphs.AddSat(int64(in), int64(c.Classes)))
 			}
 		}
@@ -517,8 +542,12 @@ type MLPGenerator struct {
 	First  *MixtureLinear
 	Layers []*graphs.Linear // <prefix>.fc1, <prefix>.fc2, … (prefix "gen", or "gen_ema" for the average); from fc2 in a mixture
 	// EveryLayer joins a conditional generator's labels to the input of
-	// every layer, not the first alone (CondEvery).
+	// every layer, not the first alone (GCondEvery).
 	EveryLayer bool
+	// Norms are a conditional generator's class gains and biases after
+	// each hidden layer, before its ReLU (<prefix>.cnorm1, … with
+	// GCondNorm); nil otherwise.
+	Norms []*ClassNorm
 }
 
 // NewMLPGenerator returns a generator z → hidden… → pixels, its parameters
@@ -560,6 +589,9 @@ func (g *MLPGenerator) ForwardMix(b *graphs.Builder, z, y, which *G.Node) *G.Nod
 			h = g.Layers[i-1].Forward(b, h)
 		}
 		if i+1 < layers {
+			if g.Norms != nil {
+				h = g.Norms[i].Forward(b, h, y)
+			}
 			h = b.ReLU(h)
 		}
 	}

@@ -122,9 +122,9 @@ func newGenerator(prefix string, cfg Config, rng *rand.Rand) (Network, error) {
 	if cfg.Convolutional() {
 		return newConvGenerator(prefix, cfg.Z+cfg.Classes, cfg, rng)
 	}
-	// With CondEvery every layer reads the labels: each is Classes inputs
+	// With GCondEvery every layer reads the labels: each is Classes inputs
 	// wider. A mixture has one first layer per generator.
-	g := &MLPGenerator{EveryLayer: cfg.Cond == CondEvery}
+	g := &MLPGenerator{EveryLayer: cfg.GCond == GCondEvery}
 	in := cfg.Z
 	for i, out := range append(append([]int(nil), cfg.GHidden...), cfg.Pixels()) {
 		if i == 0 || g.EveryLayer {
@@ -135,6 +135,9 @@ func newGenerator(prefix string, cfg Config, rng *rand.Rand) (Network, error) {
 			g.First = newMixtureLinear(prefix, name, cfg.GenCount(), in, out, rng)
 		} else {
 			g.Layers = append(g.Layers, graphs.NewLinear(prefix+"."+name, in, out, rng))
+		}
+		if cfg.GCond == GCondNorm && i < len(cfg.GHidden) {
+			g.Norms = append(g.Norms, NewClassNorm(fmt.Sprintf("%s.cnorm%d", prefix, i+1), cfg.Classes, out))
 		}
 		in = out
 	}

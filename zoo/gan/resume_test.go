@@ -27,6 +27,7 @@ func TestExactResume(t *testing.T) {
 		// spectral norm's u and v must come back too, or σ differs after resuming
 		{"sagan", Config{Arch: "sagan", GChannels: []int{8, 8}, DChannels: []int{8, 8}, DDropout: 0.1, DPack: 2, EMA: 0.99}, TrainConfig{Batch: 8, LRD: 4e-4, LRG: 1e-4, Beta1: -1, Beta2: 0.9}},
 		{"conditional mlp", Config{Classes: 10, DDropout: 0.3, DPack: 2, EMA: 0.99}, TrainConfig{Batch: 8}},
+		{"conditional mlp, class norms in G", Config{Classes: 10, Cond: CondProjection, GCond: GCondNorm, DDropout: 0.3, DPack: 2, EMA: 0.99}, TrainConfig{Batch: 8}},
 		{"conditional dcgan", Config{Arch: "dcgan", Classes: 10, GChannels: []int{8, 8}, DChannels: []int{8, 8}, EMA: 0.99}, TrainConfig{Batch: 8}},
 		// the class embedding's spectral norm must come back too
 		{"conditional sagan", Config{Arch: "sagan", Classes: 10, GChannels: []int{8, 8}, DChannels: []int{8, 8}, DPack: 2, EMA: 0.99}, TrainConfig{Batch: 8, LRD: 4e-4, LRG: 1e-4, Beta1: -1, Beta2: 0.9}},
